@@ -1,0 +1,285 @@
+#include "common/http/http_server.h"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "common/strings.h"
+#include "common/errors.h"
+#include "common/log.h"
+
+namespace switchyard::common {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      const int hi = HexValue(text[i + 1]);
+      const int lo = HexValue(text[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+HttpResponse ErrorResponse(int status, std::string type, std::string code, std::string message) {
+  return HttpResponse::Json(status,
+                            ErrorEnvelopeJson({status, std::move(type), std::move(code),
+                                               std::move(message), ""}));
+}
+
+// The answer to a request that failed before the handler: nullopt means just close.
+std::optional<HttpResponse> ProtocolError(const beast::error_code& ec,
+                                          const HttpServerOptions& options) {
+  if (ec == http::error::header_limit) {
+    return ErrorResponse(431, "invalid_request_error", "headers_too_large",
+                         StrCat("request headers exceed ", options.max_header_bytes,
+                                      " bytes"));
+  }
+  if (ec == http::error::body_limit) {
+    return ErrorResponse(413, "invalid_request_error", "body_too_large",
+                         StrCat("request body exceeds ", options.max_body_bytes, " bytes"));
+  }
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+      ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == asio::error::operation_aborted || ec == http::error::partial_message) {
+    return std::nullopt;
+  }
+  return ErrorResponse(400, "invalid_request_error", "malformed_request",
+                       StrCat("malformed HTTP request: ", ec.message()));
+}
+
+http::response<http::string_body> ToBeast(HttpResponse response, unsigned version,
+                                          bool keep_alive) {
+  http::response<http::string_body> out;
+  out.version(version);
+  out.result(static_cast<unsigned>(response.status));
+  out.set(http::field::server, "switchyard");
+  for (auto& [name, value] : response.headers) out.set(name, value);
+  out.body() = std::move(response.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  return out;
+}
+
+}  // namespace
+
+std::string_view HttpRequest::Header(std::string_view lower_case_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_case_name) return value;
+  }
+  return {};
+}
+
+HttpResponse HttpResponse::Json(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.headers.emplace_back("Content-Type", "application/json");
+  response.body = std::move(body);
+  return response;
+}
+
+absl::StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(std::string_view address) {
+  std::string host;
+  std::string_view port_text;
+  if (!address.empty() && address[0] == '[') {
+    const size_t close = address.find(']');
+    if (close == std::string_view::npos || close + 1 >= address.size() ||
+        address[close + 1] != ':') {
+      return absl::InvalidArgumentError(StrCat("bad address ", address));
+    }
+    host = std::string(address.substr(1, close - 1));
+    port_text = address.substr(close + 2);
+  } else {
+    const size_t colon = address.rfind(':');
+    if (colon == std::string_view::npos) {
+      return absl::InvalidArgumentError(StrCat("address ", address, " needs host:port"));
+    }
+    host = std::string(address.substr(0, colon));
+    port_text = address.substr(colon + 1);
+  }
+  uint32_t port = 0;
+  if (host.empty() || !absl::SimpleAtoi(absl::string_view(port_text.data(), port_text.size()),
+                                        &port) ||
+      port > 65535) {
+    return absl::InvalidArgumentError(StrCat("bad address ", address));
+  }
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  HttpHandler handler;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  std::vector<std::thread> threads;
+  std::string address;
+  uint16_t port = 0;
+  std::atomic<bool> stopped{false};
+
+  asio::awaitable<void> AcceptLoop();
+  asio::awaitable<void> Session(tcp::socket socket);
+  HttpResponse Dispatch(http::request<http::string_body>& request);
+};
+
+HttpResponse HttpServer::Impl::Dispatch(http::request<http::string_body>& beast_request) {
+  HttpRequest request;
+  request.method = std::string(beast_request.method_string());
+  const std::string_view target(beast_request.target().data(), beast_request.target().size());
+  const size_t question = target.find('?');
+  request.path = PercentDecode(target.substr(0, question));
+  if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+  for (const auto& field : beast_request) {
+    request.headers.emplace_back(
+        absl::AsciiStrToLower(absl::string_view(field.name_string().data(),
+                                                field.name_string().size())),
+        std::string(field.value()));
+  }
+  request.body = std::move(beast_request.body());
+  try {
+    return handler(request);
+  } catch (const std::exception& e) {
+    LogError("request handler threw", {{"path", request.path}, {"what", e.what()}});
+    return ErrorResponse(500, "internal_error", "internal", "internal error");
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    parser.body_limit(options.max_body_bytes);
+
+    if (buffer.size() == 0) {
+      // Between requests: wait for the first byte under the idle timeout.
+      stream.expires_after(options.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    stream.expires_after(options.header_timeout);
+    auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser,
+                                                                      kTuple);
+    beast::error_code ec = header_ec;
+    if (!ec && !parser.is_done()) {
+      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> proceed{http::status::continue_, parser.get().version()};
+        auto [write_ec, written] = co_await http::async_write(stream, proceed, kTuple);
+        if (write_ec) co_return;
+      }
+      stream.expires_after(options.body_timeout);
+      auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
+      ec = body_ec;
+    }
+    if (ec) {
+      std::optional<HttpResponse> error = ProtocolError(ec, options);
+      if (error) {
+        auto response = ToBeast(std::move(*error), 11, false);
+        stream.expires_after(options.header_timeout);
+        co_await http::async_write(stream, response, kTuple);
+      }
+      break;
+    }
+
+    http::request<http::string_body> request = parser.release();
+    const bool keep_alive = request.keep_alive();
+    const unsigned version = request.version();
+    auto response = ToBeast(Dispatch(request), version, keep_alive);
+    stream.expires_after(options.body_timeout);
+    auto [write_ec, written] = co_await http::async_write(stream, response, kTuple);
+    if (write_ec || !keep_alive) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopped) co_return;
+      continue;  // e.g. EMFILE: keep serving the connections we have
+    }
+    socket.set_option(tcp::no_delay(true));
+    asio::co_spawn(socket.get_executor(), Session(std::move(socket)), asio::detached);
+  }
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
+                                                             HttpHandler handler) {
+  auto host_port = SplitHostPort(options.listen);
+  if (!host_port.ok()) return host_port.status();
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  impl->handler = std::move(handler);
+
+  beast::error_code ec;
+  const auto ip = asio::ip::make_address(host_port->first, ec);
+  if (ec) return absl::InvalidArgumentError(StrCat("bad listen host ", host_port->first));
+  const tcp::endpoint endpoint(ip, host_port->second);
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        StrCat("cannot listen on ", impl->options.listen, ": ", ec.message()));
+  }
+  impl->port = impl->acceptor.local_endpoint().port();
+  impl->address = ip.is_v6() ? StrCat("[", host_port->first, "]:", impl->port)
+                             : StrCat(host_port->first, ":", impl->port);
+
+  Impl* raw = impl.get();
+  asio::co_spawn(raw->io, raw->AcceptLoop(), asio::detached);
+  for (int i = 0; i < std::max(1, raw->options.threads); ++i) {
+    raw->threads.emplace_back([raw] { raw->io.run(); });
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+const std::string& HttpServer::address() const { return impl_->address; }
+uint16_t HttpServer::port() const { return impl_->port; }
+
+void HttpServer::Stop() {
+  if (impl_->stopped.exchange(true)) return;
+  asio::post(impl_->io, [this] {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+  });
+  impl_->io.stop();
+  for (std::thread& thread : impl_->threads) thread.join();
+  impl_->threads.clear();
+}
+
+}  // namespace switchyard::common

@@ -1,0 +1,41 @@
+// Secret redaction for everything the control plane returns, and the inverse step a full
+// replacement needs: a PUT that carries a secret still in its redacted form keeps the stored
+// secret, so GET -> edit -> PUT round-trips without the admin re-typing keys.
+//
+// Redacted forms (Bifrost's):
+//   key values and other secret literals: first 4 + 24 '*' + last 4 characters;
+//     8 characters or fewer: all '*' (same length);
+//   proxy password, network and proxy ca_cert_pem: "<REDACTED>".
+// Environment references ("env.NAME") are not secrets and are never redacted.
+//
+// Pure functions; any thread.
+#ifndef SWITCHYARD_COMMON_REDACTION_H_
+#define SWITCHYARD_COMMON_REDACTION_H_
+
+#include <string>
+#include <string_view>
+
+#include "switchyard/v1/provider.pb.h"
+
+namespace switchyard::common {
+
+inline constexpr std::string_view kRedactedMarker = "<REDACTED>";
+
+std::string RedactSecret(std::string_view secret);
+
+// True when `value` has the shape RedactSecret produces (or is the marker).
+bool LooksRedacted(std::string_view value);
+
+// A copy of `config` with every secret literal replaced by its redacted form.
+switchyard::v1::ProviderConfig RedactSecrets(const switchyard::v1::ProviderConfig& config);
+
+// For each secret in `incoming` that is still redacted, copies the secret from the matching
+// part of `stored` (keys matched by id, then by name) when the stored secret redacts to
+// exactly that text. Secrets that match nothing are left redacted; validation then rejects
+// them with a message naming the field.
+void RestoreRedactedSecrets(const switchyard::v1::ProviderConfig& stored,
+                            switchyard::v1::ProviderConfig* incoming);
+
+}  // namespace switchyard::common
+
+#endif  // SWITCHYARD_COMMON_REDACTION_H_

@@ -1,0 +1,97 @@
+#include "control-plane/api/grpc/admin_service.h"
+
+#include "common/grpc_status.h"
+#include "common/log.h"
+
+namespace switchyard::cp {
+namespace {
+
+using common::ToGrpcStatus;
+
+void Fill(ProviderResult result, v1::ProviderResponse* response) {
+  *response->mutable_provider() = std::move(result.provider);
+  response->set_revision(result.revision);
+  response->set_created(result.created);
+}
+
+void LogWrite(std::string_view what, const v1::ProviderResponse& response) {
+  common::LogInfo(what, {{"provider", response.provider().name()},
+                         {"revision", std::to_string(response.revision())},
+                         {"config_hash", response.provider().config_hash()},
+                         {"api", "grpc"}});
+}
+
+}  // namespace
+
+grpc::Status AdminService::Authenticate(const grpc::ServerContext& context) const {
+  if (tokens_.empty()) return grpc::Status::OK;
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  const std::string_view value =
+      it == metadata.end() ? std::string_view() : std::string_view(it->second.data(),
+                                                                   it->second.size());
+  if (!tokens_.Accepts(value)) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "missing or invalid admin token: send authorization: Bearer <token>");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::CreateProvider(grpc::ServerContext* context,
+                                          const v1::CreateProviderRequest* request,
+                                          v1::ProviderResponse* response) {
+  if (grpc::Status auth = Authenticate(*context); !auth.ok()) return auth;
+  auto result = service_->Create(request->provider());
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  Fill(*std::move(result), response);
+  LogWrite("provider created", *response);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::GetProvider(grpc::ServerContext* context,
+                                       const v1::GetProviderRequest* request,
+                                       v1::ProviderResponse* response) {
+  if (grpc::Status auth = Authenticate(*context); !auth.ok()) return auth;
+  auto result = service_->Get(request->name());
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  Fill(*std::move(result), response);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ListProviders(grpc::ServerContext* context,
+                                         const v1::ListProvidersRequest* /*request*/,
+                                         v1::ListProvidersResponse* response) {
+  if (grpc::Status auth = Authenticate(*context); !auth.ok()) return auth;
+  auto providers = service_->List();
+  if (!providers.ok()) return ToGrpcStatus(providers.status());
+  for (auto& provider : *providers) *response->add_providers() = std::move(provider);
+  response->set_total(response->providers_size());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::UpdateProvider(grpc::ServerContext* context,
+                                          const v1::UpdateProviderRequest* request,
+                                          v1::ProviderResponse* response) {
+  if (grpc::Status auth = Authenticate(*context); !auth.ok()) return auth;
+  auto result =
+      service_->Update(request->name(), request->provider(), request->expected_config_hash());
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  Fill(*std::move(result), response);
+  LogWrite(response->created() ? "provider created" : "provider replaced", *response);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::DeleteProvider(grpc::ServerContext* context,
+                                          const v1::DeleteProviderRequest* request,
+                                          v1::DeleteProviderResponse* response) {
+  if (grpc::Status auth = Authenticate(*context); !auth.ok()) return auth;
+  auto result = service_->Delete(request->name(), request->expected_config_hash());
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  response->set_revision(result->revision);
+  common::LogInfo("provider deleted", {{"provider", request->name()},
+                                       {"revision", std::to_string(result->revision)},
+                                       {"api", "grpc"}});
+  return grpc::Status::OK;
+}
+
+}  // namespace switchyard::cp

@@ -1,0 +1,46 @@
+// The gRPC admin API (switchyard.v1.ProviderAdmin) over ProviderService.
+//
+// A synchronous service: each call runs on a gRPC thread and may block on the database.
+// Every call needs `authorization: Bearer <admin token>` metadata unless auth is off (--dev).
+// Statuses map one to one from the service's absl::Status (common/grpc_status.h).
+#ifndef SWITCHYARD_CONTROL_PLANE_API_GRPC_ADMIN_SERVICE_H_
+#define SWITCHYARD_CONTROL_PLANE_API_GRPC_ADMIN_SERVICE_H_
+
+#include "common/bearer_tokens.h"
+#include "control-plane/service/provider_service.h"
+#include "switchyard/v1/admin.grpc.pb.h"
+
+namespace switchyard::cp {
+
+class AdminService final : public switchyard::v1::ProviderAdmin::Service {
+ public:
+  // `tokens` empty means calls need no token (development mode only).
+  AdminService(ProviderService* service, common::BearerTokens tokens)
+      : service_(service), tokens_(std::move(tokens)) {}
+
+  grpc::Status CreateProvider(grpc::ServerContext* context,
+                              const switchyard::v1::CreateProviderRequest* request,
+                              switchyard::v1::ProviderResponse* response) override;
+  grpc::Status GetProvider(grpc::ServerContext* context,
+                           const switchyard::v1::GetProviderRequest* request,
+                           switchyard::v1::ProviderResponse* response) override;
+  grpc::Status ListProviders(grpc::ServerContext* context,
+                             const switchyard::v1::ListProvidersRequest* request,
+                             switchyard::v1::ListProvidersResponse* response) override;
+  grpc::Status UpdateProvider(grpc::ServerContext* context,
+                              const switchyard::v1::UpdateProviderRequest* request,
+                              switchyard::v1::ProviderResponse* response) override;
+  grpc::Status DeleteProvider(grpc::ServerContext* context,
+                              const switchyard::v1::DeleteProviderRequest* request,
+                              switchyard::v1::DeleteProviderResponse* response) override;
+
+ private:
+  grpc::Status Authenticate(const grpc::ServerContext& context) const;
+
+  ProviderService* service_;
+  const common::BearerTokens tokens_;
+};
+
+}  // namespace switchyard::cp
+
+#endif  // SWITCHYARD_CONTROL_PLANE_API_GRPC_ADMIN_SERVICE_H_

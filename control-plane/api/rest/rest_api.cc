@@ -1,0 +1,137 @@
+#include "control-plane/api/rest/rest_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/provider_json.h"
+#include "common/strings.h"
+
+namespace switchyard::cp {
+namespace {
+
+using common::HttpRequest;
+using common::HttpResponse;
+using common::StrCat;
+
+constexpr std::string_view kCollection = "/api/providers";
+
+HttpResponse Error(const absl::Status& status) {
+  const common::ApiError error = common::ApiErrorFromStatus(status);
+  HttpResponse response = HttpResponse::Json(error.http_status, common::ErrorEnvelopeJson(error));
+  if (error.http_status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return response;
+}
+
+HttpResponse MethodNotAllowed(std::string_view method, std::string_view allow) {
+  HttpResponse response = HttpResponse::Json(
+      405, common::ErrorEnvelopeJson({405, "invalid_request_error", "method_not_allowed",
+                                      StrCat("method ", method, " is not allowed here"), ""}));
+  response.headers.emplace_back("Allow", std::string(allow));
+  return response;
+}
+
+HttpResponse ProviderBody(int status, const ProviderResult& result) {
+  HttpResponse response = HttpResponse::Json(
+      status, common::ProviderToJson(result.provider, common::JsonView::kResponse));
+  response.headers.emplace_back("ETag", StrCat("\"", result.provider.config_hash(), "\""));
+  response.headers.emplace_back("X-Switchyard-Revision", std::to_string(result.revision));
+  return response;
+}
+
+// The entity tag of an If-Match header: quotes and a weak prefix removed; "*" kept.
+std::string ExpectedHash(const HttpRequest& request) {
+  std::string_view value = request.Header("if-match");
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.starts_with("W/")) value.remove_prefix(2);
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+    value = value.substr(1, value.size() - 2);
+  }
+  return std::string(value);
+}
+
+void LogWrite(std::string_view what, const ProviderResult& result) {
+  common::LogInfo(what, {{"provider", result.provider.name()},
+                         {"revision", std::to_string(result.revision)},
+                         {"config_hash", result.provider.config_hash()}});
+}
+
+}  // namespace
+
+HttpResponse RestApi::Handle(const HttpRequest& request) {
+  const std::string_view path = request.path;
+  if (path == "/health") {
+    if (request.method != "GET") return MethodNotAllowed(request.method, "GET");
+    return Health();
+  }
+  const bool collection = path == kCollection || path == StrCat(kCollection, "/");
+  const bool item = !collection && path.starts_with(StrCat(kCollection, "/"));
+  if (!collection && !item) {
+    return Error(absl::NotFoundError(StrCat("no route for ", request.method, " ", path)));
+  }
+  if (!tokens_.empty() && !tokens_.Accepts(request.Header("authorization"))) {
+    return Error(absl::UnauthenticatedError(
+        "missing or invalid admin token: send Authorization: Bearer <token>"));
+  }
+  if (collection) return HandleCollection(request);
+  std::string_view name = path.substr(kCollection.size() + 1);
+  if (name.find('/') != std::string_view::npos) {
+    return Error(absl::NotFoundError(StrCat("no route for ", request.method, " ", path)));
+  }
+  return HandleProvider(request, name);
+}
+
+HttpResponse RestApi::HandleCollection(const HttpRequest& request) {
+  if (request.method == "GET") {
+    auto providers = service_->List();
+    if (!providers.ok()) return Error(providers.status());
+    return HttpResponse::Json(200, common::ProviderListToJson(*providers));
+  }
+  if (request.method == "POST") {
+    auto incoming = common::ProviderFromJson(request.body);
+    if (!incoming.ok()) return Error(incoming.status());
+    auto result = service_->Create(*std::move(incoming));
+    if (!result.ok()) return Error(result.status());
+    LogWrite("provider created", *result);
+    HttpResponse response = ProviderBody(201, *result);
+    response.headers.emplace_back("Location", StrCat(kCollection, "/", result->provider.name()));
+    return response;
+  }
+  return MethodNotAllowed(request.method, "GET, POST");
+}
+
+HttpResponse RestApi::HandleProvider(const HttpRequest& request, std::string_view name) {
+  if (request.method == "GET") {
+    auto result = service_->Get(name);
+    if (!result.ok()) return Error(result.status());
+    return ProviderBody(200, *result);
+  }
+  if (request.method == "PUT") {
+    auto incoming = common::ProviderFromJson(request.body);
+    if (!incoming.ok()) return Error(incoming.status());
+    auto result = service_->Update(name, *std::move(incoming), ExpectedHash(request));
+    if (!result.ok()) return Error(result.status());
+    LogWrite(result->created ? "provider created" : "provider replaced", *result);
+    return ProviderBody(result->created ? 201 : 200, *result);
+  }
+  if (request.method == "DELETE") {
+    auto result = service_->Delete(name, ExpectedHash(request));
+    if (!result.ok()) return Error(result.status());
+    LogWrite("provider deleted", *result);
+    HttpResponse response = HttpResponse::Json(
+        200, common::ProviderToJson(result->provider, common::JsonView::kResponse));
+    response.headers.emplace_back("X-Switchyard-Revision", std::to_string(result->revision));
+    return response;
+  }
+  return MethodNotAllowed(request.method, "GET, PUT, DELETE");
+}
+
+HttpResponse RestApi::Health() {
+  const absl::Status database = service_->CheckDatabase();
+  nlohmann::json body{{"status", "ok"},
+                      {"components", {{"database", database.ok() ? "ok" : "unavailable"}}}};
+  return HttpResponse::Json(200, body.dump());
+}
+
+}  // namespace switchyard::cp

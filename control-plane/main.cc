@@ -1,0 +1,170 @@
+// switchyard-control-plane: wiring only. Owns provider configuration, serves the REST and
+// gRPC admin APIs, stores everything in PostgreSQL.
+//
+//   switchyard-control-plane --postgres-dsn=postgresql://... [--config=config.json]
+//       [--grpc-listen=0.0.0.0:50051] [--http-listen=0.0.0.0:8081]
+//       [--admin-token-file=FILE] [--dev]
+//
+// Admin tokens come from SWITCHYARD_ADMIN_TOKEN (comma-separated) and/or --admin-token-file.
+// Without one the process refuses to start, unless --dev: then it binds loopback only and,
+// when no token is configured, accepts admin calls without one.
+#include <grpcpp/ext/health_check_service_server_builder_option.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "common/bearer_tokens.h"
+#include "common/flags.h"
+#include "common/http/http_server.h"
+#include "common/log.h"
+#include "common/strings.h"
+#include "control-plane/api/grpc/admin_service.h"
+#include "control-plane/api/rest/rest_api.h"
+#include "control-plane/bootstrap/config_file.h"
+#include "control-plane/service/provider_service.h"
+#include "control-plane/store/postgres/postgres_store.h"
+
+namespace switchyard::cp {
+namespace {
+
+using common::LogError;
+using common::LogInfo;
+using common::LogWarning;
+using common::StrCat;
+
+constexpr int kExitUsage = 2;
+constexpr int kExitFailure = 1;
+
+int Fail(std::string_view message, std::string_view detail = {}) {
+  LogError(message, {{"error", detail}});
+  return kExitFailure;
+}
+
+const char* Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "" : value;
+}
+
+// "0.0.0.0:8081" -> "127.0.0.1:8081" in development mode.
+std::string Loopback(const std::string& address) {
+  auto host_port = common::SplitHostPort(address);
+  if (!host_port.ok()) return address;
+  return StrCat("127.0.0.1:", host_port->second);
+}
+
+int Run(int argc, char** argv) {
+  common::Flags flags;
+  flags.Define("grpc-listen", "0.0.0.0:50051", "gRPC admin API address (host:port)");
+  flags.Define("http-listen", "0.0.0.0:8081", "REST admin API address (host:port)");
+  flags.Define("postgres-dsn", "", "PostgreSQL connection string (or SWITCHYARD_POSTGRES_DSN)");
+  flags.Define("admin-token-file", "", "file with admin tokens, one per line");
+  flags.Define("config", "", "Bifrost-style config.json whose providers are applied at start");
+  flags.DefineSwitch("dev", "development mode: loopback only; no token needed when none is set");
+  flags.DefineSwitch("help", "print this help");
+  if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
+    std::cerr << parsed.message() << "\n" << flags.Usage(argv[0]);
+    return kExitUsage;
+  }
+  if (flags.IsSet("help")) {
+    std::cout << flags.Usage(argv[0]);
+    return 0;
+  }
+  const bool dev = flags.IsSet("dev");
+
+  std::string token_text = Env("SWITCHYARD_ADMIN_TOKEN");
+  if (const std::string& file = flags.Get("admin-token-file"); !file.empty()) {
+    std::ifstream in(file);
+    if (!in) return Fail("cannot read --admin-token-file", file);
+    std::stringstream contents;
+    contents << in.rdbuf();
+    token_text += "\n" + contents.str();
+  }
+  common::BearerTokens tokens = common::BearerTokens::Parse(token_text);
+  if (tokens.empty() && !dev) {
+    std::cerr << "no admin token configured: set SWITCHYARD_ADMIN_TOKEN or --admin-token-file, "
+                 "or pass --dev for a loopback-only development server\n";
+    return kExitUsage;
+  }
+
+  std::string grpc_listen = flags.Get("grpc-listen");
+  std::string http_listen = flags.Get("http-listen");
+  if (dev) {
+    grpc_listen = Loopback(grpc_listen);
+    http_listen = Loopback(http_listen);
+    if (tokens.empty()) {
+      LogWarning("development mode: admin API open without a token, bound to loopback only");
+    } else {
+      LogWarning("development mode: bound to loopback only");
+    }
+  }
+
+  std::string dsn = flags.Get("postgres-dsn");
+  if (dsn.empty()) dsn = Env("SWITCHYARD_POSTGRES_DSN");
+  if (dsn.empty()) {
+    std::cerr << "no database: pass --postgres-dsn or set SWITCHYARD_POSTGRES_DSN\n";
+    return kExitUsage;
+  }
+
+  // Signals are taken synchronously by sigwait below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto store = PostgresStore::Create({.dsn = dsn});
+  if (!store.ok()) return Fail("cannot open the database", common::ToStd(store.status().message()));
+  ProviderService service(store->get());
+
+  if (const std::string& config = flags.Get("config"); !config.empty()) {
+    if (absl::Status applied = ApplyConfigFile(config, service); !applied.ok()) {
+      return Fail("cannot apply the config file", common::ToStd(applied.message()));
+    }
+  }
+
+  AdminService admin_service(&service, tokens);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  builder.AddListeningPort(grpc_listen, grpc::InsecureServerCredentials(), &grpc_port);
+  builder.RegisterService(&admin_service);
+  std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
+  if (grpc_server == nullptr || grpc_port == 0) {
+    return Fail("cannot listen for gRPC", grpc_listen);
+  }
+  auto grpc_host = common::SplitHostPort(grpc_listen);
+  LogInfo("listening", {{"api", "grpc"},
+                        {"addr", StrCat(grpc_host.ok() ? grpc_host->first : "0.0.0.0", ":",
+                                        grpc_port)}});
+
+  RestApi rest_api(&service, tokens);
+  common::HttpServerOptions http_options;
+  http_options.listen = http_listen;
+  http_options.threads = 4;
+  auto http_server = common::HttpServer::Start(
+      http_options, [&rest_api](const common::HttpRequest& request) {
+        return rest_api.Handle(request);
+      });
+  if (!http_server.ok()) {
+    return Fail("cannot listen for REST", common::ToStd(http_server.status().message()));
+  }
+  LogInfo("listening", {{"api", "rest"}, {"addr", (*http_server)->address()}});
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  LogInfo("shutting down", {{"signal", std::to_string(signal_number)}});
+  (*http_server)->Stop();
+  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  return 0;
+}
+
+}  // namespace
+}  // namespace switchyard::cp
+
+int main(int argc, char** argv) { return switchyard::cp::Run(argc, argv); }

@@ -1,0 +1,64 @@
+// ProviderService: every rule of provider management, with no transport types.
+//
+// The REST and gRPC admin APIs are thin adapters over this class; neither holds a rule the
+// other lacks. Inputs are ProviderConfig messages as parsed from the wire; outputs are
+// canonical configs with secrets redacted, ready to print.
+//
+// Rules (seeds 000-003): Create refuses an existing name (AlreadyExists). Update is a full
+// replacement (omitted fields return to their defaults) and creates a missing name
+// (created = true). An expected hash, when given, must equal the stored config_hash
+// (FailedPrecondition otherwise; "*" means "must exist"). A redacted secret sent back keeps
+// the stored one. An update that changes nothing writes nothing and uses no revision.
+//
+// Thread-safe: all state is in the store.
+#ifndef SWITCHYARD_CONTROL_PLANE_SERVICE_PROVIDER_SERVICE_H_
+#define SWITCHYARD_CONTROL_PLANE_SERVICE_PROVIDER_SERVICE_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "control-plane/store/provider_store.h"
+#include "switchyard/v1/provider.pb.h"
+
+namespace switchyard::cp {
+
+struct ProviderResult {
+  switchyard::v1::ProviderConfig provider;  // canonical, secrets redacted
+  int64_t revision = 0;
+  bool created = false;
+};
+
+// What config.json bootstrap did to one provider.
+enum class BootstrapAction { kCreated, kReplaced, kUnchanged };
+
+class ProviderService {
+ public:
+  explicit ProviderService(ProviderStore* store) : store_(store) {}
+
+  absl::StatusOr<ProviderResult> Create(switchyard::v1::ProviderConfig incoming);
+  absl::StatusOr<ProviderResult> Get(std::string_view name);
+  absl::StatusOr<std::vector<switchyard::v1::ProviderConfig>> List();
+
+  // `incoming.name()` may be empty (it takes `name`) or must equal `name`.
+  absl::StatusOr<ProviderResult> Update(std::string_view name,
+                                        switchyard::v1::ProviderConfig incoming,
+                                        std::string_view expected_hash);
+
+  // Returns the deleted provider (redacted) and the revision of the delete.
+  absl::StatusOr<ProviderResult> Delete(std::string_view name, std::string_view expected_hash);
+
+  // Applies one config.json entry: created when missing, replaced when the entry differs
+  // from the one the file last applied (source hash), otherwise left as the API left it.
+  absl::StatusOr<BootstrapAction> ApplyBootstrapEntry(switchyard::v1::ProviderConfig entry);
+
+  absl::Status CheckDatabase() { return store_->Ping(); }
+
+ private:
+  ProviderStore* store_;
+};
+
+}  // namespace switchyard::cp
+
+#endif  // SWITCHYARD_CONTROL_PLANE_SERVICE_PROVIDER_SERVICE_H_

@@ -1,0 +1,73 @@
+#include "control-plane/store/postgres/migrations.h"
+
+#include <string>
+
+#include "common/log.h"
+
+namespace switchyard::cp {
+namespace {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+// Arbitrary constant naming our advisory lock.
+constexpr int64_t kMigrationLock = 0x5377697463680001;
+
+constexpr Migration kMigrations[] = {
+    {1, "providers, revision counter, change log", R"sql(
+CREATE TABLE providers (
+  name        text PRIMARY KEY,
+  config      jsonb NOT NULL,
+  config_hash text NOT NULL,
+  source_hash text,
+  revision    bigint NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE config_revision (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  revision  bigint NOT NULL
+);
+INSERT INTO config_revision (singleton, revision) VALUES (true, 0);
+CREATE TABLE provider_changes (
+  revision    bigint PRIMARY KEY,
+  provider    text NOT NULL,
+  op          text NOT NULL CHECK (op IN ('upsert', 'delete')),
+  config      jsonb,
+  config_hash text,
+  at          timestamptz NOT NULL DEFAULT now()
+);
+)sql"},
+};
+
+}  // namespace
+
+void RunMigrations(pqxx::connection& connection) {
+  {
+    pqxx::work tx(connection);
+    tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) + ")");
+    tx.exec0(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version integer PRIMARY KEY, name text NOT NULL,"
+        " applied_at timestamptz NOT NULL DEFAULT now())");
+    tx.commit();
+  }
+  for (const Migration& migration : kMigrations) {
+    pqxx::work tx(connection);
+    tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) + ")");
+    const pqxx::result done =
+        tx.exec_params("SELECT 1 FROM schema_migrations WHERE version = $1", migration.version);
+    if (!done.empty()) continue;  // the transaction rolls back on scope exit
+    tx.exec0(migration.sql);
+    tx.exec_params0("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                    migration.version, migration.name);
+    tx.commit();
+    common::LogInfo("schema migration applied",
+                    {{"version", std::to_string(migration.version)}, {"name", migration.name}});
+  }
+}
+
+}  // namespace switchyard::cp

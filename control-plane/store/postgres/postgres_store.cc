@@ -1,0 +1,243 @@
+#include "control-plane/store/postgres/postgres_store.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "common/log.h"
+#include "common/provider_json.h"
+#include "common/strings.h"
+#include "control-plane/store/postgres/migrations.h"
+
+namespace switchyard::cp {
+namespace {
+
+using common::StrCat;
+using v1::ProviderConfig;
+
+// libpqxx exceptions stop here and become statuses (DESIGN.md "Errors").
+template <typename Fn>
+auto Guard(std::string_view what, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const pqxx::broken_connection& e) {
+    return absl::UnavailableError(StrCat("database unavailable during ", what));
+  } catch (const pqxx::in_doubt_error& e) {
+    return absl::UnavailableError(StrCat("database connection lost while committing ", what,
+                                         "; the outcome is unknown"));
+  } catch (const pqxx::unique_violation& e) {
+    return absl::AlreadyExistsError(StrCat("conflict during ", what));
+  } catch (const pqxx::sql_error& e) {
+    // The SQLSTATE class 08 (connection exception) and 57P (operator intervention, e.g. the
+    // server shutting down) mean "try again later", not a bug.
+    const std::string state = e.sqlstate();
+    if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) {
+      return absl::UnavailableError(StrCat("database unavailable during ", what));
+    }
+    common::LogError("database error", {{"during", what}, {"sqlstate", state}});
+    return absl::InternalError(StrCat("database error during ", what));
+  } catch (const std::exception& e) {
+    common::LogError("database error", {{"during", what}, {"what", e.what()}});
+    return absl::InternalError(StrCat("database error during ", what));
+  }
+}
+
+absl::StatusOr<StoredProvider> RowToProvider(const pqxx::row& row) {
+  // Columns: config::text, config_hash, source_hash, revision
+  auto config = common::ProviderFromJson(row[0].as<std::string>());
+  if (!config.ok()) {
+    return absl::InternalError(StrCat("stored config is unreadable: ", config.status().message()));
+  }
+  StoredProvider stored;
+  stored.config = *std::move(config);
+  stored.config.set_config_hash(row[1].as<std::string>());
+  stored.config.set_provider_status("active");
+  stored.config.set_status("active");
+  stored.source_hash = row[2].is_null() ? std::string() : row[2].as<std::string>();
+  stored.revision = row[3].as<int64_t>();
+  return stored;
+}
+
+constexpr char kSelectColumns[] = "SELECT config::text, config_hash, source_hash, revision ";
+
+}  // namespace
+
+// A fixed number of connections shared by the request threads. Each Acquire() hands one out
+// exclusively; a connection found closed is reopened then.
+class PostgresStore::Pool {
+ public:
+  Pool(std::string dsn, int size) : dsn_(std::move(dsn)) {
+    for (int i = 0; i < size; ++i) idle_.push_back(nullptr);
+  }
+
+  class Lease {
+   public:
+    Lease(Pool* pool, std::unique_ptr<pqxx::connection> connection)
+        : pool_(pool), connection_(std::move(connection)) {}
+    Lease(Lease&&) = default;
+    ~Lease() {
+      if (pool_ != nullptr) pool_->Release(std::move(connection_));
+    }
+    pqxx::connection& operator*() { return *connection_; }
+
+   private:
+    Pool* pool_;
+    std::unique_ptr<pqxx::connection> connection_;
+  };
+
+  // Throws pqxx::broken_connection when the database cannot be reached.
+  Lease Acquire() {
+    std::unique_ptr<pqxx::connection> connection;
+    {
+      std::unique_lock lock(mu_);
+      available_.wait(lock, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !idle_.empty();
+      });
+      connection = std::move(idle_.back());
+      idle_.pop_back();
+    }
+    if (connection == nullptr || !connection->is_open()) {
+      try {
+        connection = std::make_unique<pqxx::connection>(dsn_);
+      } catch (...) {
+        Release(nullptr);
+        throw;
+      }
+    }
+    return Lease(this, std::move(connection));
+  }
+
+  const std::string& dsn() const { return dsn_; }
+
+ private:
+  void Release(std::unique_ptr<pqxx::connection> connection) {
+    {
+      std::lock_guard lock(mu_);
+      idle_.push_back(std::move(connection));
+    }
+    available_.notify_one();
+  }
+
+  const std::string dsn_;
+  std::mutex mu_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
+};
+
+PostgresStore::PostgresStore(std::unique_ptr<Pool> pool) : pool_(std::move(pool)) {}
+PostgresStore::~PostgresStore() = default;
+
+absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Create(
+    PostgresStoreOptions options) {
+  const auto deadline = std::chrono::steady_clock::now() + options.connect_timeout;
+  auto backoff = std::chrono::milliseconds(100);
+  for (;;) {
+    absl::Status status = Guard("migrations", [&]() -> absl::Status {
+      pqxx::connection connection(options.dsn);
+      RunMigrations(connection);
+      return absl::OkStatus();
+    });
+    if (status.ok()) break;
+    if (!absl::IsUnavailable(status) || std::chrono::steady_clock::now() >= deadline) {
+      return status;
+    }
+    common::LogWarning("waiting for the database", {{"error", common::ToStd(status.message())}});
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+  }
+  return std::unique_ptr<PostgresStore>(
+      new PostgresStore(std::make_unique<Pool>(options.dsn, std::max(1, options.pool_size))));
+}
+
+absl::StatusOr<std::optional<StoredProvider>> PostgresStore::Get(std::string_view name) {
+  return Guard("get", [&]() -> absl::StatusOr<std::optional<StoredProvider>> {
+    auto connection = pool_->Acquire();
+    pqxx::read_transaction tx(*connection);
+    const pqxx::result rows = tx.exec_params(
+        StrCat(kSelectColumns, "FROM providers WHERE name = $1"), std::string(name));
+    if (rows.empty()) return std::nullopt;
+    auto stored = RowToProvider(rows[0]);
+    if (!stored.ok()) return stored.status();
+    return std::optional<StoredProvider>(*std::move(stored));
+  });
+}
+
+absl::StatusOr<std::vector<StoredProvider>> PostgresStore::List() {
+  return Guard("list", [&]() -> absl::StatusOr<std::vector<StoredProvider>> {
+    auto connection = pool_->Acquire();
+    pqxx::read_transaction tx(*connection);
+    const pqxx::result rows = tx.exec(StrCat(kSelectColumns, "FROM providers ORDER BY name"));
+    std::vector<StoredProvider> providers;
+    providers.reserve(rows.size());
+    for (const pqxx::row& row : rows) {
+      auto stored = RowToProvider(row);
+      if (!stored.ok()) return stored.status();
+      providers.push_back(*std::move(stored));
+    }
+    return providers;
+  });
+}
+
+absl::StatusOr<WriteResult> PostgresStore::Write(std::string_view name,
+                                                 const WriteDecision& decide) {
+  return Guard("write", [&]() -> absl::StatusOr<WriteResult> {
+    auto connection = pool_->Acquire();
+    pqxx::work tx(*connection);
+    // Allocating the revision first takes the row lock that serializes writers.
+    const int64_t revision =
+        tx.exec1("UPDATE config_revision SET revision = revision + 1 RETURNING revision")[0]
+            .as<int64_t>();
+    const pqxx::result rows = tx.exec_params(
+        StrCat(kSelectColumns, "FROM providers WHERE name = $1"), std::string(name));
+    std::optional<StoredProvider> current;
+    if (!rows.empty()) {
+      auto stored = RowToProvider(rows[0]);
+      if (!stored.ok()) return stored.status();
+      current = *std::move(stored);
+    }
+
+    absl::StatusOr<std::optional<ProviderChange>> change = decide(current);
+    if (!change.ok()) return change.status();  // rolled back on scope exit
+    if (!change->has_value()) return WriteResult{false, current ? current->revision : 0};
+
+    const ProviderChange& c = **change;
+    if (c.op == ProviderChange::Op::kDelete) {
+      tx.exec_params0("DELETE FROM providers WHERE name = $1", std::string(name));
+      tx.exec_params0(
+          "INSERT INTO provider_changes (revision, provider, op) VALUES ($1, $2, 'delete')",
+          revision, std::string(name));
+    } else {
+      const std::string config = common::ProviderToJson(c.config, common::JsonView::kCanonical);
+      const std::string& hash = c.config.config_hash();
+      const char* source_hash = c.source_hash.empty() ? nullptr : c.source_hash.c_str();
+      tx.exec_params0(
+          "INSERT INTO providers (name, config, config_hash, source_hash, revision) "
+          "VALUES ($1, $2::jsonb, $3, $4, $5) "
+          "ON CONFLICT (name) DO UPDATE SET config = EXCLUDED.config, "
+          "config_hash = EXCLUDED.config_hash, source_hash = EXCLUDED.source_hash, "
+          "revision = EXCLUDED.revision, updated_at = now()",
+          std::string(name), config, hash, source_hash, revision);
+      tx.exec_params0(
+          "INSERT INTO provider_changes (revision, provider, op, config, config_hash) "
+          "VALUES ($1, $2, 'upsert', $3::jsonb, $4)",
+          revision, std::string(name), config, hash);
+    }
+    // Delivered by PostgreSQL at commit, never before.
+    tx.exec_params("SELECT pg_notify('switchyard_changes', $1)", std::to_string(revision));
+    tx.commit();
+    return WriteResult{true, revision};
+  });
+}
+
+absl::Status PostgresStore::Ping() {
+  return Guard("ping", [&]() -> absl::Status {
+    auto connection = pool_->Acquire();
+    pqxx::nontransaction tx(*connection);
+    tx.exec1("SELECT 1");
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace switchyard::cp

@@ -1,0 +1,49 @@
+// ProviderStore on PostgreSQL through libpqxx (the only place that includes it).
+//
+// Create() connects (retrying until `connect_timeout` passes, so a control plane may start
+// before its database), runs the migrations (migrations.h) and returns a store backed by a
+// small pool of connections. A connection that breaks is dropped and reopened on next use;
+// the call that saw it break answers Unavailable.
+//
+// Tables (DESIGN.md "Storage"): providers, config_revision, provider_changes. A write bumps
+// config_revision first (its row lock serializes writers), writes the provider row and the
+// change-log row, and NOTIFYs `switchyard_changes` with the revision; PostgreSQL delivers the
+// notification at commit.
+#ifndef SWITCHYARD_CONTROL_PLANE_STORE_POSTGRES_POSTGRES_STORE_H_
+#define SWITCHYARD_CONTROL_PLANE_STORE_POSTGRES_POSTGRES_STORE_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "control-plane/store/provider_store.h"
+
+namespace switchyard::cp {
+
+struct PostgresStoreOptions {
+  std::string dsn;
+  int pool_size = 4;
+  std::chrono::milliseconds connect_timeout{30000};
+};
+
+class PostgresStore : public ProviderStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<PostgresStore>> Create(PostgresStoreOptions options);
+  ~PostgresStore() override;
+
+  absl::StatusOr<std::optional<StoredProvider>> Get(std::string_view name) override;
+  absl::StatusOr<std::vector<StoredProvider>> List() override;
+  absl::StatusOr<WriteResult> Write(std::string_view name, const WriteDecision& decide) override;
+  absl::Status Ping() override;
+
+  class Pool;
+
+ private:
+  explicit PostgresStore(std::unique_ptr<Pool> pool);
+  std::unique_ptr<Pool> pool_;
+};
+
+}  // namespace switchyard::cp
+
+#endif  // SWITCHYARD_CONTROL_PLANE_STORE_POSTGRES_POSTGRES_STORE_H_
