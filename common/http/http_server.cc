@@ -204,6 +204,16 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
         auto response = ToBeast(std::move(*error), 11, false);
         stream.expires_after(options.header_timeout);
         co_await http::async_write(stream, response, kTuple);
+        // Lingering close: a client still sending the rest of an oversized body would get a
+        // reset instead of our answer if we closed now. Drain its bytes for a moment first.
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream.expires_after(std::chrono::seconds(2));
+        char sink[16384];
+        for (;;) {
+          auto [drain_ec, drained] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+          if (drain_ec) break;
+        }
       }
       break;
     }

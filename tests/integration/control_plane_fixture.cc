@@ -1,0 +1,84 @@
+#include "tests/integration/control_plane_fixture.h"
+
+#include <pqxx/pqxx>
+
+namespace switchyard::testing {
+namespace {
+
+// "ts=... msg=listening api=rest addr=127.0.0.1:4321" -> "127.0.0.1:4321"
+std::string AddressIn(const std::string& line) {
+  const size_t at = line.find("addr=");
+  if (at == std::string::npos) return "";
+  const size_t end = line.find(' ', at);
+  return line.substr(at + 5, end == std::string::npos ? std::string::npos : end - at - 5);
+}
+
+}  // namespace
+
+std::unique_ptr<PostgresServer> ControlPlaneTest::postgres_;
+std::unique_ptr<ControlPlane> ControlPlaneTest::control_plane_;
+
+ControlPlane ControlPlane::Start(const std::string& dsn, const std::vector<std::string>& args,
+                                 std::map<std::string, std::string> env) {
+  std::vector<std::string> all = {"--postgres-dsn=" + dsn, "--grpc-listen=127.0.0.1:0",
+                                  "--http-listen=127.0.0.1:0"};
+  all.insert(all.end(), args.begin(), args.end());
+  if (env.find("SWITCHYARD_ADMIN_TOKEN") == env.end()) env["SWITCHYARD_ADMIN_TOKEN"] = "";
+  env["SWITCHYARD_POSTGRES_DSN"] = "";
+  ControlPlane cp{Process::Start(SWITCHYARD_CONTROL_PLANE_BIN, all, env), "", ""};
+  cp.rest = AddressIn(cp.process.WaitForLine("msg=listening api=rest"));
+  cp.grpc = AddressIn(cp.process.WaitForLine("msg=listening api=grpc"));
+  return cp;
+}
+
+std::vector<std::vector<std::string>> Sql(const std::string& dsn, const std::string& query) {
+  pqxx::connection connection(dsn);
+  pqxx::nontransaction tx(connection);
+  std::vector<std::vector<std::string>> rows;
+  for (const pqxx::row& row : tx.exec(query)) {
+    std::vector<std::string> values;
+    for (const pqxx::field& field : row) {
+      values.push_back(field.is_null() ? "" : field.as<std::string>());
+    }
+    rows.push_back(std::move(values));
+  }
+  return rows;
+}
+
+void ControlPlaneTest::SetUpTestSuite() {
+  postgres_ = PostgresServer::Start();
+  control_plane_ = std::make_unique<ControlPlane>(ControlPlane::Start(postgres_->dsn()));
+  ASSERT_TRUE(control_plane_->listening()) << control_plane_->process.Log();
+}
+
+void ControlPlaneTest::TearDownTestSuite() {
+  control_plane_.reset();
+  postgres_.reset();
+}
+
+void ControlPlaneTest::SetUp() {
+  ASSERT_TRUE(control_plane_ && control_plane_->listening());
+  Sql(postgres_->dsn(), "TRUNCATE providers, provider_changes");
+}
+
+HttpResult ControlPlaneTest::Rest(const std::string& method, const std::string& target,
+                                  const std::string& body,
+                                  std::vector<std::pair<std::string, std::string>> headers) {
+  headers.emplace_back("Authorization", std::string("Bearer ") + kAdminToken);
+  return HttpCall(method, control_plane_->rest, target, body, headers);
+}
+
+nlohmann::json JsonOf(const HttpResult& result) {
+  return nlohmann::json::parse(result.body, nullptr, /*allow_exceptions=*/false);
+}
+
+std::unique_ptr<v1::ProviderAdmin::Stub> ControlPlaneTest::AdminStub() {
+  return v1::ProviderAdmin::NewStub(
+      grpc::CreateChannel(control_plane_->grpc, grpc::InsecureChannelCredentials()));
+}
+
+void ControlPlaneTest::Authorize(grpc::ClientContext* context, const std::string& token) {
+  context->AddMetadata("authorization", "Bearer " + token);
+}
+
+}  // namespace switchyard::testing

@@ -1,0 +1,182 @@
+// The gRPC admin API end to end, plus the standard health and reflection services.
+#include <gtest/gtest.h>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "tests/integration/control_plane_fixture.h"
+
+namespace switchyard::testing {
+namespace {
+
+using v1::ProviderConfig;
+using v1::ProviderResponse;
+
+class GrpcApiTest : public ControlPlaneTest {
+ protected:
+  void SetUp() override {
+    ControlPlaneTest::SetUp();
+    stub_ = AdminStub();
+  }
+
+  grpc::Status Create(const ProviderConfig& config, ProviderResponse* response) {
+    grpc::ClientContext context;
+    Authorize(&context);
+    v1::CreateProviderRequest request;
+    *request.mutable_provider() = config;
+    return stub_->CreateProvider(&context, request, response);
+  }
+
+  grpc::Status Update(const std::string& name, const ProviderConfig& config,
+                      const std::string& expected_hash, ProviderResponse* response) {
+    grpc::ClientContext context;
+    Authorize(&context);
+    v1::UpdateProviderRequest request;
+    request.set_name(name);
+    *request.mutable_provider() = config;
+    request.set_expected_config_hash(expected_hash);
+    return stub_->UpdateProvider(&context, request, response);
+  }
+
+  grpc::Status Get(const std::string& name, ProviderResponse* response) {
+    grpc::ClientContext context;
+    Authorize(&context);
+    v1::GetProviderRequest request;
+    request.set_name(name);
+    return stub_->GetProvider(&context, request, response);
+  }
+
+  grpc::Status Delete(const std::string& name, const std::string& expected_hash) {
+    grpc::ClientContext context;
+    Authorize(&context);
+    v1::DeleteProviderRequest request;
+    request.set_name(name);
+    request.set_expected_config_hash(expected_hash);
+    v1::DeleteProviderResponse response;
+    return stub_->DeleteProvider(&context, request, &response);
+  }
+
+  static ProviderConfig OpenAi() {
+    ProviderConfig config;
+    config.set_name("openai");
+    auto* key = config.add_keys();
+    key->set_name("primary");
+    key->mutable_value()->set_value("sk-grpc-secret-value-1234");
+    return config;
+  }
+
+  std::unique_ptr<v1::ProviderAdmin::Stub> stub_;
+};
+
+TEST_F(GrpcApiTest, CrudWithTheSameRulesAsRest) {
+  ProviderResponse created;
+  ASSERT_TRUE(Create(OpenAi(), &created).ok());
+  EXPECT_EQ(created.provider().name(), "openai");
+  EXPECT_EQ(created.provider().keys(0).value().value(), "sk-g************************1234");
+  EXPECT_EQ(created.provider().network_config().default_request_timeout_in_seconds(), 30);
+  EXPECT_GT(created.revision(), 0);
+
+  // The same config over REST hashes the same.
+  HttpResult rest = Rest("GET", "/api/providers/openai");
+  EXPECT_EQ(Json(rest)["config_hash"], created.provider().config_hash());
+
+  ProviderResponse got;
+  ASSERT_TRUE(Get("openai", &got).ok());
+  EXPECT_EQ(got.provider().config_hash(), created.provider().config_hash());
+
+  grpc::ClientContext list_context;
+  Authorize(&list_context);
+  v1::ListProvidersResponse list;
+  ASSERT_TRUE(stub_->ListProviders(&list_context, {}, &list).ok());
+  EXPECT_EQ(list.total(), 1);
+
+  // Full replacement with the redacted value sent back keeps the secret.
+  ProviderConfig edited = got.provider();
+  edited.mutable_network_config()->set_max_retries(3);
+  ProviderResponse updated;
+  ASSERT_TRUE(Update("openai", edited, got.provider().config_hash(), &updated).ok());
+  EXPECT_FALSE(updated.created());
+  EXPECT_EQ(updated.provider().network_config().max_retries(), 3);
+  auto stored = Sql(postgres()->dsn(), "SELECT config::text FROM providers");
+  EXPECT_NE(stored[0][0].find("sk-grpc-secret-value-1234"), std::string::npos);
+
+  ProviderResponse created_by_update;
+  ASSERT_TRUE(Update("groq", ProviderConfig(), "", &created_by_update).ok());
+  EXPECT_TRUE(created_by_update.created());
+
+  ASSERT_TRUE(Delete("openai", updated.provider().config_hash()).ok());
+  EXPECT_EQ(Get("openai", &got).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(GrpcApiTest, ErrorsUseCanonicalCodes) {
+  ProviderResponse response;
+  ASSERT_TRUE(Create(OpenAi(), &response).ok());
+  EXPECT_EQ(Create(OpenAi(), &response).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+
+  ProviderConfig bad = OpenAi();
+  bad.set_name("groq");
+  bad.mutable_keys(0)->set_weight(-2);
+  grpc::Status invalid = Create(bad, &response);
+  EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(invalid.error_message().find("keys[0].weight"), std::string::npos);
+
+  EXPECT_EQ(Get("nope", &response).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Delete("nope", "").error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Update("openai", OpenAi(), std::string(64, 'f'), &response).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Delete("openai", std::string(64, 'f')).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  ProviderConfig renamed = OpenAi();
+  renamed.set_name("other");
+  EXPECT_EQ(Update("openai", renamed, "", &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(GrpcApiTest, CallsWithoutTheAdminTokenAreUnauthenticated) {
+  grpc::ClientContext none;
+  v1::ProviderResponse response;
+  v1::GetProviderRequest request;
+  request.set_name("openai");
+  EXPECT_EQ(stub_->GetProvider(&none, request, &response).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  grpc::ClientContext wrong;
+  Authorize(&wrong, "not-the-token");
+  v1::CreateProviderRequest create;
+  *create.mutable_provider() = OpenAi();
+  EXPECT_EQ(stub_->CreateProvider(&wrong, create, &response).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Rest("GET", "/api/providers/openai").status, 404);
+}
+
+TEST_F(GrpcApiTest, HealthAndReflectionAreOn) {
+  auto channel =
+      grpc::CreateChannel(control_plane()->grpc, grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext health_context;
+  grpc::health::v1::HealthCheckResponse status;
+  ASSERT_TRUE(health->Check(&health_context, {}, &status).ok());
+  EXPECT_EQ(status.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(channel);
+  grpc::ClientContext reflection_context;
+  auto stream = reflection->ServerReflectionInfo(&reflection_context);
+  grpc::reflection::v1alpha::ServerReflectionRequest list;
+  list.set_list_services("");
+  ASSERT_TRUE(stream->Write(list));
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ServerReflectionResponse services;
+  ASSERT_TRUE(stream->Read(&services));
+  std::vector<std::string> names;
+  for (const auto& service : services.list_services_response().service()) {
+    names.push_back(service.name());
+  }
+  EXPECT_NE(std::find(names.begin(), names.end(), "switchyard.v1.ProviderAdmin"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "grpc.health.v1.Health"), names.end());
+  while (stream->Read(&services)) {
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+}  // namespace
+}  // namespace switchyard::testing

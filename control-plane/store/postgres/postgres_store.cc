@@ -75,16 +75,20 @@ class PostgresStore::Pool {
   class Lease {
    public:
     Lease(Pool* pool, std::unique_ptr<pqxx::connection> connection)
-        : pool_(pool), connection_(std::move(connection)) {}
-    Lease(Lease&&) = default;
+        : pool_(pool), connection_(std::move(connection)), exceptions_(std::uncaught_exceptions()) {}
+    Lease(const Lease&) = delete;
     ~Lease() {
-      if (pool_ != nullptr) pool_->Release(std::move(connection_));
+      // A connection that was in use when an exception left the scope may be broken or
+      // mid-transaction: drop it, and the next Acquire() opens a fresh one.
+      if (std::uncaught_exceptions() > exceptions_) connection_.reset();
+      pool_->Release(std::move(connection_));
     }
     pqxx::connection& operator*() { return *connection_; }
 
    private:
     Pool* pool_;
     std::unique_ptr<pqxx::connection> connection_;
+    const int exceptions_;
   };
 
   // Throws pqxx::broken_connection when the database cannot be reached.
@@ -106,7 +110,7 @@ class PostgresStore::Pool {
         throw;
       }
     }
-    return Lease(this, std::move(connection));
+    return {this, std::move(connection)};
   }
 
   const std::string& dsn() const { return dsn_; }

@@ -1,0 +1,45 @@
+# Switchyard: `make run` starts everything, `make test` runs every test.
+# Both install what they need first (`make deps`), then build.
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+RUN_DIR ?= .run
+
+# Every Debian 12 package the project builds, tests and runs with.
+PACKAGES := cmake ninja-build ccache g++ pkg-config \
+	libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev \
+	libpqxx-dev libnghttp2-dev libcurl4-openssl-dev libboost1.81-dev libsimdjson-dev \
+	nlohmann-json3-dev libssl-dev libgtest-dev libgmock-dev postgresql-15 curl
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build test run stop clean
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900
+
+run: build
+	scripts/run.sh $(BUILD_DIR) $(RUN_DIR)
+
+stop:
+	scripts/run.sh --stop $(BUILD_DIR) $(RUN_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR)

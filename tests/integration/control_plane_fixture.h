@@ -1,0 +1,73 @@
+// Test fixtures for the control plane: a real PostgreSQL server and real
+// switchyard-control-plane processes, reached over real sockets.
+//
+// ControlPlaneTest shares one PostgreSQL server and one control plane (admin token
+// kAdminToken) across a suite and empties the provider tables before each test.
+#ifndef SWITCHYARD_TESTS_INTEGRATION_CONTROL_PLANE_FIXTURE_H_
+#define SWITCHYARD_TESTS_INTEGRATION_CONTROL_PLANE_FIXTURE_H_
+
+#include <gtest/gtest.h>
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "switchyard/v1/admin.grpc.pb.h"
+#include "tests/support/http_client.h"
+#include "tests/support/postgres_server.h"
+#include "tests/support/process.h"
+
+namespace switchyard::testing {
+
+inline constexpr char kAdminToken[] = "test-admin-token";
+
+// One control-plane process with the addresses it reported.
+struct ControlPlane {
+  Process process;
+  std::string rest;  // host:port
+  std::string grpc;  // host:port
+
+  // Starts the binary with --postgres-dsn, ports chosen by the OS, and `args`; waits until
+  // both APIs listen. `env` defaults to SWITCHYARD_ADMIN_TOKEN=kAdminToken.
+  static ControlPlane Start(const std::string& dsn, const std::vector<std::string>& args = {},
+                            std::map<std::string, std::string> env = {
+                                {"SWITCHYARD_ADMIN_TOKEN", kAdminToken}});
+  // A started process that failed to listen has empty addresses.
+  bool listening() const { return !rest.empty() && !grpc.empty(); }
+};
+
+// The JSON body of a response (discarded value when it is not JSON).
+nlohmann::json JsonOf(const HttpResult& result);
+
+// Runs one SQL statement on the database; returns the rows as text.
+std::vector<std::vector<std::string>> Sql(const std::string& dsn, const std::string& query);
+
+class ControlPlaneTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  void SetUp() override;
+
+  // REST call with the admin token.
+  static HttpResult Rest(const std::string& method, const std::string& target,
+                         const std::string& body = "",
+                         std::vector<std::pair<std::string, std::string>> headers = {});
+  static nlohmann::json Json(const HttpResult& result) { return JsonOf(result); }
+
+  static std::unique_ptr<switchyard::v1::ProviderAdmin::Stub> AdminStub();
+  static void Authorize(grpc::ClientContext* context, const std::string& token = kAdminToken);
+
+  static PostgresServer* postgres() { return postgres_.get(); }
+  static ControlPlane* control_plane() { return control_plane_.get(); }
+
+ private:
+  static std::unique_ptr<PostgresServer> postgres_;
+  static std::unique_ptr<ControlPlane> control_plane_;
+};
+
+}  // namespace switchyard::testing
+
+#endif  // SWITCHYARD_TESTS_INTEGRATION_CONTROL_PLANE_FIXTURE_H_
