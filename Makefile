@@ -13,7 +13,7 @@ PACKAGES := cmake ninja-build ccache g++ pkg-config \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test run stop clean
+.PHONY: deps build test test-sanitize run stop clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do \
@@ -34,6 +34,14 @@ build: deps $(BUILD_DIR)/build.ninja
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900
+
+# The same tests under AddressSanitizer and UBSan, in a separate build tree.
+test-sanitize: deps
+	cmake -S . -B $(BUILD_DIR)-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DSWITCHYARD_SANITIZE=ON
+	cmake --build $(BUILD_DIR)-sanitize
+	cd $(BUILD_DIR)-sanitize && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ctest --output-on-failure --timeout 900
 
 run: build
 	scripts/run.sh $(BUILD_DIR) $(RUN_DIR)

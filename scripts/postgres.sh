@@ -18,9 +18,13 @@ case "$cmd" in
       as_owner "$bin/initdb" -D "$dir" -A trust -U postgres --no-sync >/dev/null
     fi
     if ! as_owner "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
-      as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -o \
-        "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c fsync=off" \
-        start >/dev/null
+      if ! as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -o \
+          "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c fsync=off" \
+          start >/dev/null; then
+        tail -n 5 "$dir/server.log" >&2
+        echo "PostgreSQL did not start (port $port busy? set SWITCHYARD_RUN_PG_PORT)" >&2
+        exit 1
+      fi
     fi
     echo "host=127.0.0.1 port=$port user=postgres dbname=postgres"
     ;;
