@@ -12,20 +12,26 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "common/bearer_tokens.h"
 #include "common/flags.h"
 #include "common/http/http_server.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "control-plane/api/grpc/admin_service.h"
+#include "control-plane/api/grpc/fleet_service.h"
 #include "control-plane/api/rest/rest_api.h"
 #include "control-plane/bootstrap/config_file.h"
+#include "control-plane/feed/change_feed.h"
+#include "control-plane/feed/fleet_registry.h"
+#include "control-plane/feed/watch_service.h"
 #include "control-plane/service/provider_service.h"
 #include "control-plane/store/postgres/postgres_store.h"
 
@@ -64,6 +70,11 @@ int Run(int argc, char** argv) {
   flags.Define("postgres-dsn", "", "PostgreSQL connection string (or SWITCHYARD_POSTGRES_DSN)");
   flags.Define("admin-token-file", "", "file with admin tokens, one per line");
   flags.Define("config", "", "Bifrost-style config.json whose providers are applied at start");
+  flags.Define("replica-id", "", "name of this replica in fleet status (default: host name)");
+  flags.Define("change-log-depth", "10000",
+               "change-log rows kept; a data plane further behind gets a snapshot");
+  flags.Define("catch-up-interval-ms", "2000",
+               "how often the change feed reads the log without a notification");
   flags.DefineSwitch("dev", "development mode: loopback only; no token needed when none is set");
   flags.DefineSwitch("help", "print this help");
   if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
@@ -89,6 +100,27 @@ int Run(int argc, char** argv) {
     std::cerr << "no admin token configured: set SWITCHYARD_ADMIN_TOKEN or --admin-token-file, "
                  "or pass --dev for a loopback-only development server\n";
     return kExitUsage;
+  }
+
+  // Data planes authenticate with their own token; in dev mode without one, watches are open.
+  common::BearerTokens data_plane_tokens =
+      common::BearerTokens::Parse(Env("SWITCHYARD_DATA_PLANE_TOKEN"));
+  if (data_plane_tokens.empty() && !dev) {
+    LogWarning("no SWITCHYARD_DATA_PLANE_TOKEN configured: every data-plane watch is refused");
+  }
+  int64_t change_log_depth = 0;
+  int64_t catch_up_ms = 0;
+  if (!absl::SimpleAtoi(flags.Get("change-log-depth"), &change_log_depth) ||
+      change_log_depth < 1 || !absl::SimpleAtoi(flags.Get("catch-up-interval-ms"), &catch_up_ms) ||
+      catch_up_ms < 10) {
+    std::cerr << "--change-log-depth must be >= 1 and --catch-up-interval-ms >= 10\n";
+    return kExitUsage;
+  }
+  std::string replica = flags.Get("replica-id");
+  if (replica.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    replica = host;
   }
 
   std::string grpc_listen = flags.Get("grpc-listen");
@@ -127,13 +159,27 @@ int Run(int argc, char** argv) {
     }
   }
 
+  ChangeFeed feed(store->get(), (*store)->NewNotifier(),
+                  {.catch_up_interval = std::chrono::milliseconds(catch_up_ms),
+                   .change_log_depth = change_log_depth});
+  if (absl::Status started = feed.Start(std::chrono::seconds(30)); !started.ok()) {
+    return Fail("cannot start the change feed", common::ToStd(started.message()));
+  }
+  FleetRegistry fleet(store->get(), &feed, replica);
+  fleet.Start();
+
   AdminService admin_service(&service, tokens);
+  FleetService fleet_service(&fleet, tokens);
+  WatchService watch_service(&feed, &fleet, data_plane_tokens,
+                             /*open_without_token=*/dev && data_plane_tokens.empty());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int grpc_port = 0;
   builder.AddListeningPort(grpc_listen, grpc::InsecureServerCredentials(), &grpc_port);
   builder.RegisterService(&admin_service);
+  builder.RegisterService(&fleet_service);
+  builder.RegisterService(&watch_service);
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
   if (grpc_server == nullptr || grpc_port == 0) {
     return Fail("cannot listen for gRPC", grpc_listen);
@@ -143,7 +189,7 @@ int Run(int argc, char** argv) {
                         {"addr", StrCat(grpc_host.ok() ? grpc_host->first : "0.0.0.0", ":",
                                         grpc_port)}});
 
-  RestApi rest_api(&service, tokens);
+  RestApi rest_api(&service, &fleet, tokens);
   common::HttpServerOptions http_options;
   http_options.listen = http_listen;
   http_options.threads = 4;
@@ -161,6 +207,8 @@ int Run(int argc, char** argv) {
   LogInfo("shutting down", {{"signal", std::to_string(signal_number)}});
   (*http_server)->Stop();
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  feed.Stop();
+  fleet.Stop();
   return 0;
 }
 

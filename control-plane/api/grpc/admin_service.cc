@@ -1,6 +1,7 @@
 #include "control-plane/api/grpc/admin_service.h"
 
 #include "common/grpc_status.h"
+#include "control-plane/api/grpc/auth.h"
 #include "common/log.h"
 
 namespace switchyard::cp {
@@ -24,17 +25,7 @@ void LogWrite(std::string_view what, const v1::ProviderResponse& response) {
 }  // namespace
 
 grpc::Status AdminService::Authenticate(const grpc::ServerContext& context) const {
-  if (tokens_.empty()) return grpc::Status::OK;
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find("authorization");
-  const std::string_view value =
-      it == metadata.end() ? std::string_view() : std::string_view(it->second.data(),
-                                                                   it->second.size());
-  if (!tokens_.Accepts(value)) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "missing or invalid admin token: send authorization: Bearer <token>");
-  }
-  return grpc::Status::OK;
+  return CheckAdminToken(context, tokens_);
 }
 
 grpc::Status AdminService::CreateProvider(grpc::ServerContext* context,

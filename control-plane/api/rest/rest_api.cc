@@ -15,6 +15,7 @@ using common::HttpResponse;
 using common::StrCat;
 
 constexpr std::string_view kCollection = "/api/providers";
+constexpr std::string_view kFleet = "/api/fleet";
 
 HttpResponse Error(const absl::Status& status) {
   const common::ApiError error = common::ApiErrorFromStatus(status);
@@ -67,13 +68,15 @@ HttpResponse RestApi::Handle(const HttpRequest& request) {
   }
   const bool collection = path == kCollection || path == StrCat(kCollection, "/");
   const bool item = !collection && path.starts_with(StrCat(kCollection, "/"));
-  if (!collection && !item) {
+  const bool fleet = path == kFleet;
+  if (!collection && !item && !fleet) {
     return Error(absl::NotFoundError(StrCat("no route for ", request.method, " ", path)));
   }
   if (!tokens_.empty() && !tokens_.Accepts(request.Header("authorization"))) {
     return Error(absl::UnauthenticatedError(
         "missing or invalid admin token: send Authorization: Bearer <token>"));
   }
+  if (fleet) return Fleet(request);
   if (collection) return HandleCollection(request);
   std::string_view name = path.substr(kCollection.size() + 1);
   if (name.find('/') != std::string_view::npos) {
@@ -125,6 +128,28 @@ HttpResponse RestApi::HandleProvider(const HttpRequest& request, std::string_vie
     return response;
   }
   return MethodNotAllowed(request.method, "GET, PUT, DELETE");
+}
+
+HttpResponse RestApi::Fleet(const HttpRequest& request) {
+  if (request.method != "GET") return MethodNotAllowed(request.method, "GET");
+  auto fleet = fleet_->List();
+  if (!fleet.ok()) return Error(fleet.status());
+  nlohmann::json planes = nlohmann::json::array();
+  for (const v1::DataPlaneStatus& plane : fleet->data_planes()) {
+    planes.push_back({{"node_id", plane.node_id()},
+                      {"replica", plane.replica()},
+                      {"revision", plane.revision()},
+                      {"table_hash", plane.table_hash()},
+                      {"last_seen", plane.last_seen()},
+                      {"state", plane.state()},
+                      {"last_error", plane.last_error()}});
+  }
+  nlohmann::json body{{"data_planes", planes},
+                      {"total", fleet->data_planes_size()},
+                      {"revision", fleet->revision()},
+                      {"table_hash", fleet->table_hash()}};
+  return HttpResponse::Json(200, body.dump(-1, ' ', false,
+                                           nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse RestApi::Health() {

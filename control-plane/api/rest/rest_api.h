@@ -6,6 +6,7 @@
 //   GET    /api/providers/{name}     one provider (ETag = config hash)
 //   PUT    /api/providers/{name}     full replacement; creates a missing name (201)
 //   DELETE /api/providers/{name}     delete; returns the deleted provider
+//   GET    /api/fleet                every data plane and its sync state
 //
 // PUT and DELETE honour If-Match (412 on mismatch). Every /api call needs
 // `Authorization: Bearer <admin token>` unless auth is off (--dev). Errors use Bifrost's
@@ -15,6 +16,7 @@
 
 #include "common/bearer_tokens.h"
 #include "common/http/http_server.h"
+#include "control-plane/feed/fleet_registry.h"
 #include "control-plane/service/provider_service.h"
 
 namespace switchyard::cp {
@@ -22,8 +24,8 @@ namespace switchyard::cp {
 class RestApi {
  public:
   // `tokens` empty means admin calls need no token (development mode only).
-  RestApi(ProviderService* service, common::BearerTokens tokens)
-      : service_(service), tokens_(std::move(tokens)) {}
+  RestApi(ProviderService* service, FleetRegistry* fleet, common::BearerTokens tokens)
+      : service_(service), fleet_(fleet), tokens_(std::move(tokens)) {}
 
   common::HttpResponse Handle(const common::HttpRequest& request);
 
@@ -31,8 +33,10 @@ class RestApi {
   common::HttpResponse HandleCollection(const common::HttpRequest& request);
   common::HttpResponse HandleProvider(const common::HttpRequest& request, std::string_view name);
   common::HttpResponse Health();
+  common::HttpResponse Fleet(const common::HttpRequest& request);
 
   ProviderService* service_;
+  FleetRegistry* fleet_;
   const common::BearerTokens tokens_;
 };
 

@@ -41,6 +41,17 @@ CREATE TABLE provider_changes (
   at          timestamptz NOT NULL DEFAULT now()
 );
 )sql"},
+    {2, "data-plane fleet status", R"sql(
+CREATE TABLE data_planes (
+  node_id    text PRIMARY KEY,
+  replica    text NOT NULL,
+  revision   bigint NOT NULL DEFAULT 0,
+  table_hash text NOT NULL DEFAULT '',
+  connected  boolean NOT NULL,
+  last_error text NOT NULL DEFAULT '',
+  last_seen  timestamptz NOT NULL DEFAULT now()
+);
+)sql"},
 };
 
 }  // namespace

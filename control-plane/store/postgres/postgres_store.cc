@@ -62,6 +62,76 @@ absl::StatusOr<StoredProvider> RowToProvider(const pqxx::row& row) {
 
 constexpr char kSelectColumns[] = "SELECT config::text, config_hash, source_hash, revision ";
 
+// Columns: revision, provider, config::text (NULL for a delete), config_hash
+absl::StatusOr<ChangeRow> RowToChange(const pqxx::row& row) {
+  ChangeRow change;
+  change.revision = row[0].as<int64_t>();
+  change.provider = row[1].as<std::string>();
+  if (!row[2].is_null()) {
+    auto config = common::ProviderFromJson(row[2].as<std::string>());
+    if (!config.ok()) {
+      return absl::InternalError(
+          StrCat("change ", change.revision, " is unreadable: ", config.status().message()));
+    }
+    config->set_config_hash(row[3].is_null() ? "" : row[3].as<std::string>());
+    config->set_provider_status("active");
+    config->set_status("active");
+    change.config = *std::move(config);
+  }
+  return change;
+}
+
+constexpr char kChangeColumns[] = "SELECT revision, provider, config::text, config_hash ";
+
+// LISTEN on a connection of its own; reconnects on the next Wait() after a failure.
+class PostgresChangeNotifier : public ChangeNotifier {
+ public:
+  explicit PostgresChangeNotifier(std::string dsn) : dsn_(std::move(dsn)) {}
+
+  absl::StatusOr<bool> Wait(std::chrono::milliseconds timeout) override {
+    return Guard("listen", [&]() -> absl::StatusOr<bool> {
+      if (connection_ == nullptr || !connection_->is_open()) {
+        receiver_.reset();
+        connection_.reset();
+        auto connection = std::make_unique<pqxx::connection>(dsn_);
+        receiver_ = std::make_unique<Receiver>(*connection, &notified_);
+        connection_ = std::move(connection);
+        // Anything committed before LISTEN took effect is caught by the caller's query.
+        return true;
+      }
+      try {
+        notified_ = false;
+        connection_->get_notifs();
+        if (!notified_) {
+          const auto ms = timeout.count();
+          connection_->await_notification(ms / 1000, (ms % 1000) * 1000);
+        }
+        return notified_;
+      } catch (...) {
+        receiver_.reset();
+        connection_.reset();
+        throw;
+      }
+    });
+  }
+
+ private:
+  class Receiver : public pqxx::notification_receiver {
+   public:
+    Receiver(pqxx::connection& connection, bool* notified)
+        : pqxx::notification_receiver(connection, "switchyard_changes"), notified_(notified) {}
+    void operator()(const std::string&, int) override { *notified_ = true; }
+
+   private:
+    bool* notified_;
+  };
+
+  const std::string dsn_;
+  bool notified_ = false;
+  std::unique_ptr<pqxx::connection> connection_;
+  std::unique_ptr<Receiver> receiver_;
+};
+
 }  // namespace
 
 // A fixed number of connections shared by the request threads. Each Acquire() hands one out
@@ -242,6 +312,128 @@ absl::Status PostgresStore::Ping() {
     tx.exec1("SELECT 1");
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<ConfigSnapshot> PostgresStore::LoadSnapshot() {
+  return Guard("snapshot", [&]() -> absl::StatusOr<ConfigSnapshot> {
+    auto connection = pool_->Acquire();
+    // One consistent view of the revision, the providers and the change log.
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(*connection);
+    ConfigSnapshot snapshot;
+    snapshot.revision = tx.exec1("SELECT revision FROM config_revision")[0].as<int64_t>();
+    for (const pqxx::row& row : tx.exec(StrCat(kSelectColumns, "FROM providers ORDER BY name"))) {
+      auto stored = RowToProvider(row);
+      if (!stored.ok()) return stored.status();
+      snapshot.providers.push_back(*std::move(stored));
+    }
+    const pqxx::row oldest = tx.exec1("SELECT min(revision) FROM provider_changes");
+    snapshot.log_floor = oldest[0].is_null() ? snapshot.revision : oldest[0].as<int64_t>() - 1;
+    for (const pqxx::row& row : tx.exec(StrCat(kChangeColumns,
+                                               "FROM provider_changes WHERE op = 'delete' "
+                                               "ORDER BY revision"))) {
+      auto change = RowToChange(row);
+      if (!change.ok()) return change.status();
+      snapshot.deletes.push_back(*std::move(change));
+    }
+    return snapshot;
+  });
+}
+
+absl::StatusOr<ChangeBatch> PostgresStore::ChangesAfter(int64_t revision, int limit) {
+  return Guard("changes", [&]() -> absl::StatusOr<ChangeBatch> {
+    auto connection = pool_->Acquire();
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(*connection);
+    ChangeBatch batch;
+    batch.head = tx.exec1("SELECT revision FROM config_revision")[0].as<int64_t>();
+    const pqxx::result rows = tx.exec_params(
+        StrCat(kChangeColumns, "FROM provider_changes WHERE revision > $1 ORDER BY revision "
+                               "LIMIT $2"),
+        revision, limit);
+    for (const pqxx::row& row : rows) {
+      auto change = RowToChange(row);
+      if (!change.ok()) return change.status();
+      batch.rows.push_back(*std::move(change));
+    }
+    return batch;
+  });
+}
+
+absl::Status PostgresStore::PruneChangeLog(int64_t keep) {
+  return Guard("prune", [&]() -> absl::Status {
+    auto connection = pool_->Acquire();
+    pqxx::work tx(*connection);
+    tx.exec_params0(
+        "DELETE FROM provider_changes WHERE revision <= "
+        "(SELECT revision FROM config_revision) - $1",
+        keep);
+    tx.commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PostgresStore::RecordDataPlane(const DataPlaneRow& row) {
+  return Guard("fleet record", [&]() -> absl::Status {
+    auto connection = pool_->Acquire();
+    pqxx::work tx(*connection);
+    if (!row.connected) {
+      // Only the replica that holds the stream may mark it gone: the data plane may already
+      // be connected to another one.
+      tx.exec_params0(
+          "UPDATE data_planes SET connected = false, last_seen = now() "
+          "WHERE node_id = $1 AND replica = $2",
+          row.node_id, row.replica);
+      tx.commit();
+      return absl::OkStatus();
+    }
+    tx.exec_params0(
+        "INSERT INTO data_planes (node_id, replica, revision, table_hash, connected, last_error, "
+        "last_seen) VALUES ($1, $2, $3, $4, $5, $6, now()) "
+        "ON CONFLICT (node_id) DO UPDATE SET replica = EXCLUDED.replica, "
+        "revision = EXCLUDED.revision, table_hash = EXCLUDED.table_hash, "
+        "connected = EXCLUDED.connected, last_error = EXCLUDED.last_error, last_seen = now()",
+        row.node_id, row.replica, row.revision, row.table_hash, row.connected, row.last_error);
+    tx.commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PostgresStore::TouchConnected(const std::string& replica) {
+  return Guard("fleet touch", [&]() -> absl::Status {
+    auto connection = pool_->Acquire();
+    pqxx::work tx(*connection);
+    tx.exec_params0("UPDATE data_planes SET last_seen = now() WHERE replica = $1 AND connected",
+                    replica);
+    tx.commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<DataPlaneRow>> PostgresStore::ListDataPlanes() {
+  return Guard("fleet list", [&]() -> absl::StatusOr<std::vector<DataPlaneRow>> {
+    auto connection = pool_->Acquire();
+    pqxx::read_transaction tx(*connection);
+    std::vector<DataPlaneRow> rows;
+    for (const pqxx::row& row : tx.exec(
+             "SELECT node_id, replica, revision, table_hash, connected, last_error, "
+             "extract(epoch FROM last_seen)::float8 FROM data_planes ORDER BY node_id")) {
+      DataPlaneRow out;
+      out.node_id = row[0].as<std::string>();
+      out.replica = row[1].as<std::string>();
+      out.revision = row[2].as<int64_t>();
+      out.table_hash = row[3].as<std::string>();
+      out.connected = row[4].as<bool>();
+      out.last_error = row[5].as<std::string>();
+      out.last_seen = std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::duration<double>(row[6].as<double>())));
+      rows.push_back(std::move(out));
+    }
+    return rows;
+  });
+}
+
+std::unique_ptr<ChangeNotifier> PostgresStore::NewNotifier() const {
+  return std::make_unique<PostgresChangeNotifier>(pool_->dsn());
 }
 
 }  // namespace switchyard::cp

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "control-plane/store/distribution_store.h"
 #include "control-plane/store/provider_store.h"
 
 namespace switchyard::cp {
@@ -27,15 +28,29 @@ struct PostgresStoreOptions {
   std::chrono::milliseconds connect_timeout{30000};
 };
 
-class PostgresStore : public ProviderStore {
+class PostgresStore : public ProviderStore, public ChangeLogStore, public FleetStore {
  public:
   static absl::StatusOr<std::unique_ptr<PostgresStore>> Create(PostgresStoreOptions options);
   ~PostgresStore() override;
 
+  // ProviderStore
   absl::StatusOr<std::optional<StoredProvider>> Get(std::string_view name) override;
   absl::StatusOr<std::vector<StoredProvider>> List() override;
   absl::StatusOr<WriteResult> Write(std::string_view name, const WriteDecision& decide) override;
   absl::Status Ping() override;
+
+  // ChangeLogStore
+  absl::StatusOr<ConfigSnapshot> LoadSnapshot() override;
+  absl::StatusOr<ChangeBatch> ChangesAfter(int64_t revision, int limit) override;
+  absl::Status PruneChangeLog(int64_t keep) override;
+
+  // FleetStore
+  absl::Status RecordDataPlane(const DataPlaneRow& row) override;
+  absl::Status TouchConnected(const std::string& replica) override;
+  absl::StatusOr<std::vector<DataPlaneRow>> ListDataPlanes() override;
+
+  // A LISTEN connection of its own for the change feed.
+  std::unique_ptr<ChangeNotifier> NewNotifier() const;
 
   class Pool;
 
