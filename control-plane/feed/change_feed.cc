@@ -43,8 +43,8 @@ v1::ConfigUpdate FeedState::UpdateSince(int64_t last_revision) const {
   v1::ConfigUpdate update;
   update.set_revision(revision);
   update.set_table_hash(table_hash);
-  if (last_revision == revision && last_revision > 0) return update;
-  const bool snapshot = last_revision <= 0 || last_revision < floor || last_revision > revision;
+  if (last_revision == revision) return update;
+  const bool snapshot = last_revision < 0 || last_revision < floor || last_revision > revision;
   update.set_snapshot(snapshot);
   for (const auto& [name, entry] : entries) {
     if (!snapshot && entry.revision <= last_revision) continue;

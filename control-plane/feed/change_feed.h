@@ -48,7 +48,7 @@ struct FeedState {
 
   // What a data plane at `last_revision` needs: nothing new (same revision), the providers
   // changed since (coalesced, each at its latest state), or a full snapshot when
-  // last_revision is below the floor or ahead of this state.
+  // last_revision is below the floor, ahead of this state, or negative (asked for one).
   switchyard::v1::ConfigUpdate UpdateSince(int64_t last_revision) const;
 };
 

@@ -39,20 +39,31 @@ class WatchReactor final : public grpc::ServerBidiReactor<WatchRequest, ConfigUp
         if (request_.hello().node_id().empty()) return FinishLocked(Invalid("hello needs node_id"));
         node_ = request_.hello().node_id();
         hello_ = true;
-        last_revision_ = request_.hello().last_revision();
-        fleet_->Connected(node_, stream_, last_revision_, request_.hello().table_hash());
+        // A data plane with nothing (revision 0) starts from a snapshot, so that whatever
+        // it holds is replaced, never merged.
+        last_revision_ = request_.hello().last_revision() > 0
+                             ? request_.hello().last_revision() : -1;
+        acked_revision_ = last_revision_;
+        fleet_->Connected(node_, stream_, request_.hello().last_revision(),
+                          request_.hello().table_hash());
         common::LogInfo("data plane connected",
-                        {{"node", node_}, {"last_revision", std::to_string(last_revision_)}});
+                        {{"node", node_},
+                         {"last_revision", std::to_string(request_.hello().last_revision())}});
         feed_->Subscribe(this);
         subscribed_ = true;
         MaybeWriteLocked();
         break;
       case WatchRequest::kAck:
         if (!hello_) return FinishLocked(Invalid("send hello first"));
+        acked_revision_ = request_.ack().revision();
         fleet_->Acked(node_, request_.ack().revision(), request_.ack().table_hash());
         break;
       case WatchRequest::kNack:
         if (!hello_) return FinishLocked(Invalid("send hello first"));
+        // The data plane kept its last good table: the next update starts from what it
+        // acknowledged, once the feed has moved past the revision it refused.
+        last_revision_ = acked_revision_;
+        nacked_revision_ = request_.nack().revision();
         fleet_->Nacked(node_, request_.nack().revision(), request_.nack().error());
         common::LogWarning("data plane rejected an update",
                            {{"node", node_},
@@ -111,6 +122,7 @@ class WatchReactor final : public grpc::ServerBidiReactor<WatchRequest, ConfigUp
     const std::shared_ptr<const FeedState> state = feed_->state();
     if (state == nullptr) return;
     if (sent_any_ && state->revision == last_revision_) return;
+    if (state->revision == nacked_revision_) return;
     update_ = state->UpdateSince(last_revision_);
     last_revision_ = state->revision;
     sent_any_ = true;
@@ -132,7 +144,9 @@ class WatchReactor final : public grpc::ServerBidiReactor<WatchRequest, ConfigUp
   bool writing_ = false;
   bool finished_ = false;
   std::optional<grpc::Status> pending_finish_;
-  int64_t last_revision_ = 0;  // what the data plane has (after our last write)
+  int64_t last_revision_ = 0;   // what the data plane has (after our last write)
+  int64_t acked_revision_ = 0;  // what it last acknowledged
+  int64_t nacked_revision_ = -1;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "tests/integration/control_plane_fixture.h"
 
 #include <pqxx/pqxx>
+#include <thread>
 
 namespace switchyard::testing {
 namespace {
@@ -18,12 +19,54 @@ std::string AddressIn(const std::string& line) {
 std::unique_ptr<PostgresServer> ControlPlaneTest::postgres_;
 std::unique_ptr<ControlPlane> ControlPlaneTest::control_plane_;
 
+DataPlane DataPlane::Start(const std::string& control_plane, const std::string& node_id,
+                           const std::vector<std::string>& args,
+                           std::map<std::string, std::string> env) {
+  std::vector<std::string> all = {"--control-plane=" + control_plane, "--node-id=" + node_id,
+                                  "--http-listen=127.0.0.1:0", "--admin-listen=127.0.0.1:0",
+                                  "--reconnect-max-ms=300"};
+  all.insert(all.end(), args.begin(), args.end());
+  if (env.find("SWITCHYARD_DATA_PLANE_TOKEN") == env.end()) {
+    env["SWITCHYARD_DATA_PLANE_TOKEN"] = kDataPlaneToken;
+  }
+  DataPlane dp{Process::Start(SWITCHYARD_DATA_PLANE_BIN, all, env), "", ""};
+  dp.admin = AddressIn(dp.process.WaitForLine("msg=listening api=admin"));
+  dp.http = AddressIn(dp.process.WaitForLine("msg=listening api=http"));
+  return dp;
+}
+
+nlohmann::json DataPlane::Config() const {
+  return JsonOf(HttpCall("GET", admin, "/config"));
+}
+
+double DataPlane::Metric(const std::string& name) const {
+  const std::string text = HttpCall("GET", admin, "/metrics").body;
+  size_t at = 0;
+  while ((at = text.find(name + " ", at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') return std::stod(text.substr(at + name.size() + 1));
+    at += name.size();
+  }
+  return -1;
+}
+
+bool Eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 ControlPlane ControlPlane::Start(const std::string& dsn, const std::vector<std::string>& args,
                                  std::map<std::string, std::string> env) {
   std::vector<std::string> all = {"--postgres-dsn=" + dsn, "--grpc-listen=127.0.0.1:0",
                                   "--http-listen=127.0.0.1:0"};
   all.insert(all.end(), args.begin(), args.end());
   if (env.find("SWITCHYARD_ADMIN_TOKEN") == env.end()) env["SWITCHYARD_ADMIN_TOKEN"] = "";
+  if (env.find("SWITCHYARD_DATA_PLANE_TOKEN") == env.end()) {
+    env["SWITCHYARD_DATA_PLANE_TOKEN"] = kDataPlaneToken;
+  }
   env["SWITCHYARD_POSTGRES_DSN"] = "";
   ControlPlane cp{Process::Start(SWITCHYARD_CONTROL_PLANE_BIN, all, env), "", ""};
   cp.rest = AddressIn(cp.process.WaitForLine("msg=listening api=rest"));

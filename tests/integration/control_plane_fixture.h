@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -41,6 +43,27 @@ struct ControlPlane {
 
 // The JSON body of a response (discarded value when it is not JSON).
 nlohmann::json JsonOf(const HttpResult& result);
+
+// One data-plane process; `admin` is its admin listener (host:port).
+struct DataPlane {
+  Process process;
+  std::string admin;  // admin listener, host:port
+  std::string http;   // inference listener, host:port
+
+  // Starts the binary against `control_plane` (host:port) with ports chosen by the OS and
+  // a short reconnect backoff; waits until the admin listener is up.
+  static DataPlane Start(const std::string& control_plane, const std::string& node_id,
+                         const std::vector<std::string>& args = {},
+                         std::map<std::string, std::string> env = {});
+  nlohmann::json Config() const;  // GET /config (discarded value when unreachable)
+  double Metric(const std::string& name) const;  // from /metrics; -1 when absent
+};
+
+// Polls `condition` every 5 ms until it holds or `timeout` passes.
+bool Eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(15));
+
+inline constexpr char kDataPlaneToken[] = "test-data-plane-token";
 
 // Runs one SQL statement on the database; returns the rows as text.
 std::vector<std::vector<std::string>> Sql(const std::string& dsn, const std::string& query);

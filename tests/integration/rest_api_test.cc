@@ -280,7 +280,9 @@ TEST_F(RestApiTest, BadBodiesAre400WithTheFieldNamed) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.body);
     json error = ExpectError(Rest("POST", "/api/providers", c.body), 400);
-    if (c.param != nullptr) EXPECT_EQ(error["error"]["param"], c.param);
+    if (c.param != nullptr) {
+      EXPECT_EQ(error["error"]["param"], c.param);
+    }
   }
   EXPECT_EQ(Json(Rest("GET", "/api/providers"))["total"], 0);  // nothing half-written
   ExpectError(Rest("POST", "/api/providers", "{not json"), 400);

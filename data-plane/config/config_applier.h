@@ -1,0 +1,48 @@
+// ConfigApplier: turns ConfigUpdates into live routing tables, or refuses them.
+//
+// Apply() builds the next table from the live one (a delta) or from nothing (a snapshot),
+// checks it against the table hash the control plane expects, then publishes it to the
+// TableSlot, writes it to the last-good cache and updates the metrics. Anything that fails
+// leaves the live table as it was and returns the error to NACK with.
+//
+// Used by the config thread only (the watch client, and start-up's cache load).
+#ifndef SWITCHYARD_DATA_PLANE_CONFIG_CONFIG_APPLIER_H_
+#define SWITCHYARD_DATA_PLANE_CONFIG_CONFIG_APPLIER_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "data-plane/config/last_good_cache.h"
+#include "data-plane/config/metrics.h"
+#include "data-plane/table/table_slot.h"
+#include "switchyard/v1/distribution.pb.h"
+
+namespace switchyard::dp {
+
+class ConfigApplier {
+ public:
+  // `cache` may be null (no --cache-dir).
+  ConfigApplier(TableSlot* slot, LastGoodCache* cache, ConfigMetrics* metrics, EnvLookup env)
+      : slot_(slot), cache_(cache), metrics_(metrics), env_(std::move(env)) {}
+
+  // FailedPrecondition when the built table's hash differs from the expected one (the data
+  // plane's base diverged: resynchronize with a snapshot); InvalidArgument when a config
+  // does not build.
+  absl::StatusOr<std::shared_ptr<const RoutingTable>> Apply(
+      const switchyard::v1::ConfigUpdate& update);
+
+  // Loads the disk cache, if any, and publishes it. NotFound when there is none.
+  absl::Status LoadCache();
+
+ private:
+  void Publish(std::shared_ptr<const RoutingTable> table, bool from_cache);
+
+  TableSlot* const slot_;
+  LastGoodCache* const cache_;
+  ConfigMetrics* const metrics_;
+  const EnvLookup env_;
+};
+
+}  // namespace switchyard::dp
+
+#endif  // SWITCHYARD_DATA_PLANE_CONFIG_CONFIG_APPLIER_H_

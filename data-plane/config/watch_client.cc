@@ -1,0 +1,141 @@
+#include "data-plane/config/watch_client.h"
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "switchyard/v1/distribution.grpc.pb.h"
+
+namespace switchyard::dp {
+
+WatchClient::WatchClient(WatchClientOptions options, ConfigApplier* applier,
+                         const TableSlot* slot, ConfigMetrics* metrics)
+    : options_(std::move(options)),
+      applier_(applier),
+      slot_(slot),
+      metrics_(metrics),
+      random_(std::random_device{}()) {
+  grpc::ChannelArguments args;
+  // Notice a control plane that vanished without closing the connection.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 256 * 1024 * 1024);
+  // Our own backoff decides when to retry; keep gRPC's reconnect short.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  channel_ = grpc::CreateCustomChannel(options_.control_plane, grpc::InsecureChannelCredentials(),
+                                       args);
+}
+
+WatchClient::~WatchClient() { Stop(); }
+
+void WatchClient::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void WatchClient::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    if (context_ != nullptr) context_->TryCancel();
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void WatchClient::Sleep(std::chrono::milliseconds duration) {
+  std::unique_lock lock(mu_);
+  wake_.wait_for(lock, duration, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_;
+  });
+}
+
+void WatchClient::Run() {
+  auto backoff = options_.initial_backoff;
+  bool first = true;
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    if (!first) ++metrics_->reconnects;
+    first = false;
+    if (WatchOnce()) backoff = options_.initial_backoff;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    // Jitter in [50 %, 100 %] of the backoff keeps a restarted control plane from being
+    // hit by the whole fleet at once.
+    std::uniform_real_distribution<double> jitter(0.5, 1.0);
+    Sleep(std::chrono::milliseconds(
+        static_cast<int64_t>(static_cast<double>(backoff.count()) * jitter(random_))));
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+bool WatchClient::WatchOnce() {
+  auto stub = v1::ConfigDistribution::NewStub(channel_);
+  grpc::ClientContext context;
+  if (!options_.token.empty()) context.AddMetadata("authorization", "Bearer " + options_.token);
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return false;
+    context_ = &context;
+  }
+  auto stream = stub->Watch(&context);
+
+  v1::WatchRequest hello;
+  hello.mutable_hello()->set_node_id(options_.node_id);
+  const std::shared_ptr<const RoutingTable> live = slot_->Current();
+  if (live != nullptr && !want_snapshot_) {
+    hello.mutable_hello()->set_last_revision(live->revision());
+    hello.mutable_hello()->set_table_hash(live->table_hash());
+  }
+  want_snapshot_ = false;
+
+  bool received = false;
+  if (stream->Write(hello)) {
+    v1::ConfigUpdate update;
+    while (stream->Read(&update)) {
+      if (!received) {
+        metrics_->connected = 1;
+        common::LogInfo("watching the control plane",
+                        {{"control_plane", options_.control_plane}});
+      }
+      received = true;
+      absl::StatusOr<std::shared_ptr<const RoutingTable>> applied = applier_->Apply(update);
+      v1::WatchRequest answer;
+      if (applied.ok()) {
+        answer.mutable_ack()->set_revision((*applied)->revision());
+        answer.mutable_ack()->set_table_hash((*applied)->table_hash());
+      } else {
+        common::LogWarning("config update rejected; keeping the last good table",
+                           {{"revision", std::to_string(update.revision())},
+                            {"error", common::ToStd(applied.status().message())}});
+        answer.mutable_nack()->set_revision(update.revision());
+        answer.mutable_nack()->set_error(std::string(applied.status().message()));
+      }
+      if (!stream->Write(answer)) break;
+      if (absl::IsFailedPrecondition(applied.status())) {
+        want_snapshot_ = true;  // our base diverged: start over from a snapshot
+        context.TryCancel();
+        break;
+      }
+    }
+  }
+  const grpc::Status status = stream->Finish();
+  {
+    std::lock_guard lock(mu_);
+    context_ = nullptr;
+  }
+  metrics_->connected = 0;
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+    common::LogError("the control plane refused the data-plane token",
+                     {{"error", status.error_message()}});
+  } else if (received) {
+    common::LogWarning("watch stream ended; serving the last good table",
+                       {{"code", std::to_string(status.error_code())},
+                        {"error", status.error_message()}});
+  }
+  return received;
+}
+
+}  // namespace switchyard::dp

@@ -1,0 +1,68 @@
+// WatchClient: the data plane's end of ConfigDistribution.Watch, on its own thread (the
+// config thread).
+//
+// It opens the stream with the data-plane token, says hello with the live table's revision
+// and hash, applies each update through the ConfigApplier and answers ACK or NACK. When the
+// stream ends it reconnects with jittered exponential backoff, serving the last good table
+// meanwhile. A table-hash mismatch (this data plane's base diverged) makes it NACK, drop the
+// stream and ask for a full snapshot on the next connect.
+#ifndef SWITCHYARD_DATA_PLANE_CONFIG_WATCH_CLIENT_H_
+#define SWITCHYARD_DATA_PLANE_CONFIG_WATCH_CLIENT_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "data-plane/config/config_applier.h"
+#include "data-plane/config/metrics.h"
+#include "data-plane/table/table_slot.h"
+
+namespace switchyard::dp {
+
+struct WatchClientOptions {
+  std::string control_plane;  // host:port
+  std::string node_id;
+  std::string token;  // SWITCHYARD_DATA_PLANE_TOKEN; empty sends none
+  std::chrono::milliseconds initial_backoff{250};
+  std::chrono::milliseconds max_backoff{30000};
+};
+
+class WatchClient {
+ public:
+  WatchClient(WatchClientOptions options, ConfigApplier* applier, const TableSlot* slot,
+              ConfigMetrics* metrics);
+  ~WatchClient();  // stops
+
+  void Start();
+  void Stop();  // cancels the stream and joins
+
+ private:
+  void Run();
+  // One stream, until it ends. Returns true when it received at least one update.
+  bool WatchOnce();
+  void Sleep(std::chrono::milliseconds duration);
+
+  const WatchClientOptions options_;
+  ConfigApplier* const applier_;
+  const TableSlot* const slot_;
+  ConfigMetrics* const metrics_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::mt19937_64 random_;
+  bool want_snapshot_ = false;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::thread thread_;
+};
+
+}  // namespace switchyard::dp
+
+#endif  // SWITCHYARD_DATA_PLANE_CONFIG_WATCH_CLIENT_H_

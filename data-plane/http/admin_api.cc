@@ -1,0 +1,65 @@
+#include "data-plane/http/admin_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/errors.h"
+
+namespace switchyard::dp {
+
+using common::HttpRequest;
+using common::HttpResponse;
+
+HttpResponse AdminApi::Handle(const HttpRequest& request) const {
+  if (request.method != "GET") {
+    return HttpResponse::Json(
+        405, common::ErrorEnvelopeJson({405, "invalid_request_error", "method_not_allowed",
+                                        "the admin listener only answers GET", ""}));
+  }
+  if (request.path == "/healthz") return HttpResponse::Json(200, R"({"status":"ok"})");
+  if (request.path == "/readyz") {
+    if (slot_->Current() == nullptr) {
+      return HttpResponse::Json(503, R"({"status":"not ready","reason":"no routing table yet"})");
+    }
+    return HttpResponse::Json(200, R"({"status":"ready"})");
+  }
+  if (request.path == "/metrics") {
+    HttpResponse response;
+    response.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
+    response.body = metrics_->Render();
+    return response;
+  }
+  if (request.path == "/config") return Config();
+  return HttpResponse::Json(
+      404, common::ErrorEnvelopeJson({404, "not_found_error", "not_found",
+                                      "no such admin endpoint", ""}));
+}
+
+HttpResponse AdminApi::Config() const {
+  const std::shared_ptr<const RoutingTable> table = slot_->Current();
+  nlohmann::json body{{"ready", table != nullptr},
+                      {"from_cache", metrics_->loaded_from_cache.load() == 1},
+                      {"connected", metrics_->connected.load() == 1}};
+  nlohmann::json providers = nlohmann::json::array();
+  if (table != nullptr) {
+    body["revision"] = table->revision();
+    body["table_hash"] = table->table_hash();
+    for (const auto& [name, entry] : table->providers()) {
+      nlohmann::json keys = nlohmann::json::array();
+      for (const ResolvedKey& key : entry.keys) {
+        keys.push_back({{"name", key.name},
+                        {"enabled", key.enabled},
+                        {"env_var", key.env_var},
+                        {"env_missing", key.env_missing}});
+      }
+      providers.push_back({{"name", name},
+                           {"config_hash", entry.config.config_hash()},
+                           {"base_provider_type", entry.base_type},
+                           {"keys", keys}});
+    }
+  }
+  body["providers"] = providers;
+  return HttpResponse::Json(200, body.dump(-1, ' ', false,
+                                           nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace switchyard::dp

@@ -1,0 +1,135 @@
+// switchyard-data-plane: wiring only. Watches the control plane for provider configs, keeps
+// them as an in-memory routing table (and on disk with --cache-dir), and serves the admin
+// listener. The inference listener (--http-listen) answers 501 until the inference façade
+// lands; it never makes up a reply.
+//
+//   SWITCHYARD_DATA_PLANE_TOKEN=... switchyard-data-plane --control-plane=cp:50051
+//       [--node-id=NAME] [--http-listen=0.0.0.0:8080] [--admin-listen=127.0.0.1:9901]
+//       [--cache-dir=DIR]
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "absl/strings/numbers.h"
+#include "common/errors.h"
+#include "common/flags.h"
+#include "common/http/http_server.h"
+#include "common/log.h"
+#include "common/strings.h"
+#include "data-plane/config/config_applier.h"
+#include "data-plane/config/last_good_cache.h"
+#include "data-plane/config/metrics.h"
+#include "data-plane/config/watch_client.h"
+#include "data-plane/http/admin_api.h"
+#include "data-plane/table/table_slot.h"
+
+namespace switchyard::dp {
+namespace {
+
+using common::LogError;
+using common::LogInfo;
+
+int Run(int argc, char** argv) {
+  common::Flags flags;
+  flags.Define("control-plane", "", "control plane gRPC address (host:port)");
+  flags.Define("node-id", "", "this data plane's name in fleet status (default: host name)");
+  flags.Define("http-listen", "0.0.0.0:8080", "inference listener address");
+  flags.Define("admin-listen", "127.0.0.1:9901", "admin listener address (health, metrics)");
+  flags.Define("cache-dir", "", "directory for the last good table (start without a control "
+                                "plane)");
+  flags.Define("reconnect-max-ms", "30000", "longest wait between reconnect attempts");
+  flags.DefineSwitch("help", "print this help");
+  if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
+    std::cerr << parsed.message() << "\n" << flags.Usage(argv[0]);
+    return 2;
+  }
+  if (flags.IsSet("help")) {
+    std::cout << flags.Usage(argv[0]);
+    return 0;
+  }
+  if (flags.Get("control-plane").empty()) {
+    std::cerr << "--control-plane is required\n" << flags.Usage(argv[0]);
+    return 2;
+  }
+  int64_t reconnect_max_ms = 0;
+  if (!absl::SimpleAtoi(flags.Get("reconnect-max-ms"), &reconnect_max_ms) ||
+      reconnect_max_ms < 10) {
+    std::cerr << "--reconnect-max-ms must be a number >= 10\n";
+    return 2;
+  }
+  std::string node_id = flags.Get("node-id");
+  if (node_id.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    node_id = host;
+  }
+  const char* token = std::getenv("SWITCHYARD_DATA_PLANE_TOKEN");
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  TableSlot slot;
+  ConfigMetrics metrics;
+  std::unique_ptr<LastGoodCache> cache;
+  if (!flags.Get("cache-dir").empty()) cache = std::make_unique<LastGoodCache>(flags.Get("cache-dir"));
+  ConfigApplier applier(&slot, cache.get(), &metrics, ProcessEnvironment());
+  if (cache != nullptr) {
+    if (absl::Status loaded = applier.LoadCache(); !loaded.ok() && !absl::IsNotFound(loaded)) {
+      common::LogWarning("ignoring the disk cache", {{"error", common::ToStd(loaded.message())}});
+    }
+  }
+
+  AdminApi admin_api(&slot, &metrics);
+  common::HttpServerOptions admin_options;
+  admin_options.listen = flags.Get("admin-listen");
+  admin_options.threads = 1;
+  auto admin_server = common::HttpServer::Start(
+      admin_options, [&admin_api](const common::HttpRequest& r) { return admin_api.Handle(r); });
+  if (!admin_server.ok()) {
+    LogError("cannot listen for admin", {{"error", common::ToStd(admin_server.status().message())}});
+    return 1;
+  }
+  LogInfo("listening", {{"api", "admin"}, {"addr", (*admin_server)->address()}});
+
+  common::HttpServerOptions http_options;
+  http_options.listen = flags.Get("http-listen");
+  auto http_server = common::HttpServer::Start(http_options, [](const common::HttpRequest&) {
+    return common::HttpResponse::Json(
+        501, common::ErrorEnvelopeJson(
+                 {501, "not_implemented_error", "not_implemented",
+                  "the inference API is not built yet: this data plane only receives config",
+                  ""}));
+  });
+  if (!http_server.ok()) {
+    LogError("cannot listen for inference",
+             {{"error", common::ToStd(http_server.status().message())}});
+    return 1;
+  }
+  LogInfo("listening", {{"api", "http"}, {"addr", (*http_server)->address()}});
+
+  WatchClient watch({.control_plane = flags.Get("control-plane"),
+                     .node_id = node_id,
+                     .token = token == nullptr ? "" : token,
+                     .max_backoff = std::chrono::milliseconds(reconnect_max_ms)},
+                    &applier, &slot, &metrics);
+  watch.Start();
+  LogInfo("data plane started", {{"node", node_id}, {"control_plane", flags.Get("control-plane")}});
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  LogInfo("shutting down", {{"signal", std::to_string(signal_number)}});
+  watch.Stop();
+  (*http_server)->Stop();
+  (*admin_server)->Stop();
+  return 0;
+}
+
+}  // namespace
+}  // namespace switchyard::dp
+
+int main(int argc, char** argv) { return switchyard::dp::Run(argc, argv); }

@@ -1,0 +1,84 @@
+#include "data-plane/table/routing_table.h"
+
+#include <cstdlib>
+
+#include "common/provider_config.h"
+#include "common/strings.h"
+
+namespace switchyard::dp {
+
+using common::StrCat;
+
+EnvLookup ProcessEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+absl::StatusOr<std::shared_ptr<const RoutingTable>> RoutingTable::Build(
+    int64_t revision, std::map<std::string, v1::ProviderConfig> configs, const EnvLookup& env) {
+  auto table = std::shared_ptr<RoutingTable>(new RoutingTable());
+  table->revision_ = revision;
+  std::vector<std::pair<std::string, std::string>> lines;
+  for (auto& [name, config] : configs) {
+    if (config.name() != name) {
+      return absl::InvalidArgumentError(StrCat("provider ", name, " carries the name ",
+                                               config.name()));
+    }
+    // Re-derive the canonical form: the same rules as the control plane, so the same hash.
+    absl::StatusOr<v1::ProviderConfig> canonical = common::Canonicalize(config);
+    if (!canonical.ok()) {
+      return absl::InvalidArgumentError(
+          StrCat("provider ", name, " is invalid here: ", canonical.status().message()));
+    }
+    if (canonical->config_hash() != config.config_hash()) {
+      return absl::InvalidArgumentError(
+          StrCat("provider ", name, " has config_hash ", config.config_hash(),
+                 " but its config hashes to ", canonical->config_hash()));
+    }
+    ProviderEntry entry;
+    entry.base_type = std::string(common::BaseProviderType(*canonical));
+    for (const v1::Key& key : canonical->keys()) {
+      ResolvedKey resolved;
+      resolved.id = key.id();
+      resolved.name = key.name();
+      resolved.weight = key.weight();
+      resolved.models.assign(key.models().begin(), key.models().end());
+      resolved.enabled = key.enabled();
+      if (key.value().from_env()) {
+        resolved.env_var = key.value().env_var();
+        std::optional<std::string> value = env(key.value().env_var().substr(4));  // "env."
+        if (value && !value->empty()) {
+          resolved.secret = *std::move(value);
+        } else {
+          resolved.env_missing = true;
+          resolved.enabled = false;
+          ++table->missing_env_keys_;
+        }
+      } else {
+        resolved.secret = key.value().value();
+      }
+      entry.keys.push_back(std::move(resolved));
+    }
+    lines.emplace_back(name, canonical->config_hash());
+    entry.config = *std::move(canonical);
+    table->providers_.emplace(name, std::move(entry));
+  }
+  table->table_hash_ = common::TableHash(std::move(lines));
+  return std::shared_ptr<const RoutingTable>(std::move(table));
+}
+
+const ProviderEntry* RoutingTable::Find(std::string_view name) const {
+  auto it = providers_.find(std::string(name));
+  return it == providers_.end() ? nullptr : &it->second;
+}
+
+std::map<std::string, v1::ProviderConfig> RoutingTable::Configs() const {
+  std::map<std::string, v1::ProviderConfig> configs;
+  for (const auto& [name, entry] : providers_) configs.emplace(name, entry.config);
+  return configs;
+}
+
+}  // namespace switchyard::dp

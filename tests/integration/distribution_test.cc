@@ -1,0 +1,411 @@
+// Config distribution end to end: real control-plane and data-plane processes, a real
+// PostgreSQL, real gRPC streams. Data planes are observed through their admin listener.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <pqxx/pqxx>
+#include <set>
+#include <thread>
+
+#include "switchyard/v1/distribution.grpc.pb.h"
+#include "tests/integration/control_plane_fixture.h"
+
+namespace switchyard::testing {
+namespace {
+
+using nlohmann::json;
+
+HttpResult Admin(const ControlPlane& cp, const std::string& method, const std::string& target,
+                 const std::string& body = "") {
+  return HttpCall(method, cp.rest, target, body,
+                  {{"Authorization", std::string("Bearer ") + kAdminToken}});
+}
+
+json Fleet(const ControlPlane& cp) { return JsonOf(Admin(cp, "GET", "/api/fleet")); }
+
+// The control plane's view: name -> config_hash of every provider.
+std::map<std::string, std::string> ControlPlaneTable(const ControlPlane& cp) {
+  std::map<std::string, std::string> table;
+  const json list = JsonOf(Admin(cp, "GET", "/api/providers"));
+  for (const json& provider : list["providers"]) {
+    table[provider["name"].get<std::string>()] = provider["config_hash"].get<std::string>();
+  }
+  return table;
+}
+
+std::map<std::string, std::string> DataPlaneTable(const json& config) {
+  std::map<std::string, std::string> table;
+  if (!config.is_object() || !config.contains("providers")) return table;
+  for (const json& provider : config["providers"]) {
+    table[provider["name"].get<std::string>()] = provider["config_hash"].get<std::string>();
+  }
+  return table;
+}
+
+// True once the data plane holds exactly the control plane's providers and table hash.
+bool InSync(const ControlPlane& cp, const DataPlane& dp) {
+  const json config = dp.Config();
+  const json fleet = Fleet(cp);
+  return config.is_object() && fleet.is_object() && config.value("ready", false) &&
+         config.contains("table_hash") && config["table_hash"] == fleet["table_hash"] &&
+         config["revision"] == fleet["revision"] && DataPlaneTable(config) == ControlPlaneTable(cp);
+}
+
+std::string ProviderBody(int i) {
+  return R"({"keys": [{"name": "k", "value": "env.OPENAI_API_KEY"}],
+             "custom_provider_config": {"base_provider_type": "openai"}, "description": "v)" +
+         std::to_string(i) + R"("})";
+}
+
+class DistributionTest : public ::testing::Test {
+ protected:
+  void SetUp() override { postgres_ = PostgresServer::Start(); }
+
+  ControlPlane StartControlPlane(std::vector<std::string> args = {}) {
+    args.push_back("--catch-up-interval-ms=200");
+    ControlPlane cp = ControlPlane::Start(postgres_->dsn(), args);
+    EXPECT_TRUE(cp.listening()) << cp.process.Log();
+    return cp;
+  }
+
+  std::string TempDir() {
+    std::string dir = std::filesystem::temp_directory_path() / "switchyard-cache-XXXXXX";
+    EXPECT_NE(mkdtemp(dir.data()), nullptr);
+    dirs_.push_back(dir);
+    return dir + "/cache";
+  }
+
+  void TearDown() override {
+    for (const std::string& dir : dirs_) std::filesystem::remove_all(dir);
+  }
+
+  std::unique_ptr<PostgresServer> postgres_;
+  std::vector<std::string> dirs_;
+};
+
+TEST_F(DistributionTest, SnapshotOnFirstConnectWithEnvironmentResolved) {
+  ControlPlane cp = StartControlPlane();
+  ASSERT_EQ(Admin(cp, "POST", "/api/providers", R"({"provider": "openai", "keys": [
+      {"name": "present", "value": "env.SY_TEST_PRESENT"},
+      {"name": "absent", "value": "env.SY_TEST_ABSENT"}]})").status, 201);
+  ASSERT_EQ(Admin(cp, "POST", "/api/providers", R"({"provider": "groq"})").status, 201);
+
+  DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", {}, {{"SY_TEST_PRESENT", "sk-from-env"}});
+  EXPECT_EQ(HttpCall("GET", dp.admin, "/healthz").status, 200);
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+  EXPECT_EQ(HttpCall("GET", dp.admin, "/readyz").status, 200);
+  EXPECT_EQ(dp.Metric("switchyard_config_snapshots_applied_total"), 1);
+  EXPECT_EQ(dp.Metric("switchyard_config_connected"), 1);
+
+  // The missing variable disables its key, visibly; the present one is live.
+  const json config = dp.Config();
+  const json keys = config["providers"][1]["keys"];
+  EXPECT_EQ(keys[0]["name"], "absent");
+  EXPECT_EQ(keys[0]["enabled"], false);
+  EXPECT_EQ(keys[0]["env_missing"], true);
+  EXPECT_EQ(keys[1]["enabled"], true);
+  EXPECT_EQ(dp.Metric("switchyard_config_keys_missing_env"), 1);
+  EXPECT_EQ(HttpCall("GET", dp.admin, "/config").body.find("sk-from-env"), std::string::npos);
+
+  // Fleet status, from REST and gRPC alike.
+  ASSERT_TRUE(Eventually([&] {
+    const json fleet = Fleet(cp);
+    return fleet["total"] == 1 && fleet["data_planes"][0]["state"] == "in_sync";
+  })) << Fleet(cp).dump();
+  EXPECT_EQ(Fleet(cp)["data_planes"][0]["node_id"], "dp-1");
+  auto stub = v1::Fleet::NewStub(grpc::CreateChannel(cp.grpc, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", std::string("Bearer ") + kAdminToken);
+  v1::ListDataPlanesResponse fleet;
+  ASSERT_TRUE(stub->ListDataPlanes(&context, {}, &fleet).ok());
+  ASSERT_EQ(fleet.data_planes_size(), 1);
+  EXPECT_EQ(fleet.data_planes(0).state(), "in_sync");
+
+  // The inference listener answers honestly that it is not built yet.
+  HttpResult inference = HttpCall("POST", dp.http, "/v1/chat/completions", "{}");
+  EXPECT_EQ(inference.status, 501);
+}
+
+TEST_F(DistributionTest, LiveChangesAndDeletesArrive) {
+  ControlPlane cp = StartControlPlane();
+  DataPlane dp = DataPlane::Start(cp.grpc, "dp-1");
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", ProviderBody(1)).status, 201);
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); }));
+  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", ProviderBody(2)).status, 200);
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); }));
+  ASSERT_EQ(Admin(cp, "DELETE", "/api/providers/openai").status, 200);
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); }));
+  EXPECT_TRUE(DataPlaneTable(dp.Config()).empty());
+  EXPECT_EQ(dp.Metric("switchyard_config_snapshots_applied_total"), 1);  // the rest were deltas
+}
+
+TEST_F(DistributionTest, ReconnectGetsDeltasAndABehindDataPlaneGetsASnapshot) {
+  ControlPlane cp = StartControlPlane({"--change-log-depth=5"});
+  const std::string cache = TempDir();
+  for (int i = 0; i < 3; ++i) {
+    Admin(cp, "PUT", "/api/providers/p" + std::to_string(i), ProviderBody(i));
+  }
+  {
+    DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", {"--cache-dir=" + cache});
+    ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+  }  // killed
+  // Two changes: within the log depth, so the restarted data plane gets a delta.
+  Admin(cp, "PUT", "/api/providers/p0", ProviderBody(10));
+  Admin(cp, "DELETE", "/api/providers/p1");
+  {
+    DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", {"--cache-dir=" + cache});
+    ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+    EXPECT_EQ(dp.Metric("switchyard_config_snapshots_applied_total"), 0);
+    EXPECT_EQ(dp.Metric("switchyard_config_updates_applied_total"), 1);
+  }
+  // Twenty changes, a delete among them: beyond the depth of 5, so a snapshot.
+  Admin(cp, "DELETE", "/api/providers/p2");
+  for (int i = 0; i < 19; ++i) Admin(cp, "PUT", "/api/providers/p0", ProviderBody(100 + i));
+  {
+    DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", {"--cache-dir=" + cache});
+    ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+    EXPECT_EQ(dp.Metric("switchyard_config_snapshots_applied_total"), 1);
+    EXPECT_EQ(DataPlaneTable(dp.Config()).count("p2"), 0u);
+  }
+}
+
+TEST_F(DistributionTest, ThousandRapidChangesArriveInOrderWithoutLoss) {
+  ControlPlane cp = StartControlPlane();
+  DataPlane dp = DataPlane::Start(cp.grpc, "dp-1");
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+  constexpr int kWriters = 4;
+  constexpr int kChanges = 1000;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = w; i < kChanges; i += kWriters) {
+        const std::string name = "/api/providers/p" + std::to_string(i % 10);
+        // Now and then a provider is deleted; the other changes replace or create it.
+        const HttpResult r = (i % 70 == 69) ? Admin(cp, "DELETE", name)
+                                            : Admin(cp, "PUT", name, ProviderBody(i));
+        if (r.status != 200 && r.status != 201 && r.status != 404) ++failures;
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  EXPECT_EQ(failures, 0);
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); }, std::chrono::seconds(30)))
+      << dp.Config().dump();
+  // The data plane applied revisions in strictly increasing order.
+  int64_t previous = -1;
+  std::istringstream log(dp.process.Log());
+  int applied = 0;
+  for (std::string line; std::getline(log, line);) {
+    const size_t at = line.find("msg=\"routing table applied\" revision=");
+    if (at == std::string::npos) continue;
+    const int64_t revision = std::stoll(line.substr(line.find("revision=", at) + 9));
+    EXPECT_GT(revision, previous) << line;
+    previous = revision;
+    ++applied;
+  }
+  EXPECT_GT(applied, 1);
+  EXPECT_EQ(dp.Metric("switchyard_config_updates_rejected_total"), 0);
+}
+
+TEST_F(DistributionTest, TwoControlPlanesServeOneConvergedFleet) {
+  ControlPlane a = StartControlPlane({"--replica-id=cp-a"});
+  ControlPlane b = StartControlPlane({"--replica-id=cp-b"});
+  std::vector<DataPlane> planes;
+  planes.push_back(DataPlane::Start(a.grpc, "dp-a1"));
+  planes.push_back(DataPlane::Start(a.grpc, "dp-a2"));
+  planes.push_back(DataPlane::Start(b.grpc, "dp-b1"));
+  planes.push_back(DataPlane::Start(b.grpc, "dp-b2"));
+  for (int i = 0; i < 40; ++i) {
+    const ControlPlane& writer = i % 2 == 0 ? a : b;
+    ASSERT_LT(Admin(writer, "PUT", "/api/providers/p" + std::to_string(i % 5), ProviderBody(i))
+                  .status,
+              300);
+  }
+  for (const DataPlane& dp : planes) {
+    ASSERT_TRUE(Eventually([&] { return InSync(a, dp) && InSync(b, dp); })) << dp.Config();
+  }
+  const std::string hash = planes[0].Config()["table_hash"];
+  for (const DataPlane& dp : planes) EXPECT_EQ(dp.Config()["table_hash"], hash);
+  // Either replica reports the same fleet: four data planes, all in sync.
+  for (const ControlPlane* cp : {&a, &b}) {
+    ASSERT_TRUE(Eventually([&] {
+      const json fleet = Fleet(*cp);
+      if (fleet["total"] != 4) return false;
+      for (const json& plane : fleet["data_planes"]) {
+        if (plane["state"] != "in_sync") return false;
+      }
+      return true;
+    })) << Fleet(*cp).dump();
+  }
+  const json fleet = Fleet(a);
+  EXPECT_EQ(fleet["data_planes"][0]["replica"], "cp-a");
+  EXPECT_EQ(fleet["data_planes"][2]["replica"], "cp-b");
+}
+
+TEST_F(DistributionTest, DataPlanesOutliveAKilledControlPlaneAndReconverge) {
+  const int grpc_port = FreePort();
+  const std::vector<std::string> fixed = {"--grpc-listen=127.0.0.1:" + std::to_string(grpc_port)};
+  auto cp = std::make_unique<ControlPlane>(StartControlPlane(fixed));
+  ASSERT_EQ(Admin(*cp, "PUT", "/api/providers/openai", ProviderBody(1)).status, 201);
+  DataPlane dp = DataPlane::Start(cp->grpc, "dp-1");
+  ASSERT_TRUE(Eventually([&] { return InSync(*cp, dp); })) << dp.process.Log();
+  const json before = dp.Config();
+
+  cp->process.Signal(SIGKILL);
+  cp->process.Wait();
+  ASSERT_TRUE(Eventually([&] { return dp.Metric("switchyard_config_connected") == 0; }));
+  // Still serving the last table.
+  EXPECT_EQ(HttpCall("GET", dp.admin, "/readyz").status, 200);
+  EXPECT_EQ(dp.Config()["table_hash"], before["table_hash"]);
+
+  cp = std::make_unique<ControlPlane>(StartControlPlane(fixed));
+  ASSERT_EQ(Admin(*cp, "PUT", "/api/providers/openai", ProviderBody(2)).status, 200);
+  ASSERT_TRUE(Eventually([&] { return InSync(*cp, dp); })) << dp.process.Log();
+  EXPECT_NE(dp.Config()["table_hash"], before["table_hash"]);
+  EXPECT_GE(dp.Metric("switchyard_config_reconnects_total"), 1);
+}
+
+TEST_F(DistributionTest, PostgresDownMeans503WhileStreamsKeepServing) {
+  ControlPlane cp = StartControlPlane();
+  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", ProviderBody(1)).status, 201);
+  DataPlane dp = DataPlane::Start(cp.grpc, "dp-1");
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+  const json before = dp.Config();
+
+  postgres_->Stop();
+  HttpResult down = Admin(cp, "PUT", "/api/providers/openai", ProviderBody(2));
+  EXPECT_EQ(down.status, 503) << down.body;
+  auto stub = v1::ProviderAdmin::NewStub(
+      grpc::CreateChannel(cp.grpc, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", std::string("Bearer ") + kAdminToken);
+  v1::GetProviderRequest get;
+  get.set_name("openai");
+  v1::ProviderResponse response;
+  EXPECT_EQ(stub->GetProvider(&context, get, &response).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  // A data plane connecting now still gets the control plane's last state.
+  DataPlane late = DataPlane::Start(cp.grpc, "dp-late");
+  ASSERT_TRUE(Eventually([&] { return late.Config().value("table_hash", "") == before["table_hash"]; }))
+      << late.process.Log();
+  EXPECT_EQ(dp.Config()["table_hash"], before["table_hash"]);
+
+  postgres_->Restart();
+  ASSERT_TRUE(Eventually([&] {
+    return Admin(cp, "PUT", "/api/providers/openai", ProviderBody(3)).status == 200;
+  }));
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp) && InSync(cp, late); }))
+      << dp.process.Log() << cp.process.Log();
+}
+
+TEST_F(DistributionTest, ARejectedUpdateKeepsTheLastGoodTable) {
+  ControlPlane cp = StartControlPlane();
+  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", ProviderBody(1)).status, 201);
+  DataPlane dp = DataPlane::Start(cp.grpc, "dp-1");
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+  const json before = dp.Config();
+
+  // A change whose stored hash does not match its config, as a damaged row would be.
+  {
+    pqxx::connection connection(postgres_->dsn());
+    pqxx::work tx(connection);
+    const int64_t revision =
+        tx.exec1("UPDATE config_revision SET revision = revision + 1 RETURNING revision")[0]
+            .as<int64_t>();
+    const std::string config =
+        R"({"name": "broken", "custom_provider_config": {"base_provider_type": "openai"}})";
+    const std::string hash(64, 'b');
+    tx.exec_params("INSERT INTO providers (name, config, config_hash, revision) "
+                   "VALUES ('broken', $1::jsonb, $2, $3)",
+                   config, hash, revision);
+    tx.exec_params("INSERT INTO provider_changes (revision, provider, op, config, config_hash) "
+                   "VALUES ($1, 'broken', 'upsert', $2::jsonb, $3)",
+                   revision, config, hash);
+    tx.exec_params("SELECT pg_notify('switchyard_changes', $1)", std::to_string(revision));
+    tx.commit();
+  }
+  ASSERT_TRUE(Eventually([&] {
+    return dp.Metric("switchyard_config_updates_rejected_total") >= 1;
+  })) << dp.process.Log();
+  EXPECT_EQ(dp.Config()["table_hash"], before["table_hash"]);
+  EXPECT_EQ(dp.Config()["revision"], before["revision"]);
+  ASSERT_TRUE(Eventually([&] {
+    const json fleet = Fleet(cp);
+    return fleet["data_planes"][0]["state"] == "stale" &&
+           fleet["data_planes"][0]["last_error"].get<std::string>().find("broken") !=
+               std::string::npos;
+  })) << Fleet(cp).dump();
+
+  // Repairing the provider through the API lets the data plane move on.
+  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/broken",
+                  R"({"custom_provider_config": {"base_provider_type": "openai"}})").status, 200);
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+}
+
+TEST_F(DistributionTest, ColdStartFromTheDiskCacheWithoutAControlPlane) {
+  const std::string cache = TempDir();
+  std::string hash;
+  {
+    ControlPlane cp = StartControlPlane();
+    ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai",
+                    R"({"keys": [{"name": "k", "value": "sk-literal-cache-secret"}]})").status,
+              201);
+    DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", {"--cache-dir=" + cache});
+    ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+    hash = dp.Config()["table_hash"];
+  }
+  struct stat info {};
+  ASSERT_EQ(stat((cache + "/last-good.json").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+
+  // No control plane at that address any more.
+  DataPlane dp = DataPlane::Start("127.0.0.1:" + std::to_string(FreePort()), "dp-1",
+                                  {"--cache-dir=" + cache});
+  ASSERT_TRUE(Eventually([&] { return HttpCall("GET", dp.admin, "/readyz").status == 200; }))
+      << dp.process.Log();
+  const json config = dp.Config();
+  EXPECT_EQ(config["table_hash"], hash);
+  EXPECT_EQ(config["from_cache"], true);
+  EXPECT_EQ(config["connected"], false);
+  EXPECT_EQ(dp.Metric("switchyard_config_loaded_from_cache"), 1);
+
+  // Without a cache, the same situation is not ready.
+  DataPlane empty = DataPlane::Start("127.0.0.1:" + std::to_string(FreePort()), "dp-2");
+  EXPECT_EQ(HttpCall("GET", empty.admin, "/readyz").status, 503);
+}
+
+TEST_F(DistributionTest, WatchesNeedTheDataPlaneToken) {
+  ControlPlane cp = StartControlPlane();
+  // No token, and the admin token instead: both refused.
+  DataPlane none = DataPlane::Start(cp.grpc, "dp-none", {}, {{"SWITCHYARD_DATA_PLANE_TOKEN", ""}});
+  DataPlane admin = DataPlane::Start(cp.grpc, "dp-admin", {},
+                                     {{"SWITCHYARD_DATA_PLANE_TOKEN", kAdminToken}});
+  EXPECT_FALSE(none.process.WaitForLine("refused the data-plane token").empty());
+  EXPECT_FALSE(admin.process.WaitForLine("refused the data-plane token").empty());
+  EXPECT_EQ(HttpCall("GET", none.admin, "/readyz").status, 503);
+  EXPECT_EQ(HttpCall("GET", admin.admin, "/readyz").status, 503);
+  EXPECT_EQ(Fleet(cp)["total"], 0);
+
+  // The raw protocol says UNAUTHENTICATED.
+  auto stub = v1::ConfigDistribution::NewStub(
+      grpc::CreateChannel(cp.grpc, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  auto stream = stub->Watch(&context);
+  v1::WatchRequest hello;
+  hello.mutable_hello()->set_node_id("raw");
+  stream->Write(hello);
+  v1::ConfigUpdate update;
+  EXPECT_FALSE(stream->Read(&update));
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  // And the data-plane token does not open the admin API.
+  EXPECT_EQ(HttpCall("GET", cp.rest, "/api/providers", "",
+                     {{"Authorization", std::string("Bearer ") + kDataPlaneToken}}).status,
+            401);
+}
+
+}  // namespace
+}  // namespace switchyard::testing
