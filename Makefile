@@ -13,7 +13,7 @@ PACKAGES := cmake ninja-build ccache g++ pkg-config \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test test-sanitize run stop clean
+.PHONY: deps build test test-sanitize bench bench-propagation run stop clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do \
@@ -42,6 +42,13 @@ test-sanitize: deps
 	cmake --build $(BUILD_DIR)-sanitize
 	cd $(BUILD_DIR)-sanitize && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --output-on-failure --timeout 900
+
+# Benchmarks write their tables into bench/RESULTS.md.
+bench: bench-propagation
+
+bench-propagation: build
+	cmake --build $(BUILD_DIR) --target propagation_bench
+	$(BUILD_DIR)/bin/propagation_bench $(BUILD_DIR)/bin/switchyard-control-plane bench/RESULTS.md
 
 run: build
 	scripts/run.sh $(BUILD_DIR) $(RUN_DIR)
