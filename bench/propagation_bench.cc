@@ -200,6 +200,7 @@ int main(int argc, char** argv) {
   const std::string binary = argv[1];
   const std::string results = argv[2];
   const int writes = argc > 3 ? std::stoi(argv[3]) : 200;
+  setenv("OPENAI_API_KEY", "sk-bench", 1);  // the watchers resolve the key, as data planes would
 
   auto postgres = switchyard::testing::PostgresServer::Start();
   auto cp = switchyard::testing::Process::Start(

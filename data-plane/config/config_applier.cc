@@ -66,9 +66,19 @@ void ConfigApplier::Publish(std::shared_ptr<const RoutingTable> table, bool from
                   {{"revision", std::to_string(table->revision())},
                    {"table_hash", table->table_hash()},
                    {"providers", std::to_string(table->providers().size())}});
+  // Warn about a missing variable once, when a key starts missing it, not on every update.
+  const std::shared_ptr<const RoutingTable> previous = slot_->Current();
+  auto was_missing = [&](const std::string& provider, const ResolvedKey& key) {
+    const ProviderEntry* before = previous ? previous->Find(provider) : nullptr;
+    if (before == nullptr) return false;
+    for (const ResolvedKey& old_key : before->keys) {
+      if (old_key.name == key.name) return old_key.env_missing && old_key.env_var == key.env_var;
+    }
+    return false;
+  };
   for (const auto& [name, entry] : table->providers()) {
     for (const ResolvedKey& key : entry.keys) {
-      if (key.env_missing) {
+      if (key.env_missing && !was_missing(name, key)) {
         common::LogWarning("key disabled: environment variable not set",
                            {{"provider", name}, {"key", key.name}, {"env_var", key.env_var}});
       }
