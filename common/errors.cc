@@ -25,45 +25,44 @@ std::string FieldOf(const absl::Status& status) {
   return payload ? std::string(*payload) : std::string();
 }
 
-ApiError ApiErrorFromStatus(const absl::Status& status) {
+ApiError MakeApiError(int http_status, std::string type, std::string code, std::string message,
+                      std::string param) {
   ApiError error;
-  error.message = std::string(status.message());
-  error.param = FieldOf(status);
+  error.http_status = http_status;
+  error.type = std::move(type);
+  error.code = std::move(code);
+  error.message = std::move(message);
+  error.param = std::move(param);
+  return error;
+}
+
+ApiError ApiErrorFromStatus(const absl::Status& status) {
+  std::string message(status.message());
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
-      error = {400, "invalid_request_error", "invalid_request", error.message, error.param};
-      break;
+      return MakeApiError(400, "invalid_request_error", "invalid_request", message,
+                          FieldOf(status));
     case absl::StatusCode::kUnauthenticated:
-      error = {401, "authentication_error", "unauthorized", error.message, ""};
-      break;
+      return MakeApiError(401, "authentication_error", "unauthorized", message);
     case absl::StatusCode::kPermissionDenied:
-      error = {403, "permission_error", "forbidden", error.message, ""};
-      break;
+      return MakeApiError(403, "permission_error", "forbidden", message);
     case absl::StatusCode::kNotFound:
-      error = {404, "not_found_error", "not_found", error.message, ""};
-      break;
+      return MakeApiError(404, "not_found_error", "not_found", message);
     case absl::StatusCode::kAlreadyExists:
-      error = {409, "conflict_error", "already_exists", error.message, ""};
-      break;
+      return MakeApiError(409, "conflict_error", "already_exists", message);
     case absl::StatusCode::kFailedPrecondition:
-      error = {412, "precondition_failed_error", "config_hash_mismatch", error.message, ""};
-      break;
+      return MakeApiError(412, "precondition_failed_error", "config_hash_mismatch", message);
     case absl::StatusCode::kResourceExhausted:
-      error = {429, "rate_limit_error", "resource_exhausted", error.message, ""};
-      break;
+      return MakeApiError(429, "rate_limit_error", "resource_exhausted", message);
     case absl::StatusCode::kUnimplemented:
-      error = {501, "not_implemented_error", "not_implemented", error.message, ""};
-      break;
+      return MakeApiError(501, "not_implemented_error", "not_implemented", message);
     case absl::StatusCode::kUnavailable:
-      error = {503, "service_unavailable_error", "unavailable", error.message, ""};
-      break;
+      return MakeApiError(503, "service_unavailable_error", "unavailable", message);
     case absl::StatusCode::kDeadlineExceeded:
-      error = {504, "timeout_error", "timeout", error.message, ""};
-      break;
+      return MakeApiError(504, "timeout_error", "timeout", message);
     default:
-      error = {500, "internal_error", "internal", error.message, ""};
+      return MakeApiError(500, "internal_error", "internal", message);
   }
-  return error;
 }
 
 std::string ErrorEnvelopeJson(const ApiError& error) {
@@ -75,9 +74,14 @@ std::string ErrorEnvelopeJson(const ApiError& error) {
   inner["param"] = error.param.empty() ? nlohmann::json(nullptr) : nlohmann::json(error.param);
   nlohmann::json envelope{{"event_id", event_id},
                           {"type", error.type},
-                          {"is_bifrost_error", true},
+                          {"is_bifrost_error", error.is_bifrost_error},
                           {"status_code", error.http_status},
                           {"error", inner}};
+  if (!error.provider.empty()) {
+    envelope["extra_fields"] = {{"provider", error.provider},
+                                {"model_requested", error.model_requested},
+                                {"request_type", error.request_type}};
+  }
   // Replace invalid UTF-8 instead of throwing: messages may quote user-chosen names.
   return envelope.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -25,7 +25,16 @@ struct ApiError {
   std::string code;  // e.g. "invalid_request"
   std::string message;
   std::string param;
+  // Inference errors: false when the error came from the provider, not the gateway.
+  bool is_bifrost_error = true;
+  // extra_fields of the envelope; omitted when provider is empty.
+  std::string provider;
+  std::string model_requested;
+  std::string request_type;
 };
+
+ApiError MakeApiError(int http_status, std::string type, std::string code, std::string message,
+                      std::string param = "");
 
 // InvalidArgument 400, Unauthenticated 401, PermissionDenied 403, NotFound 404,
 // AlreadyExists 409, FailedPrecondition 412, ResourceExhausted 429, Unimplemented 501,
@@ -33,8 +42,9 @@ struct ApiError {
 ApiError ApiErrorFromStatus(const absl::Status& status);
 
 // Bifrost's error envelope (seed 000):
-// {"event_id","type","is_bifrost_error":true,"status_code","error":{type,code,message,param,
-//  event_id}}. event_id is a fresh random UUID.
+// {"event_id","type","is_bifrost_error","status_code","error":{type,code,message,param,
+//  event_id}[,"extra_fields":{provider,model_requested,request_type}]}. event_id is a fresh
+// random UUID.
 std::string ErrorEnvelopeJson(const ApiError& error);
 
 // A random RFC 4122 version-4 UUID.

@@ -1,7 +1,6 @@
 // switchyard-data-plane: wiring only. Watches the control plane for provider configs, keeps
-// them as an in-memory routing table (and on disk with --cache-dir), and serves the admin
-// listener. The inference listener (--http-listen) answers 501 until the inference façade
-// lands; it never makes up a reply.
+// them as an in-memory routing table (and on disk with --cache-dir), serves the
+// OpenAI-compatible inference API (--http-listen) and the admin listener.
 //
 //   SWITCHYARD_DATA_PLANE_TOKEN=... switchyard-data-plane --control-plane=cp:50051
 //       [--node-id=NAME] [--http-listen=0.0.0.0:8080] [--admin-listen=127.0.0.1:9901]
@@ -13,7 +12,6 @@
 #include <iostream>
 
 #include "absl/strings/numbers.h"
-#include "common/errors.h"
 #include "common/flags.h"
 #include "common/http/http_server.h"
 #include "common/log.h"
@@ -23,6 +21,7 @@
 #include "data-plane/config/metrics.h"
 #include "data-plane/config/watch_client.h"
 #include "data-plane/http/admin_api.h"
+#include "data-plane/http/inference_server.h"
 #include "data-plane/table/table_slot.h"
 
 namespace switchyard::dp {
@@ -40,6 +39,7 @@ int Run(int argc, char** argv) {
   flags.Define("cache-dir", "", "directory for the last good table (start without a control "
                                 "plane)");
   flags.Define("reconnect-max-ms", "30000", "longest wait between reconnect attempts");
+  flags.Define("workers", "0", "inference worker threads (0: one per core)");
   flags.DefineSwitch("help", "print this help");
   if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
     std::cerr << parsed.message() << "\n" << flags.Usage(argv[0]);
@@ -57,6 +57,11 @@ int Run(int argc, char** argv) {
   if (!absl::SimpleAtoi(flags.Get("reconnect-max-ms"), &reconnect_max_ms) ||
       reconnect_max_ms < 10) {
     std::cerr << "--reconnect-max-ms must be a number >= 10\n";
+    return 2;
+  }
+  int workers = 0;
+  if (!absl::SimpleAtoi(flags.Get("workers"), &workers) || workers < 0) {
+    std::cerr << "--workers must be a number >= 0\n";
     return 2;
   }
   std::string node_id = flags.Get("node-id");
@@ -96,15 +101,10 @@ int Run(int argc, char** argv) {
   }
   LogInfo("listening", {{"api", "admin"}, {"addr", (*admin_server)->address()}});
 
-  common::HttpServerOptions http_options;
+  InferenceServerOptions http_options;
   http_options.listen = flags.Get("http-listen");
-  auto http_server = common::HttpServer::Start(http_options, [](const common::HttpRequest&) {
-    return common::HttpResponse::Json(
-        501, common::ErrorEnvelopeJson(
-                 {501, "not_implemented_error", "not_implemented",
-                  "the inference API is not built yet: this data plane only receives config",
-                  ""}));
-  });
+  http_options.workers = workers;
+  auto http_server = InferenceServer::Start(http_options, &slot);
   if (!http_server.ok()) {
     LogError("cannot listen for inference",
              {{"error", common::ToStd(http_server.status().message())}});

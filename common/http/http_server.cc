@@ -9,9 +9,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "common/strings.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/strings.h"
 
 namespace switchyard::common {
 namespace {
@@ -49,8 +49,8 @@ std::string PercentDecode(std::string_view text) {
 
 HttpResponse ErrorResponse(int status, std::string type, std::string code, std::string message) {
   return HttpResponse::Json(status,
-                            ErrorEnvelopeJson({status, std::move(type), std::move(code),
-                                               std::move(message), ""}));
+                            ErrorEnvelopeJson(MakeApiError(status, std::move(type), std::move(code),
+                                               std::move(message))));
 }
 
 // The answer to a request that failed before the handler: nullopt means just close.
@@ -58,16 +58,15 @@ std::optional<HttpResponse> ProtocolError(const beast::error_code& ec,
                                           const HttpServerOptions& options) {
   if (ec == http::error::header_limit) {
     return ErrorResponse(431, "invalid_request_error", "headers_too_large",
-                         StrCat("request headers exceed ", options.max_header_bytes,
-                                      " bytes"));
+                         StrCat("request headers exceed ", options.max_header_bytes, " bytes"));
   }
   if (ec == http::error::body_limit) {
     return ErrorResponse(413, "invalid_request_error", "body_too_large",
                          StrCat("request body exceeds ", options.max_body_bytes, " bytes"));
   }
-  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-      ec == asio::error::eof || ec == asio::error::connection_reset ||
-      ec == asio::error::operation_aborted || ec == http::error::partial_message) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+      ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+      ec == http::error::partial_message) {
     return std::nullopt;
   }
   return ErrorResponse(400, "invalid_request_error", "malformed_request",
@@ -124,8 +123,8 @@ absl::StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(std::string_view 
     port_text = address.substr(colon + 1);
   }
   uint32_t port = 0;
-  if (host.empty() || !absl::SimpleAtoi(absl::string_view(port_text.data(), port_text.size()),
-                                        &port) ||
+  if (host.empty() ||
+      !absl::SimpleAtoi(absl::string_view(port_text.data(), port_text.size()), &port) ||
       port > 65535) {
     return absl::InvalidArgumentError(StrCat("bad address ", address));
   }
@@ -155,10 +154,9 @@ HttpResponse HttpServer::Impl::Dispatch(http::request<http::string_body>& beast_
   request.path = PercentDecode(target.substr(0, question));
   if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
   for (const auto& field : beast_request) {
-    request.headers.emplace_back(
-        absl::AsciiStrToLower(absl::string_view(field.name_string().data(),
-                                                field.name_string().size())),
-        std::string(field.value()));
+    request.headers.emplace_back(absl::AsciiStrToLower(absl::string_view(
+                                     field.name_string().data(), field.name_string().size())),
+                                 std::string(field.value()));
   }
   request.body = std::move(beast_request.body());
   try {
@@ -185,8 +183,8 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
       buffer.commit(n);
     }
     stream.expires_after(options.header_timeout);
-    auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser,
-                                                                      kTuple);
+    auto [header_ec, header_bytes] =
+        co_await http::async_read_header(stream, buffer, parser, kTuple);
     beast::error_code ec = header_ec;
     if (!ec && !parser.is_done()) {
       if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
@@ -247,7 +245,7 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpServer::~HttpServer() { Stop(); }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
-                                                             HttpHandler handler) {
+                                                              HttpHandler handler) {
   auto host_port = SplitHostPort(options.listen);
   if (!host_port.ok()) return host_port.status();
   auto impl = std::make_unique<Impl>();

@@ -12,8 +12,8 @@ using common::HttpResponse;
 HttpResponse AdminApi::Handle(const HttpRequest& request) const {
   if (request.method != "GET") {
     return HttpResponse::Json(
-        405, common::ErrorEnvelopeJson({405, "invalid_request_error", "method_not_allowed",
-                                        "the admin listener only answers GET", ""}));
+        405, common::ErrorEnvelopeJson(common::MakeApiError(405, "invalid_request_error", "method_not_allowed",
+                                        "the admin listener only answers GET")));
   }
   if (request.path == "/healthz") return HttpResponse::Json(200, R"({"status":"ok"})");
   if (request.path == "/readyz") {
@@ -30,8 +30,8 @@ HttpResponse AdminApi::Handle(const HttpRequest& request) const {
   }
   if (request.path == "/config") return Config();
   return HttpResponse::Json(
-      404, common::ErrorEnvelopeJson({404, "not_found_error", "not_found",
-                                      "no such admin endpoint", ""}));
+      404, common::ErrorEnvelopeJson(common::MakeApiError(404, "not_found_error", "not_found",
+                                      "no such admin endpoint")));
 }
 
 HttpResponse AdminApi::Config() const {
@@ -58,8 +58,8 @@ HttpResponse AdminApi::Config() const {
     }
   }
   body["providers"] = providers;
-  return HttpResponse::Json(200, body.dump(-1, ' ', false,
-                                           nlohmann::json::error_handler_t::replace));
+  return HttpResponse::Json(200,
+                            body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace switchyard::dp

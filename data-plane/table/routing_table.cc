@@ -2,12 +2,56 @@
 
 #include <cstdlib>
 
+#include "common/status_macros.h"
+
 #include "common/provider_config.h"
 #include "common/strings.h"
+#include "data-plane/upstream/provider_endpoints.h"
 
 namespace switchyard::dp {
 
 using common::StrCat;
+
+namespace {
+
+// What the request path needs, worked out once per table.
+absl::Status Compile(const v1::ProviderConfig& config, ProviderEntry* entry) {
+  const v1::NetworkConfig& network = config.network_config();
+  entry->timeout = std::chrono::seconds(network.default_request_timeout_in_seconds());
+  entry->limiter = std::make_shared<ProviderLimiter>(
+      config.concurrency_and_buffer_size().concurrency(),
+      config.concurrency_and_buffer_size().buffer_size());
+  for (const auto& [header, value] : network.extra_headers()) {
+    entry->extra_headers.emplace_back(header, value);
+  }
+  const v1::ProxyConfig& proxy = config.proxy_config();
+  entry->proxy = {proxy.type(), proxy.url(), proxy.username(), proxy.password(),
+                  proxy.ca_cert_pem()};
+  if (!IsOpenAiCompatible(entry->base_type)) {
+    entry->unserved_reason = StrCat("the ", entry->base_type,
+                                    " provider family is not supported by this data plane yet");
+    return absl::OkStatus();
+  }
+  const std::string base_url = network.base_url().empty()
+                                   ? std::string(DefaultBaseUrl(entry->base_type))
+                                   : network.base_url();
+  if (base_url.empty()) {
+    entry->unserved_reason = StrCat("provider ", config.name(), " has no base_url");
+    return absl::OkStatus();
+  }
+  absl::StatusOr<UpstreamEndpoint> endpoint = ParseBaseUrl(base_url);
+  if (!endpoint.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat("provider ", config.name(), ": ", endpoint.status().message()));
+  }
+  entry->endpoint = *std::move(endpoint);
+  entry->endpoint.ca_cert_pem = network.ca_cert_pem();
+  entry->endpoint.insecure_skip_verify = network.insecure_skip_verify();
+  entry->served = true;
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 EnvLookup ProcessEnvironment() {
   return [](const std::string& name) -> std::optional<std::string> {
@@ -62,6 +106,7 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> RoutingTable::Build(
       }
       entry.keys.push_back(std::move(resolved));
     }
+    RETURN_IF_ERROR(Compile(*canonical, &entry));
     lines.emplace_back(name, canonical->config_hash());
     entry.config = *std::move(canonical);
     table->providers_.emplace(name, std::move(entry));

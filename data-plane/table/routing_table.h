@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "data-plane/router/provider_limiter.h"
+#include "data-plane/upstream/upstream_client.h"
 #include "switchyard/v1/provider.pb.h"
 
 namespace switchyard::dp {
@@ -45,6 +47,15 @@ struct ProviderEntry {
   switchyard::v1::ProviderConfig config;  // canonical, as distributed
   std::string base_type;                  // the provider family it speaks
   std::vector<ResolvedKey> keys;
+
+  // Compiled for the request path.
+  bool served = false;         // an OpenAI-compatible family this data plane can reach
+  std::string unserved_reason;  // why not, when !served
+  UpstreamEndpoint endpoint;   // base URL (configured or the family's default) and TLS
+  ProxySettings proxy;
+  HeaderList extra_headers;    // lower-case names
+  std::chrono::milliseconds timeout{30000};
+  std::shared_ptr<ProviderLimiter> limiter;  // fresh per table
 };
 
 class RoutingTable {

@@ -26,8 +26,8 @@ HttpResponse Error(const absl::Status& status) {
 
 HttpResponse MethodNotAllowed(std::string_view method, std::string_view allow) {
   HttpResponse response = HttpResponse::Json(
-      405, common::ErrorEnvelopeJson({405, "invalid_request_error", "method_not_allowed",
-                                      StrCat("method ", method, " is not allowed here"), ""}));
+      405, common::ErrorEnvelopeJson(common::MakeApiError(405, "invalid_request_error", "method_not_allowed",
+                                      StrCat("method ", method, " is not allowed here"))));
   response.headers.emplace_back("Allow", std::string(allow));
   return response;
 }
@@ -148,8 +148,8 @@ HttpResponse RestApi::Fleet(const HttpRequest& request) {
                       {"total", fleet->data_planes_size()},
                       {"revision", fleet->revision()},
                       {"table_hash", fleet->table_hash()}};
-  return HttpResponse::Json(200, body.dump(-1, ' ', false,
-                                           nlohmann::json::error_handler_t::replace));
+  return HttpResponse::Json(200,
+                            body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse RestApi::Health() {

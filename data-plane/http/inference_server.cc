@@ -1,0 +1,303 @@
+#include "data-plane/http/inference_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "common/errors.h"
+#include "common/http/http_server.h"
+#include "common/log.h"
+#include "common/strings.h"
+#include "data-plane/http/inference_handler.h"
+#include "data-plane/upstream/beast_upstream_client.h"
+
+namespace switchyard::dp {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using common::StrCat;
+constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+// ResponseWriter over one HTTP/1.1 connection.
+class Http1Writer : public ResponseWriter {
+ public:
+  Http1Writer(beast::tcp_stream& stream, unsigned version, bool keep_alive,
+              std::chrono::milliseconds write_timeout)
+      : stream_(stream), version_(version), keep_alive_(keep_alive), timeout_(write_timeout) {}
+
+  asio::awaitable<bool> Send(int status, HeaderList headers, std::string body) override {
+    http::response<http::string_body> response;
+    response.version(version_);
+    response.result(static_cast<unsigned>(status));
+    for (auto& [name, value] : headers) response.set(name, value);
+    response.body() = std::move(body);
+    response.keep_alive(keep_alive_);
+    response.prepare_payload();
+    stream_.expires_after(timeout_);
+    auto [ec, n] = co_await http::async_write(stream_, response, kTuple);
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  asio::awaitable<bool> Begin(int status, HeaderList headers) override {
+    http::response<http::empty_body> response;
+    response.version(version_);
+    response.result(static_cast<unsigned>(status));
+    for (auto& [name, value] : headers) response.set(name, value);
+    response.keep_alive(keep_alive_);
+    response.chunked(true);
+    http::response_serializer<http::empty_body> serializer(response);
+    stream_.expires_after(timeout_);
+    auto [ec, n] = co_await http::async_write_header(stream_, serializer, kTuple);
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  asio::awaitable<bool> Write(std::string_view data) override {
+    if (!ok_) co_return false;
+    stream_.expires_after(timeout_);
+    auto [ec, n] =
+        co_await asio::async_write(stream_, http::make_chunk(asio::buffer(data.data(), data.size())),
+                                   kTuple);
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  asio::awaitable<bool> End() override {
+    if (!ok_) co_return false;
+    stream_.expires_after(timeout_);
+    auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kTuple);
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  bool ok() const { return ok_; }
+
+ private:
+  beast::tcp_stream& stream_;
+  const unsigned version_;
+  const bool keep_alive_;
+  const std::chrono::milliseconds timeout_;
+  bool ok_ = true;
+};
+
+std::string Envelope(int status, std::string code, std::string message) {
+  common::ApiError error;
+  error.http_status = status;
+  error.type = "invalid_request_error";
+  error.code = std::move(code);
+  error.message = std::move(message);
+  return common::ErrorEnvelopeJson(error);
+}
+
+}  // namespace
+
+class InferenceServer::Worker {
+ public:
+  Worker(const InferenceServerOptions& options, TableSlot* slot, uint64_t seed)
+      : options_(options),
+        slot_(slot),
+        acceptor_(io_),
+        upstream_(io_.get_executor()),
+        handler_(&tables_, &upstream_, seed) {
+    // The table reaches this worker through its own loop, so requests read it lock-free.
+    listener_ = slot->Listen([this](const std::shared_ptr<const RoutingTable>& table) {
+      asio::post(io_, [this, table] { tables_.Set(table); });
+    });
+  }
+  ~Worker() {
+    slot_->Unlisten(listener_);
+    Stop();
+  }
+
+  absl::Status Listen(const tcp::endpoint& endpoint) {
+    beast::error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.set_option(ReusePort(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return absl::UnavailableError(StrCat("cannot listen: ", ec.message()));
+    return absl::OkStatus();
+  }
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  void Run() {
+    asio::co_spawn(io_, Accept(), asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  void Stop() {
+    asio::post(io_, [this] {
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+    });
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  asio::awaitable<void> Accept() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(kTuple);
+      if (ec) {
+        if (ec == asio::error::operation_aborted) co_return;
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true));
+      asio::co_spawn(io_, Session(std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> Session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+      parser.body_limit(options_.max_body_bytes);
+      if (buffer.size() == 0) {
+        stream.expires_after(options_.idle_timeout);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kTuple);
+        if (ec) co_return;
+        buffer.commit(n);
+      }
+      stream.expires_after(options_.header_timeout);
+      auto [header_ec, header_bytes] =
+          co_await http::async_read_header(stream, buffer, parser, kTuple);
+      beast::error_code ec = header_ec;
+      if (!ec && !parser.is_done()) {
+        if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+          http::response<http::empty_body> proceed{http::status::continue_,
+                                                   parser.get().version()};
+          co_await http::async_write(stream, proceed, kTuple);
+        }
+        stream.expires_after(options_.body_timeout);
+        auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
+        ec = body_ec;
+      }
+      if (ec) {
+        co_await RejectAndClose(stream, ec);
+        co_return;
+      }
+      http::request<http::string_body> message = parser.release();
+      common::HttpRequest request;
+      request.method = std::string(message.method_string());
+      const std::string_view target(message.target().data(), message.target().size());
+      const size_t question = target.find('?');
+      request.path = std::string(target.substr(0, question));
+      if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+      request.headers.reserve(16);
+      for (const auto& field : message) {
+        request.headers.emplace_back(
+            absl::AsciiStrToLower(absl::string_view(field.name_string().data(),
+                                                    field.name_string().size())),
+            std::string(field.value()));
+      }
+      request.body = std::move(message.body());
+      const bool keep_alive = message.keep_alive();
+      Http1Writer writer(stream, message.version(), keep_alive, options_.body_timeout);
+      co_await handler_.Handle(request, writer);
+      if (!writer.ok() || !keep_alive) break;
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  // Answers a request that failed before the handler (limits, malformed), then closes after
+  // draining what the client is still sending.
+  asio::awaitable<void> RejectAndClose(beast::tcp_stream& stream, const beast::error_code& ec) {
+    int status = 400;
+    std::string body;
+    if (ec == http::error::header_limit) {
+      status = 431;
+      body = Envelope(431, "headers_too_large",
+                      StrCat("request headers exceed ", options_.max_header_bytes, " bytes"));
+    } else if (ec == http::error::body_limit) {
+      status = 413;
+      body = Envelope(413, "body_too_large",
+                      StrCat("request body exceeds ", options_.max_body_bytes, " bytes"));
+    } else if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+               ec == asio::error::eof || ec == asio::error::connection_reset ||
+               ec == http::error::partial_message) {
+      co_return;
+    } else {
+      body = Envelope(400, "malformed_request", StrCat("malformed HTTP request: ", ec.message()));
+    }
+    http::response<http::string_body> response;
+    response.version(11);
+    response.result(static_cast<unsigned>(status));
+    response.set(http::field::content_type, "application/json");
+    response.body() = std::move(body);
+    response.keep_alive(false);
+    response.prepare_payload();
+    stream.expires_after(options_.header_timeout);
+    co_await http::async_write(stream, response, kTuple);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.expires_after(std::chrono::seconds(2));
+    char sink[16384];
+    for (;;) {
+      auto [drain_ec, drained] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+      if (drain_ec) break;
+    }
+  }
+
+  const InferenceServerOptions& options_;
+  TableSlot* const slot_;
+  int listener_ = 0;
+  asio::io_context io_{1};
+  tcp::acceptor acceptor_;
+  WorkerTable tables_;
+  BeastUpstreamClient upstream_;
+  InferenceHandler handler_;
+  std::thread thread_;
+};
+
+absl::StatusOr<std::unique_ptr<InferenceServer>> InferenceServer::Start(
+    InferenceServerOptions options, TableSlot* slot) {
+  auto host_port = common::SplitHostPort(options.listen);
+  if (!host_port.ok()) return host_port.status();
+  beast::error_code ec;
+  const auto ip = asio::ip::make_address(host_port->first, ec);
+  if (ec) return absl::InvalidArgumentError(StrCat("bad listen host ", host_port->first));
+  const int workers = options.workers > 0
+                          ? options.workers
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto server = std::unique_ptr<InferenceServer>(new InferenceServer());
+  auto shared_options = std::make_shared<InferenceServerOptions>(std::move(options));
+  server->options_holder_ = shared_options;
+  uint16_t port = host_port->second;
+  std::random_device seeds;
+  for (int i = 0; i < workers; ++i) {
+    auto worker = std::make_unique<Worker>(*shared_options, slot,
+                                           (static_cast<uint64_t>(seeds()) << 32) ^ seeds());
+    // The first worker may let the OS pick the port; the others share it.
+    if (absl::Status status = worker->Listen(tcp::endpoint(ip, port)); !status.ok()) {
+      return absl::UnavailableError(StrCat("cannot listen on ", shared_options->listen, ": ",
+                                           status.message()));
+    }
+    port = worker->port();
+    server->workers_.push_back(std::move(worker));
+  }
+  for (auto& worker : server->workers_) worker->Run();
+  server->address_ = ip.is_v6() ? StrCat("[", host_port->first, "]:", port)
+                                : StrCat(host_port->first, ":", port);
+  return server;
+}
+
+InferenceServer::~InferenceServer() { Stop(); }
+
+void InferenceServer::Stop() {
+  for (auto& worker : workers_) worker->Stop();
+  workers_.clear();
+}
+
+}  // namespace switchyard::dp

@@ -1,0 +1,55 @@
+// InferenceServer: the data plane's inference listener (--http-listen).
+//
+// N workers, each one thread running one event loop that owns its acceptor (SO_REUSEPORT:
+// the kernel spreads connections), its connections, its upstream connection pool and its
+// view of the routing table; a request never crosses threads. HTTP/1.1 through Beast with
+// keep-alive and chunked bodies; streamed responses are written chunk by chunk as the
+// provider sends them.
+//
+// Limits, answered in Bifrost's envelope: request headers (431), body (413, default
+// 32 MiB), and header / body / idle timeouts against slow clients.
+#ifndef SWITCHYARD_DATA_PLANE_HTTP_INFERENCE_SERVER_H_
+#define SWITCHYARD_DATA_PLANE_HTTP_INFERENCE_SERVER_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "data-plane/table/table_slot.h"
+
+namespace switchyard::dp {
+
+struct InferenceServerOptions {
+  std::string listen = "0.0.0.0:8080";
+  int workers = 0;  // 0: one per core
+  size_t max_header_bytes = 64 * 1024;
+  size_t max_body_bytes = 32 * 1024 * 1024;
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{60000};
+  std::chrono::milliseconds idle_timeout{120000};
+};
+
+class InferenceServer {
+ public:
+  // Starts the workers; each follows `slot` for the live routing table.
+  static absl::StatusOr<std::unique_ptr<InferenceServer>> Start(InferenceServerOptions options,
+                                                                TableSlot* slot);
+  ~InferenceServer();
+
+  const std::string& address() const { return address_; }
+  void Stop();
+
+  class Worker;
+
+ private:
+  InferenceServer() = default;
+  std::shared_ptr<InferenceServerOptions> options_holder_;  // outlives the workers
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::string address_;
+};
+
+}  // namespace switchyard::dp
+
+#endif  // SWITCHYARD_DATA_PLANE_HTTP_INFERENCE_SERVER_H_

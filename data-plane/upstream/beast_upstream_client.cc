@@ -1,0 +1,326 @@
+#include "data-plane/upstream/beast_upstream_client.h"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "common/sha256.h"
+#include "common/strings.h"
+
+namespace switchyard::dp {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using common::StrAppend;
+using common::StrCat;
+constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr size_t kMaxResponseBytes = 256 * 1024 * 1024;
+
+std::string PoolKey(const UpstreamEndpoint& endpoint) {
+  std::string key = StrCat(endpoint.tls ? "https://" : "http://", endpoint.host, ":",
+                           endpoint.port);
+  if (endpoint.tls) {
+    StrAppend(&key, endpoint.insecure_skip_verify ? "/insecure" : "/verify", "/",
+              common::Sha256Hex(endpoint.ca_cert_pem));
+  }
+  return key;
+}
+
+absl::Status Failure(const beast::error_code& ec, std::string_view what) {
+  if (ec == beast::error::timeout) {
+    return absl::DeadlineExceededError(StrCat("provider did not answer in time (", what, ")"));
+  }
+  return absl::UnavailableError(StrCat("provider unreachable (", what, ": ", ec.message(), ")"));
+}
+
+// Connection failures on a reused connection that mean "the server closed it while idle".
+bool IsStaleConnection(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == http::error::partial_message;
+}
+
+http::request<http::string_body> BuildRequest(const UpstreamRequest& request) {
+  http::request<http::string_body> out;
+  out.method_string(request.method);
+  out.target(request.target);
+  out.version(11);
+  const bool default_port = request.endpoint.port == (request.endpoint.tls ? 443 : 80);
+  out.set(http::field::host, default_port ? request.endpoint.host
+                                          : StrCat(request.endpoint.host, ":",
+                                                   request.endpoint.port));
+  for (const auto& [name, value] : request.headers) out.set(name, value);
+  out.keep_alive(true);
+  out.body() = request.body;
+  out.prepare_payload();
+  return out;
+}
+
+template <class Fields>
+HeaderList CopyHeaders(const Fields& fields) {
+  HeaderList headers;
+  for (const auto& field : fields) {
+    headers.emplace_back(absl::AsciiStrToLower(absl::string_view(field.name_string().data(),
+                                                                 field.name_string().size())),
+                         std::string(field.value()));
+  }
+  return headers;
+}
+
+}  // namespace
+
+std::string_view UpstreamResponse::Header(std::string_view lower_case_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_case_name) return value;
+  }
+  return {};
+}
+
+absl::StatusOr<UpstreamEndpoint> ParseBaseUrl(std::string_view url) {
+  UpstreamEndpoint endpoint;
+  std::string_view rest;
+  if (url.starts_with("https://")) {
+    endpoint.tls = true;
+    rest = url.substr(8);
+  } else if (url.starts_with("http://")) {
+    rest = url.substr(7);
+  } else {
+    return absl::InvalidArgumentError(StrCat("base URL ", url, " is not http(s)"));
+  }
+  const size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  endpoint.base_path = slash == std::string_view::npos ? "" : std::string(rest.substr(slash));
+  while (!endpoint.base_path.empty() && endpoint.base_path.back() == '/') {
+    endpoint.base_path.pop_back();
+  }
+  endpoint.port = endpoint.tls ? 443 : 80;
+  if (!authority.empty() && authority.front() == '[') {  // [v6]:port
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) return absl::InvalidArgumentError("bad IPv6 host");
+    endpoint.host = std::string(authority.substr(1, close - 1));
+    authority.remove_prefix(close + 1);  // ":port" or nothing
+  } else {
+    const size_t colon = authority.rfind(':');
+    endpoint.host = std::string(authority.substr(0, colon));
+    authority = colon == std::string_view::npos ? std::string_view() : authority.substr(colon);
+  }
+  if (authority.starts_with(":")) {
+    uint32_t port = 0;
+    if (!absl::SimpleAtoi(common::ToAbsl(authority.substr(1)), &port) || port == 0 ||
+        port > 65535) {
+      return absl::InvalidArgumentError(StrCat("base URL ", url, " has a bad port"));
+    }
+    endpoint.port = static_cast<uint16_t>(port);
+  }
+  if (endpoint.host.empty()) return absl::InvalidArgumentError(StrCat("base URL ", url, " has no host"));
+  return endpoint;
+}
+
+// One upstream connection, plain or TLS.
+struct BeastUpstreamClient::Connection {
+  std::string key;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+
+  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*tls); }
+
+  template <class Fn>
+  auto With(Fn&& fn) {
+    return plain ? fn(*plain) : fn(*tls);
+  }
+};
+
+// ssl::context per (CA, insecure) setting, created on first use.
+struct BeastUpstreamClient::TlsContexts {
+  std::map<std::string, std::unique_ptr<ssl::context>> contexts;
+
+  absl::StatusOr<ssl::context*> For(const UpstreamEndpoint& endpoint) {
+    const std::string key = StrCat(endpoint.insecure_skip_verify ? "insecure/" : "verify/",
+                                   common::Sha256Hex(endpoint.ca_cert_pem));
+    auto it = contexts.find(key);
+    if (it != contexts.end()) return it->second.get();
+    auto context = std::make_unique<ssl::context>(ssl::context::tls_client);
+    beast::error_code ec;
+    if (endpoint.insecure_skip_verify) {
+      context->set_verify_mode(ssl::verify_none);
+    } else {
+      context->set_verify_mode(ssl::verify_peer);
+      if (endpoint.ca_cert_pem.empty()) {
+        context->set_default_verify_paths(ec);
+      } else {
+        context->add_certificate_authority(
+            asio::buffer(endpoint.ca_cert_pem.data(), endpoint.ca_cert_pem.size()), ec);
+      }
+      if (ec) return absl::InvalidArgumentError(StrCat("bad CA certificate: ", ec.message()));
+    }
+    ssl::context* raw = context.get();
+    contexts.emplace(key, std::move(context));
+    return raw;
+  }
+};
+
+BeastUpstreamClient::BeastUpstreamClient(asio::any_io_executor executor,
+                                         size_t max_idle_per_host)
+    : executor_(std::move(executor)),
+      max_idle_per_host_(max_idle_per_host),
+      tls_(std::make_unique<TlsContexts>()) {}
+
+BeastUpstreamClient::~BeastUpstreamClient() = default;
+
+asio::awaitable<absl::StatusOr<std::unique_ptr<BeastUpstreamClient::Connection>>>
+BeastUpstreamClient::Acquire(const UpstreamEndpoint& endpoint, Clock::time_point deadline,
+                             bool* reused) {
+  const std::string key = PoolKey(endpoint);
+  auto& idle = idle_[key];
+  while (!idle.empty()) {
+    std::unique_ptr<Connection> connection = std::move(idle.back());
+    idle.pop_back();
+    if (connection->lowest().socket().is_open()) {
+      *reused = true;
+      co_return connection;
+    }
+  }
+  *reused = false;
+  auto connection = std::make_unique<Connection>();
+  connection->key = key;
+  tcp::resolver resolver(executor_);
+  auto [resolve_ec, endpoints] =
+      co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port), kTuple);
+  if (resolve_ec) co_return Failure(resolve_ec, StrCat("resolve ", endpoint.host));
+
+  if (endpoint.tls) {
+    absl::StatusOr<ssl::context*> context = tls_->For(endpoint);
+    if (!context.ok()) co_return context.status();
+    connection->tls =
+        std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor_, **context);
+  } else {
+    connection->plain = std::make_unique<beast::tcp_stream>(executor_);
+  }
+  beast::tcp_stream& lowest = connection->lowest();
+  lowest.expires_at(deadline);
+  auto [connect_ec, connected] = co_await lowest.async_connect(endpoints, kTuple);
+  if (connect_ec) co_return Failure(connect_ec, "connect");
+  lowest.socket().set_option(tcp::no_delay(true));
+  if (endpoint.tls) {
+    SSL* handle = connection->tls->native_handle();
+    if (!SSL_set_tlsext_host_name(handle, endpoint.host.c_str())) {
+      co_return absl::UnavailableError("cannot set TLS server name");
+    }
+    if (!endpoint.insecure_skip_verify) {
+      connection->tls->set_verify_callback(ssl::host_name_verification(endpoint.host));
+    }
+    auto [handshake_ec] =
+        co_await connection->tls->async_handshake(ssl::stream_base::client, kTuple);
+    if (handshake_ec) co_return Failure(handshake_ec, "TLS handshake");
+  }
+  co_return connection;
+}
+
+void BeastUpstreamClient::Release(std::unique_ptr<Connection> connection) {
+  auto& idle = idle_[connection->key];
+  if (idle.size() < max_idle_per_host_) idle.push_back(std::move(connection));
+}
+
+asio::awaitable<absl::StatusOr<UpstreamResponse>> BeastUpstreamClient::Send(
+    const UpstreamRequest& request) {
+  const auto deadline = Clock::now() + request.timeout;
+  http::request<http::string_body> message = BuildRequest(request);
+  for (int attempt = 0;; ++attempt) {
+    bool reused = false;
+    auto acquired = co_await Acquire(request.endpoint, deadline, &reused);
+    if (!acquired.ok()) co_return acquired.status();
+    std::unique_ptr<Connection> connection = *std::move(acquired);
+    connection->lowest().expires_at(deadline);
+    auto [write_ec, written] = co_await connection->With([&](auto& stream) {
+      return http::async_write(stream, message, kTuple);
+    });
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(kMaxResponseBytes);
+    beast::error_code ec = write_ec;
+    if (!ec) {
+      auto [read_ec, read] = co_await connection->With([&](auto& stream) {
+        return http::async_read(stream, connection->buffer, parser, kTuple);
+      });
+      ec = read_ec;
+    }
+    if (ec) {
+      if (reused && attempt == 0 && IsStaleConnection(ec) && !parser.got_some()) continue;
+      co_return Failure(ec, write_ec ? "write" : "read");
+    }
+    http::response<http::string_body> response = parser.release();
+    UpstreamResponse out;
+    out.status = static_cast<int>(response.result_int());
+    out.headers = CopyHeaders(response);
+    out.body = std::move(response.body());
+    if (response.keep_alive()) {
+      connection->lowest().expires_never();
+      Release(std::move(connection));
+    }
+    co_return out;
+  }
+}
+
+asio::awaitable<absl::Status> BeastUpstreamClient::Stream(const UpstreamRequest& request,
+                                                          UpstreamSink& sink) {
+  const auto deadline = Clock::now() + request.timeout;
+  http::request<http::string_body> message = BuildRequest(request);
+  for (int attempt = 0;; ++attempt) {
+    bool reused = false;
+    auto acquired = co_await Acquire(request.endpoint, deadline, &reused);
+    if (!acquired.ok()) co_return acquired.status();
+    std::unique_ptr<Connection> connection = *std::move(acquired);
+    connection->lowest().expires_at(deadline);
+    auto [write_ec, written] = co_await connection->With([&](auto& stream) {
+      return http::async_write(stream, message, kTuple);
+    });
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);
+    beast::error_code ec = write_ec;
+    if (!ec) {
+      auto [read_ec, read] = co_await connection->With([&](auto& stream) {
+        return http::async_read_header(stream, connection->buffer, parser, kTuple);
+      });
+      ec = read_ec;
+    }
+    if (ec) {
+      if (reused && attempt == 0 && IsStaleConnection(ec) && !parser.got_some()) continue;
+      co_return Failure(ec, write_ec ? "write" : "read");
+    }
+    if (!co_await sink.OnHead(static_cast<int>(parser.get().result_int()),
+                              CopyHeaders(parser.get()))) {
+      co_return absl::CancelledError("client went away");
+    }
+    char chunk[16384];
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk;
+      parser.get().body().size = sizeof(chunk);
+      auto [read_ec, read] = co_await connection->With([&](auto& stream) {
+        return http::async_read_some(stream, connection->buffer, parser, kTuple);
+      });
+      const size_t got = sizeof(chunk) - parser.get().body().size;
+      if (got > 0 && !co_await sink.OnData(std::string_view(chunk, got))) {
+        co_return absl::CancelledError("client went away");  // the connection is dropped
+      }
+      if (read_ec && read_ec != http::error::need_buffer) co_return Failure(read_ec, "stream");
+    }
+    if (parser.get().keep_alive()) {
+      connection->lowest().expires_never();
+      Release(std::move(connection));
+    }
+    co_return absl::OkStatus();
+  }
+}
+
+}  // namespace switchyard::dp

@@ -1,0 +1,89 @@
+// UpstreamClient: how a data-plane worker calls an LLM provider.
+//
+// One instance per worker, used only on that worker's event loop (a request never crosses
+// threads). Implementations: BeastUpstreamClient (the fast path: pooled keep-alive HTTP/1.1,
+// TLS through asio::ssl) and CurlUpstreamClient (libcurl multi, for proxies).
+//
+// Errors: Unavailable when the provider cannot be reached or the connection breaks before a
+// complete response (-> 502), DeadlineExceeded when the request timeout passes (-> 504),
+// Cancelled when the sink asked to stop (the client went away).
+#ifndef SWITCHYARD_DATA_PLANE_UPSTREAM_UPSTREAM_CLIENT_H_
+#define SWITCHYARD_DATA_PLANE_UPSTREAM_UPSTREAM_CLIENT_H_
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace switchyard::dp {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct UpstreamEndpoint {
+  bool tls = false;
+  std::string host;
+  uint16_t port = 0;
+  std::string base_path;  // path prefix of the base URL, without a trailing '/'
+  std::string ca_cert_pem;
+  bool insecure_skip_verify = false;
+};
+
+struct ProxySettings {
+  std::string type = "none";  // none | http | socks5 | environment
+  std::string url;
+  std::string username;
+  std::string password;
+  std::string ca_cert_pem;
+};
+
+struct UpstreamRequest {
+  UpstreamEndpoint endpoint;
+  ProxySettings proxy;
+  std::string method = "POST";
+  std::string target;  // path and query, starting with '/'
+  HeaderList headers;  // Host, Content-Length and Connection are set by the client
+  std::string body;
+  std::chrono::milliseconds timeout{30000};
+};
+
+struct UpstreamResponse {
+  int status = 0;
+  HeaderList headers;  // names lower-case
+  std::string body;
+
+  std::string_view Header(std::string_view lower_case_name) const;
+};
+
+// Receives a streamed response. Returning false stops the transfer (Cancelled).
+class UpstreamSink {
+ public:
+  virtual ~UpstreamSink() = default;
+  virtual boost::asio::awaitable<bool> OnHead(int status, const HeaderList& headers) = 0;
+  virtual boost::asio::awaitable<bool> OnData(std::string_view data) = 0;
+};
+
+class UpstreamClient {
+ public:
+  virtual ~UpstreamClient() = default;
+
+  // The whole response, buffered.
+  virtual boost::asio::awaitable<absl::StatusOr<UpstreamResponse>> Send(
+      const UpstreamRequest& request) = 0;
+
+  // The response passed through as it arrives: OnHead once, then OnData per piece of body
+  // (transfer coding removed). OK when the body ended normally.
+  virtual boost::asio::awaitable<absl::Status> Stream(const UpstreamRequest& request,
+                                                      UpstreamSink& sink) = 0;
+};
+
+// Parses "http(s)://host[:port][/path]" into an endpoint (TLS settings left empty).
+absl::StatusOr<UpstreamEndpoint> ParseBaseUrl(std::string_view url);
+
+}  // namespace switchyard::dp
+
+#endif  // SWITCHYARD_DATA_PLANE_UPSTREAM_UPSTREAM_CLIENT_H_
