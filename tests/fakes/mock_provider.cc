@@ -54,6 +54,7 @@ struct State {
   std::deque<json> requests;
   std::map<std::string, int64_t> by_authorization;
   int64_t total = 0;
+  int64_t streams_aborted = 0;  // streams whose client went away before the end
   std::deque<Scripted> script;
 };
 
@@ -146,11 +147,14 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
       state.requests.clear();
       state.by_authorization.clear();
       state.total = 0;
+      state.streams_aborted = 0;
       state.script.clear();
     }
     json body;
     if (path == "/_mock/stats") {
-      body = {{"total", state.total}, {"by_authorization", state.by_authorization}};
+      body = {{"total", state.total},
+              {"by_authorization", state.by_authorization},
+              {"streams_aborted", state.streams_aborted}};
     } else {
       body = {{"requests", json(std::vector<json>(state.requests.begin(), state.requests.end()))}};
     }
@@ -228,7 +232,11 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
     if (i == fail_after) co_return false;  // drop the connection mid-stream
     const std::string data = Chunk(model, i);
     auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(data)), kTuple);
-    if (ec) co_return false;
+    if (ec) {
+      std::lock_guard lock(state.mu);
+      ++state.streams_aborted;
+      co_return false;
+    }
   }
   if (fail_after == chunks) co_return false;
   const std::string done = "data: [DONE]\n\n";

@@ -122,9 +122,10 @@ TEST_F(DistributionTest, SnapshotOnFirstConnectWithEnvironmentResolved) {
   ASSERT_EQ(fleet.data_planes_size(), 1);
   EXPECT_EQ(fleet.data_planes(0).state(), "in_sync");
 
-  // The inference listener answers honestly that it is not built yet.
-  HttpResult inference = HttpCall("POST", dp.http, "/v1/chat/completions", "{}");
-  EXPECT_EQ(inference.status, 501);
+  // The inference listener routes by the same table: an unknown provider is named.
+  HttpResult inference = HttpCall("POST", dp.http, "/v1/chat/completions",
+                                  R"({"model": "nope/m"})");
+  EXPECT_EQ(inference.status, 400);
 }
 
 TEST_F(DistributionTest, LiveChangesAndDeletesArrive) {

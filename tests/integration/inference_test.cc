@@ -1,0 +1,500 @@
+// The inference façade end to end: a real PostgreSQL, control plane, data plane and the mock
+// provider (tests/fakes), all on real sockets. Providers are configured through the admin
+// API exactly as users do; what reached the "provider" is read back from the mock.
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <thread>
+
+#include "tests/integration/control_plane_fixture.h"
+
+namespace switchyard::testing {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+std::string AddressIn(const std::string& line) {
+  const size_t at = line.find("addr=");
+  return at == std::string::npos ? "" : line.substr(at + 5, line.find(' ', at) - at - 5);
+}
+
+class InferenceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    postgres_ = PostgresServer::Start();
+    control_plane_ = std::make_unique<ControlPlane>(
+        ControlPlane::Start(postgres_->dsn(), {"--catch-up-interval-ms=200"}));
+    ASSERT_TRUE(control_plane_->listening()) << control_plane_->process.Log();
+    mock_ = std::make_unique<Process>(Process::Start(SWITCHYARD_MOCK_PROVIDER_BIN, {}));
+    mock_address_ = AddressIn(mock_->WaitForLine("msg=listening"));
+    ASSERT_FALSE(mock_address_.empty()) << mock_->Log();
+    data_plane_ = std::make_unique<DataPlane>(DataPlane::Start(
+        control_plane_->grpc, "dp-inference", {},
+        {{"KEY_A", "sk-key-a"}, {"KEY_B", "sk-key-b"}, {"KEY_C", "sk-key-c"}}));
+    ASSERT_FALSE(data_plane_->http.empty()) << data_plane_->process.Log();
+  }
+  static void TearDownTestSuite() {
+    data_plane_.reset();
+    mock_.reset();
+    control_plane_.reset();
+    postgres_.reset();
+  }
+  void SetUp() override { HttpCall("DELETE", mock_address_, "/_mock/requests"); }
+
+  // Creates or replaces a provider pointing at the mock and waits until the data plane
+  // serves that exact config.
+  static void Configure(const std::string& name, json config) {
+    if (!config.contains("network_config")) config["network_config"] = json::object();
+    if (!config["network_config"].contains("base_url")) {
+      config["network_config"]["base_url"] = "http://" + mock_address_;
+    }
+    if (!config.contains("custom_provider_config") && name.rfind("t-", 0) == 0) {
+      config["custom_provider_config"] = {{"base_provider_type", "openai"}};
+    }
+    HttpResult put = HttpCall("PUT", control_plane_->rest, "/api/providers/" + name, config.dump(),
+                              {{"Authorization", std::string("Bearer ") + kAdminToken}});
+    ASSERT_LT(put.status, 300) << put.body;
+    const std::string hash = JsonOf(put)["config_hash"];
+    ASSERT_TRUE(Eventually([&] {
+      const json current = data_plane_->Config();
+      for (const json& provider : current.value("providers", json::array())) {
+        if (provider["name"] == name && provider["config_hash"] == hash) return true;
+      }
+      return false;
+    })) << data_plane_->Config().dump();
+  }
+
+  static HttpResult Infer(const std::string& path, const json& body,
+                          std::vector<std::pair<std::string, std::string>> headers = {}) {
+    return HttpCall("POST", data_plane_->http, path, body.dump(), headers);
+  }
+  static json Chat(const std::string& model) {
+    return {{"model", model}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
+  }
+  static json Received() {
+    const json log = JsonOf(HttpCall("GET", mock_address_, "/_mock/requests"));
+    return log["requests"];
+  }
+  static json Stats() { return JsonOf(HttpCall("GET", mock_address_, "/_mock/stats")); }
+  static void Script(const json& responses) {
+    HttpCall("POST", mock_address_, "/_mock/script", json{{"responses", responses}}.dump());
+  }
+  static json ExpectError(const HttpResult& result, int status) {
+    EXPECT_EQ(result.status, status) << result.body;
+    json body = JsonOf(result);
+    EXPECT_EQ(body.value("status_code", 0), status) << result.body;
+    EXPECT_TRUE(body["error"].is_object()) << result.body;
+    return body;
+  }
+
+  static std::unique_ptr<PostgresServer> postgres_;
+  static std::unique_ptr<ControlPlane> control_plane_;
+  static std::unique_ptr<Process> mock_;
+  static std::string mock_address_;
+  static std::unique_ptr<DataPlane> data_plane_;
+};
+
+std::unique_ptr<PostgresServer> InferenceTest::postgres_;
+std::unique_ptr<ControlPlane> InferenceTest::control_plane_;
+std::unique_ptr<Process> InferenceTest::mock_;
+std::string InferenceTest::mock_address_;
+std::unique_ptr<DataPlane> InferenceTest::data_plane_;
+
+TEST_F(InferenceTest, ChatCompletionReachesTheProviderWithTheBareModelAndTheKey) {
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  HttpResult result = Infer("/v1/chat/completions", Chat("openai/gpt-4o-mini"));
+  ASSERT_EQ(result.status, 200) << result.body;
+  EXPECT_EQ(JsonOf(result)["choices"][0]["message"]["content"], "Hello from the mock");
+  const json received = Received();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0]["path"], "/v1/chat/completions");
+  EXPECT_EQ(received[0]["headers"]["authorization"], "Bearer sk-key-a");
+  const json body = json::parse(received[0]["body"].get<std::string>());
+  EXPECT_EQ(body["model"], "gpt-4o-mini");
+  EXPECT_EQ(body["messages"], Chat("x")["messages"]);  // every other field untouched
+}
+
+TEST_F(InferenceTest, EveryRouteAlsoUnderOpenAiPrefix) {
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  const std::vector<std::pair<std::string, std::string>> routes = {
+      {"/v1/chat/completions", "/v1/chat/completions"},
+      {"/v1/completions", "/v1/completions"},
+      {"/v1/embeddings", "/v1/embeddings"},
+      {"/v1/responses", "/v1/responses"},
+      {"/openai/v1/chat/completions", "/v1/chat/completions"},
+      {"/openai/v1/embeddings", "/v1/embeddings"},
+  };
+  for (const auto& [route, upstream_path] : routes) {
+    HttpCall("DELETE", mock_address_, "/_mock/requests");
+    HttpResult result = Infer(route, {{"model", "openai/m"}, {"input", "x"}, {"prompt", "x"}});
+    EXPECT_EQ(result.status, 200) << route << result.body;
+    const json received = Received();
+    ASSERT_EQ(received.size(), 1u) << route;
+    EXPECT_EQ(received[0]["path"], upstream_path) << route;
+  }
+}
+
+TEST_F(InferenceTest, StreamingIsServerSentEventsDeliveredAsTheyArrive) {
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  const size_t colon = data_plane_->http.rfind(':');
+  socket.connect({asio::ip::make_address(data_plane_->http.substr(0, colon)),
+                  static_cast<uint16_t>(std::stoi(data_plane_->http.substr(colon + 1)))});
+  json body = Chat("openai/gpt-4o-mini");
+  body["stream"] = true;
+  const std::string payload = body.dump();
+  const std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                              "Content-Type: application/json\r\nx-bf-eh-x-mock-gap-ms: 400\r\n"
+                              "x-bf-eh-x-mock-chunks: 3\r\nContent-Length: " +
+                              std::to_string(payload.size()) + "\r\n\r\n" + payload;
+  const auto start = Clock::now();
+  asio::write(socket, asio::buffer(request));
+  std::string received;
+  std::optional<Clock::duration> first_event;
+  char buffer[4096];
+  while (received.find("data: [DONE]") == std::string::npos) {
+    boost::system::error_code ec;
+    const size_t n = socket.read_some(asio::buffer(buffer), ec);
+    if (ec) break;
+    received.append(buffer, n);
+    if (!first_event && received.find("data: {") != std::string::npos) {
+      first_event = Clock::now() - start;
+    }
+  }
+  const auto total = Clock::now() - start;
+  ASSERT_TRUE(first_event.has_value()) << received;
+  // The first event came as soon as the provider sent it, not with the last one.
+  EXPECT_LT(*first_event, total - std::chrono::milliseconds(500)) << received;
+  EXPECT_NE(received.find("Content-Type: text/event-stream"), std::string::npos) << received;
+  EXPECT_NE(received.find("X-Accel-Buffering: no"), std::string::npos);
+  // OpenAI SDK framing: "data: {json}\n\n" events, then "data: [DONE]\n\n".
+  const std::string decoded = [&] {
+    std::string out;  // undo the chunked transfer coding
+    size_t at = received.find("\r\n\r\n") + 4;
+    while (at < received.size()) {
+      const size_t line_end = received.find("\r\n", at);
+      const size_t size = std::stoul(received.substr(at, line_end - at), nullptr, 16);
+      if (size == 0) break;
+      out += received.substr(line_end + 2, size);
+      at = line_end + 2 + size + 2;
+    }
+    return out;
+  }();
+  size_t events = 0;
+  size_t at = 0;
+  while (at < decoded.size()) {
+    ASSERT_EQ(decoded.compare(at, 6, "data: "), 0) << decoded;
+    const size_t end = decoded.find("\n\n", at);
+    ASSERT_NE(end, std::string::npos) << decoded;
+    const std::string data = decoded.substr(at + 6, end - at - 6);
+    if (data != "[DONE]") {
+      EXPECT_EQ(json::parse(data)["object"], "chat.completion.chunk");
+      ++events;
+    } else {
+      EXPECT_EQ(end + 2, decoded.size());  // [DONE] is last
+    }
+    at = end + 2;
+  }
+  EXPECT_EQ(events, 3u);
+}
+
+TEST_F(InferenceTest, AStreamFailingMidwayEndsWithAnErrorEvent) {
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  json body = Chat("openai/m");
+  body["stream"] = true;
+  HttpResult result = Infer("/v1/chat/completions", body,
+                            {{"x-bf-eh-x-mock-chunks", "5"}, {"x-bf-eh-x-mock-fail-after", "2"}});
+  ASSERT_EQ(result.status, 200);
+  EXPECT_NE(result.body.find("tok1"), std::string::npos);
+  EXPECT_EQ(result.body.find("tok2"), std::string::npos);
+  const size_t error_event = result.body.find("data: {\"error\"");
+  ASSERT_NE(error_event, std::string::npos) << result.body;
+  EXPECT_EQ(result.body.find("[DONE]"), std::string::npos);
+}
+
+TEST_F(InferenceTest, AClientThatDisconnectsCancelsTheUpstreamStream) {
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  namespace asio = boost::asio;
+  {
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    const size_t colon = data_plane_->http.rfind(':');
+    socket.connect({asio::ip::make_address(data_plane_->http.substr(0, colon)),
+                    static_cast<uint16_t>(std::stoi(data_plane_->http.substr(colon + 1)))});
+    json body = Chat("openai/m");
+    body["stream"] = true;
+    const std::string payload = body.dump();
+    asio::write(socket, asio::buffer("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                                     "x-bf-eh-x-mock-chunks: 100\r\nx-bf-eh-x-mock-gap-ms: 50\r\n"
+                                     "Content-Length: " + std::to_string(payload.size()) +
+                                     "\r\n\r\n" + payload));
+    char buffer[512];
+    socket.read_some(asio::buffer(buffer));  // the stream has started
+  }  // closed
+  // 100 chunks 50 ms apart would take 5 s; the provider sees the abort long before.
+  EXPECT_TRUE(Eventually([&] { return Stats()["streams_aborted"] == 1; },
+                         std::chrono::seconds(3)))
+      << Stats().dump();
+}
+
+TEST_F(InferenceTest, BadRequestsGetBifrostErrors) {
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  ExpectError(HttpCall("POST", data_plane_->http, "/v1/chat/completions", "{not json"), 400);
+  ExpectError(Infer("/v1/chat/completions", {{"messages", json::array()}}), 400);
+  ExpectError(Infer("/v1/chat/completions", {{"model", 42}}), 400);
+  json no_slash = ExpectError(Infer("/v1/chat/completions", Chat("gpt-4o")), 400);
+  EXPECT_NE(no_slash["error"]["message"].get<std::string>().find("provider/model"),
+            std::string::npos);
+  json unknown = ExpectError(Infer("/v1/chat/completions", Chat("nope/gpt-4o")), 400);
+  EXPECT_NE(unknown["error"]["message"].get<std::string>().find("\"nope\""), std::string::npos);
+  ExpectError(HttpCall("GET", data_plane_->http, "/v1/chat/completions"), 405);
+  ExpectError(HttpCall("POST", data_plane_->http, "/v2/unknown", "{}"), 404);
+  const std::string huge = "{\"model\":\"openai/m\",\"pad\":\"" +
+                           std::string(33 * 1024 * 1024, 'a') + "\"}";
+  ExpectError(HttpCall("POST", data_plane_->http, "/v1/chat/completions", huge), 413);
+  EXPECT_TRUE(Received().empty());  // none of these reached the provider
+}
+
+TEST_F(InferenceTest, UpstreamFailuresMapTo502And504AndPassThroughStatuses) {
+  Configure("t-dead", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+                       {"network_config",
+                        {{"base_url", "http://127.0.0.1:" + std::to_string(FreePort())}}}});
+  ExpectError(Infer("/v1/chat/completions", Chat("t-dead/m")), 502);
+
+  Configure("t-slow", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+                       {"network_config", {{"default_request_timeout_in_seconds", 1}}}});
+  ExpectError(Infer("/v1/chat/completions", Chat("t-slow/m"), {{"x-bf-eh-x-mock-latency-ms", "3000"}}),
+              504);
+
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  json passed = ExpectError(
+      Infer("/v1/chat/completions", Chat("openai/m"), {{"x-bf-eh-x-mock-status", "404"}}), 404);
+  EXPECT_EQ(passed["error"]["message"], "mock error 404");
+  EXPECT_EQ(passed["is_bifrost_error"], false);
+  EXPECT_EQ(passed["extra_fields"]["provider"], "openai");
+}
+
+TEST_F(InferenceTest, AllowedRequestsFollowSeed003) {
+  const json key = json::array({{{"name", "a"}, {"value", "env.KEY_A"}}});
+  Configure("t-all", {{"keys", key}});
+  Configure("t-chat", {{"keys", key},
+                       {"custom_provider_config",
+                        {{"base_provider_type", "openai"},
+                         {"allowed_requests", {{"chat_completion", true}}}}}});
+  Configure("t-none", {{"keys", key},
+                       {"custom_provider_config",
+                        {{"base_provider_type", "openai"}, {"allowed_requests", json::object()}}}});
+  json stream = Chat("t-chat/m");
+  stream["stream"] = true;
+  EXPECT_EQ(Infer("/v1/chat/completions", Chat("t-all/m")).status, 200);
+  EXPECT_EQ(Infer("/v1/embeddings", {{"model", "t-all/m"}, {"input", "x"}}).status, 200);
+  EXPECT_EQ(Infer("/v1/chat/completions", Chat("t-chat/m")).status, 200);
+  json denied = ExpectError(Infer("/v1/chat/completions", stream), 400);
+  EXPECT_EQ(denied["error"]["code"], "unsupported_operation");
+  EXPECT_EQ(denied["error"]["message"], "chat_completion_stream is not supported by t-chat provider");
+  ExpectError(Infer("/v1/embeddings", {{"model", "t-chat/m"}, {"input", "x"}}), 400);
+  json none = ExpectError(Infer("/v1/chat/completions", Chat("t-none/m")), 400);
+  EXPECT_EQ(none["error"]["message"], "chat_completion is not supported by t-none provider");
+}
+
+TEST_F(InferenceTest, KeysAreChosenByWeightAndModel) {
+  Configure("t-weights", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}, {"weight", 0.7}},
+                                                {{"name", "b"}, {"value", "env.KEY_B"}, {"weight", 0.3}},
+                                                {{"name", "c"}, {"value", "env.KEY_C"}, {"weight", 0}}})}});
+  constexpr int kRequests = 10000;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < kRequests / 8; ++i) {
+        if (Infer("/v1/chat/completions", Chat("t-weights/m")).status != 200) ++failures;
+      }
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(failures, 0);
+  const json by_key = Stats()["by_authorization"];
+  const double a = by_key.value("Bearer sk-key-a", 0);
+  const double b = by_key.value("Bearer sk-key-b", 0);
+  EXPECT_EQ(a + b, kRequests);
+  EXPECT_NEAR(a / kRequests, 0.7, 0.03);
+  EXPECT_NEAR(b / kRequests, 0.3, 0.03);
+  EXPECT_FALSE(by_key.contains("Bearer sk-key-c"));  // weight 0: never
+
+  Configure("t-models", {{"keys", json::array({{{"name", "small"}, {"value", "env.KEY_A"},
+                                                {"models", {"gpt-4o-mini"}}},
+                                               {{"name", "big"}, {"value", "env.KEY_B"},
+                                                {"models", {"o1"}}},
+                                               {{"name", "unset"}, {"value", "env.NOT_SET_HERE"}}})}});
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(Infer("/v1/chat/completions", Chat("t-models/o1")).status, 200);
+  }
+  EXPECT_EQ(Stats()["by_authorization"], json({{"Bearer sk-key-b", 20}}));
+  ExpectError(Infer("/v1/chat/completions", Chat("t-models/gpt-5")), 400);  // only the unset key
+
+  Configure("t-keyless", {{"keys", json::array()},
+                          {"custom_provider_config",
+                           {{"base_provider_type", "openai"}, {"is_key_less", true}}}});
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  ASSERT_EQ(Infer("/v1/chat/completions", Chat("t-keyless/m")).status, 200);
+  EXPECT_FALSE(Received()[0]["headers"].contains("authorization"));
+}
+
+TEST_F(InferenceTest, StaticAndDynamicHeadersWithTheDenylist) {
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+                       {"network_config", {{"extra_headers", {{"x-team", "blue"}}}}}});
+  ASSERT_EQ(Infer("/v1/chat/completions", Chat("openai/m"),
+                  {{"x-bf-eh-user-id", "user-123"},
+                   {"x-bf-eh-cookie", "session=1"},
+                   {"x-bf-eh-x-api-key", "stolen"},
+                   {"x-bf-eh-authorization", "Bearer other"},
+                   {"x-not-forwarded", "1"}})
+                .status,
+            200);
+  const json headers = Received()[0]["headers"];
+  EXPECT_EQ(headers["x-team"], "blue");
+  EXPECT_EQ(headers["user-id"], "user-123");
+  EXPECT_FALSE(headers.contains("cookie"));
+  EXPECT_FALSE(headers.contains("x-api-key"));
+  EXPECT_FALSE(headers.contains("x-not-forwarded"));
+  EXPECT_EQ(headers["authorization"], "Bearer sk-key-a");
+}
+
+TEST_F(InferenceTest, RetriesOnRetryableStatusesOnly) {
+  Configure("t-retry", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+                        {"network_config", {{"max_retries", 2}, {"retry_backoff_initial", 10},
+                                            {"retry_backoff_max", 50}}}});
+  Script({{{"status", 500}}, {{"status", 429}, {"retry_after", "0"}}});
+  EXPECT_EQ(Infer("/v1/chat/completions", Chat("t-retry/m")).status, 200);
+  EXPECT_EQ(Stats()["total"], 3);
+
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  Script({{{"status", 503}}, {{"status", 503}}, {{"status", 503}}});
+  ExpectError(Infer("/v1/chat/completions", Chat("t-retry/m")), 503);
+  EXPECT_EQ(Stats()["total"], 3);  // one try and two retries
+
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  Script({{{"status", 400}}});
+  ExpectError(Infer("/v1/chat/completions", Chat("t-retry/m")), 400);
+  EXPECT_EQ(Stats()["total"], 1);  // not retryable
+}
+
+TEST_F(InferenceTest, FallbacksAreTriedInOrderAndThePrimaryErrorIsKept) {
+  Configure("t-primary", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  Configure("t-backup", {{"keys", json::array({{{"name", "b"}, {"value", "env.KEY_B"}}})}});
+  json body = Chat("t-primary/big");
+  body["fallbacks"] = {"nope/x", "t-backup/small"};
+  Script({{{"status", 500}}});
+  HttpResult result = Infer("/v1/chat/completions", body);
+  ASSERT_EQ(result.status, 200) << result.body;
+  const json received = Received();
+  ASSERT_EQ(received.size(), 2u);
+  const json upstream_body = json::parse(received[1]["body"].get<std::string>());
+  EXPECT_EQ(upstream_body["model"], "small");
+  EXPECT_FALSE(upstream_body.contains("fallbacks"));  // Bifrost's field stays with us
+  EXPECT_EQ(received[1]["headers"]["authorization"], "Bearer sk-key-b");
+
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  Script({{{"status", 502}}, {{"status", 503}}});
+  body["fallbacks"] = {"t-backup/small"};
+  json error = ExpectError(Infer("/v1/chat/completions", body), 502);
+  EXPECT_EQ(error["extra_fields"]["provider"], "t-primary");
+}
+
+TEST_F(InferenceTest, ConcurrencyAndBufferLimitsDropTheExcess) {
+  Configure("t-limited", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+                          {"concurrency_and_buffer_size", {{"concurrency", 1}, {"buffer_size", 1}}}});
+  std::vector<int> statuses(4);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&, i] {
+      statuses[i] = Infer("/v1/chat/completions", Chat("t-limited/m"),
+                          {{"x-bf-eh-x-mock-latency-ms", "600"}})
+                        .status;
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), 2);  // one in flight, one queued
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 503), 2);
+  HttpResult dropped = Infer("/v1/chat/completions", Chat("t-limited/m"));  // free again
+  EXPECT_EQ(dropped.status, 200);
+}
+
+TEST_F(InferenceTest, RawRequestResponseAndExtraParams) {
+  Configure("t-raw", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+                      {"send_back_raw_response", true}});
+  json response = JsonOf(Infer("/v1/chat/completions", Chat("t-raw/m")));
+  EXPECT_EQ(response["extra_fields"]["raw_response"]["object"], "chat.completion");
+  EXPECT_FALSE(response["extra_fields"].contains("raw_request"));
+  response = JsonOf(Infer("/v1/chat/completions", Chat("t-raw/m"),
+                          {{"x-bf-send-back-raw-request", "true"},
+                           {"x-bf-send-back-raw-response", "false"}}));
+  EXPECT_EQ(response["extra_fields"]["raw_request"]["model"], "m");
+  EXPECT_FALSE(response["extra_fields"].contains("raw_response"));
+
+  json body = Chat("t-raw/m");
+  body["extra_params"] = {{"custom_param", "value"}, {"nested", {{"k", 1}}}};
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  Infer("/v1/chat/completions", body, {{"x-bf-passthrough-extra-params", "true"}});
+  json sent = json::parse(Received()[0]["body"].get<std::string>());
+  EXPECT_EQ(sent["custom_param"], "value");
+  EXPECT_EQ(sent["nested"]["k"], 1);
+  EXPECT_FALSE(sent.contains("extra_params"));
+}
+
+TEST_F(InferenceTest, ModelsComeFromTheLiveTable) {
+  Configure("t-listed", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"},
+                                                {"models", {"m1", "m2"}}}})}});
+  json models = JsonOf(HttpCall("GET", data_plane_->http, "/v1/models"));
+  std::set<std::string> ids;
+  for (const json& model : models["data"]) ids.insert(model["id"]);
+  EXPECT_TRUE(ids.count("t-listed/m1") && ids.count("t-listed/m2")) << models.dump();
+  EXPECT_EQ(JsonOf(HttpCall("GET", data_plane_->http, "/openai/v1/models"))["object"], "list");
+}
+
+TEST_F(InferenceTest, OtherProviderFamiliesAnswer501UntilTheirAdapterLands) {
+  Configure("anthropic", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  json error = ExpectError(Infer("/v1/chat/completions", Chat("anthropic/claude")), 501);
+  EXPECT_NE(error["error"]["message"].get<std::string>().find("not supported"), std::string::npos);
+  EXPECT_TRUE(Received().empty());
+}
+
+TEST_F(InferenceTest, HundredUpdatesWhileTrafficRunsFailNothing) {
+  Configure("t-live", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  std::atomic<bool> done{false};
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&] {
+      while (!done) {
+        (Infer("/v1/chat/completions", Chat("t-live/m")).status == 200 ? ok : failed)++;
+      }
+    });
+  }
+  for (int i = 0; i < 100; ++i) {
+    HttpResult put = HttpCall(
+        "PUT", control_plane_->rest, "/api/providers/t-live",
+        json{{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+             {"network_config", {{"base_url", "http://" + mock_address_},
+                                 {"extra_headers", {{"x-update", std::to_string(i)}}}}},
+             {"custom_provider_config", {{"base_provider_type", "openai"}}}}
+            .dump(),
+        {{"Authorization", std::string("Bearer ") + kAdminToken}});
+    ASSERT_EQ(put.status, 200) << put.body;
+  }
+  // Let traffic run on the final config too, then stop.
+  const int after_updates = ok + 50;
+  EXPECT_TRUE(Eventually([&] { return ok >= after_updates; }));
+  done = true;
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_GT(ok, 100);
+}
+
+}  // namespace
+}  // namespace switchyard::testing
