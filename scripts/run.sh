@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# `make run`: a throwaway PostgreSQL under the git-ignored run directory and the control
-# plane in development mode (loopback only, no admin token needed), in the foreground.
-# `make stop` (or Ctrl-C) stops both.
+# `make run`: the whole thing on this machine, in development mode.
+#   a throwaway PostgreSQL under the git-ignored run directory,
+#   the control plane (REST :8081, gRPC :50051; loopback, no tokens needed),
+#   the mock provider (:9100, an OpenAI-compatible fake LLM),
+#   a data plane (inference :8080, admin :9901),
+# with a demo provider seeded from <run>/config.json. Ctrl-C (or `make stop`) stops all.
 set -euo pipefail
 stop=0
 if [ "${1:-}" = --stop ]; then stop=1; shift; fi
@@ -11,29 +14,88 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$run"
 chmod 755 "$run"
 if [ $stop = 1 ]; then
+  pkill -f "$build/bin/switchyard-data-plane" 2>/dev/null || true
+  pkill -f "$build/bin/switchyard-control-plane" 2>/dev/null || true
+  pkill -f "$build/bin/mock_provider" 2>/dev/null || true
   "$here/postgres.sh" stop "$run/postgres"
   exit 0
 fi
 pg_port=${SWITCHYARD_RUN_PG_PORT:-55432}
 rest=${SWITCHYARD_RUN_REST:-127.0.0.1:8081}
 grpc=${SWITCHYARD_RUN_GRPC:-127.0.0.1:50051}
+mock=${SWITCHYARD_RUN_MOCK:-127.0.0.1:9100}
+http=${SWITCHYARD_RUN_HTTP:-127.0.0.1:8080}
+admin=${SWITCHYARD_RUN_ADMIN:-127.0.0.1:9901}
+
+if [ ! -f "$run/config.json" ]; then
+  cat > "$run/config.json" <<JSON
+{
+  "providers": {
+    "openai": {
+      "keys": [{"name": "demo-key", "value": "env.OPENAI_API_KEY", "models": ["*"], "weight": 1.0}],
+      "network_config": {"base_url": "http://$mock"}
+    }
+  }
+}
+JSON
+fi
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  "$here/postgres.sh" stop "$run/postgres"
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+wait_for() {  # wait_for <log> <text>
+  for _ in $(seq 1 200); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "timed out waiting for '$2' in $1:" >&2
+  tail -n 20 "$1" >&2
+  exit 1
+}
+
 dsn=$("$here/postgres.sh" start "$run/postgres" "$pg_port")
-trap '"$here/postgres.sh" stop "$run/postgres"' EXIT
-config=()
-[ -f "$run/config.json" ] && config=(--config "$run/config.json")
+"$build/bin/mock_provider" --listen="$mock" > "$run/mock.log" 2>&1 &
+pids+=($!)
+"$build/bin/switchyard-control-plane" --dev --postgres-dsn="$dsn" --http-listen="$rest" \
+  --grpc-listen="$grpc" --config="$run/config.json" > "$run/control-plane.log" 2>&1 &
+pids+=($!)
+wait_for "$run/control-plane.log" "api=rest"
+OPENAI_API_KEY=sk-demo-key "$build/bin/switchyard-data-plane" --control-plane="$grpc" \
+  --node-id=local --http-listen="$http" --admin-listen="$admin" --cache-dir="$run/cache" \
+  > "$run/data-plane.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 200); do
+  curl -sf "http://$admin/readyz" > /dev/null && break
+  sleep 0.05
+done
 
 cat <<MSG
-Switchyard control plane (development mode)
-  REST admin API  http://$rest
-  gRPC admin API  $grpc   (reflection on)
+Switchyard is running (development mode; logs in $run/*.log)
+  inference API   http://$http         (data plane; admin http://$admin)
+  REST admin API  http://$rest         (control plane; gRPC $grpc, reflection on)
+  mock provider   http://$mock         (the demo provider "openai" points here)
   PostgreSQL      $dsn
 
-Try:
-  curl -s -X POST http://$rest/api/providers -H 'Content-Type: application/json' \\
-    -d '{"provider":"openai","keys":[{"name":"openai-key-1","value":"env.OPENAI_API_KEY","models":["*"],"weight":1.0}]}'
-  curl -s http://$rest/api/providers
+Chat completion:
+  curl -s http://$http/v1/chat/completions -H 'Content-Type: application/json' \\
+    -d '{"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hello!"}]}'
 
-Ctrl-C stops the control plane and PostgreSQL.
+Streaming:
+  curl -sN http://$http/v1/chat/completions -H 'Content-Type: application/json' \\
+    -d '{"model": "openai/gpt-4o-mini", "stream": true, "messages": [{"role": "user", "content": "Hello!"}]}'
+
+Admin API:
+  curl -s http://$rest/api/providers
+  curl -s -X POST http://$rest/api/providers -H 'Content-Type: application/json' \\
+    -d '{"provider": "groq", "keys": [{"name": "groq-key-1", "value": "env.GROQ_API_KEY", "models": ["*"]}]}'
+  curl -s http://$rest/api/fleet
+
+Ctrl-C stops everything.
 MSG
-"$build/bin/switchyard-control-plane" --dev --postgres-dsn="$dsn" \
-  --http-listen="$rest" --grpc-listen="$grpc" "${config[@]}"
+wait
