@@ -9,11 +9,12 @@ RUN_DIR ?= .run
 PACKAGES := cmake ninja-build ccache g++ pkg-config \
 	libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev \
 	libpqxx-dev libnghttp2-dev libcurl4-openssl-dev libboost1.81-dev libsimdjson-dev \
-	nlohmann-json3-dev libssl-dev libgtest-dev libgmock-dev postgresql-15 curl
+	nlohmann-json3-dev libssl-dev libgtest-dev libgmock-dev postgresql-15 curl \
+	wrk nginx-light python3
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test test-sanitize bench bench-propagation run stop clean
+.PHONY: deps build test test-sanitize bench bench-propagation bench-inference run stop clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do \
@@ -44,11 +45,14 @@ test-sanitize: deps
 	  ctest --output-on-failure --timeout 900
 
 # Benchmarks write their tables into bench/RESULTS.md.
-bench: bench-propagation
+bench: bench-propagation bench-inference
 
 bench-propagation: build
 	cmake --build $(BUILD_DIR) --target propagation_bench
 	$(BUILD_DIR)/bin/propagation_bench $(BUILD_DIR)/bin/switchyard-control-plane bench/RESULTS.md
+
+bench-inference: build
+	bench/inference.sh $(BUILD_DIR) bench/RESULTS.md
 
 run: build
 	scripts/run.sh $(BUILD_DIR) $(RUN_DIR)

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Inference proxy benchmark (`make bench-inference`): wrk against the data plane and, in the
+# same run, against nginx as a keep-alive proxy_pass to the same mock provider (and against
+# the mock itself, to compute the latency each proxy adds). Writes the table into
+# bench/RESULTS.md between the inference markers.
+#
+#   bench/inference.sh <build dir> <results.md> [seconds per run]
+set -euo pipefail
+build=$(realpath "${1:-build}")
+results=$(realpath "${2:-bench/RESULTS.md}")
+seconds=${3:-10}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d /tmp/switchyard-bench-XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  "$here/../scripts/postgres.sh" stop "$work/postgres" || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for_http() {
+  for _ in $(seq 1 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done
+  echo "no answer from $1" >&2; exit 1
+}
+
+mock_port=$(free_port); nginx_port=$(free_port); dp_port=$(free_port); admin_port=$(free_port)
+rest_port=$(free_port); grpc_port=$(free_port); pg_port=$(free_port)
+
+"$build/bin/mock_provider" --listen=127.0.0.1:$mock_port --threads=1 --record=false \
+  > "$work/mock.log" 2>&1 &
+pids+=($!)
+dsn=$("$here/../scripts/postgres.sh" start "$work/postgres" "$pg_port")
+"$build/bin/switchyard-control-plane" --dev --postgres-dsn="$dsn" \
+  --http-listen=127.0.0.1:$rest_port --grpc-listen=127.0.0.1:$grpc_port > "$work/cp.log" 2>&1 &
+pids+=($!)
+wait_for_http "http://127.0.0.1:$rest_port/health"
+curl -sf -X PUT "http://127.0.0.1:$rest_port/api/providers/openai" -d "{
+  \"keys\": [{\"name\": \"bench\", \"value\": \"env.OPENAI_API_KEY\"}],
+  \"network_config\": {\"base_url\": \"http://127.0.0.1:$mock_port\"}}" > /dev/null
+OPENAI_API_KEY=sk-bench "$build/bin/switchyard-data-plane" --control-plane=127.0.0.1:$grpc_port \
+  --http-listen=127.0.0.1:$dp_port --admin-listen=127.0.0.1:$admin_port > "$work/dp.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 200); do
+  curl -sf "http://127.0.0.1:$admin_port/readyz" > /dev/null && break; sleep 0.05
+done
+
+cat > "$work/nginx.conf" <<NGINX
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream mock { server 127.0.0.1:$mock_port; keepalive 128; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / {
+      proxy_pass http://mock;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+NGINX
+nginx -c "$work/nginx.conf"
+wait_for_http "http://127.0.0.1:$nginx_port/"
+
+cat > "$work/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"Hello!"}]}'
+LUA
+cat > "$work/post-bare.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello!"}]}'
+LUA
+
+# run <url> <script> <connections> -> "rps p50_ms p99_ms"
+run() {
+  local out
+  out=$(wrk -t1 -c"$3" -d"${seconds}s" --latency -s "$2" "$1")
+  if echo "$out" | grep -q "Non-2xx"; then echo "$out" >&2; echo "non-2xx answers" >&2; exit 1; fi
+  awk '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' <<< "$out"
+}
+
+# Warm up every path (connections, pools).
+run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/post.lua" 64 > /dev/null
+run "http://127.0.0.1:$nginx_port/v1/chat/completions" "$work/post-bare.lua" 64 > /dev/null
+
+declare -A r
+for c in 1 64; do
+  r[mock,$c]=$(run "http://127.0.0.1:$mock_port/v1/chat/completions" "$work/post-bare.lua" $c)
+  r[nginx,$c]=$(run "http://127.0.0.1:$nginx_port/v1/chat/completions" "$work/post-bare.lua" $c)
+  r[dp,$c]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/post.lua" $c)
+done
+
+field() { echo "${r[$1,$2]}" | cut -d' ' -f"$3"; }
+machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, $(uname -sr)"
+{
+  echo "<!-- inference:begin -->"
+  echo "## Inference proxy throughput and latency (\`make bench-inference\`)"
+  echo
+  echo "Date $(date -u +%F); machine: $machine. wrk -t1, ${seconds} s per run, POST"
+  echo "/v1/chat/completions (small JSON) to the mock provider (tests/fakes, one thread, no"
+  echo "logging): directly, through nginx (Debian's, keep-alive proxy_pass, worker_processes"
+  echo "auto), and through the data plane (one worker per core). wrk, the proxy and the mock"
+  echo "share the 2 cores. Added latency = proxy p50 - mock p50."
+  echo
+  echo "| target | conns | req/s | p50 ms | p99 ms |"
+  echo "|---|---|---|---|---|"
+  for c in 1 64; do
+    for t in mock nginx dp; do
+      name=$t; [ $t = dp ] && name="switchyard data plane"; [ $t = mock ] && name="mock (no proxy)"
+      echo "| $name | $c | $(field $t $c 1) | $(field $t $c 2) | $(field $t $c 3) |"
+    done
+  done
+  echo
+  ratio64=$(awk "BEGIN { printf \"%.2f\", $(field dp 64 1) / $(field nginx 64 1) }")
+  ratio1=$(awk "BEGIN { printf \"%.2f\", $(field dp 1 1) / $(field nginx 1 1) }")
+  added_dp=$(awk "BEGIN { printf \"%.3f\", $(field dp 1 2) - $(field mock 1 2) }")
+  added_nginx=$(awk "BEGIN { printf \"%.3f\", $(field nginx 1 2) - $(field mock 1 2) }")
+  added_ratio=$(awk "BEGIN { d = $added_nginx; if (d <= 0) d = 0.001; printf \"%.2f\", $added_dp / d }")
+  echo "- throughput vs nginx: $ratio64 x at 64 connections, $ratio1 x at 1 (target >= 0.75 x)"
+  echo "- added p50 latency at 1 connection: data plane $added_dp ms, nginx $added_nginx ms:"
+  echo "  $added_ratio x nginx's (target <= 1.5 x)"
+  echo "- Portkey gateway (@portkey-ai/gateway): not measured in this run."
+  echo "<!-- inference:end -->"
+} > "$work/section.md"
+
+python3 - "$results" "$work/section.md" <<'PY'
+import sys
+path, section = sys.argv[1], open(sys.argv[2]).read()
+text = open(path).read()
+begin, end = "<!-- inference:begin -->", "<!-- inference:end -->"
+if begin in text and end in text:
+    text = text[:text.index(begin)] + section.rstrip("\n") + text[text.index(end) + len(end):]
+else:
+    text = text.rstrip("\n") + "\n\n" + section
+open(path, "w").write(text)
+PY
+cat "$work/section.md"
