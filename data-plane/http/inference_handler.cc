@@ -69,7 +69,9 @@ bool Allowed(const v1::ProviderConfig& config, std::string_view request_type) {
 
 // "true"/"false" header overrides of a provider flag.
 bool FlagWithOverride(const HttpRequest& request, std::string_view header, bool configured) {
-  const std::string value = absl::AsciiStrToLower(common::ToAbsl(request.Header(header)));
+  const std::string_view raw = request.Header(header);
+  if (raw.empty()) return configured;
+  const std::string value = absl::AsciiStrToLower(common::ToAbsl(raw));
   if (value == "true") return true;
   if (value == "false") return false;
   return configured;
@@ -191,7 +193,7 @@ asio::awaitable<bool> InferenceHandler::TryCandidate(const RoutingTable& table, 
   }
 
   UpstreamRequest upstream;
-  upstream.endpoint = entry->endpoint;
+  upstream.endpoint = &entry->endpoint;
   upstream.timeout = entry->timeout;
   const auto& overrides = entry->config.custom_provider_config().request_path_overrides();
   auto override_path = overrides.find(attempt.request_type);
@@ -351,13 +353,15 @@ asio::awaitable<bool> InferenceHandler::CallProvider(const ProviderEntry& entry,
     *error = std::move(e);
     return false;
   };
-  asio::steady_timer timer(co_await asio::this_coro::executor);
+  std::optional<asio::steady_timer> timer;  // only when a retry waits
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
   auto wait_before_retry = [&](int retry, std::optional<std::chrono::milliseconds> retry_after) {
     const double jitter = std::uniform_real_distribution<double>(0, 1)(random_);
-    timer.expires_after(RetryBackoff(retry, std::chrono::milliseconds(network.retry_backoff_initial()),
+    if (!timer) timer.emplace(executor);
+    timer->expires_after(RetryBackoff(retry, std::chrono::milliseconds(network.retry_backoff_initial()),
                                      std::chrono::milliseconds(network.retry_backoff_max()),
                                      jitter, retry_after));
-    return timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    return timer->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
   };
 
   for (int retry = 0;; ++retry) {

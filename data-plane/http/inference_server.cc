@@ -33,15 +33,22 @@ class Http1Writer : public ResponseWriter {
       : stream_(stream), version_(version), keep_alive_(keep_alive), timeout_(write_timeout) {}
 
   asio::awaitable<bool> Send(int status, HeaderList headers, std::string body) override {
-    http::response<http::string_body> response;
-    response.version(version_);
-    response.result(static_cast<unsigned>(status));
-    for (auto& [name, value] : headers) response.set(name, value);
-    response.body() = std::move(body);
-    response.keep_alive(keep_alive_);
-    response.prepare_payload();
+    // One flat buffer, one write: much cheaper than Beast's serializer on this path.
+    std::string out;
+    out.reserve(128 + body.size());
+    out.append(version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(status));
+    const auto reason = http::obsolete_reason(static_cast<http::status>(status));
+    out.append(" ").append(reason.data(), reason.size()).append("\r\n");
+    for (const auto& [name, value] : headers) out.append(name).append(": ").append(value).append("\r\n");
+    out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+    if (!keep_alive_) {
+      out.append("Connection: close\r\n");
+    } else if (version_ == 10) {
+      out.append("Connection: keep-alive\r\n");
+    }
+    out.append("\r\n").append(body);
     stream_.expires_after(timeout_);
-    auto [ec, n] = co_await http::async_write(stream_, response, kTuple);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out), kTuple);
     ok_ = !ec;
     co_return ok_;
   }

@@ -25,7 +25,18 @@ void Merge(nlohmann::json& into, const nlohmann::json& from) {
   }
 }
 
-std::string JsonString(std::string_view text) { return nlohmann::json(std::string(text)).dump(); }
+std::string JsonString(std::string_view text) {
+  const bool plain = std::none_of(text.begin(), text.end(), [](char c) {
+    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+  });
+  if (!plain) return nlohmann::json(std::string(text)).dump();
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.push_back('"');
+  out.append(text);
+  out.push_back('"');
+  return out;
+}
 
 }  // namespace
 

@@ -47,6 +47,7 @@ absl::Status Compile(const v1::ProviderConfig& config, ProviderEntry* entry) {
   entry->endpoint = *std::move(endpoint);
   entry->endpoint.ca_cert_pem = network.ca_cert_pem();
   entry->endpoint.insecure_skip_verify = network.insecure_skip_verify();
+  entry->endpoint.pool_key = PoolKey(entry->endpoint);
   entry->served = true;
   return absl::OkStatus();
 }

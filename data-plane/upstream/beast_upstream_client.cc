@@ -27,6 +27,8 @@ using common::StrCat;
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxResponseBytes = 256 * 1024 * 1024;
 
+}  // namespace
+
 std::string PoolKey(const UpstreamEndpoint& endpoint) {
   std::string key = StrCat(endpoint.tls ? "https://" : "http://", endpoint.host, ":",
                            endpoint.port);
@@ -36,6 +38,8 @@ std::string PoolKey(const UpstreamEndpoint& endpoint) {
   }
   return key;
 }
+
+namespace {
 
 absl::Status Failure(const beast::error_code& ec, std::string_view what) {
   if (ec == beast::error::timeout) {
@@ -51,19 +55,22 @@ bool IsStaleConnection(const beast::error_code& ec) {
          ec == http::error::partial_message;
 }
 
-http::request<http::string_body> BuildRequest(const UpstreamRequest& request) {
-  http::request<http::string_body> out;
-  out.method_string(request.method);
-  out.target(request.target);
-  out.version(11);
-  const bool default_port = request.endpoint.port == (request.endpoint.tls ? 443 : 80);
-  out.set(http::field::host, default_port ? request.endpoint.host
-                                          : StrCat(request.endpoint.host, ":",
-                                                   request.endpoint.port));
-  for (const auto& [name, value] : request.headers) out.set(name, value);
-  out.keep_alive(true);
-  out.body() = request.body;
-  out.prepare_payload();
+// The request as bytes, ready for one write. (Serializing into a flat buffer is much
+// cheaper than walking Beast's serializer buffer sequences; parsing stays with Beast.)
+std::string BuildRequest(const UpstreamRequest& request) {
+  std::string out;
+  out.reserve(256 + request.body.size() + request.target.size());
+  out.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\nhost: ");
+  out.append(request.endpoint->host);
+  if (request.endpoint->port != (request.endpoint->tls ? 443 : 80)) {
+    out.append(":").append(std::to_string(request.endpoint->port));
+  }
+  out.append("\r\n");
+  for (const auto& [name, value] : request.headers) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+  out.append("content-length: ").append(std::to_string(request.body.size()));
+  out.append("\r\n\r\n").append(request.body);
   return out;
 }
 
@@ -182,7 +189,7 @@ BeastUpstreamClient::~BeastUpstreamClient() = default;
 asio::awaitable<absl::StatusOr<std::unique_ptr<BeastUpstreamClient::Connection>>>
 BeastUpstreamClient::Acquire(const UpstreamEndpoint& endpoint, Clock::time_point deadline,
                              bool* reused) {
-  const std::string key = PoolKey(endpoint);
+  const std::string& key = endpoint.pool_key;
   auto& idle = idle_[key];
   while (!idle.empty()) {
     std::unique_ptr<Connection> connection = std::move(idle.back());
@@ -236,15 +243,15 @@ void BeastUpstreamClient::Release(std::unique_ptr<Connection> connection) {
 asio::awaitable<absl::StatusOr<UpstreamResponse>> BeastUpstreamClient::Send(
     const UpstreamRequest& request) {
   const auto deadline = Clock::now() + request.timeout;
-  http::request<http::string_body> message = BuildRequest(request);
+  const std::string message = BuildRequest(request);
   for (int attempt = 0;; ++attempt) {
     bool reused = false;
-    auto acquired = co_await Acquire(request.endpoint, deadline, &reused);
+    auto acquired = co_await Acquire(*request.endpoint, deadline, &reused);
     if (!acquired.ok()) co_return acquired.status();
     std::unique_ptr<Connection> connection = *std::move(acquired);
     connection->lowest().expires_at(deadline);
     auto [write_ec, written] = co_await connection->With([&](auto& stream) {
-      return http::async_write(stream, message, kTuple);
+      return asio::async_write(stream, asio::buffer(message), kTuple);
     });
     http::response_parser<http::string_body> parser;
     parser.body_limit(kMaxResponseBytes);
@@ -275,15 +282,15 @@ asio::awaitable<absl::StatusOr<UpstreamResponse>> BeastUpstreamClient::Send(
 asio::awaitable<absl::Status> BeastUpstreamClient::Stream(const UpstreamRequest& request,
                                                           UpstreamSink& sink) {
   const auto deadline = Clock::now() + request.timeout;
-  http::request<http::string_body> message = BuildRequest(request);
+  const std::string message = BuildRequest(request);
   for (int attempt = 0;; ++attempt) {
     bool reused = false;
-    auto acquired = co_await Acquire(request.endpoint, deadline, &reused);
+    auto acquired = co_await Acquire(*request.endpoint, deadline, &reused);
     if (!acquired.ok()) co_return acquired.status();
     std::unique_ptr<Connection> connection = *std::move(acquired);
     connection->lowest().expires_at(deadline);
     auto [write_ec, written] = co_await connection->With([&](auto& stream) {
-      return http::async_write(stream, message, kTuple);
+      return asio::async_write(stream, asio::buffer(message), kTuple);
     });
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(boost::none);

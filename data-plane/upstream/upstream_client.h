@@ -31,6 +31,7 @@ struct UpstreamEndpoint {
   std::string base_path;  // path prefix of the base URL, without a trailing '/'
   std::string ca_cert_pem;
   bool insecure_skip_verify = false;
+  std::string pool_key;   // connections to endpoints with equal keys are interchangeable
 };
 
 struct ProxySettings {
@@ -42,7 +43,7 @@ struct ProxySettings {
 };
 
 struct UpstreamRequest {
-  UpstreamEndpoint endpoint;
+  const UpstreamEndpoint* endpoint = nullptr;  // owned by the routing table
   ProxySettings proxy;
   std::string method = "POST";
   std::string target;  // path and query, starting with '/'
@@ -83,6 +84,9 @@ class UpstreamClient {
 
 // Parses "http(s)://host[:port][/path]" into an endpoint (TLS settings left empty).
 absl::StatusOr<UpstreamEndpoint> ParseBaseUrl(std::string_view url);
+
+// The pool key of an endpoint with its TLS settings filled in.
+std::string PoolKey(const UpstreamEndpoint& endpoint);
 
 }  // namespace switchyard::dp
 
