@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "common/errors.h"
 #include "common/log.h"
@@ -90,7 +91,7 @@ http::response<http::string_body> ToBeast(HttpResponse response, unsigned versio
 
 std::string_view HttpRequest::Header(std::string_view lower_case_name) const {
   for (const auto& [name, value] : headers) {
-    if (name == lower_case_name) return value;
+    if (absl::EqualsIgnoreCase(name, ToAbsl(lower_case_name))) return value;
   }
   return {};
 }

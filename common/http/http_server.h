@@ -33,10 +33,12 @@ struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string path;    // percent-decoded path, without the query
   std::string query;   // raw query string, without '?'
-  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  // Names lower-case when parsed by HttpServer; other producers may keep the client's case,
+  // so compare names case-insensitively.
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 
-  // The first header with this lower-case name, or "".
+  // The first header with this name (compared ignoring case), or "".
   std::string_view Header(std::string_view lower_case_name) const;
 };
 

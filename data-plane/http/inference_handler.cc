@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "common/provider_types.h"
 #include "common/strings.h"
 #include "data-plane/router/key_selector.h"
@@ -219,8 +220,11 @@ asio::awaitable<bool> InferenceHandler::TryCandidate(const RoutingTable& table, 
   };
   for (const auto& [name, value] : entry->extra_headers) set_header(name, value);
   for (const auto& [name, value] : attempt.request->headers) {
-    if (!name.starts_with(kDynamicHeaderPrefix)) continue;
-    std::string stripped = name.substr(kDynamicHeaderPrefix.size());
+    if (name.size() <= kDynamicHeaderPrefix.size() ||
+        !absl::StartsWithIgnoreCase(name, common::ToAbsl(kDynamicHeaderPrefix))) {
+      continue;
+    }
+    std::string stripped = absl::AsciiStrToLower(name.substr(kDynamicHeaderPrefix.size()));
     // The denylist, plus authorization: a request may not swap the configured key.
     if (stripped.empty() || stripped == "authorization" || common::IsDeniedHeader(stripped)) {
       continue;

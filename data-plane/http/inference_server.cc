@@ -24,6 +24,9 @@ using tcp = asio::ip::tcp;
 using common::StrCat;
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+// Writes up to this size go straight to the socket without a timeout timer: the kernel's
+// send buffer takes them whole, so they cannot stall on a slow reader.
+constexpr size_t kUntimedWriteBytes = 16 * 1024;
 
 // ResponseWriter over one HTTP/1.1 connection.
 class Http1Writer : public ResponseWriter {
@@ -47,6 +50,12 @@ class Http1Writer : public ResponseWriter {
       out.append("Connection: keep-alive\r\n");
     }
     out.append("\r\n").append(body);
+    if (out.size() <= kUntimedWriteBytes) {
+      // Fits the socket buffer: the write completes at once, so skip arming a timer.
+      auto [ec, n] = co_await asio::async_write(stream_.socket(), asio::buffer(out), kTuple);
+      ok_ = !ec;
+      co_return ok_;
+    }
     stream_.expires_after(timeout_);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out), kTuple);
     ok_ = !ec;
@@ -202,11 +211,8 @@ class InferenceServer::Worker {
       request.path = std::string(target.substr(0, question));
       if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
       request.headers.reserve(16);
-      for (const auto& field : message) {
-        request.headers.emplace_back(
-            absl::AsciiStrToLower(absl::string_view(field.name_string().data(),
-                                                    field.name_string().size())),
-            std::string(field.value()));
+      for (const auto& field : message) {  // names as the client wrote them
+        request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
       }
       request.body = std::move(message.body());
       const bool keep_alive = message.keep_alive();

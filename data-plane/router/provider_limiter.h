@@ -3,8 +3,9 @@
 // once (ResourceExhausted -> 503 request_dropped). Waiters get slots in arrival order.
 //
 // One per provider per routing table (a new table gets fresh limits while in-flight
-// requests drain on the old ones). Shared by every worker: a small mutex guards the counts;
-// a waiter is woken on its own worker's executor.
+// requests drain on the old ones). Shared by every worker. Below the limit a slot is one
+// atomic compare-and-swap; only waiting (and handing a slot to a waiter) takes the mutex. A
+// waiter is woken on its own worker's executor.
 #ifndef SWITCHYARD_DATA_PLANE_ROUTER_PROVIDER_LIMITER_H_
 #define SWITCHYARD_DATA_PLANE_ROUTER_PROVIDER_LIMITER_H_
 
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <atomic>
 #include <mutex>
 
 #include "absl/base/thread_annotations.h"
@@ -36,10 +38,16 @@ class ProviderLimiter {
   struct Waiter;
 
  private:
+  bool TakeFreeSlot();
+  void GrantLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const int64_t concurrency_;
   const int64_t buffer_size_;
-  mutable std::mutex mu_;
-  int64_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<int64_t> in_flight_{0};
+  // Waiters registered or registering; raised before a waiter looks at in_flight_, so that a
+  // releaser that lowers in_flight_ then reads this cannot miss it (both seq_cst).
+  std::atomic<int64_t> waiting_{0};
+  std::mutex mu_;
   std::deque<std::shared_ptr<Waiter>> waiters_ ABSL_GUARDED_BY(mu_);
 };
 

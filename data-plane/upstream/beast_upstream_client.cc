@@ -74,13 +74,17 @@ std::string BuildRequest(const UpstreamRequest& request) {
   return out;
 }
 
+// The response headers the data plane uses (content type, Retry-After), lower-case names.
+// The rest is the provider's business and is not copied per request.
 template <class Fields>
 HeaderList CopyHeaders(const Fields& fields) {
   HeaderList headers;
-  for (const auto& field : fields) {
-    headers.emplace_back(absl::AsciiStrToLower(absl::string_view(field.name_string().data(),
-                                                                 field.name_string().size())),
-                         std::string(field.value()));
+  for (http::field known : {http::field::content_type, http::field::retry_after}) {
+    auto it = fields.find(known);
+    if (it != fields.end()) {
+      headers.emplace_back(known == http::field::content_type ? "content-type" : "retry-after",
+                           std::string(it->value()));
+    }
   }
   return headers;
 }
@@ -178,6 +182,23 @@ struct BeastUpstreamClient::TlsContexts {
   }
 };
 
+namespace {
+
+// Small plain-text requests fit the socket buffer and complete at once: no timer for them.
+// The read that follows is timed, so a dead provider is still noticed.
+asio::awaitable<std::tuple<beast::error_code, size_t>> Write(
+    BeastUpstreamClient::Connection& connection, const std::string& message) {
+  if (connection.plain && message.size() <= 16 * 1024) {
+    co_return co_await asio::async_write(connection.plain->socket(), asio::buffer(message),
+                                         kTuple);
+  }
+  co_return co_await connection.With([&](auto& stream) {
+    return asio::async_write(stream, asio::buffer(message), kTuple);
+  });
+}
+
+}  // namespace
+
 BeastUpstreamClient::BeastUpstreamClient(asio::any_io_executor executor,
                                          size_t max_idle_per_host)
     : executor_(std::move(executor)),
@@ -250,9 +271,7 @@ asio::awaitable<absl::StatusOr<UpstreamResponse>> BeastUpstreamClient::Send(
     if (!acquired.ok()) co_return acquired.status();
     std::unique_ptr<Connection> connection = *std::move(acquired);
     connection->lowest().expires_at(deadline);
-    auto [write_ec, written] = co_await connection->With([&](auto& stream) {
-      return asio::async_write(stream, asio::buffer(message), kTuple);
-    });
+    auto [write_ec, written] = co_await Write(*connection, message);
     http::response_parser<http::string_body> parser;
     parser.body_limit(kMaxResponseBytes);
     beast::error_code ec = write_ec;
@@ -289,9 +308,7 @@ asio::awaitable<absl::Status> BeastUpstreamClient::Stream(const UpstreamRequest&
     if (!acquired.ok()) co_return acquired.status();
     std::unique_ptr<Connection> connection = *std::move(acquired);
     connection->lowest().expires_at(deadline);
-    auto [write_ec, written] = co_await connection->With([&](auto& stream) {
-      return asio::async_write(stream, asio::buffer(message), kTuple);
-    });
+    auto [write_ec, written] = co_await Write(*connection, message);
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(boost::none);
     beast::error_code ec = write_ec;

@@ -54,7 +54,7 @@ struct UpstreamRequest {
 
 struct UpstreamResponse {
   int status = 0;
-  HeaderList headers;  // names lower-case
+  HeaderList headers;  // content-type and retry-after only, names lower-case
   std::string body;
 
   std::string_view Header(std::string_view lower_case_name) const;
