@@ -89,7 +89,7 @@ struct InferenceHandler::Attempt {
   bool stream = false;
 };
 
-asio::awaitable<void> InferenceHandler::Handle(const HttpRequest& request,
+asio::awaitable<void> InferenceHandler::Handle(HttpRequest& request,
                                                ResponseWriter& writer) {
   auto send_error = [&](const ApiError& error) {
     return writer.Send(error.http_status, JsonHeaders(), common::ErrorEnvelopeJson(error));
@@ -121,7 +121,7 @@ asio::awaitable<void> InferenceHandler::Handle(const HttpRequest& request,
   Attempt attempt;
   attempt.request = &request;
   attempt.route = route;
-  absl::StatusOr<RequestBody> body = ParseRequestBody(request.body);
+  absl::StatusOr<RequestBody> body = ParseRequestBody(std::move(request.body));
   if (!body.ok()) {
     co_await send_error(GatewayError(400, "invalid_request_error", "invalid_request",
                                      std::string(body.status().message())));
@@ -206,36 +206,52 @@ asio::awaitable<bool> InferenceHandler::TryCandidate(const RoutingTable& table, 
     path.erase(0, 3);
   }
   upstream.target = entry->endpoint.base_path + path;
-  upstream.headers.emplace_back("content-type", "application/json");
-  if (attempt.stream) upstream.headers.emplace_back("accept", "text/event-stream");
-  if (key != nullptr) upstream.headers.emplace_back("authorization", "Bearer " + key->secret);
-  auto set_header = [&](std::string name, std::string value) {
-    for (auto& [existing, old] : upstream.headers) {
-      if (existing == name) {
-        old = std::move(value);
-        return;
-      }
-    }
-    upstream.headers.emplace_back(std::move(name), std::move(value));
-  };
-  for (const auto& [name, value] : entry->extra_headers) set_header(name, value);
+  bool dynamic_headers = false;
   for (const auto& [name, value] : attempt.request->headers) {
-    if (name.size() <= kDynamicHeaderPrefix.size() ||
-        !absl::StartsWithIgnoreCase(name, common::ToAbsl(kDynamicHeaderPrefix))) {
-      continue;
+    dynamic_headers |= name.size() > kDynamicHeaderPrefix.size() &&
+                       absl::StartsWithIgnoreCase(name, common::ToAbsl(kDynamicHeaderPrefix));
+  }
+  if (!dynamic_headers) {
+    // The common case: every header line was compiled with the table.
+    upstream.header_lines[0] = entry->static_header_lines;
+    if (key != nullptr && !entry->extra_sets_authorization) {
+      upstream.header_lines[1] = key->authorization_line;
     }
-    std::string stripped = absl::AsciiStrToLower(name.substr(kDynamicHeaderPrefix.size()));
-    // The denylist, plus authorization: a request may not swap the configured key.
-    if (stripped.empty() || stripped == "authorization" || common::IsDeniedHeader(stripped)) {
-      continue;
+    if (attempt.stream) upstream.header_lines[2] = "accept: text/event-stream\r\n";
+  } else {
+    upstream.headers.emplace_back("content-type", "application/json");
+    if (attempt.stream) upstream.headers.emplace_back("accept", "text/event-stream");
+    if (key != nullptr) upstream.headers.emplace_back("authorization", "Bearer " + key->secret);
+    auto set_header = [&](std::string name, std::string value) {
+      for (auto& [existing, old] : upstream.headers) {
+        if (existing == name) {
+          old = std::move(value);
+          return;
+        }
+      }
+      upstream.headers.emplace_back(std::move(name), std::move(value));
+    };
+    for (const auto& [name, value] : entry->extra_headers) set_header(name, value);
+    for (const auto& [name, value] : attempt.request->headers) {
+      if (name.size() <= kDynamicHeaderPrefix.size() ||
+          !absl::StartsWithIgnoreCase(name, common::ToAbsl(kDynamicHeaderPrefix))) {
+        continue;
+      }
+      std::string stripped = absl::AsciiStrToLower(name.substr(kDynamicHeaderPrefix.size()));
+      // The denylist, plus authorization: a request may not swap the configured key.
+      if (stripped == "authorization" || common::IsDeniedHeader(stripped)) continue;
+      set_header(std::move(stripped), value);
     }
-    set_header(std::move(stripped), value);
   }
   const bool merge_extra = FlagWithOverride(*attempt.request, "x-bf-passthrough-extra-params",
                                             false);
   upstream.body = UpstreamBody(attempt.body, model, merge_extra);
 
-  const absl::Status slot_status = co_await entry->limiter->Acquire(entry->timeout);
+  absl::Status slot_status;
+  if (!entry->limiter->TryAcquire()) {
+    // (Not a conditional expression: GCC 12 mishandles co_await inside one.)
+    slot_status = co_await entry->limiter->Acquire(entry->timeout);
+  }
   if (absl::IsResourceExhausted(slot_status)) {
     co_return fail(GatewayError(503, "request_dropped", "request_dropped",
                                 StrCat("provider \"", provider, "\" is at its concurrency and "

@@ -46,7 +46,8 @@ class InferenceHandler {
   InferenceHandler(WorkerTable* tables, UpstreamClient* upstream, uint64_t seed)
       : tables_(tables), upstream_(upstream), random_(seed) {}
 
-  boost::asio::awaitable<void> Handle(const common::HttpRequest& request,
+  // Takes the request body (moved out of `request`).
+  boost::asio::awaitable<void> Handle(common::HttpRequest& request,
                                       ResponseWriter& writer);
 
  private:

@@ -210,9 +210,12 @@ class InferenceServer::Worker {
       const size_t question = target.find('?');
       request.path = std::string(target.substr(0, question));
       if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
-      request.headers.reserve(16);
-      for (const auto& field : message) {  // names as the client wrote them
-        request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+      for (const auto& field : message) {
+        // The handler reads only Bifrost's x-bf-* headers; nothing else is forwarded.
+        const auto name = field.name_string();
+        if (name.size() > 5 && beast::iequals(name.substr(0, 5), "x-bf-")) {
+          request.headers.emplace_back(std::string(name), std::string(field.value()));
+        }
       }
       request.body = std::move(message.body());
       const bool keep_alive = message.keep_alive();

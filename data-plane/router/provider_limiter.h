@@ -28,6 +28,9 @@ class ProviderLimiter {
   ProviderLimiter(int64_t concurrency, int64_t buffer_size)
       : concurrency_(concurrency), buffer_size_(buffer_size) {}
 
+  // Takes a free slot without waiting; false when there is none (then Acquire()).
+  bool TryAcquire() { return TakeFreeSlot(); }
+
   // OK once the caller holds a slot (it must Release() it), ResourceExhausted when the
   // buffer is full, DeadlineExceeded when no slot came within `wait`.
   boost::asio::awaitable<absl::Status> Acquire(std::chrono::milliseconds wait);

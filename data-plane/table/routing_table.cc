@@ -10,6 +10,7 @@
 
 namespace switchyard::dp {
 
+using common::StrAppend;
 using common::StrCat;
 
 namespace {
@@ -21,8 +22,15 @@ absl::Status Compile(const v1::ProviderConfig& config, ProviderEntry* entry) {
   entry->limiter = std::make_shared<ProviderLimiter>(
       config.concurrency_and_buffer_size().concurrency(),
       config.concurrency_and_buffer_size().buffer_size());
+  bool extra_sets_content_type = false;
   for (const auto& [header, value] : network.extra_headers()) {
     entry->extra_headers.emplace_back(header, value);
+    StrAppend(&entry->static_header_lines, header, ": ", value, "\r\n");
+    extra_sets_content_type |= header == "content-type";
+    entry->extra_sets_authorization |= header == "authorization";
+  }
+  if (!extra_sets_content_type) {
+    entry->static_header_lines.insert(0, "content-type: application/json\r\n");
   }
   const v1::ProxyConfig& proxy = config.proxy_config();
   entry->proxy = {proxy.type(), proxy.url(), proxy.username(), proxy.password(),
@@ -104,6 +112,9 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> RoutingTable::Build(
         }
       } else {
         resolved.secret = key.value().value();
+      }
+      if (!resolved.secret.empty()) {
+        resolved.authorization_line = StrCat("authorization: Bearer ", resolved.secret, "\r\n");
       }
       entry.keys.push_back(std::move(resolved));
     }

@@ -40,6 +40,7 @@ struct ResolvedKey {
   bool env_missing = false;   // env_var is not set here: the key is disabled
   bool enabled = false;       // configured enabled and usable
   double weight = 0;
+  std::string authorization_line;  // "authorization: Bearer <secret>\r\n"
   std::vector<std::string> models;  // ["*"] = every model
 };
 
@@ -54,6 +55,10 @@ struct ProviderEntry {
   UpstreamEndpoint endpoint;   // base URL (configured or the family's default) and TLS
   ProxySettings proxy;
   HeaderList extra_headers;    // lower-case names
+  // Request headers compiled once: content-type (unless extra_headers set it) and the
+  // extra headers, as "name: value\r\n" lines.
+  std::string static_header_lines;
+  bool extra_sets_authorization = false;  // then the key's authorization line is not sent
   std::chrono::milliseconds timeout{30000};
   std::shared_ptr<ProviderLimiter> limiter;  // fresh per table
 };

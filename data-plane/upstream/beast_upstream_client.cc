@@ -66,6 +66,7 @@ std::string BuildRequest(const UpstreamRequest& request) {
     out.append(":").append(std::to_string(request.endpoint->port));
   }
   out.append("\r\n");
+  for (std::string_view lines : request.header_lines) out.append(lines);
   for (const auto& [name, value] : request.headers) {
     out.append(name).append(": ").append(value).append("\r\n");
   }

@@ -10,6 +10,7 @@
 #ifndef SWITCHYARD_DATA_PLANE_UPSTREAM_UPSTREAM_CLIENT_H_
 #define SWITCHYARD_DATA_PLANE_UPSTREAM_UPSTREAM_CLIENT_H_
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
@@ -47,7 +48,10 @@ struct UpstreamRequest {
   ProxySettings proxy;
   std::string method = "POST";
   std::string target;  // path and query, starting with '/'
-  HeaderList headers;  // Host, Content-Length and Connection are set by the client
+  // Preformatted header lines ("name: value\r\n..."), written first; empty views are
+  // skipped. The request path points these at lines compiled with the routing table.
+  std::array<std::string_view, 3> header_lines{};
+  HeaderList headers;  // more headers; Host and Content-Length are set by the client
   std::string body;
   std::chrono::milliseconds timeout{30000};
 };
