@@ -171,11 +171,6 @@ asio::awaitable<bool> InferenceHandler::TryCandidate(const RoutingTable& table, 
     co_return fail(GatewayError(501, "not_implemented_error", "provider_not_supported",
                                 entry->unserved_reason));
   }
-  if (entry->proxy.type != "none") {
-    co_return fail(GatewayError(501, "not_implemented_error", "proxy_not_supported",
-                                StrCat("proxy_config type ", entry->proxy.type,
-                                       " is not supported by this data plane yet")));
-  }
   if (!Allowed(entry->config, attempt.request_type)) {
     co_return fail(GatewayError(400, "invalid_request_error", "unsupported_operation",
                                 StrCat(attempt.request_type, " is not supported by ", provider,
@@ -195,6 +190,7 @@ asio::awaitable<bool> InferenceHandler::TryCandidate(const RoutingTable& table, 
 
   UpstreamRequest upstream;
   upstream.endpoint = &entry->endpoint;
+  upstream.proxy = &entry->proxy;
   upstream.timeout = entry->timeout;
   const auto& overrides = entry->config.custom_provider_config().request_path_overrides();
   auto override_path = overrides.find(attempt.request_type);
@@ -263,7 +259,9 @@ asio::awaitable<bool> InferenceHandler::TryCandidate(const RoutingTable& table, 
                                        provider, "\"")));
   }
   LimiterSlot slot(entry->limiter);
-  co_return co_await CallProvider(*entry, attempt, provider, model, upstream, writer, error);
+  UpstreamClient& client = entry->proxy.type == "none" ? *direct_ : *proxied_;
+  co_return co_await CallProvider(*entry, client, attempt, provider, model, upstream, writer,
+                                  error);
 }
 
 namespace {
@@ -360,7 +358,7 @@ std::string WithRawFields(const std::string& response, const std::string& raw_re
 }  // namespace
 
 asio::awaitable<bool> InferenceHandler::CallProvider(const ProviderEntry& entry,
-                                                     Attempt& attempt, std::string_view provider,
+                                                     UpstreamClient& client, Attempt& attempt, std::string_view provider,
                                                      std::string_view model,
                                                      UpstreamRequest& upstream,
                                                      ResponseWriter& writer, ApiError* error) {
@@ -388,7 +386,7 @@ asio::awaitable<bool> InferenceHandler::CallProvider(const ProviderEntry& entry,
     const bool last = retry >= max_retries;
     if (attempt.stream) {
       ClientSink sink(writer);
-      const absl::Status status = co_await upstream_->Stream(upstream, sink);
+      const absl::Status status = co_await client.Stream(upstream, sink);
       if (sink.forwarding()) {
         if (absl::IsCancelled(status)) co_return true;  // the client went away
         if (status.ok()) {
@@ -418,7 +416,7 @@ asio::awaitable<bool> InferenceHandler::CallProvider(const ProviderEntry& entry,
       co_return fail(UpstreamError(sink.status(), sink.error_body()));
     }
 
-    absl::StatusOr<UpstreamResponse> response = co_await upstream_->Send(upstream);
+    absl::StatusOr<UpstreamResponse> response = co_await client.Send(upstream);
     if (!response.ok()) {
       if (!last) {
         co_await wait_before_retry(retry, std::nullopt);

@@ -43,8 +43,10 @@ class ResponseWriter {
 
 class InferenceHandler {
  public:
-  InferenceHandler(WorkerTable* tables, UpstreamClient* upstream, uint64_t seed)
-      : tables_(tables), upstream_(upstream), random_(seed) {}
+  // `direct` serves providers reached directly; `proxied` those with a proxy_config.
+  InferenceHandler(WorkerTable* tables, UpstreamClient* direct, UpstreamClient* proxied,
+                   uint64_t seed)
+      : tables_(tables), direct_(direct), proxied_(proxied), random_(seed) {}
 
   // Takes the request body (moved out of `request`).
   boost::asio::awaitable<void> Handle(common::HttpRequest& request,
@@ -55,14 +57,16 @@ class InferenceHandler {
   boost::asio::awaitable<bool> TryCandidate(const RoutingTable& table, Attempt& attempt,
                                             std::string_view candidate, ResponseWriter& writer,
                                             common::ApiError* error);
-  boost::asio::awaitable<bool> CallProvider(const ProviderEntry& entry, Attempt& attempt,
+  boost::asio::awaitable<bool> CallProvider(const ProviderEntry& entry, UpstreamClient& client,
+                                            Attempt& attempt,
                                             std::string_view provider, std::string_view model,
                                             UpstreamRequest& upstream, ResponseWriter& writer,
                                             common::ApiError* error);
   boost::asio::awaitable<void> ListModels(const RoutingTable& table, ResponseWriter& writer);
 
   WorkerTable* const tables_;
-  UpstreamClient* const upstream_;
+  UpstreamClient* const direct_;
+  UpstreamClient* const proxied_;
   std::mt19937_64 random_;
 };
 

@@ -13,6 +13,7 @@
 #include "common/strings.h"
 #include "data-plane/http/inference_handler.h"
 #include "data-plane/upstream/beast_upstream_client.h"
+#include "data-plane/upstream/curl_upstream_client.h"
 
 namespace switchyard::dp {
 namespace {
@@ -121,8 +122,9 @@ class InferenceServer::Worker {
       : options_(options),
         slot_(slot),
         acceptor_(io_),
-        upstream_(io_.get_executor()),
-        handler_(&tables_, &upstream_, seed) {
+        direct_(io_.get_executor()),
+        proxied_(io_.get_executor()),
+        handler_(&tables_, &direct_, &proxied_, seed) {
     // The table reaches this worker through its own loop, so requests read it lock-free.
     listener_ = slot->Listen([this](const std::shared_ptr<const RoutingTable>& table) {
       asio::post(io_, [this, table] { tables_.Set(table); });
@@ -272,7 +274,8 @@ class InferenceServer::Worker {
   asio::io_context io_{1};
   tcp::acceptor acceptor_;
   WorkerTable tables_;
-  BeastUpstreamClient upstream_;
+  BeastUpstreamClient direct_;
+  CurlUpstreamClient proxied_;
   InferenceHandler handler_;
   std::thread thread_;
 };

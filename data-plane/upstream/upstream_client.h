@@ -45,7 +45,7 @@ struct ProxySettings {
 
 struct UpstreamRequest {
   const UpstreamEndpoint* endpoint = nullptr;  // owned by the routing table
-  ProxySettings proxy;
+  const ProxySettings* proxy = nullptr;  // owned by the routing table; CurlUpstreamClient
   std::string method = "POST";
   std::string target;  // path and query, starting with '/'
   // Preformatted header lines ("name: value\r\n..."), written first; empty views are

@@ -456,6 +456,36 @@ TEST_F(InferenceTest, ModelsComeFromTheLiveTable) {
   EXPECT_EQ(JsonOf(HttpCall("GET", data_plane_->http, "/openai/v1/models"))["object"], "list");
 }
 
+TEST_F(InferenceTest, ProxyConfigRoutesThroughTheProxy) {
+  const int port = FreePort();
+  Process socks = Process::Start("/usr/bin/microsocks", {"-i", "127.0.0.1", "-p",
+                                                         std::to_string(port), "-u", "u", "-P",
+                                                         "p"});
+  ASSERT_TRUE(Eventually([&] {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    boost::system::error_code ec;
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)}, ec);
+    return !ec;
+  }));
+  const std::string url = "socks5://127.0.0.1:" + std::to_string(port);
+  Configure("t-proxied", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+                          {"proxy_config", {{"type", "socks5"}, {"url", url},
+                                            {"username", "u"}, {"password", "p"}}}});
+  HttpResult result = Infer("/v1/chat/completions", Chat("t-proxied/m"));
+  ASSERT_EQ(result.status, 200) << result.body;
+  EXPECT_EQ(Received()[0]["headers"]["authorization"], "Bearer sk-key-a");
+  json streamed = Chat("t-proxied/m");
+  streamed["stream"] = true;
+  HttpResult stream = Infer("/v1/chat/completions", streamed);
+  EXPECT_NE(stream.body.find("data: [DONE]"), std::string::npos) << stream.body;
+
+  Configure("t-proxied", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+                          {"proxy_config", {{"type", "socks5"}, {"url", url},
+                                            {"username", "u"}, {"password", "wrong"}}}});
+  ExpectError(Infer("/v1/chat/completions", Chat("t-proxied/m")), 502);
+}
+
 TEST_F(InferenceTest, OtherProviderFamiliesAnswer501UntilTheirAdapterLands) {
   Configure("anthropic", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
   json error = ExpectError(Infer("/v1/chat/completions", Chat("anthropic/claude")), 501);

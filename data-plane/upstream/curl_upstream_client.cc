@@ -1,0 +1,364 @@
+#include "data-plane/upstream/curl_upstream_client.h"
+
+#include <curl/curl.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <map>
+#include <vector>
+
+#include "common/strings.h"
+
+namespace switchyard::dp {
+namespace {
+
+namespace asio = boost::asio;
+using common::StrCat;
+constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr size_t kMaxPendingBytes = 1024 * 1024;  // past this a stream pauses its transfer
+constexpr size_t kMaxResponseBytes = 256 * 1024 * 1024;
+
+struct GlobalInit {
+  GlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+};
+
+// One transfer in flight, owned by the coroutine that awaits it.
+struct Transfer {
+  explicit Transfer(asio::any_io_executor executor) : event(executor) {}
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  std::string url;
+  bool streaming = false;
+  std::string body;      // whole response (Send) or not yet delivered data (Stream)
+  bool too_large = false;
+  bool paused = false;
+  bool done = false;
+  CURLcode result = CURLE_OK;
+  char error[CURL_ERROR_SIZE] = {};
+  asio::steady_timer event;  // cancelled to wake the awaiting coroutine
+
+  void Wake() { event.cancel(); }
+};
+
+size_t OnWrite(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const size_t bytes = size * count;
+  if (transfer->streaming) {
+    if (transfer->body.size() > kMaxPendingBytes) {
+      transfer->paused = true;  // the client reads slowly: hold the provider back
+      return CURL_WRITEFUNC_PAUSE;
+    }
+    transfer->body.append(data, bytes);
+    transfer->Wake();
+    return bytes;
+  }
+  if (transfer->body.size() + bytes > kMaxResponseBytes) {
+    transfer->too_large = true;
+    return 0;  // aborts the transfer
+  }
+  transfer->body.append(data, bytes);
+  return bytes;
+}
+
+// "socks5://h:p" or "http://h:p" -> "h:p": with a scheme in the string curl would pick the
+// proxy type from it, and seed 002 writes socks5 proxies with an http:// URL.
+std::string ProxyAddress(const std::string& url) {
+  const size_t scheme = url.find("://");
+  return scheme == std::string::npos ? url : url.substr(scheme + 3);
+}
+
+absl::Status TransferStatus(const Transfer& transfer) {
+  if (transfer.result == CURLE_OK) return absl::OkStatus();
+  const std::string detail = transfer.error[0] != '\0' ? std::string(transfer.error)
+                                                       : curl_easy_strerror(transfer.result);
+  if (transfer.result == CURLE_OPERATION_TIMEDOUT) {
+    return absl::DeadlineExceededError(StrCat("provider did not answer in time (", detail, ")"));
+  }
+  if (transfer.too_large) return absl::UnavailableError("provider response too large");
+  return absl::UnavailableError(StrCat("provider unreachable (", detail, ")"));
+}
+
+}  // namespace
+
+struct CurlUpstreamClient::Impl {
+  struct Watch {
+    Watch(asio::any_io_executor executor, curl_socket_t fd) : descriptor(executor, fd) {}
+    ~Watch() {
+      boost::system::error_code ignored;
+      descriptor.cancel(ignored);
+      descriptor.release();  // curl owns and closes the socket
+    }
+    asio::posix::stream_descriptor descriptor;
+    int what = 0;  // CURL_POLL_IN / OUT / INOUT
+    bool reading = false;
+    bool writing = false;
+  };
+
+  explicit Impl(asio::any_io_executor executor_in)
+      : executor(std::move(executor_in)), timer(executor) {
+    static GlobalInit init;
+    multi = curl_multi_init();
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Impl::OnSocket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::OnTimer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, 1024L);
+  }
+  ~Impl() {
+    sockets.clear();
+    for (CURL* easy : idle) curl_easy_cleanup(easy);
+    curl_multi_cleanup(multi);
+  }
+
+  static int OnSocket(CURL*, curl_socket_t fd, int what, void* user, void*) {
+    auto* self = static_cast<Impl*>(user);
+    if (what == CURL_POLL_REMOVE) {
+      self->sockets.erase(fd);
+      return 0;
+    }
+    auto& watch = self->sockets[fd];
+    if (watch == nullptr) watch = std::make_shared<Watch>(self->executor, fd);
+    watch->what = what;
+    self->Arm(fd, watch);
+    return 0;
+  }
+
+  static int OnTimer(CURLM*, long timeout_ms, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    self->timer.cancel();
+    if (timeout_ms < 0) return 0;
+    self->timer.expires_after(std::chrono::milliseconds(timeout_ms));
+    self->timer.async_wait([self](const boost::system::error_code& ec) {
+      if (ec) return;
+      self->Act(CURL_SOCKET_TIMEOUT, 0);
+    });
+    return 0;
+  }
+
+  // Waits for the readiness curl asked for, then hands it to curl.
+  void Arm(curl_socket_t fd, const std::shared_ptr<Watch>& watch) {
+    const bool want_read = watch->what & CURL_POLL_IN;
+    const bool want_write = watch->what & CURL_POLL_OUT;
+    std::weak_ptr<Watch> weak = watch;
+    if (want_read && !watch->reading) {
+      watch->reading = true;
+      watch->descriptor.async_wait(asio::posix::descriptor_base::wait_read,
+                                   [this, fd, weak](const boost::system::error_code& ec) {
+                                     auto live = weak.lock();
+                                     if (!live) return;
+                                     live->reading = false;
+                                     if (ec) return;
+                                     Act(fd, CURL_CSELECT_IN);
+                                     Rearm(fd, weak);
+                                   });
+    }
+    if (want_write && !watch->writing) {
+      watch->writing = true;
+      watch->descriptor.async_wait(asio::posix::descriptor_base::wait_write,
+                                   [this, fd, weak](const boost::system::error_code& ec) {
+                                     auto live = weak.lock();
+                                     if (!live) return;
+                                     live->writing = false;
+                                     if (ec) return;
+                                     Act(fd, CURL_CSELECT_OUT);
+                                     Rearm(fd, weak);
+                                   });
+    }
+  }
+
+  void Rearm(curl_socket_t fd, const std::weak_ptr<Watch>& weak) {
+    auto live = weak.lock();
+    if (live) Arm(fd, live);
+  }
+
+  void Act(curl_socket_t fd, int events) {
+    int running = 0;
+    curl_multi_socket_action(multi, fd, events, &running);
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      Transfer* transfer = nullptr;
+      curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
+      curl_multi_remove_handle(multi, message->easy_handle);
+      if (transfer != nullptr) {
+        transfer->result = message->data.result;
+        transfer->done = true;
+        transfer->Wake();
+      }
+    }
+  }
+
+  void Start(Transfer& transfer, const UpstreamRequest& request) {
+    CURL* easy = nullptr;
+    if (!idle.empty()) {
+      easy = idle.back();
+      idle.pop_back();
+      curl_easy_reset(easy);
+    } else {
+      easy = curl_easy_init();
+    }
+    transfer.easy = easy;
+    const UpstreamEndpoint& endpoint = *request.endpoint;
+    const bool v6 = endpoint.host.find(':') != std::string::npos;
+    transfer.url = StrCat(endpoint.tls ? "https://" : "http://", v6 ? "[" : "", endpoint.host,
+                          v6 ? "]" : "", ":", endpoint.port, request.target);
+    curl_easy_setopt(easy, CURLOPT_URL, transfer.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnWrite);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+    if (request.method == "POST") {
+      curl_easy_setopt(easy, CURLOPT_POST, 1L);
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+    } else {
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    for (std::string_view lines : request.header_lines) {
+      while (!lines.empty()) {
+        const size_t end = lines.find("\r\n");
+        transfer.headers = curl_slist_append(transfer.headers,
+                                             std::string(lines.substr(0, end)).c_str());
+        lines = end == std::string_view::npos ? std::string_view() : lines.substr(end + 2);
+      }
+    }
+    for (const auto& [name, value] : request.headers) {
+      transfer.headers = curl_slist_append(transfer.headers, StrCat(name, ": ", value).c_str());
+    }
+    transfer.headers = curl_slist_append(transfer.headers, "Expect:");
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.headers);
+
+    if (endpoint.tls) {
+      if (endpoint.insecure_skip_verify) {
+        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+      } else if (!endpoint.ca_cert_pem.empty()) {
+        curl_blob blob{const_cast<char*>(endpoint.ca_cert_pem.data()),
+                       endpoint.ca_cert_pem.size(), CURL_BLOB_COPY};
+        curl_easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob);
+      }
+    }
+    static const ProxySettings kNoProxy;
+    const ProxySettings& proxy = request.proxy != nullptr ? *request.proxy : kNoProxy;
+    if (proxy.type == "http" || proxy.type == "socks5") {
+      curl_easy_setopt(easy, CURLOPT_PROXY, ProxyAddress(proxy.url).c_str());
+      if (proxy.type == "http") {
+        curl_easy_setopt(easy, CURLOPT_PROXYTYPE,
+                         static_cast<long>(proxy.url.starts_with("https://") ? CURLPROXY_HTTPS
+                                                                             : CURLPROXY_HTTP));
+        curl_easy_setopt(easy, CURLOPT_HTTPPROXYTUNNEL, 1L);  // always CONNECT
+      } else {
+        curl_easy_setopt(easy, CURLOPT_PROXYTYPE, static_cast<long>(CURLPROXY_SOCKS5_HOSTNAME));
+      }
+      if (!proxy.username.empty()) {
+        curl_easy_setopt(easy, CURLOPT_PROXYUSERNAME, proxy.username.c_str());
+        curl_easy_setopt(easy, CURLOPT_PROXYPASSWORD, proxy.password.c_str());
+      }
+      if (!proxy.ca_cert_pem.empty()) {
+        curl_blob blob{const_cast<char*>(proxy.ca_cert_pem.data()), proxy.ca_cert_pem.size(),
+                       CURL_BLOB_COPY};
+        curl_easy_setopt(easy, CURLOPT_PROXY_CAINFO_BLOB, &blob);
+      }
+    } else if (proxy.type != "environment") {
+      curl_easy_setopt(easy, CURLOPT_PROXY, "");  // no proxy, whatever the environment says
+    }  // "environment": curl reads http_proxy, https_proxy and no_proxy itself
+    curl_multi_add_handle(multi, easy);
+  }
+
+  // Returns the easy handle to the pool, aborting the transfer if it is still running.
+  void Finish(Transfer& transfer) {
+    if (transfer.easy == nullptr) return;
+    if (!transfer.done) curl_multi_remove_handle(multi, transfer.easy);
+    curl_slist_free_all(transfer.headers);
+    transfer.headers = nullptr;
+    idle.push_back(transfer.easy);
+    transfer.easy = nullptr;
+  }
+
+  asio::awaitable<void> WaitForEvent(Transfer& transfer) {
+    transfer.event.expires_at(asio::steady_timer::time_point::max());
+    co_await transfer.event.async_wait(kTuple);
+  }
+
+  asio::any_io_executor executor;
+  CURLM* multi = nullptr;
+  asio::steady_timer timer;
+  std::map<curl_socket_t, std::shared_ptr<Watch>> sockets;
+  std::vector<CURL*> idle;
+};
+
+CurlUpstreamClient::CurlUpstreamClient(asio::any_io_executor executor)
+    : impl_(std::make_unique<Impl>(std::move(executor))) {}
+
+CurlUpstreamClient::~CurlUpstreamClient() = default;
+
+asio::awaitable<absl::StatusOr<UpstreamResponse>> CurlUpstreamClient::Send(
+    const UpstreamRequest& request) {
+  Transfer transfer(impl_->executor);
+  impl_->Start(transfer, request);
+  while (!transfer.done) co_await impl_->WaitForEvent(transfer);
+  absl::Status status = TransferStatus(transfer);
+  UpstreamResponse response;
+  if (status.ok()) {
+    long code = 0;
+    curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &code);
+    response.status = static_cast<int>(code);
+    char* content_type = nullptr;
+    curl_easy_getinfo(transfer.easy, CURLINFO_CONTENT_TYPE, &content_type);
+    if (content_type != nullptr) response.headers.emplace_back("content-type", content_type);
+    curl_off_t retry_after = 0;
+    if (curl_easy_getinfo(transfer.easy, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK &&
+        retry_after > 0) {
+      response.headers.emplace_back("retry-after", std::to_string(retry_after));
+    }
+    response.body = std::move(transfer.body);
+  }
+  impl_->Finish(transfer);
+  if (!status.ok()) co_return status;
+  co_return response;
+}
+
+asio::awaitable<absl::Status> CurlUpstreamClient::Stream(const UpstreamRequest& request,
+                                                         UpstreamSink& sink) {
+  Transfer transfer(impl_->executor);
+  transfer.streaming = true;
+  impl_->Start(transfer, request);
+  bool head_sent = false;
+  auto send_head = [&]() -> asio::awaitable<bool> {
+    long code = 0;
+    curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &code);
+    HeaderList headers;
+    char* content_type = nullptr;
+    curl_easy_getinfo(transfer.easy, CURLINFO_CONTENT_TYPE, &content_type);
+    if (content_type != nullptr) headers.emplace_back("content-type", content_type);
+    head_sent = true;
+    co_return co_await sink.OnHead(static_cast<int>(code), headers);
+  };
+  for (;;) {
+    if (!transfer.body.empty()) {
+      if (!head_sent && !co_await send_head()) break;
+      std::string data;
+      data.swap(transfer.body);
+      if (transfer.paused) {
+        transfer.paused = false;
+        curl_easy_pause(transfer.easy, CURLPAUSE_CONT);
+      }
+      if (!co_await sink.OnData(data)) break;
+      continue;
+    }
+    if (transfer.done) {
+      absl::Status status = TransferStatus(transfer);
+      if (status.ok() && !head_sent && !co_await send_head()) break;
+      impl_->Finish(transfer);
+      co_return status;
+    }
+    co_await impl_->WaitForEvent(transfer);
+  }
+  impl_->Finish(transfer);  // the client went away: abort the transfer
+  co_return absl::CancelledError("client went away");
+}
+
+}  // namespace switchyard::dp
