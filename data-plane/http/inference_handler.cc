@@ -275,12 +275,20 @@ ApiError UpstreamError(int status, std::string_view body) {
   error.code = StrCat("upstream_", status);
   const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
   const nlohmann::json* detail = nullptr;
-  if (json.is_object() && json.contains("error")) detail = &json["error"];
+  if (json.is_object()) {
+    auto it = json.find("error");
+    if (it != json.end()) detail = &*it;
+  }
   if (detail != nullptr && detail->is_object()) {
-    if ((*detail)["message"].is_string()) error.message = (*detail)["message"];
-    if ((*detail)["type"].is_string()) error.type = (*detail)["type"];
-    if ((*detail)["code"].is_string()) error.code = (*detail)["code"];
-    if ((*detail)["param"].is_string()) error.param = (*detail)["param"];
+    // (find(), not operator[]: on a const json a missing key is undefined behaviour.)
+    auto text = [&](const char* field, std::string* out) {
+      auto it = detail->find(field);
+      if (it != detail->end() && it->is_string()) *out = it->get<std::string>();
+    };
+    text("message", &error.message);
+    text("type", &error.type);
+    text("code", &error.code);
+    text("param", &error.param);
   } else if (detail != nullptr && detail->is_string()) {
     error.message = *detail;
   }

@@ -85,7 +85,11 @@ Process::~Process() {
       kill(pid_, SIGKILL);
       Wait();
     }
-    std::filesystem::remove(log_path_);
+    if (std::getenv("SWITCHYARD_TEST_KEEP_LOGS") == nullptr) {
+      std::filesystem::remove(log_path_);
+    } else {
+      std::fprintf(stderr, "kept log %s\n", log_path_.c_str());
+    }
   }
   pid_ = -1;
 }
