@@ -40,6 +40,8 @@ int Run(int argc, char** argv) {
                                 "plane)");
   flags.Define("reconnect-max-ms", "30000", "longest wait between reconnect attempts");
   flags.Define("workers", "0", "inference worker threads (0: one per core)");
+  flags.Define("tls-cert", "", "PEM certificate chain: serve the inference API over TLS");
+  flags.Define("tls-key", "", "PEM private key for --tls-cert");
   flags.DefineSwitch("help", "print this help");
   if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
     std::cerr << parsed.message() << "\n" << flags.Usage(argv[0]);
@@ -104,6 +106,12 @@ int Run(int argc, char** argv) {
   InferenceServerOptions http_options;
   http_options.listen = flags.Get("http-listen");
   http_options.workers = workers;
+  http_options.tls_cert_file = flags.Get("tls-cert");
+  http_options.tls_key_file = flags.Get("tls-key");
+  if (http_options.tls_cert_file.empty() != http_options.tls_key_file.empty()) {
+    std::cerr << "--tls-cert and --tls-key go together\n";
+    return 2;
+  }
   auto http_server = InferenceServer::Start(http_options, &slot);
   if (!http_server.ok()) {
     LogError("cannot listen for inference",

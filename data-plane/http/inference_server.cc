@@ -4,6 +4,8 @@
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cstring>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -11,6 +13,7 @@
 #include "common/http/http_server.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "data-plane/http/h2_session.h"
 #include "data-plane/http/inference_handler.h"
 #include "data-plane/upstream/beast_upstream_client.h"
 #include "data-plane/upstream/curl_upstream_client.h"
@@ -21,6 +24,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using common::StrCat;
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
@@ -29,10 +33,16 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 // send buffer takes them whole, so they cannot stall on a slow reader.
 constexpr size_t kUntimedWriteBytes = 16 * 1024;
 
-// ResponseWriter over one HTTP/1.1 connection.
+beast::tcp_stream& Lowest(beast::tcp_stream& stream) { return stream; }
+beast::tcp_stream& Lowest(beast::ssl_stream<beast::tcp_stream>& stream) {
+  return beast::get_lowest_layer(stream);
+}
+
+// ResponseWriter over one HTTP/1.1 connection (plain or TLS).
+template <class Stream>
 class Http1Writer : public ResponseWriter {
  public:
-  Http1Writer(beast::tcp_stream& stream, unsigned version, bool keep_alive,
+  Http1Writer(Stream& stream, unsigned version, bool keep_alive,
               std::chrono::milliseconds write_timeout)
       : stream_(stream), version_(version), keep_alive_(keep_alive), timeout_(write_timeout) {}
 
@@ -51,13 +61,15 @@ class Http1Writer : public ResponseWriter {
       out.append("Connection: keep-alive\r\n");
     }
     out.append("\r\n").append(body);
-    if (out.size() <= kUntimedWriteBytes) {
-      // Fits the socket buffer: the write completes at once, so skip arming a timer.
-      auto [ec, n] = co_await asio::async_write(stream_.socket(), asio::buffer(out), kTuple);
-      ok_ = !ec;
-      co_return ok_;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      if (out.size() <= kUntimedWriteBytes) {
+        // Fits the socket buffer: the write completes at once, so skip arming a timer.
+        auto [ec, n] = co_await asio::async_write(stream_.socket(), asio::buffer(out), kTuple);
+        ok_ = !ec;
+        co_return ok_;
+      }
     }
-    stream_.expires_after(timeout_);
+    Lowest(stream_).expires_after(timeout_);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out), kTuple);
     ok_ = !ec;
     co_return ok_;
@@ -71,7 +83,7 @@ class Http1Writer : public ResponseWriter {
     response.keep_alive(keep_alive_);
     response.chunked(true);
     http::response_serializer<http::empty_body> serializer(response);
-    stream_.expires_after(timeout_);
+    Lowest(stream_).expires_after(timeout_);
     auto [ec, n] = co_await http::async_write_header(stream_, serializer, kTuple);
     ok_ = !ec;
     co_return ok_;
@@ -79,7 +91,7 @@ class Http1Writer : public ResponseWriter {
 
   asio::awaitable<bool> Write(std::string_view data) override {
     if (!ok_) co_return false;
-    stream_.expires_after(timeout_);
+    Lowest(stream_).expires_after(timeout_);
     auto [ec, n] =
         co_await asio::async_write(stream_, http::make_chunk(asio::buffer(data.data(), data.size())),
                                    kTuple);
@@ -89,7 +101,7 @@ class Http1Writer : public ResponseWriter {
 
   asio::awaitable<bool> End() override {
     if (!ok_) co_return false;
-    stream_.expires_after(timeout_);
+    Lowest(stream_).expires_after(timeout_);
     auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kTuple);
     ok_ = !ec;
     co_return ok_;
@@ -98,7 +110,7 @@ class Http1Writer : public ResponseWriter {
   bool ok() const { return ok_; }
 
  private:
-  beast::tcp_stream& stream_;
+  Stream& stream_;
   const unsigned version_;
   const bool keep_alive_;
   const std::chrono::milliseconds timeout_;
@@ -118,9 +130,10 @@ std::string Envelope(int status, std::string code, std::string message) {
 
 class InferenceServer::Worker {
  public:
-  Worker(const InferenceServerOptions& options, TableSlot* slot, uint64_t seed)
+  Worker(const InferenceServerOptions& options, TableSlot* slot, ssl::context* tls, uint64_t seed)
       : options_(options),
         slot_(slot),
+        tls_(tls),
         acceptor_(io_),
         direct_(io_.get_executor()),
         proxied_(io_.get_executor()),
@@ -177,17 +190,62 @@ class InferenceServer::Worker {
   asio::awaitable<void> Session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
+    if (tls_ != nullptr) {
+      beast::ssl_stream<beast::tcp_stream> secure(std::move(stream), *tls_);
+      secure.next_layer().expires_after(options_.header_timeout);
+      auto [ec] = co_await secure.async_handshake(ssl::stream_base::server, kTuple);
+      if (ec) co_return;
+      const unsigned char* protocol = nullptr;
+      unsigned int length = 0;
+      SSL_get0_alpn_selected(secure.native_handle(), &protocol, &length);
+      if (std::string_view(reinterpret_cast<const char*>(protocol), length) == "h2") {
+        co_await ServeHttp2(secure, buffer, handler_, H2()); 
+      } else {
+        co_await ServeHttp1(secure, buffer);
+      }
+      beast::error_code ignored;
+      secure.next_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      co_return;
+    }
+    // Cleartext: HTTP/2 with prior knowledge starts with the client preface.
+    static constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    stream.expires_after(options_.idle_timeout);
+    while (buffer.size() < kPreface.size()) {
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kTuple);
+      if (ec) co_return;
+      buffer.commit(n);
+      const std::string_view seen(static_cast<const char*>(buffer.data().data()),
+                                  std::min(buffer.size(), kPreface.size()));
+      if (!kPreface.starts_with(seen)) break;  // not HTTP/2
+    }
+    const std::string_view head(static_cast<const char*>(buffer.data().data()),
+                                std::min(buffer.size(), kPreface.size()));
+    if (head == kPreface) {
+      co_await ServeHttp2(stream, buffer, handler_, H2());
+    } else {
+      co_await ServeHttp1(stream, buffer);
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  H2Limits H2() const {
+    return {options_.max_concurrent_streams, options_.max_body_bytes, options_.idle_timeout};
+  }
+
+  template <class Stream>
+  asio::awaitable<void> ServeHttp1(Stream& stream, beast::flat_buffer& buffer) {
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
       parser.body_limit(options_.max_body_bytes);
       if (buffer.size() == 0) {
-        stream.expires_after(options_.idle_timeout);
+        Lowest(stream).expires_after(options_.idle_timeout);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kTuple);
         if (ec) co_return;
         buffer.commit(n);
       }
-      stream.expires_after(options_.header_timeout);
+      Lowest(stream).expires_after(options_.header_timeout);
       auto [header_ec, header_bytes] =
           co_await http::async_read_header(stream, buffer, parser, kTuple);
       beast::error_code ec = header_ec;
@@ -197,7 +255,7 @@ class InferenceServer::Worker {
                                                    parser.get().version()};
           co_await http::async_write(stream, proceed, kTuple);
         }
-        stream.expires_after(options_.body_timeout);
+        Lowest(stream).expires_after(options_.body_timeout);
         auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
         ec = body_ec;
       }
@@ -221,17 +279,16 @@ class InferenceServer::Worker {
       }
       request.body = std::move(message.body());
       const bool keep_alive = message.keep_alive();
-      Http1Writer writer(stream, message.version(), keep_alive, options_.body_timeout);
+      Http1Writer<Stream> writer(stream, message.version(), keep_alive, options_.body_timeout);
       co_await handler_.Handle(request, writer);
-      if (!writer.ok() || !keep_alive) break;
+      if (!writer.ok() || !keep_alive) co_return;
     }
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   // Answers a request that failed before the handler (limits, malformed), then closes after
   // draining what the client is still sending.
-  asio::awaitable<void> RejectAndClose(beast::tcp_stream& stream, const beast::error_code& ec) {
+  template <class Stream>
+  asio::awaitable<void> RejectAndClose(Stream& stream, const beast::error_code& ec) {
     int status = 400;
     std::string body;
     if (ec == http::error::header_limit) {
@@ -256,11 +313,11 @@ class InferenceServer::Worker {
     response.body() = std::move(body);
     response.keep_alive(false);
     response.prepare_payload();
-    stream.expires_after(options_.header_timeout);
+    Lowest(stream).expires_after(options_.header_timeout);
     co_await http::async_write(stream, response, kTuple);
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream.expires_after(std::chrono::seconds(2));
+    Lowest(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Lowest(stream).expires_after(std::chrono::seconds(2));
     char sink[16384];
     for (;;) {
       auto [drain_ec, drained] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
@@ -270,6 +327,7 @@ class InferenceServer::Worker {
 
   const InferenceServerOptions& options_;
   TableSlot* const slot_;
+  ssl::context* const tls_;  // null: cleartext
   int listener_ = 0;
   asio::io_context io_{1};
   tcp::acceptor acceptor_;
@@ -279,6 +337,41 @@ class InferenceServer::Worker {
   InferenceHandler handler_;
   std::thread thread_;
 };
+
+namespace {
+
+// Picks "h2" when the client offers it, else "http/1.1".
+int SelectProtocol(SSL*, const unsigned char** out, unsigned char* out_length,
+                   const unsigned char* in, unsigned int in_length, void*) {
+  for (const char* wanted : {"h2", "http/1.1"}) {
+    const size_t wanted_length = std::strlen(wanted);
+    for (unsigned int i = 0; i < in_length; i += 1 + in[i]) {
+      if (in[i] == wanted_length && std::memcmp(in + i + 1, wanted, wanted_length) == 0) {
+        *out = in + i + 1;
+        *out_length = in[i];
+        return SSL_TLSEXT_ERR_OK;
+      }
+    }
+  }
+  return SSL_TLSEXT_ERR_NOACK;
+}
+
+absl::StatusOr<std::unique_ptr<ssl::context>> MakeTlsContext(const std::string& cert,
+                                                             const std::string& key) {
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                       ssl::context::no_tlsv1_1);
+  beast::error_code ec;
+  context->use_certificate_chain_file(cert, ec);
+  if (ec) return absl::InvalidArgumentError(StrCat("cannot load --tls-cert ", cert, ": ", ec.message()));
+  context->use_private_key_file(key, ssl::context::pem, ec);
+  if (ec) return absl::InvalidArgumentError(StrCat("cannot load --tls-key ", key, ": ", ec.message()));
+  SSL_CTX_set_alpn_select_cb(context->native_handle(), &SelectProtocol, nullptr);
+  return context;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<InferenceServer>> InferenceServer::Start(
     InferenceServerOptions options, TableSlot* slot) {
@@ -293,10 +386,15 @@ absl::StatusOr<std::unique_ptr<InferenceServer>> InferenceServer::Start(
   auto server = std::unique_ptr<InferenceServer>(new InferenceServer());
   auto shared_options = std::make_shared<InferenceServerOptions>(std::move(options));
   server->options_holder_ = shared_options;
+  if (!shared_options->tls_cert_file.empty()) {
+    auto context = MakeTlsContext(shared_options->tls_cert_file, shared_options->tls_key_file);
+    if (!context.ok()) return context.status();
+    server->tls_ = *std::move(context);
+  }
   uint16_t port = host_port->second;
   std::random_device seeds;
   for (int i = 0; i < workers; ++i) {
-    auto worker = std::make_unique<Worker>(*shared_options, slot,
+    auto worker = std::make_unique<Worker>(*shared_options, slot, server->tls_.get(),
                                            (static_cast<uint64_t>(seeds()) << 32) ^ seeds());
     // The first worker may let the OS pick the port; the others share it.
     if (absl::Status status = worker->Listen(tcp::endpoint(ip, port)); !status.ok()) {

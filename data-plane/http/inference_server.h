@@ -1,10 +1,11 @@
 // InferenceServer: the data plane's inference listener (--http-listen).
 //
 // N workers, each one thread running one event loop that owns its acceptor (SO_REUSEPORT:
-// the kernel spreads connections), its connections, its upstream connection pool and its
+// the kernel spreads connections), its connections, its upstream connection pools and its
 // view of the routing table; a request never crosses threads. HTTP/1.1 through Beast with
-// keep-alive and chunked bodies; streamed responses are written chunk by chunk as the
-// provider sends them.
+// keep-alive and chunked bodies, and HTTP/2 through nghttp2 on the same port (cleartext
+// with prior knowledge, or ALPN "h2" under TLS with tls_cert_file / tls_key_file);
+// streamed responses are written as the provider sends them.
 //
 // Limits, answered in Bifrost's envelope: request headers (431), body (413, default
 // 32 MiB), and header / body / idle timeouts against slow clients.
@@ -15,6 +16,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <boost/asio/ssl/context.hpp>
 
 #include "absl/status/statusor.h"
 #include "data-plane/table/table_slot.h"
@@ -29,6 +32,9 @@ struct InferenceServerOptions {
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{60000};
   std::chrono::milliseconds idle_timeout{120000};
+  uint32_t max_concurrent_streams = 128;  // HTTP/2, per connection
+  std::string tls_cert_file;  // with tls_key_file: TLS, ALPN h2 / http/1.1
+  std::string tls_key_file;
 };
 
 class InferenceServer {
@@ -46,6 +52,7 @@ class InferenceServer {
  private:
   InferenceServer() = default;
   std::shared_ptr<InferenceServerOptions> options_holder_;  // outlives the workers
+  std::unique_ptr<boost::asio::ssl::context> tls_;          // null: cleartext
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string address_;
 };

@@ -1,0 +1,327 @@
+#include "data-plane/http/h2_session.h"
+
+#include <nghttp2/nghttp2.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cstring>
+#include <map>
+#include <memory>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "common/errors.h"
+#include "common/strings.h"
+
+namespace switchyard::dp {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+beast::tcp_stream& Lowest(beast::tcp_stream& stream) { return stream; }
+beast::tcp_stream& Lowest(beast::ssl_stream<beast::tcp_stream>& stream) {
+  return beast::get_lowest_layer(stream);
+}
+
+// One request/response exchange on the connection.
+struct H2Stream {
+  int32_t id = 0;
+  common::HttpRequest request;
+  bool body_too_large = false;
+  std::string out;  // response body not yet handed to nghttp2
+  size_t out_offset = 0;
+  bool eof = false;
+  bool deferred = false;
+  bool closed = false;
+};
+
+template <class Stream>
+class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
+ public:
+  H2Session(Stream& stream, InferenceHandler& handler, const H2Limits& limits)
+      : stream_(stream), handler_(handler), limits_(limits) {
+    nghttp2_session_callbacks* callbacks = nullptr;
+    nghttp2_session_callbacks_new(&callbacks);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, &OnBeginHeaders);
+    nghttp2_session_callbacks_set_on_header_callback(callbacks, &OnHeader);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &OnData);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &OnFrame);
+    nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &OnClose);
+    nghttp2_session_server_new(&session_, callbacks, this);
+    nghttp2_session_callbacks_del(callbacks);
+  }
+  ~H2Session() { nghttp2_session_del(session_); }
+
+  asio::awaitable<void> Run(beast::flat_buffer& buffer) {
+    nghttp2_settings_entry settings[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits_.max_concurrent_streams}};
+    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 1);
+    if (buffer.size() > 0) {
+      const auto data = buffer.data();
+      const ssize_t used = nghttp2_session_mem_recv(
+          session_, static_cast<const uint8_t*>(data.data()), data.size());
+      buffer.consume(buffer.size());
+      if (used < 0) dead_ = true;
+    }
+    Flush();
+    uint8_t chunk[16384];
+    while (!dead_ && (nghttp2_session_want_read(session_) || nghttp2_session_want_write(session_))) {
+      // Idle only counts when no request is in progress (a long stream may be silent).
+      if (active_ == 0) {
+        Lowest(stream_).expires_after(limits_.idle_timeout);
+      } else {
+        Lowest(stream_).expires_never();
+      }
+      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(chunk), kTuple);
+      if (ec) break;
+      if (nghttp2_session_mem_recv(session_, chunk, n) < 0) break;
+      Flush();
+    }
+    dead_ = true;
+    // The writer may be mid-write on the socket the caller is about to close.
+    asio::steady_timer wait(co_await asio::this_coro::executor);
+    while (writing_) {
+      wait.expires_after(std::chrono::milliseconds(1));
+      co_await wait.async_wait(kTuple);
+    }
+  }
+
+  // ResponseWriter of one stream.
+  class Writer : public ResponseWriter {
+   public:
+    Writer(std::shared_ptr<H2Session> session, std::shared_ptr<H2Stream> stream)
+        : session_(std::move(session)), stream_(std::move(stream)) {}
+
+    asio::awaitable<bool> Send(int status, HeaderList headers, std::string body) override {
+      stream_->out = std::move(body);
+      stream_->eof = true;
+      co_return session_->Submit(*stream_, status, headers);
+    }
+    asio::awaitable<bool> Begin(int status, HeaderList headers) override {
+      co_return session_->Submit(*stream_, status, headers);
+    }
+    asio::awaitable<bool> Write(std::string_view data) override {
+      stream_->out.append(data);
+      co_return session_->Resume(*stream_);
+    }
+    asio::awaitable<bool> End() override {
+      stream_->eof = true;
+      co_return session_->Resume(*stream_);
+    }
+
+   private:
+    std::shared_ptr<H2Session> session_;
+    std::shared_ptr<H2Stream> stream_;
+  };
+
+ private:
+  static H2Session* Self(void* user) { return static_cast<H2Session*>(user); }
+
+  static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+      auto stream = std::make_shared<H2Stream>();
+      stream->id = frame->hd.stream_id;
+      Self(user)->streams_[stream->id] = std::move(stream);
+    }
+    return 0;
+  }
+
+  static int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                      size_t name_length, const uint8_t* value, size_t value_length, uint8_t,
+                      void* user) {
+    auto it = Self(user)->streams_.find(frame->hd.stream_id);
+    if (it == Self(user)->streams_.end()) return 0;
+    common::HttpRequest& request = it->second->request;
+    const std::string_view key(reinterpret_cast<const char*>(name), name_length);
+    const std::string_view text(reinterpret_cast<const char*>(value), value_length);
+    if (key == ":method") {
+      request.method = std::string(text);
+    } else if (key == ":path") {
+      const size_t question = text.find('?');
+      request.path = std::string(text.substr(0, question));
+      if (question != std::string_view::npos) request.query = std::string(text.substr(question + 1));
+    } else if (key.starts_with("x-bf-")) {  // the only headers the handler reads
+      request.headers.emplace_back(std::string(key), std::string(text));
+    }
+    return 0;
+  }
+
+  static int OnData(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data,
+                    size_t length, void* user) {
+    auto it = Self(user)->streams_.find(stream_id);
+    if (it == Self(user)->streams_.end()) return 0;
+    H2Stream& stream = *it->second;
+    if (stream.request.body.size() + length > Self(user)->limits_.max_body_bytes) {
+      stream.body_too_large = true;
+      stream.request.body.clear();
+    } else if (!stream.body_too_large) {
+      stream.request.body.append(reinterpret_cast<const char*>(data), length);
+    }
+    return 0;
+  }
+
+  static int OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+      auto it = Self(user)->streams_.find(frame->hd.stream_id);
+      if (it != Self(user)->streams_.end()) Self(user)->Dispatch(it->second);
+    }
+    return 0;
+  }
+
+  static int OnClose(nghttp2_session*, int32_t stream_id, uint32_t, void* user) {
+    auto it = Self(user)->streams_.find(stream_id);
+    if (it != Self(user)->streams_.end()) {
+      it->second->closed = true;
+      Self(user)->streams_.erase(it);
+    }
+    return 0;
+  }
+
+  static ssize_t ReadBody(nghttp2_session*, int32_t, uint8_t* buffer, size_t length,
+                          uint32_t* flags, nghttp2_data_source* source, void*) {
+    auto* stream = static_cast<H2Stream*>(source->ptr);
+    const size_t available = stream->out.size() - stream->out_offset;
+    const size_t n = std::min(length, available);
+    std::memcpy(buffer, stream->out.data() + stream->out_offset, n);
+    stream->out_offset += n;
+    if (stream->out_offset == stream->out.size()) {
+      stream->out.clear();
+      stream->out_offset = 0;
+      if (stream->eof) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+      } else if (n == 0) {
+        stream->deferred = true;
+        return NGHTTP2_ERR_DEFERRED;
+      }
+    }
+    return static_cast<ssize_t>(n);
+  }
+
+  void Dispatch(std::shared_ptr<H2Stream> stream) {
+    ++active_;
+    auto self = this->shared_from_this();
+    asio::co_spawn(
+        Lowest(stream_).get_executor(),
+        [self, stream]() -> asio::awaitable<void> {
+          Writer writer(self, stream);
+          if (stream->body_too_large) {
+            // (Arguments built first: GCC 12 miscompiles braced lists inside co_await.)
+            HeaderList headers;
+            headers.emplace_back("content-type", "application/json");
+            std::string body = common::ErrorEnvelopeJson(common::MakeApiError(
+                413, "invalid_request_error", "body_too_large",
+                common::StrCat("request body exceeds ", self->limits_.max_body_bytes, " bytes")));
+            co_await writer.Send(413, std::move(headers), std::move(body));
+          } else {
+            co_await self->handler_.Handle(stream->request, writer);
+          }
+          --self->active_;
+        },
+        asio::detached);
+  }
+
+  bool Submit(H2Stream& stream, int status, const HeaderList& headers) {
+    if (dead_ || stream.closed) return false;
+    std::vector<std::string> storage;  // lower-case names, kept alive for the call
+    storage.reserve(headers.size() + 1);
+    storage.push_back(std::to_string(status));
+    std::vector<nghttp2_nv> nv;
+    auto add = [&](const std::string& name, const std::string& value) {
+      nv.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                    value.size(), NGHTTP2_NV_FLAG_NONE});
+    };
+    static const std::string kStatus = ":status";
+    add(kStatus, storage[0]);
+    std::vector<std::string> names;
+    names.reserve(headers.size());
+    for (const auto& [name, value] : headers) {
+      names.push_back(absl::AsciiStrToLower(name));
+      if (names.back() == "connection" || names.back() == "transfer-encoding") {
+        names.pop_back();
+        continue;
+      }
+      add(names.back(), value);
+    }
+    nghttp2_data_provider provider;
+    provider.source.ptr = &stream;
+    provider.read_callback = &ReadBody;
+    if (nghttp2_submit_response(session_, stream.id, nv.data(), nv.size(), &provider) != 0) {
+      return false;
+    }
+    Flush();
+    return true;
+  }
+
+  bool Resume(H2Stream& stream) {
+    if (dead_ || stream.closed) return false;
+    if (stream.deferred) {
+      stream.deferred = false;
+      nghttp2_session_resume_data(session_, stream.id);
+    }
+    Flush();
+    return true;
+  }
+
+  // Starts the single writer when nghttp2 has frames to send.
+  void Flush() {
+    if (writing_ || dead_ || !nghttp2_session_want_write(session_)) return;
+    writing_ = true;
+    auto self = this->shared_from_this();
+    asio::co_spawn(
+        Lowest(stream_).get_executor(),
+        [self]() -> asio::awaitable<void> {
+          std::string pending;
+          while (!self->dead_) {
+            pending.clear();
+            const uint8_t* data = nullptr;
+            ssize_t n;
+            while ((n = nghttp2_session_mem_send(self->session_, &data)) > 0) {
+              pending.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+            }
+            if (n < 0 || pending.empty()) break;
+            auto [ec, written] = co_await asio::async_write(self->stream_,
+                                                            asio::buffer(pending), kTuple);
+            if (ec) self->dead_ = true;
+          }
+          self->writing_ = false;
+        },
+        asio::detached);
+  }
+
+  Stream& stream_;
+  InferenceHandler& handler_;
+  const H2Limits limits_;
+  nghttp2_session* session_ = nullptr;
+  std::map<int32_t, std::shared_ptr<H2Stream>> streams_;
+  bool writing_ = false;
+  bool dead_ = false;
+  int active_ = 0;
+};
+
+template <class Stream>
+asio::awaitable<void> Serve(Stream& stream, beast::flat_buffer& buffer, InferenceHandler& handler,
+                            const H2Limits& limits) {
+  auto session = std::make_shared<H2Session<Stream>>(stream, handler, limits);
+  co_await session->Run(buffer);
+}
+
+}  // namespace
+
+asio::awaitable<void> ServeHttp2(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                 InferenceHandler& handler, const H2Limits& limits) {
+  co_await Serve(stream, buffer, handler, limits);
+}
+
+asio::awaitable<void> ServeHttp2(beast::ssl_stream<beast::tcp_stream>& stream,
+                                 beast::flat_buffer& buffer, InferenceHandler& handler,
+                                 const H2Limits& limits) {
+  co_await Serve(stream, buffer, handler, limits);
+}
+
+}  // namespace switchyard::dp
