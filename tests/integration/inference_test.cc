@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>
+#include <fstream>
 #include <thread>
 
 #include "tests/integration/control_plane_fixture.h"
@@ -484,6 +485,81 @@ TEST_F(InferenceTest, ProxyConfigRoutesThroughTheProxy) {
                           {"proxy_config", {{"type", "socks5"}, {"url", url},
                                             {"username", "u"}, {"password", "wrong"}}}});
   ExpectError(Infer("/v1/chat/completions", Chat("t-proxied/m")), 502);
+}
+
+// Runs a command (real HTTP/2 clients: curl, nghttp2's h2load and nghttp) and returns what
+// it printed.
+std::string RunCommand(const std::string& command) {
+  std::string output;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return output;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
+  pclose(pipe);
+  return output;
+}
+
+std::string Curl(const std::string& arguments) { return RunCommand("curl -s " + arguments); }
+
+TEST_F(InferenceTest, Http2CleartextWithPriorKnowledgeOnTheSamePort) {
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  const std::string url = "http://" + data_plane_->http + "/v1/chat/completions";
+  const std::string body = R"('{"model": "openai/m", "messages": []}')";
+  std::string out = Curl("--http2-prior-knowledge -w '\n%{http_version} %{http_code}' " + url +
+                         " -d " + body);
+  EXPECT_NE(out.find("Hello from the mock"), std::string::npos) << out;
+  EXPECT_TRUE(out.ends_with("\n2 200")) << out;
+
+  out = Curl("--http2-prior-knowledge -N -w '\n%{http_version}' " + url +
+             R"( -d '{"model": "openai/m", "stream": true}')");
+  EXPECT_NE(out.find("data: [DONE]\n\n"), std::string::npos) << out;
+  EXPECT_TRUE(out.ends_with("\n2")) << out;
+
+  // Twenty requests, ten at a time multiplexed on one connection (nghttp2's h2load), and
+  // the per-connection stream limit advertised in SETTINGS (nghttp).
+  const std::string body_file = std::filesystem::temp_directory_path() / "switchyard-h2-body.json";
+  std::ofstream(body_file) << R"({"model": "openai/m", "messages": []})";
+  out = RunCommand("h2load -n 20 -c 1 -m 10 -d " + body_file + " " + url);
+  EXPECT_NE(out.find("20 succeeded, 0 failed"), std::string::npos) << out;
+  EXPECT_NE(out.find("status codes: 20 2xx"), std::string::npos) << out;
+  out = RunCommand("nghttp -nv -d " + body_file + " " + url);
+  EXPECT_NE(out.find("[SETTINGS_MAX_CONCURRENT_STREAMS(0x03):128]"), std::string::npos) << out;
+  std::filesystem::remove(body_file);
+
+  // The same limits as HTTP/1.1.
+  out = Curl("--http2-prior-knowledge -o /dev/null -w '%{http_code}' " + url + R"( -d '{"model":')");
+  EXPECT_EQ(out, "400") << out;
+}
+
+TEST_F(InferenceTest, TlsWithAlpnServesBothProtocols) {
+  const std::string dir = std::filesystem::temp_directory_path() / "switchyard-tls-XXXXXX";
+  std::string path = dir;
+  ASSERT_NE(mkdtemp(path.data()), nullptr);
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+                         "-keyout " + path + "/key.pem -out " + path + "/cert.pem 2>/dev/null")
+                            .c_str()),
+            0);
+  DataPlane tls = DataPlane::Start(control_plane_->grpc, "dp-tls",
+                                   {"--tls-cert=" + path + "/cert.pem",
+                                    "--tls-key=" + path + "/key.pem"},
+                                   {{"KEY_A", "sk-key-a"}});
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  ASSERT_TRUE(Eventually([&] { return tls.Config().value("ready", false); }));
+  const std::string url = "https://" + tls.http + "/v1/chat/completions";
+  ASSERT_TRUE(Eventually([&] {
+    return Curl("-k -o /dev/null -w '%{http_code}' " + url + R"( -d '{"model":"openai/m"}')") ==
+           "200";
+  }));
+  std::string h2 = Curl("-k --http2 -w '\n%{http_version}' " + url +
+                        R"( -d '{"model": "openai/m", "stream": true}')");
+  EXPECT_NE(h2.find("data: [DONE]"), std::string::npos) << h2;
+  EXPECT_TRUE(h2.ends_with("\n2")) << h2;
+  std::string h1 = Curl("-k --http1.1 -w '\n%{http_version}' " + url +
+                        R"( -d '{"model": "openai/m"}')");
+  EXPECT_NE(h1.find("Hello from the mock"), std::string::npos) << h1;
+  EXPECT_TRUE(h1.ends_with("\n1.1")) << h1;
+  std::filesystem::remove_all(path);
 }
 
 TEST_F(InferenceTest, OtherProviderFamiliesAnswer501UntilTheirAdapterLands) {
