@@ -71,6 +71,30 @@ NGINX
 nginx -c "$work/nginx.conf"
 wait_for_http "http://127.0.0.1:$nginx_port/"
 
+# Portkey's gateway, the peer users would otherwise pick, where npm installs it.
+tools=$(cd "$here/.." && pwd)/.tools/portkey
+portkey_port=$(free_port)
+portkey=0
+if [ -x "$tools/node_modules/.bin/gateway" ] || \
+   (mkdir -p "$tools" && timeout 300 npm install --prefix "$tools" --no-audit --no-fund \
+      @portkey-ai/gateway > "$work/npm.log" 2>&1); then
+  (cd "$tools" && exec node_modules/.bin/gateway --port=$portkey_port > "$work/portkey.log" 2>&1) &
+  pids+=($!)
+  for _ in $(seq 1 200); do
+    curl -s -o /dev/null "http://127.0.0.1:$portkey_port/" && { portkey=1; break; }
+    sleep 0.05
+  done
+fi
+
+cat > "$work/portkey.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["x-portkey-provider"] = "openai"
+wrk.headers["x-portkey-custom-host"] = "http://127.0.0.1:$mock_port/v1"
+wrk.headers["Authorization"] = "Bearer sk-bench"
+wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello!"}]}'
+LUA
+
 cat > "$work/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -99,11 +123,18 @@ run() {
 run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/post.lua" 64 > /dev/null
 run "http://127.0.0.1:$nginx_port/v1/chat/completions" "$work/post-bare.lua" 64 > /dev/null
 
+[ $portkey = 1 ] && run "http://127.0.0.1:$portkey_port/v1/chat/completions" "$work/portkey.lua" 64 > /dev/null
+
 declare -A r
+targets="mock nginx dp"
+[ $portkey = 1 ] && targets="$targets portkey"
 for c in 1 64; do
   r[mock,$c]=$(run "http://127.0.0.1:$mock_port/v1/chat/completions" "$work/post-bare.lua" $c)
   r[nginx,$c]=$(run "http://127.0.0.1:$nginx_port/v1/chat/completions" "$work/post-bare.lua" $c)
   r[dp,$c]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/post.lua" $c)
+  if [ $portkey = 1 ]; then
+    r[portkey,$c]=$(run "http://127.0.0.1:$portkey_port/v1/chat/completions" "$work/portkey.lua" $c)
+  fi
 done
 
 field() { echo "${r[$1,$2]}" | cut -d' ' -f"$3"; }
@@ -121,8 +152,9 @@ machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(
   echo "| target | conns | req/s | p50 ms | p99 ms |"
   echo "|---|---|---|---|---|"
   for c in 1 64; do
-    for t in mock nginx dp; do
+    for t in $targets; do
       name=$t; [ $t = dp ] && name="switchyard data plane"; [ $t = mock ] && name="mock (no proxy)"
+      [ $t = portkey ] && name="Portkey gateway (npm @portkey-ai/gateway)"
       echo "| $name | $c | $(field $t $c 1) | $(field $t $c 2) | $(field $t $c 3) |"
     done
   done
@@ -135,7 +167,11 @@ machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(
   echo "- throughput vs nginx: $ratio64 x at 64 connections, $ratio1 x at 1 (target >= 0.75 x)"
   echo "- added p50 latency at 1 connection: data plane $added_dp ms, nginx $added_nginx ms:"
   echo "  $added_ratio x nginx's (target <= 1.5 x)"
-  echo "- Portkey gateway (@portkey-ai/gateway): not measured in this run."
+  if [ $portkey = 1 ]; then
+    echo "- Portkey gateway: data plane throughput $(awk "BEGIN { printf \"%.2f\", $(field dp 64 1) / $(field portkey 64 1) }") x Portkey's at 64 connections"
+  else
+    echo "- Portkey gateway (@portkey-ai/gateway): npm could not install it here; not measured."
+  fi
   echo "<!-- inference:end -->"
 } > "$work/section.md"
 
