@@ -40,6 +40,9 @@ int Run(int argc, char** argv) {
                                 "plane)");
   flags.Define("reconnect-max-ms", "30000", "longest wait between reconnect attempts");
   flags.Define("workers", "0", "inference worker threads (0: one per core)");
+  flags.Define("header-timeout-ms", "10000",
+               "time a client has to send a request's headers (slow clients are cut off)");
+  flags.Define("idle-timeout-ms", "120000", "keep-alive connections idle this long are closed");
   flags.Define("tls-cert", "", "PEM certificate chain: serve the inference API over TLS");
   flags.Define("tls-key", "", "PEM private key for --tls-cert");
   flags.DefineSwitch("help", "print this help");
@@ -62,8 +65,13 @@ int Run(int argc, char** argv) {
     return 2;
   }
   int workers = 0;
-  if (!absl::SimpleAtoi(flags.Get("workers"), &workers) || workers < 0) {
-    std::cerr << "--workers must be a number >= 0\n";
+  int64_t header_timeout_ms = 0;
+  int64_t idle_timeout_ms = 0;
+  if (!absl::SimpleAtoi(flags.Get("workers"), &workers) || workers < 0 ||
+      !absl::SimpleAtoi(flags.Get("header-timeout-ms"), &header_timeout_ms) ||
+      header_timeout_ms < 1 || !absl::SimpleAtoi(flags.Get("idle-timeout-ms"), &idle_timeout_ms) ||
+      idle_timeout_ms < 1) {
+    std::cerr << "--workers must be >= 0, --header-timeout-ms and --idle-timeout-ms >= 1\n";
     return 2;
   }
   std::string node_id = flags.Get("node-id");
@@ -106,6 +114,8 @@ int Run(int argc, char** argv) {
   InferenceServerOptions http_options;
   http_options.listen = flags.Get("http-listen");
   http_options.workers = workers;
+  http_options.header_timeout = std::chrono::milliseconds(header_timeout_ms);
+  http_options.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
   http_options.tls_cert_file = flags.Get("tls-cert");
   http_options.tls_key_file = flags.Get("tls-key");
   if (http_options.tls_cert_file.empty() != http_options.tls_key_file.empty()) {

@@ -559,7 +559,50 @@ TEST_F(InferenceTest, TlsWithAlpnServesBothProtocols) {
                         R"( -d '{"model": "openai/m"}')");
   EXPECT_NE(h1.find("Hello from the mock"), std::string::npos) << h1;
   EXPECT_TRUE(h1.ends_with("\n1.1")) << h1;
+
+  // The TLS listener as a provider: the Beast client's TLS, with ca_cert_pem and
+  // insecure_skip_verify. (The outer model "t-tls/openai/m" reaches it as "openai/m".)
+  std::ifstream cert_file(path + "/cert.pem");
+  const std::string cert((std::istreambuf_iterator<char>(cert_file)), {});
+  const std::string https = "https://localhost:" + tls.http.substr(tls.http.rfind(':') + 1);
+  const json key = json::array({{{"name", "a"}, {"value", "env.KEY_A"}}});
+  Configure("t-tls", {{"keys", key}, {"network_config", {{"base_url", https}, {"ca_cert_pem", cert}}}});
+  HttpResult trusted = Infer("/v1/chat/completions", Chat("t-tls/openai/m"));
+  EXPECT_EQ(trusted.status, 200) << trusted.body;
+  Configure("t-tls", {{"keys", key}, {"network_config", {{"base_url", https}}}});
+  EXPECT_EQ(Infer("/v1/chat/completions", Chat("t-tls/openai/m")).status, 502);  // unknown CA
+  Configure("t-tls", {{"keys", key},
+                      {"network_config", {{"base_url", https}, {"insecure_skip_verify", true}}}});
+  EXPECT_EQ(Infer("/v1/chat/completions", Chat("t-tls/openai/m")).status, 200);
   std::filesystem::remove_all(path);
+}
+
+TEST_F(InferenceTest, SlowClientsAreCutOff) {
+  DataPlane strict = DataPlane::Start(control_plane_->grpc, "dp-strict",
+                                      {"--header-timeout-ms=300", "--idle-timeout-ms=300"});
+  namespace asio = boost::asio;
+  auto connect = [&] {
+    auto io = std::make_shared<asio::io_context>();
+    auto socket = std::make_shared<asio::ip::tcp::socket>(*io);
+    const size_t colon = strict.http.rfind(':');
+    socket->connect({asio::ip::make_address(strict.http.substr(0, colon)),
+                     static_cast<uint16_t>(std::stoi(strict.http.substr(colon + 1)))});
+    return std::make_pair(io, socket);
+  };
+  auto closed_within = [](asio::ip::tcp::socket& socket, std::chrono::milliseconds limit) {
+    const auto start = Clock::now();
+    char buffer[256];
+    boost::system::error_code ec;
+    while (!ec) socket.read_some(asio::buffer(buffer), ec);
+    return Clock::now() - start < limit;
+  };
+  // Headers that never finish.
+  auto [io1, slow] = connect();
+  asio::write(*slow, asio::buffer(std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n")));
+  EXPECT_TRUE(closed_within(*slow, std::chrono::seconds(3)));
+  // A connection that never sends anything.
+  auto [io2, idle] = connect();
+  EXPECT_TRUE(closed_within(*idle, std::chrono::seconds(3)));
 }
 
 TEST_F(InferenceTest, OtherProviderFamiliesAnswer501UntilTheirAdapterLands) {
