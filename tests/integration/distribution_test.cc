@@ -27,7 +27,7 @@ json Fleet(const ControlPlane& cp) { return JsonOf(Admin(cp, "GET", "/api/fleet"
 // The control plane's view: name -> config_hash of every provider.
 std::map<std::string, std::string> ControlPlaneTable(const ControlPlane& cp) {
   std::map<std::string, std::string> table;
-  const json list = JsonOf(Admin(cp, "GET", "/api/providers"));
+  json list = JsonOf(Admin(cp, "GET", "/api/providers"));
   for (const json& provider : list["providers"]) {
     table[provider["name"].get<std::string>()] = provider["config_hash"].get<std::string>();
   }
@@ -45,11 +45,13 @@ std::map<std::string, std::string> DataPlaneTable(const json& config) {
 
 // True once the data plane holds exactly the control plane's providers and table hash.
 bool InSync(const ControlPlane& cp, const DataPlane& dp) {
-  const json config = dp.Config();
-  const json fleet = Fleet(cp);
-  return config.is_object() && fleet.is_object() && config.value("ready", false) &&
-         config.contains("table_hash") && config["table_hash"] == fleet["table_hash"] &&
-         config["revision"] == fleet["revision"] && DataPlaneTable(config) == ControlPlaneTable(cp);
+  json config = dp.Config();
+  json fleet = Fleet(cp);
+  if (!config.is_object() || !fleet.is_object() || !config.value("ready", false)) return false;
+  // value(), not operator[]: on a const json a missing key is undefined behaviour.
+  return config.value("table_hash", "") == fleet.value("table_hash", "-") &&
+         config.value("revision", int64_t{-1}) == fleet.value("revision", int64_t{-2}) &&
+         DataPlaneTable(config) == ControlPlaneTable(cp);
 }
 
 std::string ProviderBody(int i) {
@@ -99,8 +101,8 @@ TEST_F(DistributionTest, SnapshotOnFirstConnectWithEnvironmentResolved) {
   EXPECT_EQ(dp.Metric("switchyard_config_connected"), 1);
 
   // The missing variable disables its key, visibly; the present one is live.
-  const json config = dp.Config();
-  const json keys = config["providers"][1]["keys"];
+  json config = dp.Config();
+  json keys = config["providers"][1]["keys"];
   EXPECT_EQ(keys[0]["name"], "absent");
   EXPECT_EQ(keys[0]["enabled"], false);
   EXPECT_EQ(keys[0]["env_missing"], true);
@@ -110,7 +112,7 @@ TEST_F(DistributionTest, SnapshotOnFirstConnectWithEnvironmentResolved) {
 
   // Fleet status, from REST and gRPC alike.
   ASSERT_TRUE(Eventually([&] {
-    const json fleet = Fleet(cp);
+    json fleet = Fleet(cp);
     return fleet["total"] == 1 && fleet["data_planes"][0]["state"] == "in_sync";
   })) << Fleet(cp).dump();
   EXPECT_EQ(Fleet(cp)["data_planes"][0]["node_id"], "dp-1");
@@ -233,7 +235,7 @@ TEST_F(DistributionTest, TwoControlPlanesServeOneConvergedFleet) {
   // Either replica reports the same fleet: four data planes, all in sync.
   for (const ControlPlane* cp : {&a, &b}) {
     ASSERT_TRUE(Eventually([&] {
-      const json fleet = Fleet(*cp);
+      json fleet = Fleet(*cp);
       if (fleet["total"] != 4) return false;
       for (const json& plane : fleet["data_planes"]) {
         if (plane["state"] != "in_sync") return false;
@@ -241,7 +243,7 @@ TEST_F(DistributionTest, TwoControlPlanesServeOneConvergedFleet) {
       return true;
     })) << Fleet(*cp).dump();
   }
-  const json fleet = Fleet(a);
+  json fleet = Fleet(a);
   EXPECT_EQ(fleet["data_planes"][0]["replica"], "cp-a");
   EXPECT_EQ(fleet["data_planes"][2]["replica"], "cp-b");
 }
@@ -253,7 +255,7 @@ TEST_F(DistributionTest, DataPlanesOutliveAKilledControlPlaneAndReconverge) {
   ASSERT_EQ(Admin(*cp, "PUT", "/api/providers/openai", ProviderBody(1)).status, 201);
   DataPlane dp = DataPlane::Start(cp->grpc, "dp-1");
   ASSERT_TRUE(Eventually([&] { return InSync(*cp, dp); })) << dp.process.Log();
-  const json before = dp.Config();
+  json before = dp.Config();
 
   cp->process.Signal(SIGKILL);
   cp->process.Wait();
@@ -274,7 +276,7 @@ TEST_F(DistributionTest, PostgresDownMeans503WhileStreamsKeepServing) {
   ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", ProviderBody(1)).status, 201);
   DataPlane dp = DataPlane::Start(cp.grpc, "dp-1");
   ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
-  const json before = dp.Config();
+  json before = dp.Config();
 
   postgres_->Stop();
   HttpResult down = Admin(cp, "PUT", "/api/providers/openai", ProviderBody(2));
@@ -307,7 +309,7 @@ TEST_F(DistributionTest, ARejectedUpdateKeepsTheLastGoodTable) {
   ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", ProviderBody(1)).status, 201);
   DataPlane dp = DataPlane::Start(cp.grpc, "dp-1");
   ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
-  const json before = dp.Config();
+  json before = dp.Config();
 
   // A change whose stored hash does not match its config, as a damaged row would be.
   {
@@ -334,7 +336,7 @@ TEST_F(DistributionTest, ARejectedUpdateKeepsTheLastGoodTable) {
   EXPECT_EQ(dp.Config()["table_hash"], before["table_hash"]);
   EXPECT_EQ(dp.Config()["revision"], before["revision"]);
   ASSERT_TRUE(Eventually([&] {
-    const json fleet = Fleet(cp);
+    json fleet = Fleet(cp);
     return fleet["data_planes"][0]["state"] == "stale" &&
            fleet["data_planes"][0]["last_error"].get<std::string>().find("broken") !=
                std::string::npos;
@@ -367,7 +369,7 @@ TEST_F(DistributionTest, ColdStartFromTheDiskCacheWithoutAControlPlane) {
                                   {"--cache-dir=" + cache});
   ASSERT_TRUE(Eventually([&] { return HttpCall("GET", dp.admin, "/readyz").status == 200; }))
       << dp.process.Log();
-  const json config = dp.Config();
+  json config = dp.Config();
   EXPECT_EQ(config["table_hash"], hash);
   EXPECT_EQ(config["from_cache"], true);
   EXPECT_EQ(config["connected"], false);

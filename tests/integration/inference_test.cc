@@ -58,7 +58,7 @@ class InferenceTest : public ::testing::Test {
     ASSERT_LT(put.status, 300) << put.body;
     const std::string hash = JsonOf(put)["config_hash"];
     ASSERT_TRUE(Eventually([&] {
-      const json current = data_plane_->Config();
+      json current = data_plane_->Config();
       for (const json& provider : current.value("providers", json::array())) {
         if (provider["name"] == name && provider["config_hash"] == hash) return true;
       }
@@ -74,7 +74,7 @@ class InferenceTest : public ::testing::Test {
     return {{"model", model}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
   }
   static json Received() {
-    const json log = JsonOf(HttpCall("GET", mock_address_, "/_mock/requests"));
+    json log = JsonOf(HttpCall("GET", mock_address_, "/_mock/requests"));
     return log["requests"];
   }
   static json Stats() { return JsonOf(HttpCall("GET", mock_address_, "/_mock/stats")); }
@@ -107,11 +107,11 @@ TEST_F(InferenceTest, ChatCompletionReachesTheProviderWithTheBareModelAndTheKey)
   HttpResult result = Infer("/v1/chat/completions", Chat("openai/gpt-4o-mini"));
   ASSERT_EQ(result.status, 200) << result.body;
   EXPECT_EQ(JsonOf(result)["choices"][0]["message"]["content"], "Hello from the mock");
-  const json received = Received();
+  json received = Received();
   ASSERT_EQ(received.size(), 1u);
   EXPECT_EQ(received[0]["path"], "/v1/chat/completions");
   EXPECT_EQ(received[0]["headers"]["authorization"], "Bearer sk-key-a");
-  const json body = json::parse(received[0]["body"].get<std::string>());
+  json body = json::parse(received[0]["body"].get<std::string>());
   EXPECT_EQ(body["model"], "gpt-4o-mini");
   EXPECT_EQ(body["messages"], Chat("x")["messages"]);  // every other field untouched
 }
@@ -130,7 +130,7 @@ TEST_F(InferenceTest, EveryRouteAlsoUnderOpenAiPrefix) {
     HttpCall("DELETE", mock_address_, "/_mock/requests");
     HttpResult result = Infer(route, {{"model", "openai/m"}, {"input", "x"}, {"prompt", "x"}});
     EXPECT_EQ(result.status, 200) << route << result.body;
-    const json received = Received();
+    json received = Received();
     ASSERT_EQ(received.size(), 1u) << route;
     EXPECT_EQ(received[0]["path"], upstream_path) << route;
   }
@@ -279,7 +279,7 @@ TEST_F(InferenceTest, UpstreamFailuresMapTo502And504AndPassThroughStatuses) {
 }
 
 TEST_F(InferenceTest, AllowedRequestsFollowSeed003) {
-  const json key = json::array({{{"name", "a"}, {"value", "env.KEY_A"}}});
+  json key = json::array({{{"name", "a"}, {"value", "env.KEY_A"}}});
   Configure("t-all", {{"keys", key}});
   Configure("t-chat", {{"keys", key},
                        {"custom_provider_config",
@@ -317,7 +317,7 @@ TEST_F(InferenceTest, KeysAreChosenByWeightAndModel) {
   }
   for (std::thread& client : clients) client.join();
   EXPECT_EQ(failures, 0);
-  const json by_key = Stats()["by_authorization"];
+  json by_key = Stats()["by_authorization"];
   const double a = by_key.value("Bearer sk-key-a", 0);
   const double b = by_key.value("Bearer sk-key-b", 0);
   EXPECT_EQ(a + b, kRequests);
@@ -356,7 +356,7 @@ TEST_F(InferenceTest, StaticAndDynamicHeadersWithTheDenylist) {
                    {"x-not-forwarded", "1"}})
                 .status,
             200);
-  const json headers = Received()[0]["headers"];
+  json headers = Received()[0]["headers"];
   EXPECT_EQ(headers["x-team"], "blue");
   EXPECT_EQ(headers["user-id"], "user-123");
   EXPECT_FALSE(headers.contains("cookie"));
@@ -392,9 +392,9 @@ TEST_F(InferenceTest, FallbacksAreTriedInOrderAndThePrimaryErrorIsKept) {
   Script({{{"status", 500}}});
   HttpResult result = Infer("/v1/chat/completions", body);
   ASSERT_EQ(result.status, 200) << result.body;
-  const json received = Received();
+  json received = Received();
   ASSERT_EQ(received.size(), 2u);
-  const json upstream_body = json::parse(received[1]["body"].get<std::string>());
+  json upstream_body = json::parse(received[1]["body"].get<std::string>());
   EXPECT_EQ(upstream_body["model"], "small");
   EXPECT_FALSE(upstream_body.contains("fallbacks"));  // Bifrost's field stays with us
   EXPECT_EQ(received[1]["headers"]["authorization"], "Bearer sk-key-b");
@@ -565,7 +565,7 @@ TEST_F(InferenceTest, TlsWithAlpnServesBothProtocols) {
   std::ifstream cert_file(path + "/cert.pem");
   const std::string cert((std::istreambuf_iterator<char>(cert_file)), {});
   const std::string https = "https://localhost:" + tls.http.substr(tls.http.rfind(':') + 1);
-  const json key = json::array({{{"name", "a"}, {"value", "env.KEY_A"}}});
+  json key = json::array({{{"name", "a"}, {"value", "env.KEY_A"}}});
   Configure("t-tls", {{"keys", key}, {"network_config", {{"base_url", https}, {"ca_cert_pem", cert}}}});
   HttpResult trusted = Infer("/v1/chat/completions", Chat("t-tls/openai/m"));
   EXPECT_EQ(trusted.status, 200) << trusted.body;

@@ -329,7 +329,7 @@ TEST_F(RestApiTest, AllowedRequestsFollowSeed003) {
   HttpResult none = Rest("POST", "/api/providers", R"({"provider": "openai-none", )" + base +
       R"(, "custom_provider_config": {"base_provider_type": "openai", "allowed_requests": {}}})");
   ASSERT_EQ(none.status, 201) << none.body;
-  const json none_allowed = Json(none)["custom_provider_config"]["allowed_requests"];
+  json none_allowed = Json(none)["custom_provider_config"]["allowed_requests"];
   EXPECT_EQ(none_allowed.size(), 25u);
   for (const auto& [type, on] : none_allowed.items()) {
     EXPECT_FALSE(on.get<bool>()) << type;
