@@ -47,30 +47,32 @@ class Http1Writer : public ResponseWriter {
       : stream_(stream), version_(version), keep_alive_(keep_alive), timeout_(write_timeout) {}
 
   asio::awaitable<bool> Send(int status, HeaderList headers, std::string body) override {
-    // One flat buffer, one write: much cheaper than Beast's serializer on this path.
-    std::string out;
-    out.reserve(128 + body.size());
-    out.append(version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(status));
+    // Status line and headers in one flat buffer, the body as a second: one gathered write,
+    // no copy of the body, and much cheaper than Beast's serializer on this path.
+    std::string head;
+    head.reserve(160);
+    head.append(version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(status));
     const auto reason = http::obsolete_reason(static_cast<http::status>(status));
-    out.append(" ").append(reason.data(), reason.size()).append("\r\n");
-    for (const auto& [name, value] : headers) out.append(name).append(": ").append(value).append("\r\n");
-    out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+    head.append(" ").append(reason.data(), reason.size()).append("\r\n");
+    for (const auto& [name, value] : headers) head.append(name).append(": ").append(value).append("\r\n");
+    head.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
     if (!keep_alive_) {
-      out.append("Connection: close\r\n");
+      head.append("Connection: close\r\n");
     } else if (version_ == 10) {
-      out.append("Connection: keep-alive\r\n");
+      head.append("Connection: keep-alive\r\n");
     }
-    out.append("\r\n").append(body);
+    head.append("\r\n");
+    const std::array<asio::const_buffer, 2> buffers = {asio::buffer(head), asio::buffer(body)};
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-      if (out.size() <= kUntimedWriteBytes) {
+      if (head.size() + body.size() <= kUntimedWriteBytes) {
         // Fits the socket buffer: the write completes at once, so skip arming a timer.
-        auto [ec, n] = co_await asio::async_write(stream_.socket(), asio::buffer(out), kTuple);
+        auto [ec, n] = co_await asio::async_write(stream_.socket(), buffers, kTuple);
         ok_ = !ec;
         co_return ok_;
       }
     }
     Lowest(stream_).expires_after(timeout_);
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out), kTuple);
+    auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
     ok_ = !ec;
     co_return ok_;
   }
