@@ -10,11 +10,12 @@ PACKAGES := cmake ninja-build ccache g++ pkg-config \
 	libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev \
 	libpqxx-dev libnghttp2-dev libcurl4-openssl-dev libboost1.81-dev libsimdjson-dev \
 	nlohmann-json3-dev libssl-dev libgtest-dev libgmock-dev postgresql-15 curl \
-	wrk nginx-light python3 tinyproxy microsocks nghttp2-client openssl
+	wrk nginx-light python3 python3-yaml tinyproxy microsocks nghttp2-client openssl
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test test-sanitize bench bench-propagation bench-inference run stop clean
+.PHONY: deps build test test-sanitize helm-lint bench bench-propagation bench-inference run stop \
+	clean
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do \
@@ -35,6 +36,12 @@ build: deps $(BUILD_DIR)/build.ninja
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900
+	$(MAKE) --no-print-directory helm-lint
+
+# The Helm chart: a real helm 3 lints and renders it; the manifests and Dockerfiles are checked
+# against the binaries' real flags and ports.
+helm-lint: build
+	scripts/helm-check.sh $(BUILD_DIR)
 
 # The same tests under AddressSanitizer and UBSan, in a separate build tree.
 test-sanitize: deps

@@ -11,12 +11,6 @@ namespace {
 
 using v1::ProviderConfig;
 
-ProviderConfig Parse(const std::string& json) {
-  auto config = ProviderFromJson(json);
-  EXPECT_TRUE(config.ok()) << config.status();
-  return config.ok() ? *config : ProviderConfig();
-}
-
 absl::StatusOr<ProviderConfig> CanonicalizeJson(const std::string& json) {
   auto config = ProviderFromJson(json);
   if (!config.ok()) return config.status();
