@@ -4,9 +4,6 @@
 #include <thread>
 
 namespace switchyard::testing {
-namespace {
-
-// "ts=... msg=listening api=rest addr=127.0.0.1:4321" -> "127.0.0.1:4321"
 std::string AddressIn(const std::string& line) {
   const size_t at = line.find("addr=");
   if (at == std::string::npos) return "";
@@ -14,7 +11,11 @@ std::string AddressIn(const std::string& line) {
   return line.substr(at + 5, end == std::string::npos ? std::string::npos : end - at - 5);
 }
 
-}  // namespace
+HttpResult Admin(const ControlPlane& cp, const std::string& method, const std::string& target,
+                 const std::string& body) {
+  return HttpCall(method, cp.rest, target, body,
+                  {{"Authorization", std::string("Bearer ") + kAdminToken}});
+}
 
 std::unique_ptr<PostgresServer> ControlPlaneTest::postgres_;
 std::unique_ptr<ControlPlane> ControlPlaneTest::control_plane_;

@@ -41,6 +41,13 @@ struct ControlPlane {
   bool listening() const { return !rest.empty() && !grpc.empty(); }
 };
 
+// "ts=... msg=listening api=rest addr=127.0.0.1:4321" -> "127.0.0.1:4321" ("" when absent).
+std::string AddressIn(const std::string& log_line);
+
+// A REST call to a control plane with the admin token.
+HttpResult Admin(const ControlPlane& cp, const std::string& method, const std::string& target,
+                 const std::string& body = "");
+
 // The JSON body of a response (discarded value when it is not JSON).
 nlohmann::json JsonOf(const HttpResult& result);
 

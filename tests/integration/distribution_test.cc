@@ -16,12 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-HttpResult Admin(const ControlPlane& cp, const std::string& method, const std::string& target,
-                 const std::string& body = "") {
-  return HttpCall(method, cp.rest, target, body,
-                  {{"Authorization", std::string("Bearer ") + kAdminToken}});
-}
-
 json Fleet(const ControlPlane& cp) { return JsonOf(Admin(cp, "GET", "/api/fleet")); }
 
 // The control plane's view: name -> config_hash of every provider.

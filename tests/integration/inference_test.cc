@@ -15,9 +15,11 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-std::string AddressIn(const std::string& line) {
-  const size_t at = line.find("addr=");
-  return at == std::string::npos ? "" : line.substr(at + 5, line.find(' ', at) - at - 5);
+// Connects a blocking socket to "host:port" (for tests that need raw bytes and timing).
+void ConnectTo(boost::asio::ip::tcp::socket& socket, const std::string& address) {
+  const size_t colon = address.rfind(':');
+  socket.connect({boost::asio::ip::make_address(address.substr(0, colon)),
+                  static_cast<uint16_t>(std::stoi(address.substr(colon + 1)))});
 }
 
 class InferenceTest : public ::testing::Test {
@@ -141,9 +143,7 @@ TEST_F(InferenceTest, StreamingIsServerSentEventsDeliveredAsTheyArrive) {
   namespace asio = boost::asio;
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
-  const size_t colon = data_plane_->http.rfind(':');
-  socket.connect({asio::ip::make_address(data_plane_->http.substr(0, colon)),
-                  static_cast<uint16_t>(std::stoi(data_plane_->http.substr(colon + 1)))});
+  ConnectTo(socket, data_plane_->http);
   json body = Chat("openai/gpt-4o-mini");
   body["stream"] = true;
   const std::string payload = body.dump();
@@ -222,9 +222,7 @@ TEST_F(InferenceTest, AClientThatDisconnectsCancelsTheUpstreamStream) {
   {
     asio::io_context io;
     asio::ip::tcp::socket socket(io);
-    const size_t colon = data_plane_->http.rfind(':');
-    socket.connect({asio::ip::make_address(data_plane_->http.substr(0, colon)),
-                    static_cast<uint16_t>(std::stoi(data_plane_->http.substr(colon + 1)))});
+    ConnectTo(socket, data_plane_->http);
     json body = Chat("openai/m");
     body["stream"] = true;
     const std::string payload = body.dump();
@@ -584,9 +582,7 @@ TEST_F(InferenceTest, SlowClientsAreCutOff) {
   auto connect = [&] {
     auto io = std::make_shared<asio::io_context>();
     auto socket = std::make_shared<asio::ip::tcp::socket>(*io);
-    const size_t colon = strict.http.rfind(':');
-    socket->connect({asio::ip::make_address(strict.http.substr(0, colon)),
-                     static_cast<uint16_t>(std::stoi(strict.http.substr(colon + 1)))});
+    ConnectTo(*socket, strict.http);
     return std::make_pair(io, socket);
   };
   auto closed_within = [](asio::ip::tcp::socket& socket, std::chrono::milliseconds limit) {

@@ -14,12 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-HttpResult Admin(const ControlPlane& cp, const std::string& method, const std::string& target,
-                 const std::string& body = "") {
-  return HttpCall(method, cp.rest, target, body,
-                  {{"Authorization", std::string("Bearer ") + kAdminToken}});
-}
-
 std::string WriteTempFile(const std::string& contents) {
   std::string path = std::filesystem::temp_directory_path() / "switchyard-config-XXXXXX";
   const int fd = mkstemp(path.data());

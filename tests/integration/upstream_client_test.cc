@@ -13,6 +13,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/process.h"
+#include "tests/integration/control_plane_fixture.h"
 
 namespace switchyard::testing {
 namespace {
@@ -21,11 +22,6 @@ namespace asio = boost::asio;
 using dp::UpstreamClient;
 using dp::UpstreamRequest;
 using nlohmann::json;
-
-std::string AddressIn(const std::string& line) {
-  const size_t at = line.find("addr=");
-  return at == std::string::npos ? "" : line.substr(at + 5, line.find(' ', at) - at - 5);
-}
 
 json JsonOfBody(const std::string& body) { return json::parse(body, nullptr, false); }
 
