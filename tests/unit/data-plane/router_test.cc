@@ -1,0 +1,111 @@
+// Pure request-path rules: retry backoff, key choice, request-body rewriting.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "data-plane/http/request_body.h"
+#include "data-plane/router/key_selector.h"
+#include "data-plane/router/retry_policy.h"
+
+namespace switchyard::dp {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(RetryPolicyTest, RetriesConnectionErrorsTimeoutsRateLimitsAndServerErrors) {
+  for (int status : {408, 429, 500, 502, 503, 504}) EXPECT_TRUE(IsRetryableStatus(status));
+  for (int status : {200, 400, 401, 403, 404, 422}) EXPECT_FALSE(IsRetryableStatus(status));
+}
+
+TEST(RetryPolicyTest, BackoffDoublesUpToTheMaxWithTwentyPercentJitter) {
+  EXPECT_EQ(RetryBackoff(0, milliseconds(500), milliseconds(5000), 0.5, std::nullopt),
+            milliseconds(500));
+  EXPECT_EQ(RetryBackoff(1, milliseconds(500), milliseconds(5000), 0.5, std::nullopt),
+            milliseconds(1000));
+  EXPECT_EQ(RetryBackoff(10, milliseconds(500), milliseconds(5000), 0.5, std::nullopt),
+            milliseconds(5000));
+  EXPECT_EQ(RetryBackoff(0, milliseconds(500), milliseconds(5000), 0.0, std::nullopt),
+            milliseconds(400));
+  EXPECT_EQ(RetryBackoff(0, milliseconds(500), milliseconds(5000), 1.0, std::nullopt),
+            milliseconds(600));
+  // Retry-After is honoured up to the max backoff.
+  EXPECT_EQ(RetryBackoff(0, milliseconds(500), milliseconds(5000), 0.5, milliseconds(2000)),
+            milliseconds(2000));
+  EXPECT_EQ(RetryBackoff(0, milliseconds(500), milliseconds(5000), 0.5, milliseconds(60000)),
+            milliseconds(5000));
+  EXPECT_EQ(ParseRetryAfter("3"), milliseconds(3000));
+  EXPECT_EQ(ParseRetryAfter("0.5"), milliseconds(500));
+  EXPECT_FALSE(ParseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT").has_value());
+  EXPECT_FALSE(ParseRetryAfter("-1").has_value());
+}
+
+ResolvedKey Key(std::string name, double weight, std::vector<std::string> models,
+                bool enabled = true) {
+  ResolvedKey key;
+  key.name = std::move(name);
+  key.weight = weight;
+  key.models = std::move(models);
+  key.enabled = enabled;
+  return key;
+}
+
+TEST(KeySelectorTest, ChoosesByWeightAmongKeysServingTheModel) {
+  ProviderEntry provider;
+  provider.keys = {Key("a", 3, {"*"}), Key("b", 1, {"*"}), Key("zero", 0, {"*"}),
+                   Key("off", 5, {"*"}, false), Key("o1-only", 5, {"o1"})};
+  std::mt19937_64 random(7);
+  std::map<std::string, int> picks;
+  for (int i = 0; i < 40000; ++i) picks[SelectKey(provider, "gpt-4o", random)->name]++;
+  EXPECT_EQ(picks.count("zero"), 0u);
+  EXPECT_EQ(picks.count("off"), 0u);
+  EXPECT_EQ(picks.count("o1-only"), 0u);
+  EXPECT_NEAR(picks["a"] / 40000.0, 0.75, 0.02);
+  EXPECT_EQ(SelectKey(provider, "o1", random) != nullptr, true);
+
+  ProviderEntry none;
+  none.keys = {Key("zero", 0, {"*"}), Key("other-model", 1, {"m"})};
+  EXPECT_EQ(SelectKey(none, "gpt-4o", random), nullptr);
+}
+
+TEST(RequestBodyTest, RewritesOnlyTheModel) {
+  const std::string text =
+      R"({ "messages": [{"role": "user", "content": "a \"quoted\" model: x/y"}],)"
+      R"( "model" : "openai/gpt-4o" , "temperature": 0.2 })";
+  auto body = ParseRequestBody(text);
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(body->model, "openai/gpt-4o");
+  EXPECT_FALSE(body->stream);
+  const std::string upstream = UpstreamBody(*body, "gpt-4o", false);
+  std::string expected = text;
+  expected.replace(expected.find("\"openai/gpt-4o\""), 15, "\"gpt-4o\"");
+  EXPECT_EQ(upstream, expected);  // byte for byte, apart from the model
+}
+
+TEST(RequestBodyTest, RemovesBifrostFieldsAndMergesExtraParams) {
+  auto body = ParseRequestBody(
+      R"({"model": "a/b", "stream": true, "fallbacks": ["c/d"], "nested": {"keep": 1},)"
+      R"( "extra_params": {"custom": "v", "nested": {"added": 2}}})");
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_TRUE(body->stream);
+  EXPECT_EQ(body->fallbacks, std::vector<std::string>{"c/d"});
+  auto merged = nlohmann::json::parse(UpstreamBody(*body, "b", true));
+  EXPECT_EQ(merged["model"], "b");
+  EXPECT_FALSE(merged.contains("fallbacks"));
+  EXPECT_FALSE(merged.contains("extra_params"));
+  EXPECT_EQ(merged["custom"], "v");
+  EXPECT_EQ(merged["nested"], nlohmann::json({{"keep", 1}, {"added", 2}}));
+  auto untouched = nlohmann::json::parse(UpstreamBody(*body, "b", false));
+  EXPECT_TRUE(untouched.contains("extra_params"));
+}
+
+TEST(RequestBodyTest, RejectsWhatIsNotAnInferenceBody) {
+  for (const char* bad : {"", "not json", "[1]", R"({"messages": []})", R"({"model": 3})",
+                          R"({"model": "a/b", "stream": "yes"})",
+                          R"({"model": "a/b", "fallbacks": "c/d"})",
+                          R"({"model": "a/b", "fallbacks": [1]})"}) {
+    EXPECT_FALSE(ParseRequestBody(bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace switchyard::dp
