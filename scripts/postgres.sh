@@ -4,7 +4,7 @@
 set -euo pipefail
 cmd=${1:?start|stop|dsn}
 dir=$(realpath -m "${2:?data directory}")
-port=${3:-55432}
+port=${3:-15432}
 bin=/usr/lib/postgresql/15/bin
 as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi

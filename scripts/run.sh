@@ -20,7 +20,8 @@ if [ $stop = 1 ]; then
   "$here/postgres.sh" stop "$run/postgres"
   exit 0
 fi
-pg_port=${SWITCHYARD_RUN_PG_PORT:-55432}
+# Below the ephemeral range (32768+), so no outgoing connection can be holding it.
+pg_port=${SWITCHYARD_RUN_PG_PORT:-15432}
 rest=${SWITCHYARD_RUN_REST:-127.0.0.1:8081}
 grpc=${SWITCHYARD_RUN_GRPC:-127.0.0.1:50051}
 mock=${SWITCHYARD_RUN_MOCK:-127.0.0.1:9100}
