@@ -262,10 +262,11 @@ void BeastUpstreamClient::Release(std::unique_ptr<Connection> connection) {
   if (idle.size() < max_idle_per_host_) idle.push_back(std::move(connection));
 }
 
-asio::awaitable<absl::StatusOr<UpstreamResponse>> BeastUpstreamClient::Send(
-    const UpstreamRequest& request) {
-  const auto deadline = Clock::now() + request.timeout;
-  const std::string message = BuildRequest(request);
+template <class Parser>
+asio::awaitable<absl::StatusOr<std::unique_ptr<BeastUpstreamClient::Connection>>>
+BeastUpstreamClient::Exchange(const UpstreamRequest& request, const std::string& message,
+                              Clock::time_point deadline, std::optional<Parser>& parser,
+                              bool read_all) {
   for (int attempt = 0;; ++attempt) {
     bool reused = false;
     auto acquired = co_await Acquire(*request.endpoint, deadline, &reused);
@@ -273,79 +274,71 @@ asio::awaitable<absl::StatusOr<UpstreamResponse>> BeastUpstreamClient::Send(
     std::unique_ptr<Connection> connection = *std::move(acquired);
     connection->lowest().expires_at(deadline);
     auto [write_ec, written] = co_await Write(*connection, message);
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(kMaxResponseBytes);
+    parser.emplace();
+    parser->body_limit(read_all ? boost::optional<std::uint64_t>(kMaxResponseBytes) : boost::none);
     beast::error_code ec = write_ec;
     if (!ec) {
       auto [read_ec, read] = co_await connection->With([&](auto& stream) {
-        return http::async_read(stream, connection->buffer, parser, kTuple);
+        return read_all ? http::async_read(stream, connection->buffer, *parser, kTuple)
+                        : http::async_read_header(stream, connection->buffer, *parser, kTuple);
       });
       ec = read_ec;
     }
     if (ec) {
-      if (reused && attempt == 0 && IsStaleConnection(ec) && !parser.got_some()) continue;
+      if (reused && attempt == 0 && IsStaleConnection(ec) && !parser->got_some()) continue;
       co_return Failure(ec, write_ec ? "write" : "read");
     }
-    http::response<http::string_body> response = parser.release();
-    UpstreamResponse out;
-    out.status = static_cast<int>(response.result_int());
-    out.headers = CopyHeaders(response);
-    out.body = std::move(response.body());
-    if (response.keep_alive()) {
-      connection->lowest().expires_never();
-      Release(std::move(connection));
-    }
-    co_return out;
+    co_return connection;
   }
+}
+
+asio::awaitable<absl::StatusOr<UpstreamResponse>> BeastUpstreamClient::Send(
+    const UpstreamRequest& request) {
+  std::optional<http::response_parser<http::string_body>> parser;
+  auto connection = co_await Exchange(request, BuildRequest(request),
+                                      Clock::now() + request.timeout, parser, /*read_all=*/true);
+  if (!connection.ok()) co_return connection.status();
+  http::response<http::string_body> response = parser->release();
+  UpstreamResponse out;
+  out.status = static_cast<int>(response.result_int());
+  out.headers = CopyHeaders(response);
+  out.body = std::move(response.body());
+  if (response.keep_alive()) {
+    (*connection)->lowest().expires_never();
+    Release(*std::move(connection));
+  }
+  co_return out;
 }
 
 asio::awaitable<absl::Status> BeastUpstreamClient::Stream(const UpstreamRequest& request,
                                                           UpstreamSink& sink) {
-  const auto deadline = Clock::now() + request.timeout;
-  const std::string message = BuildRequest(request);
-  for (int attempt = 0;; ++attempt) {
-    bool reused = false;
-    auto acquired = co_await Acquire(*request.endpoint, deadline, &reused);
-    if (!acquired.ok()) co_return acquired.status();
-    std::unique_ptr<Connection> connection = *std::move(acquired);
-    connection->lowest().expires_at(deadline);
-    auto [write_ec, written] = co_await Write(*connection, message);
-    http::response_parser<http::buffer_body> parser;
-    parser.body_limit(boost::none);
-    beast::error_code ec = write_ec;
-    if (!ec) {
-      auto [read_ec, read] = co_await connection->With([&](auto& stream) {
-        return http::async_read_header(stream, connection->buffer, parser, kTuple);
-      });
-      ec = read_ec;
-    }
-    if (ec) {
-      if (reused && attempt == 0 && IsStaleConnection(ec) && !parser.got_some()) continue;
-      co_return Failure(ec, write_ec ? "write" : "read");
-    }
-    if (!co_await sink.OnHead(static_cast<int>(parser.get().result_int()),
-                              CopyHeaders(parser.get()))) {
-      co_return absl::CancelledError("client went away");
-    }
-    char chunk[16384];
-    while (!parser.is_done()) {
-      parser.get().body().data = chunk;
-      parser.get().body().size = sizeof(chunk);
-      auto [read_ec, read] = co_await connection->With([&](auto& stream) {
-        return http::async_read_some(stream, connection->buffer, parser, kTuple);
-      });
-      const size_t got = sizeof(chunk) - parser.get().body().size;
-      if (got > 0 && !co_await sink.OnData(std::string_view(chunk, got))) {
-        co_return absl::CancelledError("client went away");  // the connection is dropped
-      }
-      if (read_ec && read_ec != http::error::need_buffer) co_return Failure(read_ec, "stream");
-    }
-    if (parser.get().keep_alive()) {
-      connection->lowest().expires_never();
-      Release(std::move(connection));
-    }
-    co_return absl::OkStatus();
+  std::optional<http::response_parser<http::buffer_body>> parser;
+  auto exchanged = co_await Exchange(request, BuildRequest(request),
+                                     Clock::now() + request.timeout, parser, /*read_all=*/false);
+  if (!exchanged.ok()) co_return exchanged.status();
+  std::unique_ptr<Connection> connection = *std::move(exchanged);
+  if (!co_await sink.OnHead(static_cast<int>(parser->get().result_int()),
+                            CopyHeaders(parser->get()))) {
+    co_return absl::CancelledError("client went away");
   }
+  char chunk[16384];
+  while (!parser->is_done()) {
+    parser->get().body().data = chunk;
+    parser->get().body().size = sizeof(chunk);
+    auto [read_ec, read] = co_await connection->With([&](auto& stream) {
+      return http::async_read_some(stream, connection->buffer, *parser, kTuple);
+    });
+    const size_t got = sizeof(chunk) - parser->get().body().size;
+    if (got > 0 && !co_await sink.OnData(std::string_view(chunk, got))) {
+      co_return absl::CancelledError("client went away");  // the connection is dropped
+    }
+    if (read_ec && read_ec != http::error::need_buffer) co_return Failure(read_ec, "stream");
+  }
+  if (parser->get().keep_alive()) {
+    connection->lowest().expires_never();
+    Release(std::move(connection));
+  }
+  co_return absl::OkStatus();
 }
 
 }  // namespace switchyard::dp

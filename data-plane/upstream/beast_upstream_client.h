@@ -11,6 +11,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,12 @@ class BeastUpstreamClient : public UpstreamClient {
   boost::asio::awaitable<absl::StatusOr<std::unique_ptr<Connection>>> Acquire(
       const UpstreamEndpoint& endpoint, Clock::time_point deadline, bool* reused);
   void Release(std::unique_ptr<Connection> connection);
+  // Sends `message` and reads the response head (or, with read_all, the whole response) into
+  // a fresh `parser`, retrying once on a fresh connection when a reused one turns out stale.
+  template <class Parser>
+  boost::asio::awaitable<absl::StatusOr<std::unique_ptr<Connection>>> Exchange(
+      const UpstreamRequest& request, const std::string& message, Clock::time_point deadline,
+      std::optional<Parser>& parser, bool read_all);
 
   boost::asio::any_io_executor executor_;
   const size_t max_idle_per_host_;
