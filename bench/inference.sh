@@ -8,7 +8,7 @@
 set -euo pipefail
 build=$(realpath "${1:-build}")
 results=$(realpath "${2:-bench/RESULTS.md}")
-seconds=${3:-8}
+seconds=${3:-6}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/switchyard-bench-XXXXXX)
 chmod 755 "$work"
@@ -138,7 +138,7 @@ measure() {  # measure <target> <connections>
 }
 # The added latency at one connection is a few microseconds, so those runs are repeated
 # three times, interleaved, and each target keeps its median run (by p50).
-rounds=3
+rounds=5
 for round in $(seq 1 $rounds); do
   for t in $targets; do r[$t,1,$round]=$(measure $t 1); done
 done
