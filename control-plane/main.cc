@@ -11,8 +11,6 @@
 #include <grpcpp/ext/health_check_service_server_builder_option.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
-#include <signal.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -24,6 +22,7 @@
 #include "common/flags.h"
 #include "common/http/http_server.h"
 #include "common/log.h"
+#include "common/process.h"
 #include "common/strings.h"
 #include "control-plane/api/grpc/admin_service.h"
 #include "control-plane/api/grpc/fleet_service.h"
@@ -117,11 +116,7 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
   std::string replica = flags.Get("replica-id");
-  if (replica.empty()) {
-    char host[256] = {};
-    gethostname(host, sizeof(host) - 1);
-    replica = host;
-  }
+  if (replica.empty()) replica = common::HostName();
 
   std::string grpc_listen = flags.Get("grpc-listen");
   std::string http_listen = flags.Get("http-listen");
@@ -142,12 +137,7 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
 
-  // Signals are taken synchronously by sigwait below; block them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  common::TerminationSignals signals;  // before any thread starts
 
   auto store = PostgresStore::Create({.dsn = dsn});
   if (!store.ok()) return Fail("cannot open the database", common::ToStd(store.status().message()));
@@ -202,9 +192,7 @@ int Run(int argc, char** argv) {
   }
   LogInfo("listening", {{"api", "rest"}, {"addr", (*http_server)->address()}});
 
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  LogInfo("shutting down", {{"signal", std::to_string(signal_number)}});
+  signals.Wait();
   (*http_server)->Stop();
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   feed.Stop();

@@ -5,8 +5,6 @@
 //   SWITCHYARD_DATA_PLANE_TOKEN=... switchyard-data-plane --control-plane=cp:50051
 //       [--node-id=NAME] [--http-listen=0.0.0.0:8080] [--admin-listen=127.0.0.1:9901]
 //       [--cache-dir=DIR]
-#include <signal.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -15,6 +13,7 @@
 #include "common/flags.h"
 #include "common/http/http_server.h"
 #include "common/log.h"
+#include "common/process.h"
 #include "common/strings.h"
 #include "data-plane/config/config_applier.h"
 #include "data-plane/config/last_good_cache.h"
@@ -75,18 +74,10 @@ int Run(int argc, char** argv) {
     return 2;
   }
   std::string node_id = flags.Get("node-id");
-  if (node_id.empty()) {
-    char host[256] = {};
-    gethostname(host, sizeof(host) - 1);
-    node_id = host;
-  }
+  if (node_id.empty()) node_id = common::HostName();
   const char* token = std::getenv("SWITCHYARD_DATA_PLANE_TOKEN");
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  common::TerminationSignals signals;  // before any thread starts
 
   TableSlot slot;
   ConfigMetrics metrics;
@@ -138,9 +129,7 @@ int Run(int argc, char** argv) {
   watch.Start();
   LogInfo("data plane started", {{"node", node_id}, {"control_plane", flags.Get("control-plane")}});
 
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  LogInfo("shutting down", {{"signal", std::to_string(signal_number)}});
+  signals.Wait();
   watch.Stop();
   (*http_server)->Stop();
   (*admin_server)->Stop();

@@ -137,33 +137,27 @@ struct CurlUpstreamClient::Impl {
 
   // Waits for the readiness curl asked for, then hands it to curl.
   void Arm(curl_socket_t fd, const std::shared_ptr<Watch>& watch) {
-    const bool want_read = watch->what & CURL_POLL_IN;
-    const bool want_write = watch->what & CURL_POLL_OUT;
+    if (watch->what & CURL_POLL_IN) Await(fd, watch, /*write=*/false);
+    if (watch->what & CURL_POLL_OUT) Await(fd, watch, /*write=*/true);
+  }
+
+  // One pending wait per direction; when it fires, curl acts, then the wait is renewed if
+  // curl still wants it (the watch may be gone by then: curl removed the socket).
+  void Await(curl_socket_t fd, const std::shared_ptr<Watch>& watch, bool write) {
+    bool& waiting = write ? watch->writing : watch->reading;
+    if (waiting) return;
+    waiting = true;
     std::weak_ptr<Watch> weak = watch;
-    if (want_read && !watch->reading) {
-      watch->reading = true;
-      watch->descriptor.async_wait(asio::posix::descriptor_base::wait_read,
-                                   [this, fd, weak](const boost::system::error_code& ec) {
-                                     auto live = weak.lock();
-                                     if (!live) return;
-                                     live->reading = false;
-                                     if (ec) return;
-                                     Act(fd, CURL_CSELECT_IN);
-                                     Rearm(fd, weak);
-                                   });
-    }
-    if (want_write && !watch->writing) {
-      watch->writing = true;
-      watch->descriptor.async_wait(asio::posix::descriptor_base::wait_write,
-                                   [this, fd, weak](const boost::system::error_code& ec) {
-                                     auto live = weak.lock();
-                                     if (!live) return;
-                                     live->writing = false;
-                                     if (ec) return;
-                                     Act(fd, CURL_CSELECT_OUT);
-                                     Rearm(fd, weak);
-                                   });
-    }
+    watch->descriptor.async_wait(
+        write ? asio::posix::descriptor_base::wait_write : asio::posix::descriptor_base::wait_read,
+        [this, fd, weak, write](const boost::system::error_code& ec) {
+          auto live = weak.lock();
+          if (!live) return;
+          (write ? live->writing : live->reading) = false;
+          if (ec) return;
+          Act(fd, write ? CURL_CSELECT_OUT : CURL_CSELECT_IN);
+          Rearm(fd, weak);
+        });
   }
 
   void Rearm(curl_socket_t fd, const std::weak_ptr<Watch>& weak) {
