@@ -17,6 +17,7 @@
 #include "common/redaction.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
+#include "common/url.h"
 
 namespace switchyard::common {
 namespace {
@@ -42,6 +43,8 @@ bool IsNameChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
 }
 
+}  // namespace
+
 absl::Status ValidateProviderName(std::string_view name) {
   if (name.empty()) return InvalidField("name", "is required");
   if (name.size() > kMaxNameLength || !absl::ascii_isalnum(static_cast<unsigned char>(name[0])) ||
@@ -52,6 +55,8 @@ absl::Status ValidateProviderName(std::string_view name) {
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 bool IsEnvVarName(std::string_view name) {
   if (name.empty() || absl::ascii_isdigit(static_cast<unsigned char>(name[0]))) return false;
@@ -250,25 +255,13 @@ absl::Status NormalizeKeys(ProviderConfig* config) {
   return absl::OkStatus();
 }
 
-// http(s) URL with a host; the upstream clients parse it fully.
+// A URL as the data plane will compile it: the same parser (common/url.h) on both planes, so
+// a URL accepted here can never be refused by a data plane.
 absl::Status ValidateUrl(std::string_view path, std::string_view url,
                          std::initializer_list<std::string_view> schemes) {
-  const size_t colon = url.find("://");
-  bool scheme_ok = false;
-  if (colon != std::string_view::npos) {
-    const std::string scheme = absl::AsciiStrToLower(ToAbsl(url.substr(0, colon)));
-    for (std::string_view allowed : schemes) scheme_ok = scheme_ok || scheme == allowed;
-  }
-  const std::string_view rest =
-      colon == std::string_view::npos ? std::string_view() : url.substr(colon + 3);
-  if (!scheme_ok || rest.empty() || rest[0] == '/' || rest[0] == ':' ||
-      rest.find_first_of(" \t\r\n") != std::string_view::npos || HasControlChars(url)) {
-    std::string expected;
-    for (std::string_view scheme : schemes) {
-      StrAppend(&expected, expected.empty() ? "" : ", ", scheme, "://");
-    }
-    return Invalid(path, StrCat("must be a URL with a host (", expected, ")"));
-  }
+  if (HasControlChars(url)) return Invalid(path, "must not contain control characters");
+  absl::StatusOr<ServiceUrl> parsed = ParseServiceUrl(url, schemes);
+  if (!parsed.ok()) return Invalid(path, ToStd(parsed.status().message()));
   return absl::OkStatus();
 }
 
@@ -431,11 +424,13 @@ absl::Status NormalizeCustom(ProviderConfig* config) {
   auto* custom = config->mutable_custom_provider_config();
   const std::string& base = custom->base_provider_type();
   if (standard) {
-    if (!base.empty() && base != config->name()) {
-      return Invalid("custom_provider_config.base_provider_type",
-                     StrCat("must be empty or \"", config->name(),
-                                  "\" for the standard provider ", config->name(),
-                                  "; use a custom name to build on another provider"));
+    // A custom provider may not take a standard provider's name (seed 003): naming a base
+    // type declares a custom provider, so it needs a name of its own.
+    if (!base.empty()) {
+      return Invalid("custom_provider_config",
+                     StrCat("declares a custom provider, but \"", config->name(),
+                            "\" is a standard provider's name; choose another name for a "
+                            "custom provider"));
     }
   } else if (base.empty()) {
     return Invalid("custom_provider_config.base_provider_type",

@@ -40,6 +40,10 @@ inline constexpr double kDefaultKeyWeight = 1.0;
 
 absl::StatusOr<switchyard::v1::ProviderConfig> Canonicalize(switchyard::v1::ProviderConfig config);
 
+// InvalidArgument (field "name") unless `name` is 1-64 characters of [A-Za-z0-9._-] starting
+// with a letter or digit. Checked before a name from a path or RPC is used or echoed.
+absl::Status ValidateProviderName(std::string_view name);
+
 // The hashed text: compact JSON with sorted object keys of a canonical config, without
 // config_hash and the status fields.
 std::string CanonicalJson(const switchyard::v1::ProviderConfig& canonical);

@@ -59,6 +59,10 @@ absl::Status VisitObject(const json& j, std::string_view path, const MemberVisit
 
 absl::StatusOr<std::string> String(const json& j, std::string_view path) {
   if (!j.is_string()) return TypeError(path, "a string");
+  // PostgreSQL's jsonb (and most consumers) cannot hold U+0000.
+  if (j.get_ref<const std::string&>().find('\0') != std::string::npos) {
+    return InvalidField(path, "must not contain NUL characters");
+  }
   return j.get<std::string>();
 }
 
@@ -110,7 +114,7 @@ absl::Status StringList(const json& j, std::string_view path,
 // A key value: "env.NAME", a literal string, or {value, env_var, from_env}.
 absl::Status ParseEnvValue(const json& j, std::string_view path, EnvValue* out) {
   if (j.is_string()) {
-    out->set_value(j.get<std::string>());
+    ASSIGN_OR_RETURN(*out->mutable_value(), String(j, path));
     return absl::OkStatus();
   }
   if (!j.is_object()) return TypeError(path, "a string or an object {value, env_var, from_env}");
@@ -389,14 +393,101 @@ absl::Status ParseProvider(const json& j, ProviderConfig* out) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<json> ParseJson(std::string_view text, std::string_view what) {
-  try {
-    return json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    // The library's message quotes the input; report only the position.
-    return absl::InvalidArgumentError(
-        StrCat(what, " is not valid JSON (error at byte ", e.byte, ")"));
+// The DOM parser, plus the path of the value being parsed, so that a number too large for a
+// double (which the lexer refuses before any field rule runs) is reported against its field.
+class PathTrackingSax {
+ public:
+  explicit PathTrackingSax(json& result) : dom_(result, /*allow_exceptions=*/false) {}
+
+  bool null() { return Value() && dom_.null(); }
+  bool boolean(bool v) { return Value() && dom_.boolean(v); }
+  bool number_integer(json::number_integer_t v) { return Value() && dom_.number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return Value() && dom_.number_unsigned(v); }
+  bool number_float(json::number_float_t v, const json::string_t& s) {
+    return Value() && dom_.number_float(v, s);
   }
+  bool string(json::string_t& v) { return Value() && dom_.string(v); }
+  bool binary(json::binary_t& v) { return Value() && dom_.binary(v); }
+  bool start_object(std::size_t n) {
+    Value();
+    levels_.push_back({false, 0, ""});
+    return dom_.start_object(n);
+  }
+  bool key(json::string_t& k) {
+    levels_.back().key = k;
+    return dom_.key(k);
+  }
+  bool end_object() {
+    levels_.pop_back();
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) {
+    Value();
+    levels_.push_back({true, 0, ""});
+    return dom_.start_array(n);
+  }
+  bool end_array() {
+    levels_.pop_back();
+    return dom_.end_array();
+  }
+  bool parse_error(std::size_t position, const std::string& token,
+                   const nlohmann::detail::exception& ex) {
+    overflow_ = ex.id == 406;  // "number overflow parsing"
+    byte_ = position;
+    if (overflow_) path_ = Path();
+    return dom_.parse_error(position, token, ex);
+  }
+
+  bool overflow() const { return overflow_; }
+  const std::string& path() const { return path_; }
+  size_t byte() const { return byte_; }
+
+ private:
+  struct Level {
+    bool array;
+    size_t started;  // values started so far (arrays)
+    std::string key;  // the current member (objects)
+  };
+  bool Value() {
+    if (!levels_.empty() && levels_.back().array) ++levels_.back().started;
+    return true;
+  }
+  // The value being parsed: in the innermost array it has not started yet.
+  std::string Path() const {
+    std::string path;
+    for (size_t i = 0; i < levels_.size(); ++i) {
+      const Level& level = levels_[i];
+      if (level.array) {
+        const size_t index = i + 1 == levels_.size() ? level.started : level.started - 1;
+        StrAppend(&path, "[", index, "]");
+      } else {
+        StrAppend(&path, path.empty() ? "" : ".", level.key);
+      }
+    }
+    return path;
+  }
+
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  std::vector<Level> levels_;
+  bool overflow_ = false;
+  size_t byte_ = 0;
+  std::string path_;
+};
+
+absl::StatusOr<json> ParseJson(std::string_view text, std::string_view what) {
+  json result;
+  PathTrackingSax sax(result);
+  // The library's messages quote the input; report only the position or the field.
+  if (json::sax_parse(text.begin(), text.end(), &sax, json::input_format_t::json,
+                      /*strict=*/true) &&
+      !result.is_discarded()) {
+    return result;
+  }
+  if (sax.overflow() && !sax.path().empty()) {
+    return InvalidField(sax.path(), "must be a finite number (it overflows a double)");
+  }
+  return absl::InvalidArgumentError(
+      StrCat(what, " is not valid JSON (error at byte ", sax.byte(), ")"));
 }
 
 // ---- printing -----------------------------------------------------------------------------

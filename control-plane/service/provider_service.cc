@@ -27,7 +27,7 @@ absl::Status CheckExpectedHash(std::string_view name, std::string_view expected,
   if (expected != "*" && expected != current->config.config_hash()) {
     return absl::FailedPreconditionError(
         StrCat("provider \"", name, "\" has config hash ", current->config.config_hash(),
-               ", not the expected ", expected, "; read it again and retry"));
+               ", not the expected one; read it again and retry"));
   }
   return absl::OkStatus();
 }
@@ -51,6 +51,7 @@ absl::StatusOr<ProviderResult> ProviderService::Create(ProviderConfig incoming) 
 }
 
 absl::StatusOr<ProviderResult> ProviderService::Get(std::string_view name) {
+  RETURN_IF_ERROR(common::ValidateProviderName(name));
   ASSIGN_OR_RETURN(std::optional<StoredProvider> stored, store_->Get(name));
   if (!stored) return NotFound(name);
   return ProviderResult{common::RedactSecrets(stored->config), stored->revision, false};
@@ -69,9 +70,11 @@ absl::StatusOr<std::vector<ProviderConfig>> ProviderService::List() {
 absl::StatusOr<ProviderResult> ProviderService::Update(std::string_view name,
                                                        ProviderConfig incoming,
                                                        std::string_view expected_hash) {
+  RETURN_IF_ERROR(common::ValidateProviderName(name));
   if (incoming.name().empty()) {
     incoming.set_name(std::string(name));
   } else if (incoming.name() != name) {
+    RETURN_IF_ERROR(common::ValidateProviderName(incoming.name()));
     return absl::InvalidArgumentError(
         StrCat("name \"", incoming.name(), "\" in the body differs from \"", name,
                "\" in the path; a provider cannot be renamed"));
@@ -99,6 +102,7 @@ absl::StatusOr<ProviderResult> ProviderService::Update(std::string_view name,
 
 absl::StatusOr<ProviderResult> ProviderService::Delete(std::string_view name,
                                                        std::string_view expected_hash) {
+  RETURN_IF_ERROR(common::ValidateProviderName(name));
   ProviderResult result;
   ASSIGN_OR_RETURN(
       WriteResult write,

@@ -132,6 +132,38 @@ TEST_F(GrpcApiTest, ErrorsUseCanonicalCodes) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// Issue 8 (d): a custom provider may not take a standard name, over gRPC as over REST.
+TEST_F(GrpcApiTest, ACustomProviderMayNotTakeAStandardName) {
+  ProviderConfig custom = OpenAi();
+  custom.mutable_custom_provider_config()->set_base_provider_type("openai");
+  ProviderResponse response;
+  grpc::Status status = Create(custom, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("custom_provider_config"), std::string::npos);
+  EXPECT_EQ(Get("openai", &response).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// Issue 8 (m): a huge name used to be echoed into the status trailer; the call never
+// answered and every later call on the channel hung.
+TEST_F(GrpcApiTest, HugeNamesAreRefusedWithoutEchoAndTheChannelStaysUsable) {
+  const std::string huge(100000, 'n');
+  ProviderResponse response;
+  for (int i = 0; i < 3; ++i) {
+    grpc::Status get = Get(huge, &response);
+    EXPECT_EQ(get.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_LT(get.error_message().size(), 1024u);
+    grpc::Status del = Delete(huge, "");
+    EXPECT_EQ(del.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(del.error_message().find("nnnnnnnnnn"), std::string::npos);
+    EXPECT_EQ(Update(huge, OpenAi(), "", &response).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  ASSERT_TRUE(Create(OpenAi(), &response).ok());  // same channel, still answering
+  EXPECT_EQ(Update("openai", OpenAi(), std::string(100000, 'f'), &response).error_message().find(
+                "ffffffffff"),
+            std::string::npos);
+}
+
 TEST_F(GrpcApiTest, CallsWithoutTheAdminTokenAreUnauthenticated) {
   grpc::ClientContext none;
   v1::ProviderResponse response;

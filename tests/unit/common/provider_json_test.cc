@@ -13,7 +13,7 @@ namespace {
 
 TEST(ProviderJsonTest, ParsesEveryFieldOfTheUpdateSchema) {
   auto config = ProviderFromJson(R"({
-    "name": "azure",
+    "name": "azure-eu",
     "keys": [{"id": "k1", "name": "main", "value": {"value": "secret-azure-key", "env_var": "",
               "from_env": false}, "models": ["gpt-4o"], "weight": 0.5, "enabled": false,
               "use_for_batch_api": true,
