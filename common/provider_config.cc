@@ -1,5 +1,6 @@
 #include "common/provider_config.h"
 
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -31,6 +32,7 @@ constexpr size_t kMaxKeys = 1000;
 constexpr size_t kMaxDescription = 4096;
 constexpr int64_t kMaxTimeoutSeconds = 3600;
 constexpr int64_t kMaxRetries = 100;
+constexpr int64_t kMaxStreamIdleTimeoutSeconds = 1800;
 constexpr int64_t kMaxBackoffMs = 600000;
 constexpr int64_t kMaxConcurrency = 1000000;
 constexpr int64_t kMaxBufferSize = 10000000;
@@ -321,6 +323,14 @@ absl::Status NormalizeNetwork(ProviderConfig* config, std::string_view base_type
     network->set_retry_backoff_initial(kDefaultBackoffInitialMs);
   }
   if (!network->has_retry_backoff_max()) network->set_retry_backoff_max(kDefaultBackoffMaxMs);
+  if (!network->has_stream_idle_timeout_in_seconds()) {
+    network->set_stream_idle_timeout_in_seconds(kDefaultStreamIdleTimeoutSeconds);
+  }
+  const int64_t idle = network->stream_idle_timeout_in_seconds();
+  if (idle < 1 || idle > kMaxStreamIdleTimeoutSeconds) {
+    return Invalid("network_config.stream_idle_timeout_in_seconds",
+                   StrCat("must be between 1 and ", kMaxStreamIdleTimeoutSeconds));
+  }
 
   const int64_t timeout = network->default_request_timeout_in_seconds();
   if (timeout < 1 || timeout > kMaxTimeoutSeconds) {
@@ -503,11 +513,43 @@ std::string ConfigHash(const ProviderConfig& canonical) {
   return Sha256Hex(CanonicalJson(canonical));
 }
 
+struct TableHasher::State {
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  ~State() { EVP_MD_CTX_free(context); }
+};
+
+TableHasher::TableHasher() : state_(new State) {
+  EVP_DigestInit_ex(state_->context, EVP_sha256(), nullptr);
+}
+
+TableHasher::~TableHasher() { delete state_; }
+
+void TableHasher::Add(std::string_view name, std::string_view config_hash) {
+  EVP_DigestUpdate(state_->context, name.data(), name.size());
+  EVP_DigestUpdate(state_->context, ":", 1);
+  EVP_DigestUpdate(state_->context, config_hash.data(), config_hash.size());
+  EVP_DigestUpdate(state_->context, "\n", 1);
+}
+
+std::string TableHasher::Finish() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(state_->context, digest, &length);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 15]);
+  }
+  return hex;
+}
+
 std::string TableHash(std::vector<std::pair<std::string, std::string>> name_and_hash) {
   std::sort(name_and_hash.begin(), name_and_hash.end());
-  std::string lines;
-  for (const auto& [name, hash] : name_and_hash) StrAppend(&lines, name, ":", hash, "\n");
-  return Sha256Hex(lines);
+  TableHasher hasher;
+  for (const auto& [name, hash] : name_and_hash) hasher.Add(name, hash);
+  return hasher.Finish();
 }
 
 }  // namespace switchyard::common

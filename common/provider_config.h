@@ -2,8 +2,9 @@
 //
 // Canonicalize() turns what an admin sent into the one form that is stored, hashed and
 // distributed:
-//   - defaults filled in (timeout 30 s, max_retries 0, backoff 500 -> 5000 ms, concurrency
-//     1000, buffer 5000, key weight 1.0, key enabled, raw flags false, proxy type "none");
+//   - defaults filled in (timeout 30 s, stream idle 60 s, max_retries 0, backoff 500 ->
+//     5000 ms, concurrency 1000, buffer 5000, key weight 1.0, key enabled, raw flags false,
+//     proxy type "none");
 //   - key values split into literal or environment reference ("env.NAME");
 //   - key names generated when omitted ("key-<position>"), key ids derived from provider and
 //     key name when omitted, keys ordered by name, models sorted, [] and ["*"] both ["*"];
@@ -32,6 +33,7 @@ namespace switchyard::common {
 
 inline constexpr int64_t kDefaultTimeoutSeconds = 30;
 inline constexpr int64_t kDefaultMaxRetries = 0;
+inline constexpr int64_t kDefaultStreamIdleTimeoutSeconds = 60;
 inline constexpr int64_t kDefaultBackoffInitialMs = 500;
 inline constexpr int64_t kDefaultBackoffMaxMs = 5000;
 inline constexpr int64_t kDefaultConcurrency = 1000;
@@ -54,6 +56,21 @@ std::string ConfigHash(const switchyard::v1::ProviderConfig& canonical);
 // SHA-256 hex over the sorted "name:config_hash\n" lines of a whole table; what a data plane
 // reports after applying a revision.
 std::string TableHash(std::vector<std::pair<std::string, std::string>> name_and_hash);
+
+// The same hash, fed line by line in name order (no copy of the table).
+class TableHasher {
+ public:
+  TableHasher();
+  ~TableHasher();
+  TableHasher(const TableHasher&) = delete;
+  TableHasher& operator=(const TableHasher&) = delete;
+  void Add(std::string_view name, std::string_view config_hash);
+  std::string Finish();  // lower-case hex
+
+ private:
+  struct State;
+  State* state_;
+};
 
 // The provider family a config speaks: its own name for a standard provider, else
 // custom_provider_config.base_provider_type.

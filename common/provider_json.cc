@@ -263,6 +263,9 @@ absl::Status ParseNetwork(const json& j, std::string_view path, NetworkConfig* o
     } else if (name == "retry_backoff_max") {
       ASSIGN_OR_RETURN(int64_t n, Int(v, p));
       out->set_retry_backoff_max(n);
+    } else if (name == "stream_idle_timeout_in_seconds") {
+      ASSIGN_OR_RETURN(int64_t n, Int(v, p));
+      out->set_stream_idle_timeout_in_seconds(n);
     } else if (name == "insecure_skip_verify") {
       ASSIGN_OR_RETURN(bool skip, Bool(v, p));
       out->set_insecure_skip_verify(skip);
@@ -567,6 +570,7 @@ json NetworkToJson(const NetworkConfig& network) {
            {"max_retries", network.max_retries()},
            {"retry_backoff_initial", network.retry_backoff_initial()},
            {"retry_backoff_max", network.retry_backoff_max()},
+           {"stream_idle_timeout_in_seconds", network.stream_idle_timeout_in_seconds()},
            {"insecure_skip_verify", network.insecure_skip_verify()},
            {"ca_cert_pem", network.ca_cert_pem()}};
   json overrides = json::object();

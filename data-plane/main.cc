@@ -4,12 +4,16 @@
 //
 //   SWITCHYARD_DATA_PLANE_TOKEN=... switchyard-data-plane --control-plane=cp:50051
 //       [--node-id=NAME] [--http-listen=0.0.0.0:8080] [--admin-listen=127.0.0.1:9901]
-//       [--cache-dir=DIR]
+//       [--cache-dir=DIR] [--key-env-allow=PREFIX[,PREFIX...]] [--drain-timeout-ms=25000]
 
 #include <cstdlib>
 #include <iostream>
 
+#include <atomic>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "common/flags.h"
 #include "common/http/http_server.h"
 #include "common/log.h"
@@ -44,6 +48,14 @@ int Run(int argc, char** argv) {
   flags.Define("idle-timeout-ms", "120000", "keep-alive connections idle this long are closed");
   flags.Define("tls-cert", "", "PEM certificate chain: serve the inference API over TLS");
   flags.Define("tls-key", "", "PEM private key for --tls-cert");
+  flags.Define("key-env-allow", "",
+               "comma-separated prefixes: keys may read only environment variables starting "
+               "with one of them (SWITCHYARD_* is never readable)");
+  flags.Define("request-deadline-ms", "300000",
+               "overall deadline of one inference request up to its response head (retries, "
+               "backoff and fallbacks included)");
+  flags.Define("drain-timeout-ms", "25000",
+               "on SIGTERM, how long in-flight requests and streams may take to finish");
   flags.DefineSwitch("help", "print this help");
   if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
     std::cerr << parsed.message() << "\n" << flags.Usage(argv[0]);
@@ -73,6 +85,18 @@ int Run(int argc, char** argv) {
     std::cerr << "--workers must be >= 0, --header-timeout-ms and --idle-timeout-ms >= 1\n";
     return 2;
   }
+  int64_t deadline_ms = 0;
+  int64_t drain_ms = 0;
+  if (!absl::SimpleAtoi(flags.Get("request-deadline-ms"), &deadline_ms) || deadline_ms < 1 ||
+      !absl::SimpleAtoi(flags.Get("drain-timeout-ms"), &drain_ms) || drain_ms < 0) {
+    std::cerr << "--request-deadline-ms must be >= 1 and --drain-timeout-ms >= 0\n";
+    return 2;
+  }
+  std::vector<std::string> env_allow;
+  for (absl::string_view prefix : absl::StrSplit(flags.Get("key-env-allow"), ',',
+                                                 absl::SkipWhitespace())) {
+    env_allow.emplace_back(absl::StripAsciiWhitespace(prefix));
+  }
   std::string node_id = flags.Get("node-id");
   if (node_id.empty()) node_id = common::HostName();
   const char* token = std::getenv("SWITCHYARD_DATA_PLANE_TOKEN");
@@ -83,14 +107,18 @@ int Run(int argc, char** argv) {
   ConfigMetrics metrics;
   std::unique_ptr<LastGoodCache> cache;
   if (!flags.Get("cache-dir").empty()) cache = std::make_unique<LastGoodCache>(flags.Get("cache-dir"));
-  ConfigApplier applier(&slot, cache.get(), &metrics, ProcessEnvironment());
+  ConfigApplier applier(&slot, cache.get(), &metrics, KeyEnvironment::Process(env_allow));
   if (cache != nullptr) {
     if (absl::Status loaded = applier.LoadCache(); !loaded.ok() && !absl::IsNotFound(loaded)) {
       common::LogWarning("ignoring the disk cache", {{"error", common::ToStd(loaded.message())}});
     }
   }
 
-  AdminApi admin_api(&slot, &metrics);
+  std::atomic<InferenceServer*> inference{nullptr};  // set once the listener runs
+  AdminApi admin_api(&slot, &metrics, [&inference] {
+    InferenceServer* server = inference.load();
+    return server != nullptr ? server->Counters() : RequestCounters();
+  });
   common::HttpServerOptions admin_options;
   admin_options.listen = flags.Get("admin-listen");
   admin_options.threads = 1;
@@ -109,6 +137,7 @@ int Run(int argc, char** argv) {
   http_options.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
   http_options.tls_cert_file = flags.Get("tls-cert");
   http_options.tls_key_file = flags.Get("tls-key");
+  http_options.router.request_deadline = std::chrono::milliseconds(deadline_ms);
   if (http_options.tls_cert_file.empty() != http_options.tls_key_file.empty()) {
     std::cerr << "--tls-cert and --tls-key go together\n";
     return 2;
@@ -119,6 +148,7 @@ int Run(int argc, char** argv) {
              {{"error", common::ToStd(http_server.status().message())}});
     return 1;
   }
+  inference = http_server->get();
   LogInfo("listening", {{"api", "http"}, {"addr", (*http_server)->address()}});
 
   WatchClient watch({.control_plane = flags.Get("control-plane"),
@@ -130,7 +160,14 @@ int Run(int argc, char** argv) {
   LogInfo("data plane started", {{"node", node_id}, {"control_plane", flags.Get("control-plane")}});
 
   signals.Wait();
+  // Drain: fail readiness (load balancers stop sending), stop accepting, let in-flight
+  // requests and streams finish, then stop.
+  admin_api.SetDraining();
+  LogInfo("draining", {{"timeout_ms", std::to_string(drain_ms)}});
+  const bool drained = (*http_server)->Drain(std::chrono::milliseconds(drain_ms));
+  LogInfo(drained ? "drained" : "drain timeout: closing the requests still in flight");
   watch.Stop();
+  inference = nullptr;
   (*http_server)->Stop();
   (*admin_server)->Stop();
   return 0;

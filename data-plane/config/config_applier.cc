@@ -12,35 +12,33 @@ using common::StrCat;
 absl::StatusOr<std::shared_ptr<const RoutingTable>> ConfigApplier::Apply(
     const v1::ConfigUpdate& update) {
   const std::shared_ptr<const RoutingTable> live = slot_->Current();
-  std::map<std::string, v1::ProviderConfig> configs;
-  if (!update.snapshot() && live != nullptr) configs = live->Configs();
-  for (const v1::ProviderConfig& config : update.upserts()) configs[config.name()] = config;
-  for (const std::string& name : update.deletes()) configs.erase(name);
-
-  absl::StatusOr<std::shared_ptr<const RoutingTable>> table =
-      RoutingTable::Build(update.revision(), std::move(configs), env_);
-  if (!table.ok()) {
-    ++metrics_->updates_rejected;
-    return table.status();
+  const std::vector<v1::ProviderConfig> upserts(update.upserts().begin(), update.upserts().end());
+  std::shared_ptr<const RoutingTable> table;
+  if (update.snapshot() || live == nullptr) {
+    table = RoutingTable::Build(update.revision(), upserts, env_);
+  } else {
+    const std::vector<std::string> deletes(update.deletes().begin(), update.deletes().end());
+    table = RoutingTable::Apply(*live, update.revision(), upserts, deletes, env_);
   }
-  if (!update.table_hash().empty() && (*table)->table_hash() != update.table_hash()) {
+  if (!update.table_hash().empty() && table->table_hash() != update.table_hash()) {
     ++metrics_->updates_rejected;
     return absl::FailedPreconditionError(
-        StrCat("table hash ", (*table)->table_hash(), " after applying revision ",
+        StrCat("table hash ", table->table_hash(), " after applying revision ",
                update.revision(), " differs from the control plane's ", update.table_hash()));
   }
-  const bool changed = live == nullptr || live->table_hash() != (*table)->table_hash() ||
-                       live->revision() != (*table)->revision();
+  const bool changed = live == nullptr || live->table_hash() != table->table_hash() ||
+                       live->revision() != table->revision();
   if (update.snapshot()) ++metrics_->snapshots_applied;
   ++metrics_->updates_applied;
   if (changed) {
-    Publish(*table, /*from_cache=*/false);
+    // On disk before it is live and before the ACK (which follows our return).
     if (cache_ != nullptr) {
-      if (absl::Status saved = cache_->Save(**table); !saved.ok()) {
+      if (absl::Status saved = cache_->Save(*table); !saved.ok()) {
         common::LogWarning("cannot write the last-good cache",
                            {{"error", common::ToStd(saved.message())}});
       }
     }
+    Publish(table, /*from_cache=*/false);
   }
   return table;
 }
@@ -57,6 +55,7 @@ void ConfigApplier::Publish(std::shared_ptr<const RoutingTable> table, bool from
   metrics_->applied_revision = table->revision();
   metrics_->providers = static_cast<int64_t>(table->providers().size());
   metrics_->keys_missing_env = table->missing_env_keys();
+  metrics_->providers_isolated = table->broken_providers();
   metrics_->loaded_from_cache = from_cache ? 1 : 0;
   metrics_->last_update_unix_seconds =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
@@ -66,20 +65,23 @@ void ConfigApplier::Publish(std::shared_ptr<const RoutingTable> table, bool from
                   {{"revision", std::to_string(table->revision())},
                    {"table_hash", table->table_hash()},
                    {"providers", std::to_string(table->providers().size())}});
-  // Warn about a missing variable once, when a key starts missing it, not on every update.
+  // Warn about a missing variable or an isolated provider once, when it starts, not on every
+  // update (an unchanged entry is the same object as before).
   const std::shared_ptr<const RoutingTable> previous = slot_->Current();
-  auto was_missing = [&](const std::string& provider, const ResolvedKey& key) {
-    const ProviderEntry* before = previous ? previous->Find(provider) : nullptr;
-    if (before == nullptr) return false;
-    for (const ResolvedKey& old_key : before->keys) {
-      if (old_key.name == key.name) return old_key.env_missing && old_key.env_var == key.env_var;
-    }
-    return false;
-  };
   for (const auto& [name, entry] : table->providers()) {
-    for (const ResolvedKey& key : entry.keys) {
-      if (key.env_missing && !was_missing(name, key)) {
-        common::LogWarning("key disabled: environment variable not set",
+    if (previous != nullptr) {
+      auto before = previous->providers().find(name);
+      if (before != previous->providers().end() && before->second == entry) continue;
+    }
+    if (entry->state == ProviderEntry::State::kBroken) {
+      common::LogWarning("provider isolated: it does not compile on this data plane",
+                         {{"provider", name}, {"reason", entry->unserved_reason}});
+    }
+    for (const ResolvedKey& key : entry->keys) {
+      if (key.env_missing) {
+        common::LogWarning(key.env_refused
+                               ? "key disabled: this data plane may not read that variable"
+                               : "key disabled: environment variable not set",
                            {{"provider", name}, {"key", key.name}, {"env_var", key.env_var}});
       }
     }

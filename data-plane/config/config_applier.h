@@ -1,9 +1,12 @@
 // ConfigApplier: turns ConfigUpdates into live routing tables, or refuses them.
 //
-// Apply() builds the next table from the live one (a delta) or from nothing (a snapshot),
-// checks it against the table hash the control plane expects, then publishes it to the
-// TableSlot, writes it to the last-good cache and updates the metrics. Anything that fails
-// leaves the live table as it was and returns the error to NACK with.
+// Apply() builds the next table from the live one (a delta: only the changed providers are
+// compiled) or from nothing (a snapshot), checks it against the table hash the control plane
+// expects, writes it to the last-good cache, then publishes it to the TableSlot and updates
+// the metrics, so a data plane never restarts from older state than it acknowledged.
+// A provider that does not compile is isolated inside the table (see RoutingTable); only a
+// revision that cannot be applied at all (the hash differs: the base diverged) is refused,
+// leaving the live table as it was and returning the error to NACK with.
 //
 // Used by the config thread only (the watch client, and start-up's cache load).
 #ifndef SWITCHYARD_DATA_PLANE_CONFIG_CONFIG_APPLIER_H_
@@ -22,12 +25,12 @@ namespace switchyard::dp {
 class ConfigApplier {
  public:
   // `cache` may be null (no --cache-dir).
-  ConfigApplier(TableSlot* slot, LastGoodCache* cache, ConfigMetrics* metrics, EnvLookup env)
+  ConfigApplier(TableSlot* slot, LastGoodCache* cache, ConfigMetrics* metrics,
+                KeyEnvironment env)
       : slot_(slot), cache_(cache), metrics_(metrics), env_(std::move(env)) {}
 
   // FailedPrecondition when the built table's hash differs from the expected one (the data
-  // plane's base diverged: resynchronize with a snapshot); InvalidArgument when a config
-  // does not build.
+  // plane's base diverged: resynchronize with a snapshot).
   absl::StatusOr<std::shared_ptr<const RoutingTable>> Apply(
       const switchyard::v1::ConfigUpdate& update);
 
@@ -40,7 +43,7 @@ class ConfigApplier {
   TableSlot* const slot_;
   LastGoodCache* const cache_;
   ConfigMetrics* const metrics_;
-  const EnvLookup env_;
+  const KeyEnvironment env_;
 };
 
 }  // namespace switchyard::dp

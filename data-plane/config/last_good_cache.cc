@@ -40,7 +40,7 @@ absl::Status LastGoodCache::Save(const RoutingTable& table) {
   nlohmann::json providers = nlohmann::json::array();
   for (const auto& [name, entry] : table.providers()) {
     providers.push_back(nlohmann::json::parse(
-        common::ProviderToJson(entry.config, common::JsonView::kResponse)));
+        common::ProviderToJson(entry->config, common::JsonView::kResponse)));
   }
   const std::string text = nlohmann::json{{"revision", table.revision()},
                                           {"table_hash", table.table_hash()},
@@ -70,7 +70,7 @@ absl::Status LastGoodCache::Save(const RoutingTable& table) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::shared_ptr<const RoutingTable>> LastGoodCache::Load(const EnvLookup& env) {
+absl::StatusOr<std::shared_ptr<const RoutingTable>> LastGoodCache::Load(const KeyEnvironment& env) {
   std::ifstream in(path(), std::ios::binary);
   if (!in) return absl::NotFoundError(StrCat("no cache at ", path()));
   std::stringstream text;
@@ -80,21 +80,18 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> LastGoodCache::Load(const En
       !cache["table_hash"].is_string() || !cache["providers"].is_array()) {
     return absl::DataLossError(StrCat(path(), " is not a last-good cache"));
   }
-  std::map<std::string, v1::ProviderConfig> configs;
+  std::vector<v1::ProviderConfig> configs;
   for (const nlohmann::json& entry : cache["providers"]) {
     absl::StatusOr<v1::ProviderConfig> config = common::ProviderFromJson(entry.dump());
     if (!config.ok() || !entry.contains("config_hash") || !entry["config_hash"].is_string()) {
       return absl::DataLossError(StrCat(path(), " holds an unreadable provider"));
     }
     config->set_config_hash(entry["config_hash"].get<std::string>());
-    configs.emplace(config->name(), *std::move(config));
+    configs.push_back(*std::move(config));
   }
-  absl::StatusOr<std::shared_ptr<const RoutingTable>> table =
-      RoutingTable::Build(cache["revision"].get<int64_t>(), std::move(configs), env);
-  if (!table.ok()) {
-    return absl::DataLossError(StrCat(path(), ": ", table.status().message()));
-  }
-  if ((*table)->table_hash() != cache["table_hash"].get<std::string>()) {
+  std::shared_ptr<const RoutingTable> table =
+      RoutingTable::Build(cache["revision"].get<int64_t>(), configs, env);
+  if (table->table_hash() != cache["table_hash"].get<std::string>()) {
     return absl::DataLossError(StrCat(path(), " does not match its table hash"));
   }
   return table;

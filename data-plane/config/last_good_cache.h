@@ -24,7 +24,7 @@ class LastGoodCache {
 
   absl::Status Save(const RoutingTable& table);
   // NotFound when there is no cache yet.
-  absl::StatusOr<std::shared_ptr<const RoutingTable>> Load(const EnvLookup& env);
+  absl::StatusOr<std::shared_ptr<const RoutingTable>> Load(const KeyEnvironment& env);
 
   std::string path() const { return dir_ + "/last-good.json"; }
 

@@ -42,8 +42,12 @@ std::string ConfigMetrics::Render() const {
   Metric(&out, "switchyard_config_providers", "gauge", "Providers in the live table.",
          providers.load());
   Metric(&out, "switchyard_config_keys_missing_env", "gauge",
-         "Keys disabled because their environment variable is not set here.",
+         "Keys disabled because their environment variable is not set (or may not be read) "
+         "here.",
          keys_missing_env.load());
+  Metric(&out, "switchyard_config_providers_isolated", "gauge",
+         "Providers that did not compile here and are answered with 503 (see /config).",
+         providers_isolated.load());
   Metric(&out, "switchyard_config_loaded_from_cache", "gauge",
          "1 when the live table came from the disk cache, not the control plane.",
          loaded_from_cache.load());

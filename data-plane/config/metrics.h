@@ -17,6 +17,7 @@ struct ConfigMetrics {
   std::atomic<int64_t> connected{0};
   std::atomic<int64_t> reconnects{0};
   std::atomic<int64_t> keys_missing_env{0};
+  std::atomic<int64_t> providers_isolated{0};
   std::atomic<int64_t> providers{0};
   std::atomic<double> last_update_unix_seconds{0};  // 0: never
   std::atomic<int64_t> loaded_from_cache{0};

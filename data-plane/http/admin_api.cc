@@ -17,6 +17,9 @@ HttpResponse AdminApi::Handle(const HttpRequest& request) const {
   }
   if (request.path == "/healthz") return HttpResponse::Json(200, R"({"status":"ok"})");
   if (request.path == "/readyz") {
+    if (draining_) {
+      return HttpResponse::Json(503, R"({"status":"not ready","reason":"draining"})");
+    }
     if (slot_->Current() == nullptr) {
       return HttpResponse::Json(503, R"({"status":"not ready","reason":"no routing table yet"})");
     }
@@ -26,6 +29,7 @@ HttpResponse AdminApi::Handle(const HttpRequest& request) const {
     HttpResponse response;
     response.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
     response.body = metrics_->Render();
+    if (requests_) response.body += requests_().Render();
     return response;
   }
   if (request.path == "/config") return Config();
@@ -45,17 +49,26 @@ HttpResponse AdminApi::Config() const {
     body["table_hash"] = table->table_hash();
     for (const auto& [name, entry] : table->providers()) {
       nlohmann::json keys = nlohmann::json::array();
-      for (const ResolvedKey& key : entry.keys) {
+      for (const ResolvedKey& key : entry->keys) {
         keys.push_back({{"name", key.name},
                         {"enabled", key.enabled},
                         {"env_var", key.env_var},
-                        {"env_missing", key.env_missing}});
+                        {"env_missing", key.env_missing},
+                        {"env_refused", key.env_refused}});
       }
-      providers.push_back({{"name", name},
-                           {"config_hash", entry.config.config_hash()},
-                           {"base_provider_type", entry.base_type},
-                           {"keys", keys}});
+      nlohmann::json provider{{"name", name},
+                              {"config_hash", entry->config.config_hash()},
+                              {"base_provider_type", entry->base_type},
+                              {"keys", keys}};
+      switch (entry->state) {
+        case ProviderEntry::State::kServed: provider["state"] = "served"; break;
+        case ProviderEntry::State::kUnsupported: provider["state"] = "unsupported"; break;
+        case ProviderEntry::State::kBroken: provider["state"] = "isolated"; break;
+      }
+      if (!entry->unserved_reason.empty()) provider["reason"] = entry->unserved_reason;
+      providers.push_back(std::move(provider));
     }
+    body["providers_isolated"] = table->broken_providers();
   }
   body["providers"] = providers;
   return HttpResponse::Json(200,

@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "common/errors.h"
 #include "common/strings.h"
+#include "data-plane/http/spawn_guard.h"
 
 namespace switchyard::dp {
 namespace {
@@ -222,7 +223,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
           }
           --self->active_;
         },
-        asio::detached);
+        LogEscapedException{"http/2 stream"});
   }
 
   bool Submit(H2Stream& stream, int status, const HeaderList& headers) {

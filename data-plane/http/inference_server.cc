@@ -15,6 +15,7 @@
 #include "common/strings.h"
 #include "data-plane/http/h2_session.h"
 #include "data-plane/http/inference_handler.h"
+#include "data-plane/http/spawn_guard.h"
 #include "data-plane/upstream/beast_upstream_client.h"
 #include "data-plane/upstream/curl_upstream_client.h"
 
@@ -139,7 +140,8 @@ class InferenceServer::Worker {
         acceptor_(io_),
         direct_(io_.get_executor()),
         proxied_(io_.get_executor()),
-        handler_(&tables_, &direct_, &proxied_, seed) {
+        router_(&direct_, &proxied_, seed, options.router, &metrics_),
+        handler_(&tables_, &router_) {
     // The table reaches this worker through its own loop, so requests read it lock-free.
     listener_ = slot->Listen([this](const std::shared_ptr<const RoutingTable>& table) {
       asio::post(io_, [this, table] { tables_.Set(table); });
@@ -161,11 +163,21 @@ class InferenceServer::Worker {
     return absl::OkStatus();
   }
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  const RequestMetrics& metrics() const { return metrics_; }
 
   void Run() {
     asio::co_spawn(io_, Accept(), asio::detached);
     thread_ = std::thread([this] { io_.run(); });
   }
+
+  void StopAccepting() {
+    asio::post(io_, [this] {
+      draining_ = true;
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+    });
+  }
+  int in_flight() const { return handler_.in_flight(); }
 
   void Stop() {
     asio::post(io_, [this] {
@@ -185,7 +197,7 @@ class InferenceServer::Worker {
         continue;
       }
       socket.set_option(tcp::no_delay(true));
-      asio::co_spawn(io_, Session(std::move(socket)), asio::detached);
+      asio::co_spawn(io_, Session(std::move(socket)), LogEscapedException{"http session"});
     }
   }
 
@@ -280,7 +292,7 @@ class InferenceServer::Worker {
         }
       }
       request.body = std::move(message.body());
-      const bool keep_alive = message.keep_alive();
+      const bool keep_alive = message.keep_alive() && !draining_;
       Http1Writer<Stream> writer(stream, message.version(), keep_alive, options_.body_timeout);
       co_await handler_.Handle(request, writer);
       if (!writer.ok() || !keep_alive) co_return;
@@ -336,7 +348,10 @@ class InferenceServer::Worker {
   WorkerTable tables_;
   BeastUpstreamClient direct_;
   CurlUpstreamClient proxied_;
+  RequestMetrics metrics_;
+  Router router_;
   InferenceHandler handler_;
+  bool draining_ = false;  // this worker's loop only
   std::thread thread_;
 };
 
@@ -414,9 +429,27 @@ absl::StatusOr<std::unique_ptr<InferenceServer>> InferenceServer::Start(
 
 InferenceServer::~InferenceServer() { Stop(); }
 
+bool InferenceServer::Drain(std::chrono::milliseconds timeout) {
+  for (auto& worker : workers_) worker->StopAccepting();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int in_flight = 0;
+    for (const auto& worker : workers_) in_flight += worker->in_flight();
+    if (in_flight == 0) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+RequestCounters InferenceServer::Counters() const {
+  RequestCounters total;
+  for (const auto& worker : workers_) worker->metrics().AddTo(&total);
+  return total;
+}
+
 void InferenceServer::Stop() {
+  // Workers stay allocated until destruction: Counters() may still read them.
   for (auto& worker : workers_) worker->Stop();
-  workers_.clear();
 }
 
 }  // namespace switchyard::dp

@@ -20,6 +20,8 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "absl/status/statusor.h"
+#include "data-plane/router/request_metrics.h"
+#include "data-plane/router/router.h"
 #include "data-plane/table/table_slot.h"
 
 namespace switchyard::dp {
@@ -35,6 +37,7 @@ struct InferenceServerOptions {
   uint32_t max_concurrent_streams = 128;  // HTTP/2, per connection
   std::string tls_cert_file;  // with tls_key_file: TLS, ALPN h2 / http/1.1
   std::string tls_key_file;
+  RouterOptions router;
 };
 
 class InferenceServer {
@@ -45,7 +48,15 @@ class InferenceServer {
   ~InferenceServer();
 
   const std::string& address() const { return address_; }
+
+  // Graceful shutdown: stops accepting, answers further requests on open connections with
+  // "Connection: close", and waits until no request is in flight or `timeout` passed.
+  // True when everything finished. Then call Stop().
+  bool Drain(std::chrono::milliseconds timeout);
   void Stop();
+
+  // Every worker's request counters, summed (any thread).
+  RequestCounters Counters() const;
 
   class Worker;
 

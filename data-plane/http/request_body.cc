@@ -1,7 +1,8 @@
 #include "data-plane/http/request_body.h"
 
-#include <nlohmann/json.hpp>
 #include <simdjson.h>
+
+#include <array>
 
 #include "common/strings.h"
 
@@ -14,78 +15,81 @@ absl::Status Invalid(std::string_view message) {
   return absl::InvalidArgumentError(std::string(message));
 }
 
-// Recursive merge: objects merge member by member, anything else replaces.
-void Merge(nlohmann::json& into, const nlohmann::json& from) {
-  for (const auto& [key, value] : from.items()) {
-    if (value.is_object() && into.contains(key) && into[key].is_object()) {
-      Merge(into[key], value);
-    } else {
-      into[key] = value;
+// Fields of OpenAI's request bodies whose JSON type is checked here, so that a request the
+// provider would refuse is refused before a key, a slot and a round trip are spent on it.
+enum class Want { kNumber, kInteger, kArray, kBoolean };
+constexpr std::array<std::pair<std::string_view, Want>, 11> kTypedFields = {{
+    {"messages", Want::kArray},
+    {"temperature", Want::kNumber},
+    {"top_p", Want::kNumber},
+    {"frequency_penalty", Want::kNumber},
+    {"presence_penalty", Want::kNumber},
+    {"max_tokens", Want::kInteger},
+    {"max_completion_tokens", Want::kInteger},
+    {"n", Want::kInteger},
+    {"seed", Want::kInteger},
+    {"logprobs", Want::kBoolean},
+    {"parallel_tool_calls", Want::kBoolean},
+}};
+
+absl::Status CheckType(std::string_view key, simdjson::dom::element value) {
+  for (const auto& [name, want] : kTypedFields) {
+    if (name != key) continue;
+    if (value.is_null()) return absl::OkStatus();  // null = not set
+    bool ok = false;
+    switch (want) {
+      case Want::kNumber: ok = value.is_number(); break;
+      case Want::kInteger: ok = value.is_int64() || value.is_uint64(); break;
+      case Want::kArray: ok = value.is_array(); break;
+      case Want::kBoolean: ok = value.is_bool(); break;
+    }
+    if (!ok) {
+      static constexpr std::array<std::string_view, 4> kWhat = {"a number", "an integer",
+                                                                "an array", "a boolean"};
+      return Invalid(StrCat(key, " must be ", kWhat[static_cast<int>(want)]));
     }
   }
-}
-
-std::string JsonString(std::string_view text) {
-  const bool plain = std::none_of(text.begin(), text.end(), [](char c) {
-    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
-  });
-  if (!plain) return nlohmann::json(std::string(text)).dump();
-  std::string out;
-  out.reserve(text.size() + 2);
-  out.push_back('"');
-  out.append(text);
-  out.push_back('"');
-  return out;
+  return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<RequestBody> ParseRequestBody(std::string text) {
-  thread_local simdjson::ondemand::parser parser;
+absl::StatusOr<RequestBody> ParseRequestBody(std::string text, size_t max_fallbacks) {
+  thread_local simdjson::dom::parser parser;
   RequestBody body;
   body.text = std::move(text);
   simdjson::padded_string padded(body.text);
-  simdjson::ondemand::document document;
-  if (parser.iterate(padded).get(document)) return Invalid("body is not valid JSON");
-  simdjson::ondemand::object object;
-  if (document.get_object().get(object)) return Invalid("body must be a JSON object");
+  // The whole document, validated (simdjson's DOM parser checks every value and UTF-8).
+  simdjson::dom::element root;
+  if (parser.parse(padded).get(root)) return Invalid("body is not valid JSON");
+  simdjson::dom::object object;
+  if (root.get_object().get(object)) return Invalid("body must be a JSON object");
   bool has_model = false;
-  for (auto field : object) {
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return Invalid("body is not valid JSON");
-    simdjson::ondemand::value value;
-    if (field.value().get(value)) return Invalid("body is not valid JSON");
+  for (auto [key, value] : object) {
+    if (absl::Status typed = CheckType(key, value); !typed.ok()) return typed;
     if (key == "model") {
-      std::string_view raw = value.raw_json_token();
       std::string_view model;
-      if (value.get_string().get(model)) {
-        return Invalid("model must be a string \"provider/model\"");
-      }
-      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\t' ||
-                              raw.back() == '\r')) {
-        raw.remove_suffix(1);
-      }
+      if (value.get_string().get(model)) return Invalid("model must be a string \"provider/model\"");
       body.model = std::string(model);
-      body.model_offset = static_cast<size_t>(raw.data() - padded.data());
-      body.model_length = raw.size();
       has_model = true;
     } else if (key == "stream") {
+      if (value.is_null()) continue;
       bool stream = false;
-      simdjson::ondemand::json_type type;
-      if (value.type().get(type)) return Invalid("body is not valid JSON");
-      if (type == simdjson::ondemand::json_type::null) continue;
       if (value.get_bool().get(stream)) return Invalid("stream must be a boolean");
       body.stream = stream;
     } else if (key == "fallbacks") {
       body.has_fallbacks = true;
-      simdjson::ondemand::array array;
+      simdjson::dom::array array;
       if (value.get_array().get(array)) {
         return Invalid("fallbacks must be an array of \"provider/model\" strings");
       }
-      for (auto element : array) {
+      for (simdjson::dom::element element : array) {
         std::string_view fallback;
         if (element.get_string().get(fallback)) {
           return Invalid("fallbacks must be an array of \"provider/model\" strings");
+        }
+        if (body.fallbacks.size() == max_fallbacks) {
+          return Invalid(StrCat("fallbacks may name at most ", max_fallbacks, " models"));
         }
         body.fallbacks.emplace_back(fallback);
       }
@@ -96,28 +100,29 @@ absl::StatusOr<RequestBody> ParseRequestBody(std::string text) {
   if (!has_model || body.model.empty()) {
     return Invalid("model is required, as \"provider/model\"");
   }
+  // Where the model's string token sits, for the in-place rewrite. The DOM does not keep
+  // source positions, so find it with the on-demand parser (the document is known valid).
+  thread_local simdjson::ondemand::parser locator;
+  simdjson::ondemand::document document;
+  simdjson::ondemand::object fields;
+  if (locator.iterate(padded).get(document) || document.get_object().get(fields)) {
+    return Invalid("body is not valid JSON");
+  }
+  for (auto field : fields) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return Invalid("body is not valid JSON");
+    if (key != "model") continue;
+    simdjson::ondemand::value value;
+    if (field.value().get(value)) return Invalid("body is not valid JSON");
+    std::string_view raw = value.raw_json_token();
+    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\t' ||
+                            raw.back() == '\r')) {
+      raw.remove_suffix(1);
+    }
+    body.model_offset = static_cast<size_t>(raw.data() - padded.data());
+    body.model_length = raw.size();
+  }
   return body;
-}
-
-std::string UpstreamBody(const RequestBody& body, std::string_view bare_model,
-                         bool merge_extra_params) {
-  if (!body.has_fallbacks && !(merge_extra_params && body.has_extra_params)) {
-    std::string out;
-    out.reserve(body.text.size());
-    out.append(body.text, 0, body.model_offset);
-    out.append(JsonString(bare_model));
-    out.append(body.text, body.model_offset + body.model_length);
-    return out;
-  }
-  nlohmann::json json = nlohmann::json::parse(body.text);
-  json["model"] = std::string(bare_model);
-  json.erase("fallbacks");
-  if (merge_extra_params && json.contains("extra_params")) {
-    const nlohmann::json extra = json["extra_params"];
-    json.erase("extra_params");
-    if (extra.is_object()) Merge(json, extra);
-  }
-  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace switchyard::dp

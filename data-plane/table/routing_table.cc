@@ -2,11 +2,9 @@
 
 #include <cstdlib>
 
-#include "common/status_macros.h"
-
 #include "common/provider_config.h"
 #include "common/strings.h"
-#include "data-plane/upstream/provider_endpoints.h"
+#include "data-plane/providers/registry.h"
 
 namespace switchyard::dp {
 
@@ -15,19 +13,52 @@ using common::StrCat;
 
 namespace {
 
-// What the request path needs, worked out once per table.
-absl::Status Compile(const v1::ProviderConfig& config, ProviderEntry* entry) {
+constexpr std::string_view kReservedEnvPrefix = "SWITCHYARD_";
+
+// Resolves every key's value; returns how many are disabled for lack of a variable.
+void ResolveKeys(const v1::ProviderConfig& config, const KeyEnvironment& env,
+                 ProviderEntry* entry) {
+  for (const v1::Key& key : config.keys()) {
+    ResolvedKey resolved;
+    resolved.id = key.id();
+    resolved.name = key.name();
+    resolved.weight = key.weight();
+    resolved.models.assign(key.models().begin(), key.models().end());
+    resolved.enabled = key.enabled();
+    if (key.value().from_env()) {
+      resolved.env_var = key.value().env_var();
+      const std::string name = key.value().env_var().substr(4);  // "env."
+      std::string value;
+      const KeyEnvironment::Result result = env.Resolve(name, &value);
+      if (result == KeyEnvironment::Result::kFound && !value.empty()) {
+        resolved.secret = std::move(value);
+      } else {
+        resolved.env_missing = true;
+        resolved.env_refused = result == KeyEnvironment::Result::kRefused;
+        resolved.enabled = false;
+        ++entry->missing_env_keys;
+      }
+    } else {
+      resolved.secret = key.value().value();
+    }
+    entry->keys.push_back(std::move(resolved));
+  }
+}
+
+// The family-neutral parts of an entry: limits, timeouts, headers, proxy.
+void CompileCommon(const v1::ProviderConfig& config, ProviderEntry* entry) {
   const v1::NetworkConfig& network = config.network_config();
   entry->timeout = std::chrono::seconds(network.default_request_timeout_in_seconds());
+  entry->stream_idle_timeout = std::chrono::seconds(network.stream_idle_timeout_in_seconds());
   entry->limiter = std::make_shared<ProviderLimiter>(
       config.concurrency_and_buffer_size().concurrency(),
       config.concurrency_and_buffer_size().buffer_size());
   bool extra_sets_content_type = false;
   for (const auto& [header, value] : network.extra_headers()) {
     entry->extra_headers.emplace_back(header, value);
+    entry->extra_header_names.push_back(header);
     StrAppend(&entry->static_header_lines, header, ": ", value, "\r\n");
     extra_sets_content_type |= header == "content-type";
-    entry->extra_sets_authorization |= header == "authorization";
   }
   if (!extra_sets_content_type) {
     entry->static_header_lines.insert(0, "content-type: application/json\r\n");
@@ -35,107 +66,128 @@ absl::Status Compile(const v1::ProviderConfig& config, ProviderEntry* entry) {
   const v1::ProxyConfig& proxy = config.proxy_config();
   entry->proxy = {proxy.type(), proxy.url(), proxy.username(), proxy.password(),
                   proxy.ca_cert_pem()};
-  if (!IsOpenAiCompatible(entry->base_type)) {
-    entry->unserved_reason = StrCat("the ", entry->base_type,
-                                    " provider family is not supported by this data plane yet");
-    return absl::OkStatus();
-  }
-  const std::string base_url = network.base_url().empty()
-                                   ? std::string(DefaultBaseUrl(entry->base_type))
-                                   : network.base_url();
-  if (base_url.empty()) {
-    entry->unserved_reason = StrCat("provider ", config.name(), " has no base_url");
-    return absl::OkStatus();
-  }
-  absl::StatusOr<UpstreamEndpoint> endpoint = ParseBaseUrl(base_url);
-  if (!endpoint.ok()) {
-    return absl::InvalidArgumentError(
-        StrCat("provider ", config.name(), ": ", endpoint.status().message()));
-  }
-  entry->endpoint = *std::move(endpoint);
-  entry->endpoint.ca_cert_pem = network.ca_cert_pem();
-  entry->endpoint.insecure_skip_verify = network.insecure_skip_verify();
-  entry->endpoint.pool_key = PoolKey(entry->endpoint);
-  entry->served = true;
-  return absl::OkStatus();
+  entry->key_less =
+      config.has_custom_provider_config() && config.custom_provider_config().is_key_less();
 }
 
 }  // namespace
 
-EnvLookup ProcessEnvironment() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  };
+KeyEnvironment KeyEnvironment::Process(std::vector<std::string> allow_prefixes) {
+  return KeyEnvironment(
+      [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        if (value == nullptr) return std::nullopt;
+        return std::string(value);
+      },
+      std::move(allow_prefixes));
 }
 
-absl::StatusOr<std::shared_ptr<const RoutingTable>> RoutingTable::Build(
-    int64_t revision, std::map<std::string, v1::ProviderConfig> configs, const EnvLookup& env) {
+KeyEnvironment::Result KeyEnvironment::Resolve(const std::string& name,
+                                               std::string* value) const {
+  if (name.starts_with(kReservedEnvPrefix)) return Result::kRefused;
+  if (!allow_prefixes_.empty()) {
+    bool allowed = false;
+    for (const std::string& prefix : allow_prefixes_) allowed |= name.starts_with(prefix);
+    if (!allowed) return Result::kRefused;
+  }
+  std::optional<std::string> found = lookup_(name);
+  if (!found) return Result::kMissing;
+  *value = *std::move(found);
+  return Result::kFound;
+}
+
+bool ProviderEntry::HasExtraHeader(std::string_view lower_case_name) const {
+  for (const std::string& name : extra_header_names) {
+    if (name == lower_case_name) return true;
+  }
+  return false;
+}
+
+std::shared_ptr<const ProviderEntry> CompileProvider(const v1::ProviderConfig& config,
+                                                     const KeyEnvironment& env) {
+  auto entry = std::make_shared<ProviderEntry>();
+  entry->config = config;  // as distributed, until it verifies
+  auto isolate = [&](std::string reason) {
+    entry->state = ProviderEntry::State::kBroken;
+    entry->unserved_reason = std::move(reason);
+    return entry;
+  };
+  // Re-derive the canonical form: the same rules as the control plane, so the same hash.
+  absl::StatusOr<v1::ProviderConfig> canonical = common::Canonicalize(config);
+  if (!canonical.ok()) {
+    return isolate(StrCat("provider ", config.name(),
+                          " is invalid on this data plane: ", canonical.status().message()));
+  }
+  if (canonical->config_hash() != config.config_hash()) {
+    return isolate(StrCat("provider ", config.name(), " has config_hash ", config.config_hash(),
+                          " but its config hashes to ", canonical->config_hash(),
+                          " on this data plane"));
+  }
+  entry->config = *std::move(canonical);
+  entry->base_type = std::string(common::BaseProviderType(entry->config));
+  ResolveKeys(entry->config, env, entry.get());
+  CompileCommon(entry->config, entry.get());
+  const ProviderAdapter* adapter = AdapterFor(entry->base_type);
+  if (adapter == nullptr) {
+    entry->state = ProviderEntry::State::kUnsupported;
+    entry->unserved_reason = StrCat("the ", entry->base_type,
+                                    " provider family is not supported by this data plane yet");
+    return entry;
+  }
+  if (absl::Status compiled = adapter->Compile(entry->config, entry.get()); !compiled.ok()) {
+    return isolate(StrCat("provider ", config.name(), " cannot be served: ",
+                          compiled.message()));
+  }
+  entry->adapter = adapter;
+  entry->state = ProviderEntry::State::kServed;
+  return entry;
+}
+
+std::shared_ptr<const RoutingTable> RoutingTable::Build(
+    int64_t revision, const std::vector<v1::ProviderConfig>& configs, const KeyEnvironment& env) {
   auto table = std::shared_ptr<RoutingTable>(new RoutingTable());
   table->revision_ = revision;
-  std::vector<std::pair<std::string, std::string>> lines;
-  for (auto& [name, config] : configs) {
-    if (config.name() != name) {
-      return absl::InvalidArgumentError(StrCat("provider ", name, " carries the name ",
-                                               config.name()));
-    }
-    // Re-derive the canonical form: the same rules as the control plane, so the same hash.
-    absl::StatusOr<v1::ProviderConfig> canonical = common::Canonicalize(config);
-    if (!canonical.ok()) {
-      return absl::InvalidArgumentError(
-          StrCat("provider ", name, " is invalid here: ", canonical.status().message()));
-    }
-    if (canonical->config_hash() != config.config_hash()) {
-      return absl::InvalidArgumentError(
-          StrCat("provider ", name, " has config_hash ", config.config_hash(),
-                 " but its config hashes to ", canonical->config_hash()));
-    }
-    ProviderEntry entry;
-    entry.base_type = std::string(common::BaseProviderType(*canonical));
-    for (const v1::Key& key : canonical->keys()) {
-      ResolvedKey resolved;
-      resolved.id = key.id();
-      resolved.name = key.name();
-      resolved.weight = key.weight();
-      resolved.models.assign(key.models().begin(), key.models().end());
-      resolved.enabled = key.enabled();
-      if (key.value().from_env()) {
-        resolved.env_var = key.value().env_var();
-        std::optional<std::string> value = env(key.value().env_var().substr(4));  // "env."
-        if (value && !value->empty()) {
-          resolved.secret = *std::move(value);
-        } else {
-          resolved.env_missing = true;
-          resolved.enabled = false;
-          ++table->missing_env_keys_;
-        }
-      } else {
-        resolved.secret = key.value().value();
-      }
-      if (!resolved.secret.empty()) {
-        resolved.authorization_line = StrCat("authorization: Bearer ", resolved.secret, "\r\n");
-      }
-      entry.keys.push_back(std::move(resolved));
-    }
-    RETURN_IF_ERROR(Compile(*canonical, &entry));
-    lines.emplace_back(name, canonical->config_hash());
-    entry.config = *std::move(canonical);
-    table->providers_.emplace(name, std::move(entry));
+  for (const v1::ProviderConfig& config : configs) {
+    table->providers_[config.name()] = CompileProvider(config, env);
   }
-  table->table_hash_ = common::TableHash(std::move(lines));
-  return std::shared_ptr<const RoutingTable>(std::move(table));
+  table->Finish();
+  return table;
+}
+
+std::shared_ptr<const RoutingTable> RoutingTable::Apply(
+    const RoutingTable& base, int64_t revision, const std::vector<v1::ProviderConfig>& upserts,
+    const std::vector<std::string>& deletes, const KeyEnvironment& env) {
+  auto table = std::shared_ptr<RoutingTable>(new RoutingTable());
+  table->revision_ = revision;
+  table->providers_ = base.providers_;  // shared entries: pointers, not compiles
+  for (const std::string& name : deletes) table->providers_.erase(name);
+  for (const v1::ProviderConfig& config : upserts) {
+    auto it = table->providers_.find(config.name());
+    // Unchanged config (same verified hash): keep the entry and its counters.
+    if (it != table->providers_.end() &&
+        it->second->state != ProviderEntry::State::kBroken &&
+        it->second->config.config_hash() == config.config_hash()) {
+      continue;
+    }
+    table->providers_[config.name()] = CompileProvider(config, env);
+  }
+  table->Finish();
+  return table;
+}
+
+void RoutingTable::Finish() {
+  common::TableHasher hasher;
+  for (const auto& [name, entry] : providers_) {
+    hasher.Add(name, entry->config.config_hash());
+    missing_env_keys_ += entry->missing_env_keys;
+    broken_providers_ += entry->state == ProviderEntry::State::kBroken ? 1 : 0;
+  }
+  table_hash_ = hasher.Finish();
 }
 
 const ProviderEntry* RoutingTable::Find(std::string_view name) const {
-  auto it = providers_.find(std::string(name));
-  return it == providers_.end() ? nullptr : &it->second;
-}
-
-std::map<std::string, v1::ProviderConfig> RoutingTable::Configs() const {
-  std::map<std::string, v1::ProviderConfig> configs;
-  for (const auto& [name, entry] : providers_) configs.emplace(name, entry.config);
-  return configs;
+  auto it = providers_.find(name);
+  return it == providers_.end() ? nullptr : it->second.get();
 }
 
 }  // namespace switchyard::dp

@@ -1,17 +1,25 @@
 // RoutingTable: the data plane's immutable view of every provider at one config revision.
 //
-// Built and validated on the config thread, then published as shared_ptr<const RoutingTable>;
-// request threads read it without locks and a request keeps the table it started with.
-// Building re-derives each config's canonical form and hash (common/provider_config.h): a
-// config whose hash does not verify fails the build, and a table that fails to build is never
-// published (the update is NACKed and the last good table stays).
+// Built on the config thread, then published as shared_ptr<const RoutingTable>; request
+// threads read it without locks and a request keeps the table it started with.
 //
-// Key values "env.NAME" are resolved here from the data plane's own environment. A missing
-// variable disables that key (ResolvedKey::env_missing) instead of leaving it empty; /config
-// and the metrics show it.
+// Each provider is compiled into a ProviderEntry that points at its family's ProviderAdapter.
+// Entries are shared between successive tables: applying a delta rebuilds only the changed
+// providers (O(changed) compiles), and unchanged providers keep their entry, so their
+// concurrency counters and in-flight requests carry over.
+//
+// A provider that cannot be compiled here (its config does not re-derive its hash, its URL
+// does not parse, ...) is isolated, not fatal: its entry is kBroken and served as a 503
+// naming the reason, and every other provider is served. Families this data plane has no
+// adapter for are kUnsupported (501).
+//
+// Key values "env.NAME" are resolved from the data plane's own environment through a
+// KeyEnvironment; a missing or refused variable disables that key (ResolvedKey::env_missing)
+// instead of leaving it empty; /config and the metrics show it.
 #ifndef SWITCHYARD_DATA_PLANE_TABLE_ROUTING_TABLE_H_
 #define SWITCHYARD_DATA_PLANE_TABLE_ROUTING_TABLE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -22,6 +30,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "data-plane/providers/provider_adapter.h"
 #include "data-plane/router/provider_limiter.h"
 #include "data-plane/upstream/upstream_client.h"
 #include "switchyard/v1/provider.pb.h"
@@ -30,64 +39,109 @@ namespace switchyard::dp {
 
 // Looks an environment variable up; nullopt when unset.
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
-EnvLookup ProcessEnvironment();
+
+// Where key values "env.NAME" come from, and which names a key may read. Names starting with
+// SWITCHYARD_ are the data plane's own (its control-plane token among them) and never
+// resolve; with allow prefixes, only names starting with one of them do.
+class KeyEnvironment {
+ public:
+  enum class Result { kFound, kMissing, kRefused };
+
+  explicit KeyEnvironment(EnvLookup lookup, std::vector<std::string> allow_prefixes = {})
+      : lookup_(std::move(lookup)), allow_prefixes_(std::move(allow_prefixes)) {}
+  // The process's own environment.
+  static KeyEnvironment Process(std::vector<std::string> allow_prefixes = {});
+
+  Result Resolve(const std::string& name, std::string* value) const;
+
+ private:
+  EnvLookup lookup_;
+  std::vector<std::string> allow_prefixes_;
+};
 
 struct ResolvedKey {
   std::string id;
   std::string name;
   std::string secret;         // the resolved value; never logged or shown
   std::string env_var;        // "env.NAME" when the value comes from the environment
-  bool env_missing = false;   // env_var is not set here: the key is disabled
+  bool env_missing = false;   // env_var is unset or refused here: the key is disabled
+  bool env_refused = false;   // ... because this data plane may not read that variable
   bool enabled = false;       // configured enabled and usable
   double weight = 0;
-  std::string authorization_line;  // "authorization: Bearer <secret>\r\n"
+  // Compiled by the adapter: e.g. {"authorization", "Bearer …"}, and the same as lines.
+  HeaderList auth_headers;
+  std::string auth_header_lines;
   std::vector<std::string> models;  // ["*"] = every model
 };
 
 struct ProviderEntry {
+  enum class State { kServed, kUnsupported, kBroken };
+
   switchyard::v1::ProviderConfig config;  // canonical, as distributed
   std::string base_type;                  // the provider family it speaks
+  const ProviderAdapter* adapter = nullptr;  // null unless kServed
   std::vector<ResolvedKey> keys;
+  int missing_env_keys = 0;
+
+  State state = State::kBroken;
+  std::string unserved_reason;  // why not, unless kServed
 
   // Compiled for the request path.
-  bool served = false;         // an OpenAI-compatible family this data plane can reach
-  std::string unserved_reason;  // why not, when !served
-  UpstreamEndpoint endpoint;   // base URL (configured or the family's default) and TLS
+  UpstreamEndpoint endpoint;  // base URL (configured or the family's default) and TLS
   ProxySettings proxy;
-  HeaderList extra_headers;    // lower-case names
-  // Request headers compiled once: content-type (unless extra_headers set it) and the
-  // extra headers, as "name: value\r\n" lines.
+  HeaderList extra_headers;  // lower-case names
+  // content-type (unless extra_headers set it) and the extra headers, as "name: value\r\n".
   std::string static_header_lines;
-  bool extra_sets_authorization = false;  // then the key's authorization line is not sent
+  std::vector<std::string> extra_header_names;  // lower-case, for adapters that must not clash
   std::chrono::milliseconds timeout{30000};
-  std::shared_ptr<ProviderLimiter> limiter;  // fresh per table
+  std::chrono::milliseconds stream_idle_timeout{60000};
+  std::shared_ptr<ProviderLimiter> limiter;
+  bool key_less = false;
+
+  bool HasExtraHeader(std::string_view lower_case_name) const;
 };
 
 class RoutingTable {
  public:
-  // `configs` are keyed by provider name and carry their config_hash.
-  static absl::StatusOr<std::shared_ptr<const RoutingTable>> Build(
-      int64_t revision, std::map<std::string, switchyard::v1::ProviderConfig> configs,
-      const EnvLookup& env);
+  using ProviderMap = std::map<std::string, std::shared_ptr<const ProviderEntry>, std::less<>>;
+
+  // A table from nothing: `configs` carry their config_hash as distributed.
+  static std::shared_ptr<const RoutingTable> Build(
+      int64_t revision, const std::vector<switchyard::v1::ProviderConfig>& configs,
+      const KeyEnvironment& env);
+  // The next table from `base`: `upserts` replace or add providers, `deletes` remove them;
+  // every other entry is shared with `base`.
+  static std::shared_ptr<const RoutingTable> Apply(
+      const RoutingTable& base, int64_t revision,
+      const std::vector<switchyard::v1::ProviderConfig>& upserts,
+      const std::vector<std::string>& deletes, const KeyEnvironment& env);
 
   int64_t revision() const { return revision_; }
+  // SHA-256 over the sorted "name:config_hash" lines of the configs as distributed (also of
+  // isolated providers), so that it matches the control plane's.
   const std::string& table_hash() const { return table_hash_; }
-  const std::map<std::string, ProviderEntry>& providers() const { return providers_; }
+  const ProviderMap& providers() const { return providers_; }
   const ProviderEntry* Find(std::string_view name) const;
 
-  // The configs this table was built from (for the next delta and the disk cache).
-  std::map<std::string, switchyard::v1::ProviderConfig> Configs() const;
-
-  // Keys disabled because their environment variable is missing.
+  // Keys disabled because their environment variable is missing or refused.
   int missing_env_keys() const { return missing_env_keys_; }
+  // Providers isolated because they did not compile here.
+  int broken_providers() const { return broken_providers_; }
 
  private:
   RoutingTable() = default;
+  void Finish();
+
   int64_t revision_ = 0;
   std::string table_hash_;
-  std::map<std::string, ProviderEntry> providers_;
+  ProviderMap providers_;
   int missing_env_keys_ = 0;
+  int broken_providers_ = 0;
 };
+
+// One provider's entry, compiled on its own (what Build and Apply do per provider).
+std::shared_ptr<const ProviderEntry> CompileProvider(const switchyard::v1::ProviderConfig& config,
+                                                     const KeyEnvironment& env);
 
 }  // namespace switchyard::dp
 

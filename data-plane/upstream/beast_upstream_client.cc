@@ -29,16 +29,6 @@ constexpr size_t kMaxResponseBytes = 256 * 1024 * 1024;
 
 }  // namespace
 
-std::string PoolKey(const UpstreamEndpoint& endpoint) {
-  std::string key = StrCat(endpoint.tls ? "https://" : "http://", endpoint.host, ":",
-                           endpoint.port);
-  if (endpoint.tls) {
-    StrAppend(&key, endpoint.insecure_skip_verify ? "/insecure" : "/verify", "/",
-              common::Sha256Hex(endpoint.ca_cert_pem));
-  }
-  return key;
-}
-
 namespace {
 
 absl::Status Failure(const beast::error_code& ec, std::string_view what) {
@@ -91,53 +81,6 @@ HeaderList CopyHeaders(const Fields& fields) {
 }
 
 }  // namespace
-
-std::string_view UpstreamResponse::Header(std::string_view lower_case_name) const {
-  for (const auto& [name, value] : headers) {
-    if (name == lower_case_name) return value;
-  }
-  return {};
-}
-
-absl::StatusOr<UpstreamEndpoint> ParseBaseUrl(std::string_view url) {
-  UpstreamEndpoint endpoint;
-  std::string_view rest;
-  if (url.starts_with("https://")) {
-    endpoint.tls = true;
-    rest = url.substr(8);
-  } else if (url.starts_with("http://")) {
-    rest = url.substr(7);
-  } else {
-    return absl::InvalidArgumentError(StrCat("base URL ", url, " is not http(s)"));
-  }
-  const size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  endpoint.base_path = slash == std::string_view::npos ? "" : std::string(rest.substr(slash));
-  while (!endpoint.base_path.empty() && endpoint.base_path.back() == '/') {
-    endpoint.base_path.pop_back();
-  }
-  endpoint.port = endpoint.tls ? 443 : 80;
-  if (!authority.empty() && authority.front() == '[') {  // [v6]:port
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos) return absl::InvalidArgumentError("bad IPv6 host");
-    endpoint.host = std::string(authority.substr(1, close - 1));
-    authority.remove_prefix(close + 1);  // ":port" or nothing
-  } else {
-    const size_t colon = authority.rfind(':');
-    endpoint.host = std::string(authority.substr(0, colon));
-    authority = colon == std::string_view::npos ? std::string_view() : authority.substr(colon);
-  }
-  if (authority.starts_with(":")) {
-    uint32_t port = 0;
-    if (!absl::SimpleAtoi(common::ToAbsl(authority.substr(1)), &port) || port == 0 ||
-        port > 65535) {
-      return absl::InvalidArgumentError(StrCat("base URL ", url, " has a bad port"));
-    }
-    endpoint.port = static_cast<uint16_t>(port);
-  }
-  if (endpoint.host.empty()) return absl::InvalidArgumentError(StrCat("base URL ", url, " has no host"));
-  return endpoint;
-}
 
 // One upstream connection, plain or TLS.
 struct BeastUpstreamClient::Connection {
@@ -325,12 +268,19 @@ asio::awaitable<absl::Status> BeastUpstreamClient::Stream(const UpstreamRequest&
   while (!parser->is_done()) {
     parser->get().body().data = chunk;
     parser->get().body().size = sizeof(chunk);
+    // After the head, only silence ends a stream: a long generation is not cut.
+    connection->lowest().expires_after(request.stream_idle_timeout);
     auto [read_ec, read] = co_await connection->With([&](auto& stream) {
       return http::async_read_some(stream, connection->buffer, *parser, kTuple);
     });
     const size_t got = sizeof(chunk) - parser->get().body().size;
     if (got > 0 && !co_await sink.OnData(std::string_view(chunk, got))) {
       co_return absl::CancelledError("client went away");  // the connection is dropped
+    }
+    if (read_ec == beast::error::timeout) {
+      co_return absl::DeadlineExceededError(
+          StrCat("provider sent nothing for ", request.stream_idle_timeout.count(),
+                 " ms (stream idle timeout)"));
     }
     if (read_ec && read_ec != http::error::need_buffer) co_return Failure(read_ec, "stream");
   }

@@ -202,7 +202,14 @@ struct CurlUpstreamClient::Impl {
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnWrite);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+    if (transfer.streaming) {
+      // The head is bounded by our own timer (Stream); the body only by silence.
+      curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+      curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
+                       static_cast<long>((request.stream_idle_timeout.count() + 999) / 1000));
+    } else {
+      curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+    }
     if (request.method == "POST") {
       curl_easy_setopt(easy, CURLOPT_POST, 1L);
       curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
@@ -272,9 +279,13 @@ struct CurlUpstreamClient::Impl {
     transfer.easy = nullptr;
   }
 
-  asio::awaitable<void> WaitForEvent(Transfer& transfer) {
-    transfer.event.expires_at(asio::steady_timer::time_point::max());
-    co_await transfer.event.async_wait(kTuple);
+  // Waits for curl to deliver something; false when `until` passed first.
+  asio::awaitable<bool> WaitForEvent(
+      Transfer& transfer,
+      asio::steady_timer::time_point until = asio::steady_timer::time_point::max()) {
+    transfer.event.expires_at(until);
+    auto [ec] = co_await transfer.event.async_wait(kTuple);
+    co_return ec == asio::error::operation_aborted || until == asio::steady_timer::time_point::max();
   }
 
   asio::any_io_executor executor;
@@ -320,6 +331,7 @@ asio::awaitable<absl::Status> CurlUpstreamClient::Stream(const UpstreamRequest& 
   Transfer transfer(impl_->executor);
   transfer.streaming = true;
   impl_->Start(transfer, request);
+  const auto head_deadline = std::chrono::steady_clock::now() + request.timeout;
   bool head_sent = false;
   auto send_head = [&]() -> asio::awaitable<bool> {
     long code = 0;
@@ -349,7 +361,13 @@ asio::awaitable<absl::Status> CurlUpstreamClient::Stream(const UpstreamRequest& 
       impl_->Finish(transfer);
       co_return status;
     }
-    co_await impl_->WaitForEvent(transfer);
+    if (head_sent) {
+      co_await impl_->WaitForEvent(transfer);
+    } else if (!co_await impl_->WaitForEvent(transfer, head_deadline) && transfer.body.empty() &&
+               !transfer.done) {
+      impl_->Finish(transfer);
+      co_return absl::DeadlineExceededError("provider did not answer in time (response head)");
+    }
   }
   impl_->Finish(transfer);  // the client went away: abort the transfer
   co_return absl::CancelledError("client went away");

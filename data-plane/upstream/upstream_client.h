@@ -5,7 +5,8 @@
 // TLS through asio::ssl) and CurlUpstreamClient (libcurl multi, for proxies).
 //
 // Errors: Unavailable when the provider cannot be reached or the connection breaks before a
-// complete response (-> 502), DeadlineExceeded when the request timeout passes (-> 504),
+// complete response (-> 502), DeadlineExceeded when the request timeout passes before the
+// head (or a buffered response) or a stream stays silent past its idle timeout (-> 504),
 // Cancelled when the sink asked to stop (the client went away).
 #ifndef SWITCHYARD_DATA_PLANE_UPSTREAM_UPSTREAM_CLIENT_H_
 #define SWITCHYARD_DATA_PLANE_UPSTREAM_UPSTREAM_CLIENT_H_
@@ -53,7 +54,10 @@ struct UpstreamRequest {
   std::array<std::string_view, 3> header_lines{};
   HeaderList headers;  // more headers; Host and Content-Length are set by the client
   std::string body;
+  // Bounds the wait for the response head (and a whole buffered response).
   std::chrono::milliseconds timeout{30000};
+  // Bounds each silence between pieces of a streamed body, once its head arrived.
+  std::chrono::milliseconds stream_idle_timeout{60000};
 };
 
 struct UpstreamResponse {
@@ -86,7 +90,8 @@ class UpstreamClient {
                                                       UpstreamSink& sink) = 0;
 };
 
-// Parses "http(s)://host[:port][/path]" into an endpoint (TLS settings left empty).
+// Parses "http(s)://host[:port][/path]" into an endpoint (TLS settings left empty), with the
+// same parser and rules as the control plane's validation (common/url.h).
 absl::StatusOr<UpstreamEndpoint> ParseBaseUrl(std::string_view url);
 
 // The pool key of an endpoint with its TLS settings filled in.

@@ -31,6 +31,7 @@ TEST(CanonicalizeTest, FillsEveryDefault) {
   EXPECT_EQ(config->network_config().max_retries(), 0);
   EXPECT_EQ(config->network_config().retry_backoff_initial(), 500);
   EXPECT_EQ(config->network_config().retry_backoff_max(), 5000);
+  EXPECT_EQ(config->network_config().stream_idle_timeout_in_seconds(), 60);
   EXPECT_EQ(config->concurrency_and_buffer_size().concurrency(), 1000);
   EXPECT_EQ(config->concurrency_and_buffer_size().buffer_size(), 5000);
   EXPECT_EQ(config->keys(0).weight(), 1.0);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data-plane/http/request_body.h"
+#include "data-plane/providers/openai/openai_compatible.h"
 #include "data-plane/router/key_selector.h"
 #include "data-plane/router/retry_policy.h"
 
@@ -71,11 +72,11 @@ TEST(RequestBodyTest, RewritesOnlyTheModel) {
   const std::string text =
       R"({ "messages": [{"role": "user", "content": "a \"quoted\" model: x/y"}],)"
       R"( "model" : "openai/gpt-4o" , "temperature": 0.2 })";
-  auto body = ParseRequestBody(text);
+  auto body = ParseRequestBody(text, 10);
   ASSERT_TRUE(body.ok()) << body.status();
   EXPECT_EQ(body->model, "openai/gpt-4o");
   EXPECT_FALSE(body->stream);
-  const std::string upstream = UpstreamBody(*body, "gpt-4o", false);
+  const std::string upstream = RewriteOpenAiBody(*body, "gpt-4o", false);
   std::string expected = text;
   expected.replace(expected.find("\"openai/gpt-4o\""), 15, "\"gpt-4o\"");
   EXPECT_EQ(upstream, expected);  // byte for byte, apart from the model
@@ -84,18 +85,55 @@ TEST(RequestBodyTest, RewritesOnlyTheModel) {
 TEST(RequestBodyTest, RemovesBifrostFieldsAndMergesExtraParams) {
   auto body = ParseRequestBody(
       R"({"model": "a/b", "stream": true, "fallbacks": ["c/d"], "nested": {"keep": 1},)"
-      R"( "extra_params": {"custom": "v", "nested": {"added": 2}}})");
+      R"( "extra_params": {"custom": "v", "nested": {"added": 2}}})", 10);
   ASSERT_TRUE(body.ok()) << body.status();
   EXPECT_TRUE(body->stream);
   EXPECT_EQ(body->fallbacks, std::vector<std::string>{"c/d"});
-  auto merged = nlohmann::json::parse(UpstreamBody(*body, "b", true));
+  auto merged = nlohmann::json::parse(RewriteOpenAiBody(*body, "b", true));
   EXPECT_EQ(merged["model"], "b");
   EXPECT_FALSE(merged.contains("fallbacks"));
   EXPECT_FALSE(merged.contains("extra_params"));
   EXPECT_EQ(merged["custom"], "v");
   EXPECT_EQ(merged["nested"], nlohmann::json({{"keep", 1}, {"added", 2}}));
-  auto untouched = nlohmann::json::parse(UpstreamBody(*body, "b", false));
-  EXPECT_TRUE(untouched.contains("extra_params"));
+  // Without the passthrough header Bifrost's extra_params never reach the provider.
+  auto untouched = nlohmann::json::parse(RewriteOpenAiBody(*body, "b", false));
+  EXPECT_FALSE(untouched.contains("extra_params"));
+  EXPECT_FALSE(untouched.contains("custom"));
+}
+
+// Issue 8 (m): extra_params could override the fields the gateway handles; a plain request
+// came back as SSE.
+TEST(RequestBodyTest, ExtraParamsCannotOverrideGatewayFields) {
+  auto body = ParseRequestBody(
+      R"({"model": "a/b", "extra_params": {"model": "evil", "stream": true, "top_k": 3}})", 10);
+  ASSERT_TRUE(body.ok()) << body.status();
+  auto merged = nlohmann::json::parse(RewriteOpenAiBody(*body, "b", true));
+  EXPECT_EQ(merged["model"], "b");
+  EXPECT_FALSE(merged.contains("stream"));
+  EXPECT_EQ(merged["top_k"], 3);
+}
+
+// Issue 8 (f): the on-demand parse skipped values it did not read, so invalid JSON was
+// forwarded to the provider.
+TEST(RequestBodyTest, ValidatesTheWholeBody) {
+  for (const char* bad :
+       {R"({"model": "openai/gpt-4o-mini", "messages": [], "temperature": tru})",
+        R"({"model": "a/b", "messages": [{"role": "user", "content": "x"}], "x": [1,]})",
+        R"({"model": "a/b", "messages": "hello"})", R"({"model": "a/b", "temperature": "hot"})",
+        R"({"model": "a/b", "max_tokens": 1.5})", R"({"model": "a/b", "n": "2"})",
+        "{\"model\": \"a/b\", \"bad\": \"\xff\"}"}) {
+    EXPECT_FALSE(ParseRequestBody(bad, 10).ok()) << bad;
+  }
+  EXPECT_TRUE(ParseRequestBody(R"({"model": "a/b", "temperature": null, "max_tokens": 5})", 10)
+                  .ok());
+}
+
+// Issue 8 (g): at most 10 fallbacks.
+TEST(RequestBodyTest, AtMostTenFallbacks) {
+  std::string ten = R"({"model": "a/b", "fallbacks": [)";
+  for (int i = 0; i < 10; ++i) ten += std::string(i ? "," : "") + "\"p/m" + std::to_string(i) + "\"";
+  EXPECT_TRUE(ParseRequestBody(ten + "]}", 10).ok());
+  EXPECT_FALSE(ParseRequestBody(ten + R"(, "p/m10"]})", 10).ok());
 }
 
 TEST(RequestBodyTest, RejectsWhatIsNotAnInferenceBody) {
@@ -103,7 +141,7 @@ TEST(RequestBodyTest, RejectsWhatIsNotAnInferenceBody) {
                           R"({"model": "a/b", "stream": "yes"})",
                           R"({"model": "a/b", "fallbacks": "c/d"})",
                           R"({"model": "a/b", "fallbacks": [1]})"}) {
-    EXPECT_FALSE(ParseRequestBody(bad).ok()) << bad;
+    EXPECT_FALSE(ParseRequestBody(bad, 10).ok()) << bad;
   }
 }
 

@@ -1,0 +1,47 @@
+// InferenceRequest: the internal request every layer of the data plane's request pipeline
+// shares. http/ builds it once per client request (route table + body parse); router/ reads
+// the gateway's own fields (model, fallbacks, stream); a ProviderAdapter translates it for its
+// family. It is OpenAI-shaped: native routes decode into it (DESIGN.md "Data plane request
+// pipeline").
+//
+// Immutable once built: a retry or a fallback translates again from the same bytes.
+#ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_INFERENCE_REQUEST_H_
+#define SWITCHYARD_DATA_PLANE_PROVIDERS_INFERENCE_REQUEST_H_
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace switchyard::dp {
+
+// The wire format a client spoke (the route family it called).
+enum class ApiSurface { kOpenAi };
+
+// The request body, validated as a whole, with the fields the gateway reads.
+struct RequestBody {
+  std::string text;             // as received
+  std::string model;            // "provider/model", unescaped
+  size_t model_offset = 0;      // the model's JSON string token (quotes included) in text
+  size_t model_length = 0;
+  bool stream = false;
+  bool has_fallbacks = false;
+  std::vector<std::string> fallbacks;
+  bool has_extra_params = false;
+};
+
+struct InferenceRequest {
+  ApiSurface surface = ApiSurface::kOpenAi;
+  std::string_view request_type;  // seed 000's names: "chat_completion_stream", "embedding", ...
+  bool stream = false;            // the client asked for server-sent events
+  RequestBody body;
+  // The client's x-bf-* headers (Bifrost's per-request controls), names as sent.
+  std::vector<std::pair<std::string, std::string>> control_headers;
+
+  // The first control header with this name (compared ignoring case), or "".
+  std::string_view ControlHeader(std::string_view lower_case_name) const;
+};
+
+}  // namespace switchyard::dp
+
+#endif  // SWITCHYARD_DATA_PLANE_PROVIDERS_INFERENCE_REQUEST_H_

@@ -1,0 +1,263 @@
+#include "data-plane/providers/openai/openai_compatible.h"
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <utility>
+
+#include "common/strings.h"
+#include "data-plane/providers/upstream_headers.h"
+#include "data-plane/router/retry_policy.h"
+#include "data-plane/table/routing_table.h"
+
+namespace switchyard::dp {
+namespace {
+
+using common::StrCat;
+
+struct Family {
+  std::string_view name;
+  std::string_view base_url;
+  bool versioned_paths;  // paths start with /v1
+};
+
+constexpr std::array<Family, 14> kFamilies = {{
+    {"openai", "https://api.openai.com", true},
+    {"groq", "https://api.groq.com/openai", true},
+    {"mistral", "https://api.mistral.ai", true},
+    {"ollama", "", true},
+    {"vllm", "http://localhost:8000", true},
+    {"sgl", "", true},
+    {"cerebras", "https://api.cerebras.ai", true},
+    {"openrouter", "https://openrouter.ai/api", true},
+    {"xai", "https://api.x.ai", true},
+    {"fireworks", "https://api.fireworks.ai/inference", true},
+    {"perplexity", "https://api.perplexity.ai", false},
+    {"nebius", "https://api.studio.nebius.ai", true},
+    {"parasail", "https://api.parasail.io", true},
+    {"huggingface", "https://router.huggingface.co", true},
+}};
+
+const Family* FindFamily(std::string_view base_type) {
+  for (const Family& family : kFamilies) {
+    if (family.name == base_type) return &family;
+  }
+  return nullptr;
+}
+
+// Recursive merge: objects merge member by member, anything else replaces.
+void Merge(nlohmann::json& into, const nlohmann::json& from) {
+  for (const auto& [key, value] : from.items()) {
+    if (value.is_object() && into.contains(key) && into[key].is_object()) {
+      Merge(into[key], value);
+    } else {
+      into[key] = value;
+    }
+  }
+}
+
+std::string JsonString(std::string_view text) {
+  const bool plain = std::none_of(text.begin(), text.end(), [](char c) {
+    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+  });
+  if (!plain) return nlohmann::json(std::string(text)).dump();
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.push_back('"');
+  out.append(text);
+  out.push_back('"');
+  return out;
+}
+
+std::string Dump(const nlohmann::json& json) {
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// extra_fields.raw_request / raw_response added to a JSON response.
+std::string WithRawFields(std::string response, const std::string& raw_request,
+                          bool add_request, bool add_response, std::string_view provider) {
+  nlohmann::json json = nlohmann::json::parse(response, nullptr, false);
+  if (!json.is_object()) return response;
+  nlohmann::json& extra = json["extra_fields"];
+  if (!extra.is_object()) extra = nlohmann::json::object();
+  extra["provider"] = std::string(provider);
+  if (add_request) {
+    nlohmann::json parsed = nlohmann::json::parse(raw_request, nullptr, false);
+    extra["raw_request"] = parsed.is_discarded() ? nlohmann::json(raw_request) : parsed;
+  }
+  if (add_response) extra["raw_response"] = nlohmann::json::parse(response, nullptr, false);
+  return Dump(json);
+}
+
+}  // namespace
+
+bool OpenAiCompatibleAdapter::Serves(std::string_view base_type) {
+  return FindFamily(base_type) != nullptr;
+}
+
+std::string_view OpenAiCompatibleAdapter::DefaultBaseUrl(std::string_view base_type) {
+  const Family* family = FindFamily(base_type);
+  return family == nullptr ? std::string_view() : family->base_url;
+}
+
+std::string_view OpenAiCompatibleAdapter::DefaultPath(std::string_view base_type,
+                                                      std::string_view request_type) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 10> kPaths = {{
+      {"chat_completion", "/v1/chat/completions"},
+      {"chat_completion_stream", "/v1/chat/completions"},
+      {"text_completion", "/v1/completions"},
+      {"text_completion_stream", "/v1/completions"},
+      {"embedding", "/v1/embeddings"},
+      {"responses", "/v1/responses"},
+      {"responses_stream", "/v1/responses"},
+      {"list_models", "/v1/models"},
+      {"image_generation", "/v1/images/generations"},
+      {"speech", "/v1/audio/speech"},
+  }};
+  const Family* family = FindFamily(base_type);
+  if (family == nullptr) return {};
+  for (const auto& [type, path] : kPaths) {
+    if (type == request_type) return family->versioned_paths ? path : path.substr(3);
+  }
+  return {};
+}
+
+absl::Status OpenAiCompatibleAdapter::Compile(const v1::ProviderConfig& config,
+                                              ProviderEntry* entry) const {
+  const v1::NetworkConfig& network = config.network_config();
+  const std::string base_url = network.base_url().empty()
+                                   ? std::string(DefaultBaseUrl(entry->base_type))
+                                   : network.base_url();
+  if (base_url.empty()) return absl::InvalidArgumentError("it has no base_url");
+  absl::StatusOr<UpstreamEndpoint> endpoint = ParseBaseUrl(base_url);
+  if (!endpoint.ok()) {
+    return absl::InvalidArgumentError(StrCat("network_config.base_url ",
+                                             endpoint.status().message()));
+  }
+  entry->endpoint = *std::move(endpoint);
+  entry->endpoint.ca_cert_pem = network.ca_cert_pem();
+  entry->endpoint.insecure_skip_verify = network.insecure_skip_verify();
+  entry->endpoint.pool_key = PoolKey(entry->endpoint);
+  // An extra "authorization" header replaces the key's.
+  const bool extra_auth = entry->HasExtraHeader("authorization");
+  for (ResolvedKey& key : entry->keys) {
+    if (key.secret.empty()) continue;
+    key.auth_headers = {{"authorization", StrCat("Bearer ", key.secret)}};
+    if (!extra_auth) key.auth_header_lines = StrCat("authorization: Bearer ", key.secret, "\r\n");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OpenAiCompatibleAdapter::BuildRequest(const InferenceRequest& request,
+                                                   const AttemptTarget& target,
+                                                   UpstreamRequest* out) const {
+  const ProviderEntry& entry = *target.entry;
+  const auto& overrides = entry.config.custom_provider_config().request_path_overrides();
+  auto override_path = overrides.find(std::string(request.request_type));
+  std::string path = override_path != overrides.end()
+                         ? override_path->second
+                         : std::string(DefaultPath(entry.base_type, request.request_type));
+  if (path.empty()) {
+    return absl::UnimplementedError(StrCat(request.request_type, " has no endpoint for ",
+                                           entry.base_type, " providers here"));
+  }
+  // A base URL that already ends in /v1 (as seed 002's examples write it) is not doubled.
+  if (entry.endpoint.base_path.ends_with("/v1") && path.starts_with("/v1/")) path.erase(0, 3);
+  out->target = entry.endpoint.base_path + path;
+  ComposeUpstreamHeaders(request, target, out);
+  out->body = RewriteOpenAiBody(request.body, target.model, target.merge_extra_params);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> OpenAiCompatibleAdapter::TranslateResponse(
+    const InferenceRequest& request, const AttemptTarget& target,
+    std::string upstream_body) const {
+  if (!target.raw_request && !target.raw_response) return upstream_body;
+  // The raw request is the body as sent upstream: translate it again (pure, cheap).
+  const std::string sent = RewriteOpenAiBody(request.body, target.model,
+                                             target.merge_extra_params);
+  return WithRawFields(std::move(upstream_body), sent, target.raw_request, target.raw_response,
+                       target.provider);
+}
+
+std::unique_ptr<StreamTranslator> OpenAiCompatibleAdapter::NewStreamTranslator(
+    const InferenceRequest&, const AttemptTarget&) const {
+  return nullptr;  // already the client's format
+}
+
+UpstreamFailure OpenAiCompatibleAdapter::ClassifyError(int status, std::string_view retry_after,
+                                                       std::string_view body) const {
+  UpstreamFailure failure;
+  failure.retryable = IsRetryableStatus(status);
+  failure.retry_after = ParseRetryAfter(retry_after);
+  common::ApiError& error = failure.error;
+  error.http_status = status;
+  error.is_bifrost_error = false;
+  error.type = "upstream_error";
+  error.code = StrCat("upstream_", status);
+  const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
+  const nlohmann::json* detail = nullptr;
+  if (json.is_object()) {
+    auto it = json.find("error");
+    if (it != json.end()) detail = &*it;
+  }
+  if (detail != nullptr && detail->is_object()) {
+    // (find(), not operator[]: on a const json a missing key is undefined behaviour.)
+    auto text = [&](const char* field, std::string* out) {
+      auto it = detail->find(field);
+      if (it != detail->end() && it->is_string()) *out = it->get<std::string>();
+    };
+    text("message", &error.message);
+    text("type", &error.type);
+    text("code", &error.code);
+    text("param", &error.param);
+  } else if (detail != nullptr && detail->is_string()) {
+    error.message = *detail;
+  }
+  if (error.message.empty()) {
+    error.message = body.empty() ? StrCat("provider answered ", status)
+                                 : std::string(body.substr(0, 512));
+  }
+  return failure;
+}
+
+std::vector<std::string> OpenAiCompatibleAdapter::ListModels(const ProviderEntry& entry) const {
+  std::set<std::string> models;
+  for (const ResolvedKey& key : entry.keys) {
+    if (!key.enabled) continue;
+    for (const std::string& model : key.models) {
+      if (model != "*") models.insert(model);
+    }
+  }
+  return {models.begin(), models.end()};
+}
+
+std::string RewriteOpenAiBody(const RequestBody& body, std::string_view bare_model,
+                              bool merge_extra_params) {
+  if (!body.has_fallbacks && !body.has_extra_params) {
+    // The hot path: every byte as the client sent it, the model replaced in place.
+    std::string out;
+    out.reserve(body.text.size());
+    out.append(body.text, 0, body.model_offset);
+    out.append(JsonString(bare_model));
+    out.append(body.text, body.model_offset + body.model_length);
+    return out;
+  }
+  nlohmann::json json = nlohmann::json::parse(body.text, nullptr, false);
+  json["model"] = std::string(bare_model);
+  json.erase("fallbacks");
+  auto extra = json.find("extra_params");
+  if (extra != json.end()) {
+    nlohmann::json params = std::move(*extra);
+    json.erase("extra_params");
+    if (merge_extra_params && params.is_object()) {
+      for (const char* handled : {"model", "stream", "fallbacks", "extra_params"}) {
+        params.erase(handled);
+      }
+      Merge(json, params);
+    }
+  }
+  return Dump(json);
+}
+
+}  // namespace switchyard::dp

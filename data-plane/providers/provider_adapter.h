@@ -1,0 +1,101 @@
+// ProviderAdapter: everything the data plane knows about one provider family's wire protocol,
+// as pure functions (no sockets, no clocks, no globals). The router (router/) calls it once
+// per attempt; the routing table (table/) points each provider at its adapter.
+//
+//   - Compile():          at table build, the family's parts of a provider entry (default
+//                         endpoint, per-key auth header lines);
+//   - BuildRequest():     the upstream request (target, headers, body) for one attempt;
+//   - TranslateResponse():a whole upstream response -> the client's response body;
+//   - NewStreamTranslator(): an incremental translator for a streamed response (bytes in,
+//                         complete client events out), or null when the client's format is the
+//                         family's own (bytes pass through, zero-copy);
+//   - ClassifyError():    an upstream error -> status, retryable, message, Retry-After;
+//   - ListModels():       the models a provider entry serves.
+//
+// Adapters are stateless singletons (one per family, see registry.h); per-request state lives
+// in a StreamTranslator. Any thread.
+#ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_PROVIDER_ADAPTER_H_
+#define SWITCHYARD_DATA_PLANE_PROVIDERS_PROVIDER_ADAPTER_H_
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/errors.h"
+#include "data-plane/providers/inference_request.h"
+#include "data-plane/upstream/upstream_client.h"
+#include "switchyard/v1/provider.pb.h"
+
+namespace switchyard::dp {
+
+struct ProviderEntry;
+struct ResolvedKey;
+
+// The router's choices for one attempt.
+struct AttemptTarget {
+  const ProviderEntry* entry = nullptr;
+  std::string_view provider;  // the configured name
+  std::string_view model;     // without the "provider/" prefix
+  const ResolvedKey* key = nullptr;  // null for key-less providers
+  bool merge_extra_params = false;   // x-bf-passthrough-extra-params
+  bool raw_request = false;          // send_back_raw_request (or its header override)
+  bool raw_response = false;
+};
+
+// An upstream answer that is not a success, as the router acts on it.
+struct UpstreamFailure {
+  common::ApiError error;  // Bifrost's envelope fields; the provider's message kept
+  bool retryable = false;
+  std::optional<std::chrono::milliseconds> retry_after;
+};
+
+// Incremental translation of one streamed response. Feed() gets upstream bytes as they
+// arrive (any split) and appends the client events that are complete; Finish() flushes.
+class StreamTranslator {
+ public:
+  virtual ~StreamTranslator() = default;
+  virtual absl::Status Feed(std::string_view upstream, std::string* client) = 0;
+  virtual absl::Status Finish(std::string* client) = 0;
+};
+
+class ProviderAdapter {
+ public:
+  virtual ~ProviderAdapter() = default;
+
+  // The family's name, e.g. "openai-compatible".
+  virtual std::string_view family() const = 0;
+
+  // Fills the family's parts of `entry` (endpoint from base_url or the family's default,
+  // per-key auth header lines). An error isolates that provider (served as 503), never the
+  // whole table.
+  virtual absl::Status Compile(const switchyard::v1::ProviderConfig& config,
+                               ProviderEntry* entry) const = 0;
+
+  // InvalidArgument (-> 400) when this family cannot serve the request; Unimplemented
+  // (-> 501) for request types it has no endpoint for.
+  virtual absl::Status BuildRequest(const InferenceRequest& request, const AttemptTarget& target,
+                                    UpstreamRequest* out) const = 0;
+
+  // A 2xx upstream body -> the client's body.
+  virtual absl::StatusOr<std::string> TranslateResponse(const InferenceRequest& request,
+                                                        const AttemptTarget& target,
+                                                        std::string upstream_body) const = 0;
+
+  // Null: the upstream stream is already in the client's format and passes through.
+  virtual std::unique_ptr<StreamTranslator> NewStreamTranslator(
+      const InferenceRequest& request, const AttemptTarget& target) const = 0;
+
+  virtual UpstreamFailure ClassifyError(int status, std::string_view retry_after,
+                                        std::string_view body) const = 0;
+
+  virtual std::vector<std::string> ListModels(const ProviderEntry& entry) const = 0;
+};
+
+}  // namespace switchyard::dp
+
+#endif  // SWITCHYARD_DATA_PLANE_PROVIDERS_PROVIDER_ADAPTER_H_

@@ -1,0 +1,28 @@
+// ResponseWriter: where the router writes a client's answer. http/ implements it per
+// connection (HTTP/1.1) or per stream (HTTP/2). Every call returns false once the client is
+// gone; after that the router stops.
+#ifndef SWITCHYARD_DATA_PLANE_ROUTER_RESPONSE_WRITER_H_
+#define SWITCHYARD_DATA_PLANE_ROUTER_RESPONSE_WRITER_H_
+
+#include <boost/asio/awaitable.hpp>
+#include <string>
+#include <string_view>
+
+#include "data-plane/upstream/upstream_client.h"
+
+namespace switchyard::dp {
+
+class ResponseWriter {
+ public:
+  virtual ~ResponseWriter() = default;
+  // A complete response.
+  virtual boost::asio::awaitable<bool> Send(int status, HeaderList headers, std::string body) = 0;
+  // A streamed response: Begin once, Write per piece (sent at once, never held back), End.
+  virtual boost::asio::awaitable<bool> Begin(int status, HeaderList headers) = 0;
+  virtual boost::asio::awaitable<bool> Write(std::string_view data) = 0;
+  virtual boost::asio::awaitable<bool> End() = 0;
+};
+
+}  // namespace switchyard::dp
+
+#endif  // SWITCHYARD_DATA_PLANE_ROUTER_RESPONSE_WRITER_H_

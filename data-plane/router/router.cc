@@ -1,0 +1,412 @@
+#include "data-plane/router/router.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/ascii.h"
+#include "common/strings.h"
+#include "data-plane/router/key_selector.h"
+#include "data-plane/router/retry_policy.h"
+
+namespace switchyard::dp {
+namespace {
+
+namespace asio = boost::asio;
+using common::ApiError;
+using common::StrCat;
+using Clock = std::chrono::steady_clock;
+constexpr size_t kMaxErrorBody = 1024 * 1024;
+
+ApiError GatewayError(int status, std::string type, std::string code, std::string message) {
+  return common::MakeApiError(status, std::move(type), std::move(code), std::move(message));
+}
+
+HeaderList JsonHeaders() { return {{"Content-Type", "application/json"}}; }
+
+bool Allowed(const v1::ProviderConfig& config, std::string_view request_type) {
+  if (!config.has_custom_provider_config() ||
+      !config.custom_provider_config().has_allowed_requests()) {
+    return true;  // omitted: everything allowed (seed 003)
+  }
+  const v1::AllowedRequests& allowed = config.custom_provider_config().allowed_requests();
+  const auto* field = allowed.GetDescriptor()->FindFieldByName(std::string(request_type));
+  return field != nullptr && allowed.GetReflection()->GetBool(allowed, field);
+}
+
+// "true"/"false" header overrides of a provider flag.
+bool FlagWithOverride(const InferenceRequest& request, std::string_view header, bool configured) {
+  const std::string_view raw = request.ControlHeader(header);
+  if (raw.empty()) return configured;
+  const std::string value = absl::AsciiStrToLower(common::ToAbsl(raw));
+  if (value == "true") return true;
+  if (value == "false") return false;
+  return configured;
+}
+
+ApiError TransportError(const absl::Status& status) {
+  if (absl::IsDeadlineExceeded(status)) {
+    return GatewayError(504, "timeout_error", "upstream_timeout", std::string(status.message()));
+  }
+  return GatewayError(502, "upstream_unreachable", "upstream_unreachable",
+                      std::string(status.message()));
+}
+
+double Seconds(Clock::duration duration) {
+  return std::chrono::duration<double>(duration).count();
+}
+
+// Forwards what the client receives and records it in the worker's metrics.
+class MeteredWriter : public ResponseWriter {
+ public:
+  MeteredWriter(ResponseWriter& writer, RequestMetrics* metrics, Clock::time_point start)
+      : writer_(writer), metrics_(metrics), start_(start) {}
+  ~MeteredWriter() override {
+    if (streaming_) metrics_->StreamClosed();
+  }
+
+  asio::awaitable<bool> Send(int status, HeaderList headers, std::string body) override {
+    status_ = status;
+    metrics_->FirstByte(Seconds(Clock::now() - start_));
+    const bool ok = co_await writer_.Send(status, std::move(headers), std::move(body));
+    metrics_->Done(Seconds(Clock::now() - start_));
+    co_return ok;
+  }
+  asio::awaitable<bool> Begin(int status, HeaderList headers) override {
+    status_ = status;
+    streaming_ = true;
+    metrics_->StreamOpened();
+    metrics_->FirstByte(Seconds(Clock::now() - start_));
+    co_return co_await writer_.Begin(status, std::move(headers));
+  }
+  asio::awaitable<bool> Write(std::string_view data) override {
+    co_return co_await writer_.Write(data);
+  }
+  asio::awaitable<bool> End() override {
+    const bool ok = co_await writer_.End();
+    metrics_->Done(Seconds(Clock::now() - start_));
+    co_return ok;
+  }
+  int status() const { return status_; }
+
+ private:
+  ResponseWriter& writer_;
+  RequestMetrics* const metrics_;
+  const Clock::time_point start_;
+  int status_ = 0;
+  bool streaming_ = false;
+};
+
+// Receives a streamed upstream response: a success goes to the client as it arrives (through
+// the adapter's translator, if any); an error status is buffered instead, so that the request
+// can still be retried or fall back.
+class ClientSink : public UpstreamSink {
+ public:
+  ClientSink(ResponseWriter& writer, StreamTranslator* translator)
+      : writer_(writer), translator_(translator) {}
+
+  asio::awaitable<bool> OnHead(int status, const HeaderList& headers) override {
+    status_ = status;
+    if (status >= 400) co_return true;
+    HeaderList out = {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
+    std::string content_type = "text/event-stream";
+    if (translator_ == nullptr) {
+      for (const auto& [name, value] : headers) {
+        if (name == "content-type") content_type = value;
+      }
+    }
+    out.emplace_back("Content-Type", content_type);
+    forwarding_ = true;
+    co_return co_await writer_.Begin(status, std::move(out));
+  }
+
+  asio::awaitable<bool> OnData(std::string_view data) override {
+    if (!forwarding_) {
+      if (error_body_.size() < kMaxErrorBody) error_body_.append(data);
+      co_return true;
+    }
+    if (translator_ == nullptr) co_return co_await writer_.Write(data);
+    translated_.clear();
+    if (absl::Status fed = translator_->Feed(data, &translated_); !fed.ok()) {
+      translation_error_ = fed;
+      co_return false;
+    }
+    if (translated_.empty()) co_return true;
+    co_return co_await writer_.Write(translated_);
+  }
+
+  int status() const { return status_; }
+  bool forwarding() const { return forwarding_; }
+  const std::string& error_body() const { return error_body_; }
+  const absl::Status& translation_error() const { return translation_error_; }
+
+ private:
+  ResponseWriter& writer_;
+  StreamTranslator* const translator_;
+  int status_ = 0;
+  bool forwarding_ = false;
+  std::string error_body_;
+  std::string translated_;
+  absl::Status translation_error_;
+};
+
+}  // namespace
+
+// One candidate ("provider/model") with everything its attempts share.
+struct Router::Candidate {
+  const ProviderEntry* entry = nullptr;
+  AttemptTarget target;
+  UpstreamRequest upstream;
+  UpstreamClient* client = nullptr;
+};
+
+asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRequest& request,
+                                    ResponseWriter& client_writer) {
+  const Clock::time_point start = Clock::now();
+  const Clock::time_point deadline = start + options_.request_deadline;
+  MeteredWriter writer(client_writer, metrics_, start);
+  std::string_view provider_label = "unknown";
+  if (const size_t slash = request.body.model.find('/'); slash != std::string::npos) {
+    const std::string_view provider = std::string_view(request.body.model).substr(0, slash);
+    if (table.Find(provider) != nullptr) provider_label = provider;
+  }
+
+  ApiError primary_error;
+  bool answered = co_await TryCandidate(table, request, request.body.model, deadline, writer,
+                                        &primary_error);
+  for (size_t i = 0; !answered && i < request.body.fallbacks.size(); ++i) {
+    if (Clock::now() >= deadline) break;
+    metrics_->Fallback();
+    ApiError ignored;
+    answered = co_await TryCandidate(table, request, request.body.fallbacks[i], deadline, writer,
+                                     &ignored);
+  }
+  if (!answered) {
+    co_await writer.Send(primary_error.http_status, JsonHeaders(),
+                         common::ErrorEnvelopeJson(primary_error));
+  }
+  metrics_->Request(provider_label, request.request_type, writer.status());
+}
+
+// True when a response (success, or a stream that failed midway) reached the client; false
+// with `error` set when nothing was sent and the next candidate may try.
+asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
+                                           const InferenceRequest& request,
+                                           std::string_view name, Clock::time_point deadline,
+                                           ResponseWriter& writer, ApiError* error) {
+  const size_t slash = name.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == name.size()) {
+    *error = GatewayError(400, "invalid_request_error", "invalid_model",
+                          StrCat("model \"", name, "\" must be \"provider/model\""));
+    co_return false;
+  }
+  const std::string_view provider = name.substr(0, slash);
+  const std::string_view model = name.substr(slash + 1);
+  auto fail = [&](ApiError e) {
+    e.provider = std::string(provider);
+    e.model_requested = std::string(model);
+    e.request_type = std::string(request.request_type);
+    *error = std::move(e);
+    return false;
+  };
+  const ProviderEntry* entry = table.Find(provider);
+  if (entry == nullptr) {
+    co_return fail(GatewayError(400, "invalid_request_error", "provider_not_found",
+                                StrCat("provider \"", provider, "\" is not configured")));
+  }
+  switch (entry->state) {
+    case ProviderEntry::State::kServed:
+      break;
+    case ProviderEntry::State::kUnsupported:
+      co_return fail(GatewayError(501, "not_implemented_error", "provider_not_supported",
+                                  entry->unserved_reason));
+    case ProviderEntry::State::kBroken:
+      co_return fail(GatewayError(503, "service_unavailable_error", "provider_unavailable",
+                                  entry->unserved_reason));
+  }
+  if (!Allowed(entry->config, request.request_type)) {
+    co_return fail(GatewayError(400, "invalid_request_error", "unsupported_operation",
+                                StrCat(request.request_type, " is not supported by ", provider,
+                                       " provider")));
+  }
+  Candidate candidate;
+  candidate.entry = entry;
+  AttemptTarget& target = candidate.target;
+  target.entry = entry;
+  target.provider = provider;
+  target.model = model;
+  if (!entry->key_less) {
+    target.key = SelectKey(*entry, model, random_);
+    if (target.key == nullptr) {
+      co_return fail(GatewayError(400, "invalid_request_error", "no_key",
+                                  StrCat("no enabled key of provider \"", provider,
+                                         "\" serves model \"", model, "\"")));
+    }
+  }
+  target.merge_extra_params = FlagWithOverride(request, "x-bf-passthrough-extra-params", false);
+  target.raw_request = FlagWithOverride(request, "x-bf-send-back-raw-request",
+                                        entry->config.send_back_raw_request());
+  target.raw_response = FlagWithOverride(request, "x-bf-send-back-raw-response",
+                                         entry->config.send_back_raw_response());
+  UpstreamRequest& upstream = candidate.upstream;
+  upstream.endpoint = &entry->endpoint;
+  upstream.proxy = &entry->proxy;
+  upstream.stream_idle_timeout = entry->stream_idle_timeout;
+  if (absl::Status built = entry->adapter->BuildRequest(request, target, &upstream);
+      !built.ok()) {
+    co_return fail(absl::IsUnimplemented(built)
+                       ? GatewayError(501, "not_implemented_error", "unsupported_operation",
+                                      std::string(built.message()))
+                       : GatewayError(400, "invalid_request_error", "invalid_request",
+                                      std::string(built.message())));
+  }
+  candidate.client = entry->proxy.type == "none" ? direct_ : proxied_;
+  if (co_await Attempts(request, candidate, deadline, writer, error)) co_return true;
+  co_return fail(std::move(*error));
+}
+
+asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidate& candidate,
+                                       Clock::time_point deadline, ResponseWriter& writer,
+                                       ApiError* error) {
+  const ProviderEntry& entry = *candidate.entry;
+  const ProviderAdapter& adapter = *entry.adapter;
+  const v1::NetworkConfig& network = entry.config.network_config();
+  const int max_retries = static_cast<int>(network.max_retries());
+  std::optional<asio::steady_timer> timer;  // only when a retry waits
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  auto remaining = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  };
+  auto deadline_error = [&] {
+    return GatewayError(504, "timeout_error", "request_deadline_exceeded",
+                        StrCat("the request's overall deadline of ",
+                               options_.request_deadline.count(), " ms passed"));
+  };
+  // Waits before retry `retry`; false when the wait would pass the deadline.
+  auto backoff = [&](int retry,
+                     std::optional<std::chrono::milliseconds> retry_after) -> asio::awaitable<bool> {
+    const double jitter = std::uniform_real_distribution<double>(0, 1)(random_);
+    const auto wait = RetryBackoff(retry, std::chrono::milliseconds(network.retry_backoff_initial()),
+                                   std::chrono::milliseconds(network.retry_backoff_max()), jitter,
+                                   retry_after);
+    if (wait >= remaining()) co_return false;
+    if (!timer) timer.emplace(executor);
+    timer->expires_after(wait);
+    co_await timer->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    co_return true;
+  };
+
+  for (int retry = 0;; ++retry) {
+    const bool last = retry >= max_retries;
+    if (remaining().count() <= 0) {
+      *error = deadline_error();
+      co_return false;
+    }
+    // A slot per attempt: released before any backoff wait.
+    absl::Status slot_status;
+    if (!entry.limiter->TryAcquire()) {
+      // (Not a conditional expression: GCC 12 mishandles co_await inside one.)
+      slot_status = co_await entry.limiter->Acquire(std::min(entry.timeout, remaining()));
+    }
+    if (absl::IsResourceExhausted(slot_status)) {
+      metrics_->LimiterDrop();
+      *error = GatewayError(503, "request_dropped", "request_dropped",
+                            StrCat("provider \"", candidate.target.provider,
+                                   "\" is at its concurrency and buffer limits; request dropped"));
+      co_return false;
+    }
+    if (!slot_status.ok()) {
+      *error = GatewayError(504, "timeout_error", "timeout",
+                            StrCat("timed out waiting for a free slot of provider \"",
+                                   candidate.target.provider, "\""));
+      co_return false;
+    }
+    metrics_->Attempt(retry > 0);
+    std::optional<std::chrono::milliseconds> retry_after;
+    {
+      LimiterSlot slot(entry.limiter);
+      UpstreamRequest& upstream = candidate.upstream;
+      upstream.timeout = std::min(entry.timeout, remaining());
+      if (request.stream) {
+        std::unique_ptr<StreamTranslator> translator =
+            adapter.NewStreamTranslator(request, candidate.target);
+        ClientSink sink(writer, translator.get());
+        const absl::Status status = co_await candidate.client->Stream(upstream, sink);
+        if (sink.forwarding()) {
+          std::string tail;
+          absl::Status ended = status;
+          if (ended.ok() && translator != nullptr) ended = translator->Finish(&tail);
+          if (!sink.translation_error().ok()) ended = sink.translation_error();
+          if (absl::IsCancelled(ended)) co_return true;  // the client went away
+          if (ended.ok()) {
+            if (!tail.empty() && !co_await writer.Write(tail)) co_return true;
+            co_await writer.End();
+            co_return true;
+          }
+          // Failed midway: bytes already reached the client, so end with an error event.
+          ApiError midway = absl::IsInvalidArgument(ended)
+                                ? GatewayError(502, "upstream_error", "bad_upstream_stream",
+                                               std::string(ended.message()))
+                                : TransportError(ended);
+          midway.message = StrCat("stream from provider interrupted: ", midway.message);
+          midway.provider = std::string(candidate.target.provider);
+          midway.model_requested = std::string(candidate.target.model);
+          midway.request_type = std::string(request.request_type);
+          const std::string event = StrCat("data: ", common::ErrorEnvelopeJson(midway), "\n\n");
+          if (co_await writer.Write(event)) co_await writer.End();
+          co_return true;
+        }
+        if (absl::IsCancelled(status)) co_return true;  // the client went away
+        if (sink.status() == 0 || (!status.ok() && sink.status() < 400)) {
+          *error = TransportError(status.ok() ? absl::UnavailableError("no response") : status);
+        } else {
+          UpstreamFailure failure = adapter.ClassifyError(sink.status(), "", sink.error_body());
+          *error = std::move(failure.error);
+          if (!failure.retryable) co_return false;
+          retry_after = failure.retry_after;
+        }
+      } else {
+        absl::StatusOr<UpstreamResponse> response = co_await candidate.client->Send(upstream);
+        if (!response.ok()) {
+          *error = TransportError(response.status());
+        } else if (response->status >= 400) {
+          UpstreamFailure failure = adapter.ClassifyError(
+              response->status, response->Header("retry-after"), response->body);
+          *error = std::move(failure.error);
+          if (!failure.retryable) co_return false;
+          retry_after = failure.retry_after;
+        } else {
+          absl::StatusOr<std::string> body =
+              adapter.TranslateResponse(request, candidate.target, std::move(response->body));
+          if (!body.ok()) {
+            *error = GatewayError(502, "upstream_error", "bad_upstream_response",
+                                  std::string(body.status().message()));
+            co_return false;
+          }
+          HeaderList headers;
+          const std::string_view content_type = response->Header("content-type");
+          headers.emplace_back("Content-Type", content_type.empty() ? "application/json"
+                                                                    : std::string(content_type));
+          co_await writer.Send(response->status, std::move(headers), *std::move(body));
+          co_return true;
+        }
+      }
+    }  // the slot is released here, before any wait
+    if (last || !co_await backoff(retry, retry_after)) co_return false;
+  }
+}
+
+asio::awaitable<void> Router::ServeModels(const RoutingTable& table, ResponseWriter& writer) {
+  nlohmann::json data = nlohmann::json::array();
+  for (const auto& [name, entry] : table.providers()) {
+    if (entry->state != ProviderEntry::State::kServed) continue;
+    for (const std::string& model : entry->adapter->ListModels(*entry)) {
+      data.push_back({{"id", StrCat(name, "/", model)}, {"object", "model"}, {"owned_by", name}});
+    }
+  }
+  nlohmann::json body{{"object", "list"}, {"data", data}};
+  co_await writer.Send(200, JsonHeaders(),
+                       body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace switchyard::dp

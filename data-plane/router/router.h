@@ -1,0 +1,75 @@
+// Router: the attempt pipeline of one inference request, on one worker.
+//
+//   resolve "provider/model" (then each fallback, at most kMaxFallbacks) -> entry state
+//   (unsupported 501, isolated 503) -> allowed_requests -> weighted key choice -> the
+//   provider's adapter builds the upstream request -> limiter slot -> upstream call ->
+//   retry with backoff (slot released while waiting) -> next candidate
+//
+// One overall deadline bounds the whole request up to the response head: limiter waits,
+// attempts, backoff waits and fallbacks. Each attempt is further bounded by its provider's
+// request timeout; a streamed body by the provider's stream idle timeout. Errors are answered
+// in Bifrost's envelope; a stream that fails after its head ends with an SSE error event.
+//
+// The router knows no wire format: adapters (providers/) translate, upstream clients
+// (upstream/) move bytes. One per worker; runs only on that worker's event loop.
+#ifndef SWITCHYARD_DATA_PLANE_ROUTER_ROUTER_H_
+#define SWITCHYARD_DATA_PLANE_ROUTER_ROUTER_H_
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <random>
+#include <string_view>
+
+#include "common/errors.h"
+#include "data-plane/providers/inference_request.h"
+#include "data-plane/router/request_metrics.h"
+#include "data-plane/router/response_writer.h"
+#include "data-plane/table/routing_table.h"
+#include "data-plane/upstream/upstream_client.h"
+
+namespace switchyard::dp {
+
+inline constexpr size_t kMaxFallbacks = 10;
+
+struct RouterOptions {
+  // The overall deadline of one request, up to its response head.
+  std::chrono::milliseconds request_deadline{300000};
+};
+
+class Router {
+ public:
+  // `direct` serves providers reached directly; `proxied` those with a proxy_config.
+  // `metrics` is this worker's own.
+  Router(UpstreamClient* direct, UpstreamClient* proxied, uint64_t seed, RouterOptions options,
+         RequestMetrics* metrics)
+      : direct_(direct), proxied_(proxied), random_(seed), options_(options),
+        metrics_(metrics) {}
+
+  // Answers `request` through `writer`; never throws.
+  boost::asio::awaitable<void> Serve(const RoutingTable& table, const InferenceRequest& request,
+                                     ResponseWriter& writer);
+
+  // GET /v1/models: the models of every served provider of the table.
+  boost::asio::awaitable<void> ServeModels(const RoutingTable& table, ResponseWriter& writer);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Candidate;
+  boost::asio::awaitable<bool> TryCandidate(const RoutingTable& table,
+                                            const InferenceRequest& request,
+                                            std::string_view candidate, Clock::time_point deadline,
+                                            ResponseWriter& writer, common::ApiError* error);
+  boost::asio::awaitable<bool> Attempts(const InferenceRequest& request, Candidate& candidate,
+                                        Clock::time_point deadline, ResponseWriter& writer,
+                                        common::ApiError* error);
+
+  UpstreamClient* const direct_;
+  UpstreamClient* const proxied_;
+  std::mt19937_64 random_;
+  const RouterOptions options_;
+  RequestMetrics* const metrics_;
+};
+
+}  // namespace switchyard::dp
+
+#endif  // SWITCHYARD_DATA_PLANE_ROUTER_ROUTER_H_
