@@ -51,7 +51,8 @@ void FleetRegistry::Connected(const std::string& node, uint64_t stream, int64_t 
 }
 
 void FleetRegistry::Acked(const std::string& node, int64_t revision,
-                          const std::string& table_hash) {
+                          const std::string& table_hash,
+                          std::vector<std::string> isolated_providers) {
   std::lock_guard lock(mu_);
   DataPlaneRow& row = known_[node];
   row.node_id = node;
@@ -60,6 +61,8 @@ void FleetRegistry::Acked(const std::string& node, int64_t revision,
   row.table_hash = table_hash;
   row.connected = true;
   row.last_error.clear();
+  for (std::string& isolated : isolated_providers) isolated.resize(std::min<size_t>(isolated.size(), 1024));
+  row.isolated_providers = std::move(isolated_providers);
   Queue(row);
 }
 
@@ -133,6 +136,9 @@ absl::StatusOr<v1::ListDataPlanesResponse> FleetRegistry::List() {
     status->set_table_hash(row.table_hash);
     status->set_last_seen(Rfc3339(row.last_seen));
     status->set_last_error(row.last_error);
+    for (const std::string& isolated : row.isolated_providers) {
+      status->add_isolated_providers(isolated);
+    }
     if (!row.connected || now - row.last_seen > 3 * heartbeat_) {
       status->set_state("disconnected");
     } else if (state != nullptr && row.revision == state->revision &&

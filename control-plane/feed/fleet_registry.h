@@ -42,7 +42,8 @@ class FleetRegistry {
   // apart, so a late disconnect of an old stream does not hide a newer one.
   void Connected(const std::string& node, uint64_t stream, int64_t revision,
                  const std::string& table_hash);
-  void Acked(const std::string& node, int64_t revision, const std::string& table_hash);
+  void Acked(const std::string& node, int64_t revision, const std::string& table_hash,
+             std::vector<std::string> isolated_providers = {});
   void Nacked(const std::string& node, int64_t revision, const std::string& error);
   void Disconnected(const std::string& node, uint64_t stream);
 

@@ -56,7 +56,9 @@ class WatchReactor final : public grpc::ServerBidiReactor<WatchRequest, ConfigUp
       case WatchRequest::kAck:
         if (!hello_) return FinishLocked(Invalid("send hello first"));
         acked_revision_ = request_.ack().revision();
-        fleet_->Acked(node_, request_.ack().revision(), request_.ack().table_hash());
+        fleet_->Acked(node_, request_.ack().revision(), request_.ack().table_hash(),
+                      {request_.ack().isolated_providers().begin(),
+                       request_.ack().isolated_providers().end()});
         break;
       case WatchRequest::kNack:
         if (!hello_) return FinishLocked(Invalid("send hello first"));

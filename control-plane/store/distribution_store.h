@@ -67,6 +67,7 @@ struct DataPlaneRow {
   std::chrono::system_clock::time_point last_seen;
   bool connected = false;
   std::string last_error;
+  std::vector<std::string> isolated_providers;  // "name: reason", from the last ACK
 };
 
 class FleetStore {

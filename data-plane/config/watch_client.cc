@@ -19,9 +19,11 @@ WatchClient::WatchClient(WatchClientOptions options, ConfigApplier* applier,
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 256 * 1024 * 1024);
-  // Our own backoff decides when to retry; keep gRPC's reconnect short.
+  // While the control plane is unreachable, only gRPC's reconnect backoff runs (it jitters
+  // each attempt by +-20 %, so a restarted control plane is not hit by the fleet at once):
+  // capped at 800 ms, a data plane is watching again within 1 s of it becoming reachable.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 800);
   channel_ = grpc::CreateCustomChannel(options_.control_plane, grpc::InsecureChannelCredentials(),
                                        args);
 }
@@ -40,6 +42,20 @@ void WatchClient::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool WatchClient::WaitUntilConnected() {
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return false;
+    }
+    const grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
+    if (state == GRPC_CHANNEL_READY) return true;
+    // Wakes on any state change; the short deadline keeps Stop() responsive.
+    channel_->WaitForStateChange(state,
+                                 std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+  }
+}
+
 void WatchClient::Sleep(std::chrono::milliseconds duration) {
   std::unique_lock lock(mu_);
   wake_.wait_for(lock, duration, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -55,13 +71,19 @@ void WatchClient::Run() {
       std::lock_guard lock(mu_);
       if (stopping_) return;
     }
+    // Not our backoff on top of gRPC's: wait for the channel itself to connect.
+    if (!WaitUntilConnected()) return;
     if (!first) ++metrics_->reconnects;
     first = false;
-    if (WatchOnce()) backoff = options_.initial_backoff;
+    if (WatchOnce()) {
+      backoff = options_.initial_backoff;
+      continue;  // the stream ended after working: reconnect as soon as the channel can
+    }
     {
       std::lock_guard lock(mu_);
       if (stopping_) return;
     }
+    // The control plane answered but the stream failed (refused token, NACK resync, ...).
     // Jitter in [50 %, 100 %] of the backoff keeps a restarted control plane from being
     // hit by the whole fleet at once.
     std::uniform_real_distribution<double> jitter(0.5, 1.0);
@@ -106,6 +128,11 @@ bool WatchClient::WatchOnce() {
       if (applied.ok()) {
         answer.mutable_ack()->set_revision((*applied)->revision());
         answer.mutable_ack()->set_table_hash((*applied)->table_hash());
+        for (const auto& [name, entry] : (*applied)->providers()) {
+          if (entry->state == ProviderEntry::State::kBroken) {
+            answer.mutable_ack()->add_isolated_providers(entry->unserved_reason);
+          }
+        }
       } else {
         common::LogWarning("config update rejected; keeping the last good table",
                            {{"revision", std::to_string(update.revision())},

@@ -46,6 +46,8 @@ class WatchClient {
   void Run();
   // One stream, until it ends. Returns true when it received at least one update.
   bool WatchOnce();
+  // Blocks until the channel is connected (false when stopping).
+  bool WaitUntilConnected();
   void Sleep(std::chrono::milliseconds duration);
 
   const WatchClientOptions options_;

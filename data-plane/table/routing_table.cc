@@ -175,6 +175,15 @@ std::shared_ptr<const RoutingTable> RoutingTable::Apply(
   return table;
 }
 
+std::shared_ptr<const RoutingTable> RoutingTable::FromEntries(int64_t revision,
+                                                              ProviderMap entries) {
+  auto table = std::shared_ptr<RoutingTable>(new RoutingTable());
+  table->revision_ = revision;
+  table->providers_ = std::move(entries);
+  table->Finish();
+  return table;
+}
+
 void RoutingTable::Finish() {
   common::TableHasher hasher;
   for (const auto& [name, entry] : providers_) {

@@ -116,6 +116,9 @@ class RoutingTable {
       const std::vector<switchyard::v1::ProviderConfig>& upserts,
       const std::vector<std::string>& deletes, const KeyEnvironment& env);
 
+  // A table of entries compiled elsewhere (router tests with a fake adapter, tools).
+  static std::shared_ptr<const RoutingTable> FromEntries(int64_t revision, ProviderMap entries);
+
   int64_t revision() const { return revision_; }
   // SHA-256 over the sorted "name:config_hash" lines of the configs as distributed (also of
   // isolated providers), so that it matches the control plane's.

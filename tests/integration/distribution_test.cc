@@ -48,9 +48,16 @@ bool InSync(const ControlPlane& cp, const DataPlane& dp) {
          DataPlaneTable(config) == ControlPlaneTable(cp);
 }
 
+// A custom provider's body (p0, p1, ...), version i.
 std::string ProviderBody(int i) {
   return R"({"keys": [{"name": "k", "value": "env.OPENAI_API_KEY"}],
              "custom_provider_config": {"base_provider_type": "openai"}, "description": "v)" +
+         std::to_string(i) + R"("})";
+}
+
+// The standard provider "openai", version i (a standard name declares no base type).
+std::string OpenAiBody(int i) {
+  return R"({"keys": [{"name": "k", "value": "env.OPENAI_API_KEY"}], "description": "v)" +
          std::to_string(i) + R"("})";
 }
 
@@ -128,9 +135,9 @@ TEST_F(DistributionTest, LiveChangesAndDeletesArrive) {
   ControlPlane cp = StartControlPlane();
   DataPlane dp = DataPlane::Start(cp.grpc, "dp-1");
   ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
-  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", ProviderBody(1)).status, 201);
+  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", OpenAiBody(1)).status, 201);
   ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); }));
-  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", ProviderBody(2)).status, 200);
+  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", OpenAiBody(2)).status, 200);
   ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); }));
   ASSERT_EQ(Admin(cp, "DELETE", "/api/providers/openai").status, 200);
   ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); }));
@@ -246,7 +253,7 @@ TEST_F(DistributionTest, DataPlanesOutliveAKilledControlPlaneAndReconverge) {
   const int grpc_port = FreePort();
   const std::vector<std::string> fixed = {"--grpc-listen=127.0.0.1:" + std::to_string(grpc_port)};
   auto cp = std::make_unique<ControlPlane>(StartControlPlane(fixed));
-  ASSERT_EQ(Admin(*cp, "PUT", "/api/providers/openai", ProviderBody(1)).status, 201);
+  ASSERT_EQ(Admin(*cp, "PUT", "/api/providers/openai", OpenAiBody(1)).status, 201);
   DataPlane dp = DataPlane::Start(cp->grpc, "dp-1");
   ASSERT_TRUE(Eventually([&] { return InSync(*cp, dp); })) << dp.process.Log();
   json before = dp.Config();
@@ -259,21 +266,49 @@ TEST_F(DistributionTest, DataPlanesOutliveAKilledControlPlaneAndReconverge) {
   EXPECT_EQ(dp.Config()["table_hash"], before["table_hash"]);
 
   cp = std::make_unique<ControlPlane>(StartControlPlane(fixed));
-  ASSERT_EQ(Admin(*cp, "PUT", "/api/providers/openai", ProviderBody(2)).status, 200);
+  ASSERT_EQ(Admin(*cp, "PUT", "/api/providers/openai", OpenAiBody(2)).status, 200);
   ASSERT_TRUE(Eventually([&] { return InSync(*cp, dp); })) << dp.process.Log();
   EXPECT_NE(dp.Config()["table_hash"], before["table_hash"]);
   EXPECT_GE(dp.Metric("switchyard_config_reconnects_total"), 1);
 }
 
+// Issue 8 (c): after a control-plane restart the data planes' own backoff stacked on gRPC's
+// and a PUT took 11 s to arrive. Default reconnect settings here (not the fixture's short
+// --reconnect-max-ms).
+TEST_F(DistributionTest, DataPlanesWatchAgainWithinASecondOfARestartedControlPlane) {
+  const int grpc_port = FreePort();
+  const std::vector<std::string> fixed = {"--grpc-listen=127.0.0.1:" + std::to_string(grpc_port)};
+  auto cp = std::make_unique<ControlPlane>(StartControlPlane(fixed));
+  ASSERT_EQ(Admin(*cp, "PUT", "/api/providers/openai", OpenAiBody(1)).status, 201);
+  std::vector<DataPlane> fleet;
+  for (int i = 0; i < 3; ++i) {
+    fleet.push_back(DataPlane::Start(cp->grpc, "dp-" + std::to_string(i),
+                                     {"--reconnect-max-ms=30000"}));
+  }
+  for (DataPlane& dp : fleet) ASSERT_TRUE(Eventually([&] { return InSync(*cp, dp); }));
+
+  cp->process.Signal(SIGKILL);
+  cp->process.Wait();
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // the scenario: 3 s down
+  cp = std::make_unique<ControlPlane>(StartControlPlane(fixed));
+  ASSERT_EQ(Admin(*cp, "PUT", "/api/providers/openai", OpenAiBody(2)).status, 200);
+  const auto put = std::chrono::steady_clock::now();
+  for (DataPlane& dp : fleet) {
+    ASSERT_TRUE(Eventually([&] { return InSync(*cp, dp); }, std::chrono::seconds(2)))
+        << dp.process.Log();
+  }
+  EXPECT_LE(std::chrono::steady_clock::now() - put, std::chrono::seconds(2));
+}
+
 TEST_F(DistributionTest, PostgresDownMeans503WhileStreamsKeepServing) {
   ControlPlane cp = StartControlPlane();
-  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", ProviderBody(1)).status, 201);
+  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", OpenAiBody(1)).status, 201);
   DataPlane dp = DataPlane::Start(cp.grpc, "dp-1");
   ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
   json before = dp.Config();
 
   postgres_->Stop();
-  HttpResult down = Admin(cp, "PUT", "/api/providers/openai", ProviderBody(2));
+  HttpResult down = Admin(cp, "PUT", "/api/providers/openai", OpenAiBody(2));
   EXPECT_EQ(down.status, 503) << down.body;
   auto stub = v1::ProviderAdmin::NewStub(
       grpc::CreateChannel(cp.grpc, grpc::InsecureChannelCredentials()));
@@ -292,15 +327,18 @@ TEST_F(DistributionTest, PostgresDownMeans503WhileStreamsKeepServing) {
 
   postgres_->Restart();
   ASSERT_TRUE(Eventually([&] {
-    return Admin(cp, "PUT", "/api/providers/openai", ProviderBody(3)).status == 200;
+    return Admin(cp, "PUT", "/api/providers/openai", OpenAiBody(3)).status == 200;
   }));
   ASSERT_TRUE(Eventually([&] { return InSync(cp, dp) && InSync(cp, late); }))
       << dp.process.Log() << cp.process.Log();
 }
 
-TEST_F(DistributionTest, ARejectedUpdateKeepsTheLastGoodTable) {
+// Issue 8 (a): one provider that a data plane cannot compile used to freeze the whole fleet
+// (every later revision NACKed). Now it is isolated: served as 503, shown in /config, the
+// metrics and /api/fleet, while the rest of the revision (and later ones) apply.
+TEST_F(DistributionTest, AProviderThatDoesNotCompileIsIsolatedNotFatal) {
   ControlPlane cp = StartControlPlane();
-  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", ProviderBody(1)).status, 201);
+  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", OpenAiBody(1)).status, 201);
   DataPlane dp = DataPlane::Start(cp.grpc, "dp-1");
   ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
   json before = dp.Config();
@@ -324,22 +362,41 @@ TEST_F(DistributionTest, ARejectedUpdateKeepsTheLastGoodTable) {
     tx.exec_params("SELECT pg_notify('switchyard_changes', $1)", std::to_string(revision));
     tx.commit();
   }
-  ASSERT_TRUE(Eventually([&] {
-    return dp.Metric("switchyard_config_updates_rejected_total") >= 1;
-  })) << dp.process.Log();
-  EXPECT_EQ(dp.Config()["table_hash"], before["table_hash"]);
-  EXPECT_EQ(dp.Config()["revision"], before["revision"]);
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+  EXPECT_EQ(dp.Metric("switchyard_config_updates_rejected_total"), 0);
+  EXPECT_EQ(dp.Metric("switchyard_config_providers_isolated"), 1);
+  json config = dp.Config();
+  EXPECT_EQ(config["providers_isolated"], 1);
+  json isolated;
+  for (const json& provider : config["providers"]) {
+    if (provider["name"] == "broken") isolated = provider;
+  }
+  EXPECT_EQ(isolated["state"], "isolated");
+  EXPECT_NE(isolated["reason"].get<std::string>().find("config_hash"), std::string::npos);
   ASSERT_TRUE(Eventually([&] {
     json fleet = Fleet(cp);
-    return fleet["data_planes"][0]["state"] == "stale" &&
-           fleet["data_planes"][0]["last_error"].get<std::string>().find("broken") !=
+    return fleet["data_planes"][0]["state"] == "in_sync" &&
+           fleet["data_planes"][0]["isolated_providers"].size() == 1 &&
+           fleet["data_planes"][0]["isolated_providers"][0].get<std::string>().find("broken") !=
                std::string::npos;
   })) << Fleet(cp).dump();
 
-  // Repairing the provider through the API lets the data plane move on.
+  // Requests to it answer 503 naming the reason; the others are served.
+  const json chat = {{"model", "broken/m"}, {"messages", json::array()}};
+  HttpResult refused = HttpCall("POST", dp.http, "/v1/chat/completions", chat.dump());
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("broken"), std::string::npos);
+
+  // A provider added afterwards still arrives.
+  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/later", ProviderBody(7)).status, 201);
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+  EXPECT_TRUE(DataPlaneTable(dp.Config()).count("later"));
+
+  // Repairing the provider through the API serves it again.
   ASSERT_EQ(Admin(cp, "PUT", "/api/providers/broken",
                   R"({"custom_provider_config": {"base_provider_type": "openai"}})").status, 200);
   ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+  EXPECT_EQ(dp.Metric("switchyard_config_providers_isolated"), 0);
 }
 
 TEST_F(DistributionTest, ColdStartFromTheDiskCacheWithoutAControlPlane) {

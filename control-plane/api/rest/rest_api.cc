@@ -142,7 +142,10 @@ HttpResponse RestApi::Fleet(const HttpRequest& request) {
                       {"table_hash", plane.table_hash()},
                       {"last_seen", plane.last_seen()},
                       {"state", plane.state()},
-                      {"last_error", plane.last_error()}});
+                      {"last_error", plane.last_error()},
+                      {"isolated_providers", nlohmann::json(std::vector<std::string>(
+                                                 plane.isolated_providers().begin(),
+                                                 plane.isolated_providers().end()))}});
   }
   nlohmann::json body{{"data_planes", planes},
                       {"total", fleet->data_planes_size()},

@@ -52,6 +52,9 @@ CREATE TABLE data_planes (
   last_seen  timestamptz NOT NULL DEFAULT now()
 );
 )sql"},
+    {3, "isolated providers per data plane", R"sql(
+ALTER TABLE data_planes ADD COLUMN isolated_providers text[] NOT NULL DEFAULT '{}';
+)sql"},
 };
 
 }  // namespace

@@ -371,6 +371,26 @@ absl::Status PostgresStore::PruneChangeLog(int64_t keep) {
   });
 }
 
+namespace {
+
+// {"a","b"}: a text[] literal (libpqxx 6.4 has no array parameters).
+std::string TextArrayLiteral(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (const std::string& value : values) {
+    if (out.size() > 1) out.push_back(',');
+    out.push_back('"');
+    for (char c : value) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return out;
+}
+
+}  // namespace
+
 absl::Status PostgresStore::RecordDataPlane(const DataPlaneRow& row) {
   return Guard("fleet record", [&]() -> absl::Status {
     auto connection = pool_->Acquire();
@@ -387,11 +407,13 @@ absl::Status PostgresStore::RecordDataPlane(const DataPlaneRow& row) {
     }
     tx.exec_params0(
         "INSERT INTO data_planes (node_id, replica, revision, table_hash, connected, last_error, "
-        "last_seen) VALUES ($1, $2, $3, $4, $5, $6, now()) "
+        "isolated_providers, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], now()) "
         "ON CONFLICT (node_id) DO UPDATE SET replica = EXCLUDED.replica, "
         "revision = EXCLUDED.revision, table_hash = EXCLUDED.table_hash, "
-        "connected = EXCLUDED.connected, last_error = EXCLUDED.last_error, last_seen = now()",
-        row.node_id, row.replica, row.revision, row.table_hash, row.connected, row.last_error);
+        "connected = EXCLUDED.connected, last_error = EXCLUDED.last_error, "
+        "isolated_providers = EXCLUDED.isolated_providers, last_seen = now()",
+        row.node_id, row.replica, row.revision, row.table_hash, row.connected, row.last_error,
+        TextArrayLiteral(row.isolated_providers));
     tx.commit();
     return absl::OkStatus();
   });
@@ -415,7 +437,8 @@ absl::StatusOr<std::vector<DataPlaneRow>> PostgresStore::ListDataPlanes() {
     std::vector<DataPlaneRow> rows;
     for (const pqxx::row& row : tx.exec(
              "SELECT node_id, replica, revision, table_hash, connected, last_error, "
-             "extract(epoch FROM last_seen)::float8 FROM data_planes ORDER BY node_id")) {
+             "extract(epoch FROM last_seen)::float8, isolated_providers FROM data_planes "
+             "ORDER BY node_id")) {
       DataPlaneRow out;
       out.node_id = row[0].as<std::string>();
       out.replica = row[1].as<std::string>();
@@ -426,6 +449,13 @@ absl::StatusOr<std::vector<DataPlaneRow>> PostgresStore::ListDataPlanes() {
       out.last_seen = std::chrono::system_clock::time_point(
           std::chrono::duration_cast<std::chrono::system_clock::duration>(
               std::chrono::duration<double>(row[6].as<double>())));
+      auto array = row[7].as_array();
+      for (auto element = array.get_next(); element.first != pqxx::array_parser::done;
+           element = array.get_next()) {
+        if (element.first == pqxx::array_parser::string_value) {
+          out.isolated_providers.push_back(element.second);
+        }
+      }
       rows.push_back(std::move(out));
     }
     return rows;
