@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "common/errors.h"
+#include "common/http/inbound.h"
 #include "common/log.h"
 #include "common/strings.h"
 
@@ -52,26 +53,6 @@ HttpResponse ErrorResponse(int status, std::string type, std::string code, std::
   return HttpResponse::Json(status,
                             ErrorEnvelopeJson(MakeApiError(status, std::move(type), std::move(code),
                                                std::move(message))));
-}
-
-// The answer to a request that failed before the handler: nullopt means just close.
-std::optional<HttpResponse> ProtocolError(const beast::error_code& ec,
-                                          const HttpServerOptions& options) {
-  if (ec == http::error::header_limit) {
-    return ErrorResponse(431, "invalid_request_error", "headers_too_large",
-                         StrCat("request headers exceed ", options.max_header_bytes, " bytes"));
-  }
-  if (ec == http::error::body_limit) {
-    return ErrorResponse(413, "invalid_request_error", "body_too_large",
-                         StrCat("request body exceeds ", options.max_body_bytes, " bytes"));
-  }
-  if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-      ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
-      ec == http::error::partial_message) {
-    return std::nullopt;
-  }
-  return ErrorResponse(400, "invalid_request_error", "malformed_request",
-                       StrCat("malformed HTTP request: ", ec.message()));
 }
 
 http::response<http::string_body> ToBeast(HttpResponse response, unsigned version,
@@ -187,7 +168,9 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
     auto [header_ec, header_bytes] =
         co_await http::async_read_header(stream, buffer, parser, kTuple);
     beast::error_code ec = header_ec;
-    if (!ec && !parser.is_done()) {
+    std::optional<HttpResponse> framing;
+    if (!ec) framing = InboundFramingError(parser.get().base());
+    if (!ec && !framing && !parser.is_done()) {
       if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
         http::response<http::empty_body> proceed{http::status::continue_, parser.get().version()};
         auto [write_ec, written] = co_await http::async_write(stream, proceed, kTuple);
@@ -197,23 +180,13 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
       auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
       ec = body_ec;
     }
+    std::optional<HttpResponse> error = std::move(framing);
     if (ec) {
-      std::optional<HttpResponse> error = ProtocolError(ec, options);
-      if (error) {
-        auto response = ToBeast(std::move(*error), 11, false);
-        stream.expires_after(options.header_timeout);
-        co_await http::async_write(stream, response, kTuple);
-        // Lingering close: a client still sending the rest of an oversized body would get a
-        // reset instead of our answer if we closed now. Drain its bytes for a moment first.
-        beast::error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        stream.expires_after(std::chrono::seconds(2));
-        char sink[16384];
-        for (;;) {
-          auto [drain_ec, drained] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
-          if (drain_ec) break;
-        }
-      }
+      error = InboundReadError(ec, {options.max_header_bytes, options.max_body_bytes});
+      if (!error) break;
+    }
+    if (error) {
+      co_await RespondAndClose(stream, stream, std::move(*error), options.header_timeout);
       break;
     }
 

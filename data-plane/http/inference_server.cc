@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "common/errors.h"
 #include "common/http/http_server.h"
+#include "common/http/inbound.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "data-plane/http/h2_session.h"
@@ -119,15 +120,6 @@ class Http1Writer : public ResponseWriter {
   const std::chrono::milliseconds timeout_;
   bool ok_ = true;
 };
-
-std::string Envelope(int status, std::string code, std::string message) {
-  common::ApiError error;
-  error.http_status = status;
-  error.type = "invalid_request_error";
-  error.code = std::move(code);
-  error.message = std::move(message);
-  return common::ErrorEnvelopeJson(error);
-}
 
 }  // namespace
 
@@ -263,7 +255,9 @@ class InferenceServer::Worker {
       auto [header_ec, header_bytes] =
           co_await http::async_read_header(stream, buffer, parser, kTuple);
       beast::error_code ec = header_ec;
-      if (!ec && !parser.is_done()) {
+      std::optional<common::HttpResponse> framing;
+      if (!ec) framing = common::InboundFramingError(parser.get().base());
+      if (!ec && !framing && !parser.is_done()) {
         if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
           http::response<http::empty_body> proceed{http::status::continue_,
                                                    parser.get().version()};
@@ -273,8 +267,14 @@ class InferenceServer::Worker {
         auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
         ec = body_ec;
       }
+      std::optional<common::HttpResponse> error = std::move(framing);
       if (ec) {
-        co_await RejectAndClose(stream, ec);
+        error = common::InboundReadError(ec, {options_.max_header_bytes, options_.max_body_bytes});
+        if (!error) co_return;
+      }
+      if (error) {
+        co_await common::RespondAndClose(stream, Lowest(stream), std::move(*error),
+                                         options_.header_timeout);
         co_return;
       }
       http::request<http::string_body> message = parser.release();
@@ -296,46 +296,6 @@ class InferenceServer::Worker {
       Http1Writer<Stream> writer(stream, message.version(), keep_alive, options_.body_timeout);
       co_await handler_.Handle(request, writer);
       if (!writer.ok() || !keep_alive) co_return;
-    }
-  }
-
-  // Answers a request that failed before the handler (limits, malformed), then closes after
-  // draining what the client is still sending.
-  template <class Stream>
-  asio::awaitable<void> RejectAndClose(Stream& stream, const beast::error_code& ec) {
-    int status = 400;
-    std::string body;
-    if (ec == http::error::header_limit) {
-      status = 431;
-      body = Envelope(431, "headers_too_large",
-                      StrCat("request headers exceed ", options_.max_header_bytes, " bytes"));
-    } else if (ec == http::error::body_limit) {
-      status = 413;
-      body = Envelope(413, "body_too_large",
-                      StrCat("request body exceeds ", options_.max_body_bytes, " bytes"));
-    } else if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-               ec == asio::error::eof || ec == asio::error::connection_reset ||
-               ec == http::error::partial_message) {
-      co_return;
-    } else {
-      body = Envelope(400, "malformed_request", StrCat("malformed HTTP request: ", ec.message()));
-    }
-    http::response<http::string_body> response;
-    response.version(11);
-    response.result(static_cast<unsigned>(status));
-    response.set(http::field::content_type, "application/json");
-    response.body() = std::move(body);
-    response.keep_alive(false);
-    response.prepare_payload();
-    Lowest(stream).expires_after(options_.header_timeout);
-    co_await http::async_write(stream, response, kTuple);
-    beast::error_code ignored;
-    Lowest(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
-    Lowest(stream).expires_after(std::chrono::seconds(2));
-    char sink[16384];
-    for (;;) {
-      auto [drain_ec, drained] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
-      if (drain_ec) break;
     }
   }
 

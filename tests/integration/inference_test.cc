@@ -216,6 +216,88 @@ TEST_F(InferenceTest, AStreamFailingMidwayEndsWithAnErrorEvent) {
   EXPECT_EQ(result.body.find("[DONE]"), std::string::npos);
 }
 
+// Issue 8 (b): streams were cut at the request timeout (4 of 6 chunks at 2.05 s). The
+// request timeout bounds the head; a stream is bounded by its idle gap.
+TEST_F(InferenceTest, StreamsOutliveTheRequestTimeoutAndEndAtTheIdleTimeout) {
+  Configure("t-slow", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+                       {"network_config",
+                        {{"default_request_timeout_in_seconds", 2},
+                         {"stream_idle_timeout_in_seconds", 1}}}});
+  json body = Chat("t-slow/m");
+  body["stream"] = true;
+  HttpResult whole = Infer("/v1/chat/completions", body,
+                           {{"x-bf-eh-x-mock-chunks", "6"}, {"x-bf-eh-x-mock-gap-ms", "700"}});
+  ASSERT_EQ(whole.status, 200);
+  EXPECT_NE(whole.body.find("tok5"), std::string::npos) << whole.body;
+  EXPECT_NE(whole.body.find("[DONE]"), std::string::npos) << whole.body;
+
+  HttpResult idle = Infer("/v1/chat/completions", body,
+                          {{"x-bf-eh-x-mock-chunks", "3"}, {"x-bf-eh-x-mock-gap-ms", "2500"}});
+  ASSERT_EQ(idle.status, 200);
+  EXPECT_NE(idle.body.find("stream idle timeout"), std::string::npos) << idle.body;
+  EXPECT_EQ(idle.body.find("[DONE]"), std::string::npos);
+}
+
+// Issue 8 (f): invalid JSON in a field the gateway does not read was forwarded.
+TEST_F(InferenceTest, InvalidBodiesAreRefusedAndNeverForwarded) {
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  for (const std::string bad :
+       {R"({"model": "openai/gpt-4o-mini", "messages": [], "temperature": tru})",
+        R"({"model": "openai/m", "messages": "not an array"})"}) {
+    HttpResult result = HttpCall("POST", data_plane_->http, "/v1/chat/completions", bad);
+    ExpectError(result, 400);
+  }
+  EXPECT_TRUE(Received().empty());
+}
+
+// Issue 8 (e): a key could read the data plane's own credential from its environment.
+TEST_F(InferenceTest, KeysCannotReadTheDataPlanesOwnVariables) {
+  Configure("t-snoop", {{"keys", json::array({{{"name", "token"},
+                                               {"value", "env.SWITCHYARD_DATA_PLANE_TOKEN"}}})}});
+  json snoop;
+  const json config = data_plane_->Config();
+  for (const json& provider : config["providers"]) {
+    if (provider["name"] == "t-snoop") snoop = provider;
+  }
+  EXPECT_EQ(snoop["keys"][0]["enabled"], false);
+  EXPECT_EQ(snoop["keys"][0]["env_refused"], true);
+  ExpectError(Infer("/v1/chat/completions", Chat("t-snoop/m")), 400);
+  EXPECT_TRUE(Received().empty());
+  EXPECT_EQ(Stats()["by_authorization"].dump().find(kDataPlaneToken), std::string::npos);
+}
+
+// Issue 8 (m): a Transfer-Encoding whose last coding is not chunked was accepted on both
+// HTTP ports (request smuggling behind other proxies).
+TEST_F(InferenceTest, TransferEncodingNotEndingInChunkedIs400OnBothPorts) {
+  const std::string smuggled =
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n"
+      "Content-Length: 2\r\nContent-Type: application/json\r\n\r\n{}";
+  for (const std::string& address : {data_plane_->http, control_plane_->rest}) {
+    const std::string answer = RawHttp(address, smuggled);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << address << ": " << answer;
+    EXPECT_NE(answer.find("Transfer-Encoding"), std::string::npos) << answer;
+  }
+  const std::string chained =
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n"
+      "\r\n";
+  EXPECT_EQ(RawHttp(data_plane_->http, chained).rfind("HTTP/1.1 400", 0), 0u);
+  EXPECT_TRUE(Received().empty());
+}
+
+// Issue 8 (3): request metrics on the admin listener.
+TEST_F(InferenceTest, RequestMetricsAreExported) {
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  ASSERT_EQ(Infer("/v1/chat/completions", Chat("openai/m")).status, 200);
+  const std::string metrics = HttpCall("GET", data_plane_->admin, "/metrics").body;
+  EXPECT_NE(metrics.find("switchyard_requests_total{provider=\"openai\",request_type=\""
+                         "chat_completion\",status_class=\"2xx\"}"),
+            std::string::npos)
+      << metrics;
+  EXPECT_GT(data_plane_->Metric("switchyard_upstream_attempts_total"), 0);
+  EXPECT_GT(data_plane_->Metric("switchyard_time_to_first_byte_seconds_count"), 0);
+  EXPECT_EQ(data_plane_->Metric("switchyard_open_streams"), 0);
+}
+
 TEST_F(InferenceTest, AClientThatDisconnectsCancelsTheUpstreamStream) {
   Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
   namespace asio = boost::asio;
