@@ -74,6 +74,9 @@ int Run(int argc, char** argv) {
                "change-log rows kept; a data plane further behind gets a snapshot");
   flags.Define("catch-up-interval-ms", "2000",
                "how often the change feed reads the log without a notification");
+  flags.Define("db-timeout-ms", "5000",
+               "bound on every database call (connect, statement, waiting for a connection): a "
+               "hung or unreachable database answers 503 within it");
   flags.DefineSwitch("dev", "development mode: loopback only; no token needed when none is set");
   flags.DefineSwitch("help", "print this help");
   if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
@@ -109,6 +112,11 @@ int Run(int argc, char** argv) {
   }
   int64_t change_log_depth = 0;
   int64_t catch_up_ms = 0;
+  int64_t db_timeout_ms = 0;
+  if (!absl::SimpleAtoi(flags.Get("db-timeout-ms"), &db_timeout_ms) || db_timeout_ms < 100) {
+    std::cerr << "--db-timeout-ms must be >= 100\n";
+    return kExitUsage;
+  }
   if (!absl::SimpleAtoi(flags.Get("change-log-depth"), &change_log_depth) ||
       change_log_depth < 1 || !absl::SimpleAtoi(flags.Get("catch-up-interval-ms"), &catch_up_ms) ||
       catch_up_ms < 10) {
@@ -139,7 +147,8 @@ int Run(int argc, char** argv) {
 
   common::TerminationSignals signals;  // before any thread starts
 
-  auto store = PostgresStore::Create({.dsn = dsn});
+  auto store = PostgresStore::Create(
+      {.dsn = dsn, .operation_timeout = std::chrono::milliseconds(db_timeout_ms)});
   if (!store.ok()) return Fail("cannot open the database", common::ToStd(store.status().message()));
   ProviderService service(store->get());
 

@@ -300,6 +300,34 @@ TEST_F(DistributionTest, DataPlanesWatchAgainWithinASecondOfARestartedControlPla
   EXPECT_LE(std::chrono::steady_clock::now() - put, std::chrono::seconds(2));
 }
 
+// Issue 8 (j): a hung database (every server process stopped, connections open) hung the
+// control plane. Writes now answer 503 within --db-timeout-ms and /health at once.
+TEST_F(DistributionTest, AHungDatabaseMeans503WithinTheTimeoutAndHealthAnswersAtOnce) {
+  ControlPlane cp = StartControlPlane({"--db-timeout-ms=1000"});
+  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", OpenAiBody(1)).status, 201);
+  postgres_->Freeze();
+  struct ThawAtExit {
+    PostgresServer* server;
+    ~ThawAtExit() { server->Thaw(); }
+  } thaw{postgres_.get()};
+
+  auto start = std::chrono::steady_clock::now();
+  HttpResult write = Admin(cp, "PUT", "/api/providers/openai", OpenAiBody(2));
+  EXPECT_EQ(write.status, 503) << write.body;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2500));
+
+  start = std::chrono::steady_clock::now();
+  HttpResult health = HttpCall("GET", cp.rest, "/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_NE(health.body.find("unavailable"), std::string::npos) << health.body;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1000));
+
+  postgres_->Thaw();
+  ASSERT_TRUE(Eventually([&] {
+    return Admin(cp, "PUT", "/api/providers/openai", OpenAiBody(3)).status == 200;
+  })) << cp.process.Log();
+}
+
 TEST_F(DistributionTest, PostgresDownMeans503WhileStreamsKeepServing) {
   ControlPlane cp = StartControlPlane();
   ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", OpenAiBody(1)).status, 201);

@@ -2,12 +2,17 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <sstream>
+#include <vector>
 
 namespace switchyard::testing {
 namespace {
@@ -50,6 +55,41 @@ const std::string& TemplateDir() {
 }
 
 }  // namespace
+
+namespace {
+
+// The postmaster (first line of postmaster.pid) and its children (the backends).
+std::vector<pid_t> ServerProcesses(const std::string& data_dir) {
+  std::vector<pid_t> pids;
+  std::ifstream pid_file(data_dir + "/postmaster.pid");
+  pid_t postmaster = 0;
+  if (!(pid_file >> postmaster) || postmaster <= 0) return pids;
+  pids.push_back(postmaster);
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(line.substr(close + 2));
+    char state;
+    pid_t parent = 0;
+    if (fields >> state >> parent && parent == postmaster) pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
+}  // namespace
+
+void PostgresServer::Freeze() {
+  for (pid_t pid : ServerProcesses(dir_ + "/data")) ::kill(pid, SIGSTOP);
+}
+
+void PostgresServer::Thaw() {
+  for (pid_t pid : ServerProcesses(dir_ + "/data")) ::kill(pid, SIGCONT);
+}
 
 int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

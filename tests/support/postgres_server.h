@@ -27,6 +27,10 @@ class PostgresServer {
 
   void Stop();     // immediate shutdown; data kept
   void Restart();  // start again on the same port and data
+  // A hung database: every server process stopped (SIGSTOP) with its connections open, so
+  // clients wait instead of failing. Thaw() resumes them.
+  void Freeze();
+  void Thaw();
 
  private:
   PostgresServer(std::string dir, int port);

@@ -1,6 +1,10 @@
 #include "control-plane/store/postgres/postgres_store.h"
 
+#include <sys/socket.h>
+
 #include <condition_variable>
+#include <map>
+#include <optional>
 #include <mutex>
 #include <pqxx/pqxx>
 #include <thread>
@@ -134,20 +138,94 @@ class PostgresChangeNotifier : public ChangeNotifier {
 
 }  // namespace
 
+// Bounds every database call in time, whatever the server does. A hung server (stopped,
+// partitioned) keeps its connections open and never answers, so a server-side
+// statement_timeout cannot fire and libpq would wait forever: past its deadline, a call's
+// socket is shut down from here, the call fails with broken_connection (-> Unavailable) and
+// the connection is replaced.
+class Watchdog {
+ public:
+  Watchdog() : thread_([this] { Run(); }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+  uint64_t Arm(int fd, std::chrono::steady_clock::time_point deadline) {
+    std::lock_guard lock(mu_);
+    const uint64_t id = ++last_id_;
+    armed_[id] = {fd, deadline};
+    wake_.notify_one();
+    return id;
+  }
+  void Disarm(uint64_t id) {
+    std::lock_guard lock(mu_);
+    armed_.erase(id);
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      auto next = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      const auto now = std::chrono::steady_clock::now();
+      for (auto it = armed_.begin(); it != armed_.end();) {
+        if (it->second.second <= now) {
+          ::shutdown(it->second.first, SHUT_RDWR);  // the waiting call fails at once
+          it = armed_.erase(it);
+        } else {
+          next = std::min(next, it->second.second);
+          ++it;
+        }
+      }
+      wake_.wait_until(lock, next);
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::map<uint64_t, std::pair<int, std::chrono::steady_clock::time_point>> armed_
+      ABSL_GUARDED_BY(mu_);
+  uint64_t last_id_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+// `dsn` with libpq's connect_timeout added (URI or key=value form), unless it sets one.
+std::string WithConnectTimeout(const std::string& dsn, std::chrono::milliseconds timeout) {
+  if (dsn.find("connect_timeout") != std::string::npos) return dsn;
+  const std::string seconds = std::to_string(std::max<int64_t>(2, timeout.count() / 1000));
+  if (dsn.starts_with("postgres://") || dsn.starts_with("postgresql://")) {
+    return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=" + seconds;
+  }
+  return dsn + " connect_timeout=" + seconds;
+}
+
 // A fixed number of connections shared by the request threads. Each Acquire() hands one out
-// exclusively; a connection found closed is reopened then.
+// exclusively, for at most the pool's timeout (the watchdog enforces it); a connection found
+// closed is reopened then.
 class PostgresStore::Pool {
  public:
-  Pool(std::string dsn, int size) : dsn_(std::move(dsn)) {
+  Pool(std::string dsn, int size, std::chrono::milliseconds timeout)
+      : dsn_(WithConnectTimeout(dsn, timeout)), timeout_(timeout) {
     for (int i = 0; i < size; ++i) idle_.push_back(nullptr);
   }
 
   class Lease {
    public:
-    Lease(Pool* pool, std::unique_ptr<pqxx::connection> connection)
-        : pool_(pool), connection_(std::move(connection)), exceptions_(std::uncaught_exceptions()) {}
+    Lease(Pool* pool, std::unique_ptr<pqxx::connection> connection,
+          std::chrono::milliseconds timeout)
+        : pool_(pool), connection_(std::move(connection)),
+          exceptions_(std::uncaught_exceptions()),
+          watch_(pool->watchdog_.Arm(connection_->sock(),
+                                     std::chrono::steady_clock::now() + timeout)) {}
     Lease(const Lease&) = delete;
     ~Lease() {
+      pool_->watchdog_.Disarm(watch_);
       // A connection that was in use when an exception left the scope may be broken or
       // mid-transaction: drop it, and the next Acquire() opens a fresh one.
       if (std::uncaught_exceptions() > exceptions_) connection_.reset();
@@ -159,28 +237,39 @@ class PostgresStore::Pool {
     Pool* pool_;
     std::unique_ptr<pqxx::connection> connection_;
     const int exceptions_;
+    const uint64_t watch_;
   };
 
-  // Throws pqxx::broken_connection when the database cannot be reached.
-  Lease Acquire() {
+  // Throws pqxx::broken_connection when the database cannot be reached or no connection
+  // frees up within the pool's timeout. `timeout` overrides the pool's for this call.
+  Lease Acquire(std::optional<std::chrono::milliseconds> timeout = std::nullopt) {
+    const std::chrono::milliseconds limit = timeout.value_or(timeout_);
+    const auto deadline = std::chrono::steady_clock::now() + limit;
     std::unique_ptr<pqxx::connection> connection;
     {
       std::unique_lock lock(mu_);
-      available_.wait(lock, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return !idle_.empty();
-      });
+      if (!available_.wait_until(lock, deadline, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+            return !idle_.empty();
+          })) {
+        throw pqxx::broken_connection("every database connection is busy");
+      }
       connection = std::move(idle_.back());
       idle_.pop_back();
     }
     if (connection == nullptr || !connection->is_open()) {
       try {
         connection = std::make_unique<pqxx::connection>(dsn_);
+        // Server-side too: a slow statement or a lock wait ends there as well.
+        pqxx::nontransaction tx(*connection);
+        tx.exec("SET statement_timeout = " + std::to_string(timeout_.count()));
       } catch (...) {
         Release(nullptr);
         throw;
       }
     }
-    return {this, std::move(connection)};
+    return {this, std::move(connection),
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now())};
   }
 
   const std::string& dsn() const { return dsn_; }
@@ -195,13 +284,24 @@ class PostgresStore::Pool {
   }
 
   const std::string dsn_;
+  const std::chrono::milliseconds timeout_;
+  Watchdog watchdog_;
   std::mutex mu_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
 };
 
-PostgresStore::PostgresStore(std::unique_ptr<Pool> pool) : pool_(std::move(pool)) {}
-PostgresStore::~PostgresStore() = default;
+PostgresStore::PostgresStore(std::unique_ptr<Pool> pool)
+    : pool_(std::move(pool)), probe_([this] { ProbeHealth(); }) {}
+
+PostgresStore::~PostgresStore() {
+  {
+    std::lock_guard lock(probe_mu_);
+    probe_stopping_ = true;
+  }
+  probe_wake_.notify_all();
+  probe_.join();
+}
 
 absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Create(
     PostgresStoreOptions options) {
@@ -222,7 +322,8 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Create(
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
   return std::unique_ptr<PostgresStore>(
-      new PostgresStore(std::make_unique<Pool>(options.dsn, std::max(1, options.pool_size))));
+      new PostgresStore(std::make_unique<Pool>(options.dsn, std::max(1, options.pool_size),
+                                               options.operation_timeout)));
 }
 
 absl::StatusOr<std::optional<StoredProvider>> PostgresStore::Get(std::string_view name) {
@@ -306,12 +407,39 @@ absl::StatusOr<WriteResult> PostgresStore::Write(std::string_view name,
 }
 
 absl::Status PostgresStore::Ping() {
-  return Guard("ping", [&]() -> absl::Status {
-    auto connection = pool_->Acquire();
-    pqxx::nontransaction tx(*connection);
-    tx.exec1("SELECT 1");
-    return absl::OkStatus();
-  });
+  // Health checks answer at once from the probe's last result, never waiting on the database.
+  const int64_t started = probe_started_ms_.load();
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  if (started != 0 && now - started > 500) {
+    return absl::UnavailableError("the database has not answered a health probe for 500 ms");
+  }
+  if (healthy_.load()) return absl::OkStatus();
+  return absl::UnavailableError("the database did not answer the last health probe");
+}
+
+void PostgresStore::ProbeHealth() {
+  std::unique_lock lock(probe_mu_);
+  while (!probe_stopping_) {
+    lock.unlock();
+    probe_started_ms_.store(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now().time_since_epoch())
+                                .count());
+    const absl::Status status = Guard("ping", [&]() -> absl::Status {
+      auto connection = pool_->Acquire();
+      pqxx::nontransaction tx(*connection);
+      tx.exec1("SELECT 1");
+      return absl::OkStatus();
+    });
+    healthy_.store(status.ok());
+    probe_started_ms_.store(0);
+    lock.lock();
+    probe_wake_.wait_for(lock, std::chrono::milliseconds(500),
+                         [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(probe_mu_) {
+                           return probe_stopping_;
+                         });
+  }
 }
 
 absl::StatusOr<ConfigSnapshot> PostgresStore::LoadSnapshot() {

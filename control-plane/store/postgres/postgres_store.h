@@ -12,10 +12,15 @@
 #ifndef SWITCHYARD_CONTROL_PLANE_STORE_POSTGRES_POSTGRES_STORE_H_
 #define SWITCHYARD_CONTROL_PLANE_STORE_POSTGRES_POSTGRES_STORE_H_
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "control-plane/store/distribution_store.h"
 #include "control-plane/store/provider_store.h"
@@ -25,7 +30,10 @@ namespace switchyard::cp {
 struct PostgresStoreOptions {
   std::string dsn;
   int pool_size = 4;
-  std::chrono::milliseconds connect_timeout{30000};
+  std::chrono::milliseconds connect_timeout{30000};  // start-up: how long to wait for it
+  // Every call afterwards (connect, statement, waiting for a pooled connection) is bounded
+  // by this: a hung or unreachable database answers Unavailable (503) within it.
+  std::chrono::milliseconds operation_timeout{5000};
 };
 
 class PostgresStore : public ProviderStore, public ChangeLogStore, public FleetStore {
@@ -56,7 +64,15 @@ class PostgresStore : public ProviderStore, public ChangeLogStore, public FleetS
 
  private:
   explicit PostgresStore(std::unique_ptr<Pool> pool);
+  void ProbeHealth();  // the probe thread: pings every 500 ms
+
   std::unique_ptr<Pool> pool_;
+  std::atomic<bool> healthy_{true};  // the last probe's result
+  std::atomic<int64_t> probe_started_ms_{0};  // steady clock; 0 when no probe runs
+  std::mutex probe_mu_;
+  std::condition_variable probe_wake_;
+  bool probe_stopping_ ABSL_GUARDED_BY(probe_mu_) = false;
+  std::thread probe_;  // last: starts once everything above exists
 };
 
 }  // namespace switchyard::cp
