@@ -54,6 +54,9 @@ int Run(int argc, char** argv) {
   flags.Define("request-deadline-ms", "300000",
                "overall deadline of one inference request up to its response head (retries, "
                "backoff and fallbacks included)");
+  flags.Define("upstream-idle-timeout-ms", "30000",
+               "pooled provider connections unused this long are closed (keep it below the "
+               "providers' keep-alive)");
   flags.Define("drain-timeout-ms", "25000",
                "on SIGTERM, how long in-flight requests and streams may take to finish");
   flags.DefineSwitch("help", "print this help");
@@ -87,6 +90,12 @@ int Run(int argc, char** argv) {
   }
   int64_t deadline_ms = 0;
   int64_t drain_ms = 0;
+  int64_t upstream_idle_ms = 0;
+  if (!absl::SimpleAtoi(flags.Get("upstream-idle-timeout-ms"), &upstream_idle_ms) ||
+      upstream_idle_ms < 10) {
+    std::cerr << "--upstream-idle-timeout-ms must be >= 10\n";
+    return 2;
+  }
   if (!absl::SimpleAtoi(flags.Get("request-deadline-ms"), &deadline_ms) || deadline_ms < 1 ||
       !absl::SimpleAtoi(flags.Get("drain-timeout-ms"), &drain_ms) || drain_ms < 0) {
     std::cerr << "--request-deadline-ms must be >= 1 and --drain-timeout-ms >= 0\n";
@@ -138,6 +147,7 @@ int Run(int argc, char** argv) {
   http_options.tls_cert_file = flags.Get("tls-cert");
   http_options.tls_key_file = flags.Get("tls-key");
   http_options.router.request_deadline = std::chrono::milliseconds(deadline_ms);
+  http_options.upstream_idle_timeout = std::chrono::milliseconds(upstream_idle_ms);
   if (http_options.tls_cert_file.empty() != http_options.tls_key_file.empty()) {
     std::cerr << "--tls-cert and --tls-key go together\n";
     return 2;

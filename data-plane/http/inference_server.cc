@@ -130,7 +130,7 @@ class InferenceServer::Worker {
         slot_(slot),
         tls_(tls),
         acceptor_(io_),
-        direct_(io_.get_executor()),
+        direct_(io_.get_executor(), /*max_idle_per_host=*/512, options.upstream_idle_timeout),
         proxied_(io_.get_executor()),
         router_(&direct_, &proxied_, seed, options.router, &metrics_),
         handler_(&tables_, &router_) {

@@ -38,6 +38,7 @@ struct InferenceServerOptions {
   std::string tls_cert_file;  // with tls_key_file: TLS, ALPN h2 / http/1.1
   std::string tls_key_file;
   RouterOptions router;
+  std::chrono::milliseconds upstream_idle_timeout{30000};  // pooled provider connections
 };
 
 class InferenceServer {

@@ -85,6 +85,7 @@ HeaderList CopyHeaders(const Fields& fields) {
 // One upstream connection, plain or TLS.
 struct BeastUpstreamClient::Connection {
   std::string key;
+  std::chrono::steady_clock::time_point idle_since;
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
@@ -144,9 +145,12 @@ asio::awaitable<std::tuple<beast::error_code, size_t>> Write(
 }  // namespace
 
 BeastUpstreamClient::BeastUpstreamClient(asio::any_io_executor executor,
-                                         size_t max_idle_per_host)
+                                         size_t max_idle_per_host,
+                                         std::chrono::milliseconds idle_timeout)
     : executor_(std::move(executor)),
       max_idle_per_host_(max_idle_per_host),
+      idle_timeout_(idle_timeout),
+      sweep_timer_(std::make_unique<asio::steady_timer>(executor_)),
       tls_(std::make_unique<TlsContexts>()) {}
 
 BeastUpstreamClient::~BeastUpstreamClient() = default;
@@ -156,10 +160,12 @@ BeastUpstreamClient::Acquire(const UpstreamEndpoint& endpoint, Clock::time_point
                              bool* reused) {
   const std::string& key = endpoint.pool_key;
   auto& idle = idle_[key];
+  const auto now = Clock::now();
   while (!idle.empty()) {
     std::unique_ptr<Connection> connection = std::move(idle.back());
     idle.pop_back();
-    if (connection->lowest().socket().is_open()) {
+    if (now - connection->idle_since < idle_timeout_ &&
+        connection->lowest().socket().is_open()) {
       *reused = true;
       co_return connection;
     }
@@ -202,7 +208,35 @@ BeastUpstreamClient::Acquire(const UpstreamEndpoint& endpoint, Clock::time_point
 
 void BeastUpstreamClient::Release(std::unique_ptr<Connection> connection) {
   auto& idle = idle_[connection->key];
-  if (idle.size() < max_idle_per_host_) idle.push_back(std::move(connection));
+  if (idle.size() >= max_idle_per_host_) return;  // closed: the pool is full
+  connection->idle_since = Clock::now();
+  idle.push_back(std::move(connection));
+  if (!sweeping_) ArmSweep();
+}
+
+void BeastUpstreamClient::ArmSweep() {
+  sweeping_ = true;
+  sweep_timer_->expires_after(idle_timeout_ / 2);
+  sweep_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) Sweep();
+  });
+}
+
+void BeastUpstreamClient::Sweep() {
+  sweeping_ = false;
+  const auto now = Clock::now();
+  for (auto pool = idle_.begin(); pool != idle_.end();) {
+    auto& connections = pool->second;
+    // Oldest first: connections are pushed as they are released.
+    size_t expired = 0;
+    while (expired < connections.size() &&
+           now - connections[expired]->idle_since >= idle_timeout_) {
+      ++expired;
+    }
+    connections.erase(connections.begin(), connections.begin() + static_cast<long>(expired));
+    pool = connections.empty() ? idle_.erase(pool) : std::next(pool);
+  }
+  if (!idle_.empty()) ArmSweep();
 }
 
 template <class Parser>

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>
+#include <atomic>
 #include <fstream>
 #include <thread>
 #include <nlohmann/json.hpp>
@@ -45,7 +46,8 @@ template <typename T>
 T RunOn(asio::io_context& io, asio::awaitable<T> work) {
   auto future = asio::co_spawn(io, std::move(work), asio::use_future);
   io.restart();
-  io.run();
+  // Until the work is done, not until the loop is idle: the pool's sweep timer keeps it busy.
+  while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) io.run_one();
   return future.get();
 }
 
@@ -110,6 +112,107 @@ class UpstreamClientTest : public ::testing::TestWithParam<std::string> {
 
 std::unique_ptr<Process> UpstreamClientTest::mock_;
 std::string UpstreamClientTest::mock_address_;
+
+// A keep-alive HTTP/1.1 server on a thread that answers every request with {} and counts
+// connections; with close_second_request it closes the first connection when the second
+// request arrives on it, without answering (a server dropping an idle connection just as a
+// request reaches it).
+class CountingServer {
+ public:
+  explicit CountingServer(bool close_second_request) : close_second_(close_second_request) {
+    acceptor_.open(asio::ip::tcp::v4());
+    acceptor_.bind({asio::ip::make_address("127.0.0.1"), 0});
+    acceptor_.listen();
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~CountingServer() {
+    stopping_ = true;
+    boost::system::error_code ignored;
+    asio::ip::tcp::socket poke(io_);
+    poke.connect(acceptor_.local_endpoint(), ignored);
+    thread_.join();
+  }
+  std::string address() const {
+    return "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+  }
+  int connections() const { return connections_; }
+
+ private:
+  void Serve() {
+    std::vector<std::thread> sessions;
+    while (!stopping_) {
+      asio::ip::tcp::socket socket(io_);
+      boost::system::error_code ec;
+      acceptor_.accept(socket, ec);
+      if (ec || stopping_) break;
+      const int index = ++connections_;
+      sessions.emplace_back([this, index, s = std::move(socket)]() mutable {
+        std::string buffer;
+        for (int request = 1;; ++request) {
+          char chunk[4096];
+          boost::system::error_code read_ec;
+          while (buffer.find(R"("m"})") == std::string::npos) {
+            const size_t n = s.read_some(asio::buffer(chunk), read_ec);
+            if (read_ec) return;
+            buffer.append(chunk, n);
+          }
+          buffer.erase(0, buffer.find(R"("m"})") + 5);
+          if (close_second_ && index == 1 && request == 2) return;  // closes, no answer
+          asio::write(s, asio::buffer(std::string_view(
+                             "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")),
+                      read_ec);
+        }
+      });
+    }
+    for (std::thread& session : sessions) session.join();
+  }
+
+  const bool close_second_;
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_{io_};
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_{0};
+  std::thread thread_;
+};
+
+// Issue 8 (k): a request after a quiet period leans on the stale-connection retry; it must
+// keep working even with max_retries 0 (the router is not involved).
+TEST(BeastUpstreamPoolTest, AConnectionClosedAsTheRequestArrivesIsRetriedOnAFreshOne) {
+  CountingServer server(/*close_second_request=*/true);
+  asio::io_context io;
+  dp::BeastUpstreamClient client(io.get_executor());
+  dp::UpstreamEndpoint endpoint = Endpoint(server.address());
+  UpstreamRequest request;
+  request.endpoint = &endpoint;
+  request.target = "/v1/chat/completions";
+  request.body = R"({"model":"m"})";
+  for (int i = 0; i < 3; ++i) {
+    auto response = RunOn(io, client.Send(request));
+    ASSERT_TRUE(response.ok()) << i << ": " << response.status();
+    EXPECT_EQ(response->status, 200);
+  }
+  EXPECT_EQ(server.connections(), 2);  // the dropped one, then one reused
+}
+
+// Issue 8 (k): idle pooled connections expire.
+TEST(BeastUpstreamPoolTest, IdleConnectionsExpire) {
+  CountingServer server(/*close_second_request=*/false);
+  asio::io_context io;
+  dp::BeastUpstreamClient client(io.get_executor(), 512, std::chrono::milliseconds(200));
+  dp::UpstreamEndpoint endpoint = Endpoint(server.address());
+  UpstreamRequest request;
+  request.endpoint = &endpoint;
+  request.target = "/v1/chat/completions";
+  request.body = R"({"model":"m"})";
+  ASSERT_TRUE(RunOn(io, client.Send(request)).ok());
+  ASSERT_TRUE(RunOn(io, client.Send(request)).ok());
+  EXPECT_EQ(server.connections(), 1);  // reused while fresh
+  // Let the sweep run: the connection is closed after 200 ms unused.
+  asio::steady_timer wait(io, std::chrono::milliseconds(450));
+  RunOn(io, [&]() -> asio::awaitable<void> { co_await wait.async_wait(asio::use_awaitable); }());
+  ASSERT_TRUE(RunOn(io, client.Send(request)).ok());
+  EXPECT_EQ(server.connections(), 2);
+}
 
 TEST_P(UpstreamClientTest, SendsTheRequestAndReturnsTheResponse) {
   UpstreamRequest request = Request();
