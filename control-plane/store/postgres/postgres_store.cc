@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <optional>
@@ -226,6 +227,9 @@ class PostgresStore::Pool {
     Lease(const Lease&) = delete;
     ~Lease() {
       pool_->watchdog_.Disarm(watch_);
+      // Every call tells whether the database answers (a constraint violation leaves the
+      // connection open; a dead or hung server does not).
+      pool_->healthy_.store(connection_ != nullptr && connection_->is_open());
       // A connection that was in use when an exception left the scope may be broken or
       // mid-transaction: drop it, and the next Acquire() opens a fresh one.
       if (std::uncaught_exceptions() > exceptions_) connection_.reset();
@@ -263,6 +267,7 @@ class PostgresStore::Pool {
         pqxx::nontransaction tx(*connection);
         tx.exec("SET statement_timeout = " + std::to_string(timeout_.count()));
       } catch (...) {
+        healthy_.store(false);
         Release(nullptr);
         throw;
       }
@@ -273,6 +278,8 @@ class PostgresStore::Pool {
   }
 
   const std::string& dsn() const { return dsn_; }
+  // Whether the last call (or connection attempt) reached a working database.
+  bool healthy() const { return healthy_.load(); }
 
  private:
   void Release(std::unique_ptr<pqxx::connection> connection) {
@@ -285,6 +292,7 @@ class PostgresStore::Pool {
 
   const std::string dsn_;
   const std::chrono::milliseconds timeout_;
+  std::atomic<bool> healthy_{true};
   Watchdog watchdog_;
   std::mutex mu_;
   std::condition_variable available_;
@@ -415,8 +423,8 @@ absl::Status PostgresStore::Ping() {
   if (started != 0 && now - started > 500) {
     return absl::UnavailableError("the database has not answered a health probe for 500 ms");
   }
-  if (healthy_.load()) return absl::OkStatus();
-  return absl::UnavailableError("the database did not answer the last health probe");
+  if (pool_->healthy()) return absl::OkStatus();
+  return absl::UnavailableError("the database did not answer the last call");
 }
 
 void PostgresStore::ProbeHealth() {
@@ -426,13 +434,13 @@ void PostgresStore::ProbeHealth() {
     probe_started_ms_.store(std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::steady_clock::now().time_since_epoch())
                                 .count());
-    const absl::Status status = Guard("ping", [&]() -> absl::Status {
+    // The outcome lands in the pool's health, like every other call's.
+    Guard("ping", [&]() -> absl::Status {
       auto connection = pool_->Acquire();
       pqxx::nontransaction tx(*connection);
       tx.exec1("SELECT 1");
       return absl::OkStatus();
-    });
-    healthy_.store(status.ok());
+    }).IgnoreError();
     probe_started_ms_.store(0);
     lock.lock();
     probe_wake_.wait_for(lock, std::chrono::milliseconds(500),

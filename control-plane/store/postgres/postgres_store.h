@@ -67,7 +67,6 @@ class PostgresStore : public ProviderStore, public ChangeLogStore, public FleetS
   void ProbeHealth();  // the probe thread: pings every 500 ms
 
   std::unique_ptr<Pool> pool_;
-  std::atomic<bool> healthy_{true};  // the last probe's result
   std::atomic<int64_t> probe_started_ms_{0};  // steady clock; 0 when no probe runs
   std::mutex probe_mu_;
   std::condition_variable probe_wake_;
