@@ -14,7 +14,8 @@ PACKAGES := cmake ninja-build ccache g++ pkg-config \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test test-sanitize helm-lint bench bench-propagation bench-inference run stop \
+.PHONY: deps build test test-sanitize helm-lint bench bench-propagation bench-apply bench-inference \
+	run stop \
 	clean
 
 deps:
@@ -53,11 +54,17 @@ test-sanitize: deps
 	  ctest --output-on-failure --timeout 900
 
 # Benchmarks write their tables into bench/RESULTS.md.
-bench: bench-propagation bench-inference
+bench: bench-propagation bench-apply bench-inference
 
 bench-propagation: build
 	cmake --build $(BUILD_DIR) --target propagation_bench
 	$(BUILD_DIR)/bin/propagation_bench $(BUILD_DIR)/bin/switchyard-control-plane bench/RESULTS.md
+
+# One config change applied with 10,000 providers loaded (the data plane's log goes to
+# /dev/null: one line per applied revision).
+bench-apply: build
+	cmake --build $(BUILD_DIR) --target apply_bench
+	$(BUILD_DIR)/bin/apply_bench bench/RESULTS.md 2> /dev/null
 
 bench-inference: build
 	bench/inference.sh $(BUILD_DIR) bench/RESULTS.md

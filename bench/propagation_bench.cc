@@ -13,7 +13,6 @@
 //
 //   propagation_bench <control-plane binary> <results.md> [writes]
 #include <grpcpp/grpcpp.h>
-#include <sys/utsname.h>
 
 #include <algorithm>
 #include <atomic>
@@ -29,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_report.h"
 #include "data-plane/config/config_applier.h"
 #include "data-plane/config/metrics.h"
 #include "data-plane/table/table_slot.h"
@@ -66,7 +66,7 @@ struct AckLog {
 class Watcher {
  public:
   Watcher(const std::string& address, int index, AckLog* log)
-      : applier_(&slot_, nullptr, &metrics_, switchyard::dp::ProcessEnvironment()), log_(log) {
+      : applier_(&slot_, nullptr, &metrics_, switchyard::dp::KeyEnvironment::Process()), log_(log) {
     grpc::ChannelArguments args;
     // A connection per watcher, as separate data planes would have.
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
@@ -161,29 +161,6 @@ class Listener {
   std::thread thread_;
 };
 
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t index = std::min(values.size() - 1,
-                                static_cast<size_t>(p * static_cast<double>(values.size())));
-  return values[index];
-}
-
-std::string Machine() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line, model = "unknown CPU";
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      model = line.substr(line.find(':') + 2);
-      break;
-    }
-  }
-  utsname name{};
-  uname(&name);
-  return model + ", " + std::to_string(std::thread::hardware_concurrency()) + " cores, " +
-         name.sysname + " " + name.release;
-}
-
 struct Row {
   int watchers;
   int writes;
@@ -262,20 +239,17 @@ int main(int argc, char** argv) {
         latencies.push_back(std::chrono::duration<double, std::milli>(at - sent).count());
       }
     }
-    rows.push_back({n, writes, Percentile(latencies, 0.50), Percentile(latencies, 0.99),
+    rows.push_back({n, writes, switchyard::bench::Percentile(latencies, 0.50), switchyard::bench::Percentile(latencies, 0.99),
                     *std::max_element(latencies.begin(), latencies.end()),
-                    Percentile(reference, 0.50), Percentile(reference, 0.99)});
+                    switchyard::bench::Percentile(reference, 0.50), switchyard::bench::Percentile(reference, 0.99)});
     std::cerr << "N=" << n << " p50=" << rows.back().p50 << "ms p99=" << rows.back().p99
               << "ms max=" << rows.back().max << "ms\n";
   }
 
-  std::time_t now = std::time(nullptr);
-  char date[32];
-  std::strftime(date, sizeof(date), "%Y-%m-%d", std::gmtime(&now));
   std::ostringstream section;
   section << "<!-- propagation:begin -->\n"
           << "## Config propagation (`make bench-propagation`)\n\n"
-          << "Date " << date << "; machine: " << Machine() << ".\n"
+          << "Date " << switchyard::bench::Today() << "; machine: " << switchyard::bench::Machine() << ".\n"
           << "Latency = watcher's ACK - admin PUT sent (an upper bound on commit -> ACK), over "
           << writes << " sequential writes per row; each watcher is a data plane's config path "
              "(own gRPC stream, ConfigApplier building the routing table, ACK). Reference: a "
@@ -292,22 +266,7 @@ int main(int argc, char** argv) {
   section << "\nTarget: p99 under 50 ms at N = 100 on loopback: "
           << (rows.back().p99 < 50 ? "met" : "NOT met") << ".\n<!-- propagation:end -->\n";
 
-  std::string existing;
-  {
-    std::ifstream in(results);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    existing = buffer.str();
-  }
-  const size_t begin = existing.find("<!-- propagation:begin -->");
-  const size_t end = existing.find("<!-- propagation:end -->");
-  if (begin != std::string::npos && end != std::string::npos) {
-    existing.replace(begin, end + std::string("<!-- propagation:end -->\n").size() - begin,
-                     section.str());
-  } else {
-    existing += "\n" + section.str();
-  }
-  std::ofstream(results) << existing;
+  switchyard::bench::WriteSection(results, "propagation", section.str());
   std::cout << section.str();
   return rows.back().p99 < 50 ? 0 : 3;
 }

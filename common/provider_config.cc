@@ -515,7 +515,12 @@ std::string ConfigHash(const ProviderConfig& canonical) {
 
 struct TableHasher::State {
   EVP_MD_CTX* context = EVP_MD_CTX_new();
+  std::string pending;  // lines batched into large updates (small ones are slow)
   ~State() { EVP_MD_CTX_free(context); }
+  void Flush() {
+    EVP_DigestUpdate(context, pending.data(), pending.size());
+    pending.clear();
+  }
 };
 
 TableHasher::TableHasher() : state_(new State) {
@@ -525,13 +530,13 @@ TableHasher::TableHasher() : state_(new State) {
 TableHasher::~TableHasher() { delete state_; }
 
 void TableHasher::Add(std::string_view name, std::string_view config_hash) {
-  EVP_DigestUpdate(state_->context, name.data(), name.size());
-  EVP_DigestUpdate(state_->context, ":", 1);
-  EVP_DigestUpdate(state_->context, config_hash.data(), config_hash.size());
-  EVP_DigestUpdate(state_->context, "\n", 1);
+  std::string& pending = state_->pending;
+  pending.append(name).append(":").append(config_hash).append("\n");
+  if (pending.size() >= 64 * 1024) state_->Flush();
 }
 
 std::string TableHasher::Finish() {
+  state_->Flush();
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(state_->context, digest, &length);

@@ -68,11 +68,14 @@ void ConfigApplier::Publish(std::shared_ptr<const RoutingTable> table, bool from
   // Warn about a missing variable or an isolated provider once, when it starts, not on every
   // update (an unchanged entry is the same object as before).
   const std::shared_ptr<const RoutingTable> previous = slot_->Current();
+  // Both maps are sorted by name: walk them together (O(n) pointer compares, no lookups).
+  auto before = previous != nullptr ? previous->providers().begin()
+                                    : table->providers().end();
+  const auto before_end = previous != nullptr ? previous->providers().end()
+                                              : table->providers().end();
   for (const auto& [name, entry] : table->providers()) {
-    if (previous != nullptr) {
-      auto before = previous->providers().find(name);
-      if (before != previous->providers().end() && before->second == entry) continue;
-    }
+    while (before != before_end && before->first < name) ++before;
+    if (before != before_end && before->first == name && before->second == entry) continue;
     if (entry->state == ProviderEntry::State::kBroken) {
       common::LogWarning("provider isolated: it does not compile on this data plane",
                          {{"provider", name}, {"reason", entry->unserved_reason}});

@@ -1,5 +1,6 @@
 #include "data-plane/table/routing_table.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "common/provider_config.h"
@@ -96,6 +97,50 @@ KeyEnvironment::Result KeyEnvironment::Resolve(const std::string& name,
   return Result::kFound;
 }
 
+ProviderMap::const_iterator ProviderMap::find(std::string_view name) const {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), name,
+                             [](const value_type& entry, std::string_view wanted) {
+                               return entry.first < wanted;
+                             });
+  return it != entries_.end() && it->first == name ? it : entries_.end();
+}
+
+std::vector<ProviderMap::value_type>::iterator ProviderMap::LowerBound(std::string_view name) {
+  return std::lower_bound(entries_.begin(), entries_.end(), name,
+                          [](const value_type& entry, std::string_view wanted) {
+                            return entry.first < wanted;
+                          });
+}
+
+void ProviderMap::Set(std::string name, std::shared_ptr<const ProviderEntry> entry) {
+  auto it = LowerBound(name);
+  if (it != entries_.end() && it->first == name) {
+    it->second = std::move(entry);
+  } else {
+    entries_.insert(it, {std::move(name), std::move(entry)});
+  }
+}
+
+void ProviderMap::Erase(std::string_view name) {
+  auto it = LowerBound(name);
+  if (it != entries_.end() && it->first == name) entries_.erase(it);
+}
+
+void ProviderMap::Assign(std::vector<value_type> entries) {
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const value_type& a, const value_type& b) { return a.first < b.first; });
+  // Later duplicates win: keep the last of each run of equal names.
+  entries_.clear();
+  entries_.reserve(entries.size());
+  for (auto& entry : entries) {
+    if (!entries_.empty() && entries_.back().first == entry.first) {
+      entries_.back() = std::move(entry);
+    } else {
+      entries_.push_back(std::move(entry));
+    }
+  }
+}
+
 bool ProviderEntry::HasExtraHeader(std::string_view lower_case_name) const {
   for (const std::string& name : extra_header_names) {
     if (name == lower_case_name) return true;
@@ -147,9 +192,12 @@ std::shared_ptr<const RoutingTable> RoutingTable::Build(
     int64_t revision, const std::vector<v1::ProviderConfig>& configs, const KeyEnvironment& env) {
   auto table = std::shared_ptr<RoutingTable>(new RoutingTable());
   table->revision_ = revision;
+  std::vector<ProviderMap::value_type> entries;
+  entries.reserve(configs.size());
   for (const v1::ProviderConfig& config : configs) {
-    table->providers_[config.name()] = CompileProvider(config, env);
+    entries.emplace_back(config.name(), CompileProvider(config, env));
   }
+  table->providers_.Assign(std::move(entries));
   table->Finish();
   return table;
 }
@@ -160,7 +208,7 @@ std::shared_ptr<const RoutingTable> RoutingTable::Apply(
   auto table = std::shared_ptr<RoutingTable>(new RoutingTable());
   table->revision_ = revision;
   table->providers_ = base.providers_;  // shared entries: pointers, not compiles
-  for (const std::string& name : deletes) table->providers_.erase(name);
+  for (const std::string& name : deletes) table->providers_.Erase(name);
   for (const v1::ProviderConfig& config : upserts) {
     auto it = table->providers_.find(config.name());
     // Unchanged config (same verified hash): keep the entry and its counters.
@@ -169,7 +217,7 @@ std::shared_ptr<const RoutingTable> RoutingTable::Apply(
         it->second->config.config_hash() == config.config_hash()) {
       continue;
     }
-    table->providers_[config.name()] = CompileProvider(config, env);
+    table->providers_.Set(config.name(), CompileProvider(config, env));
   }
   table->Finish();
   return table;

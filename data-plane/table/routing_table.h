@@ -101,10 +101,32 @@ struct ProviderEntry {
   bool HasExtraHeader(std::string_view lower_case_name) const;
 };
 
+// The providers of a table, sorted by name, in one flat array: copying it for the next table
+// is one allocation and a pointer copy per provider (a node-based map costs an allocation
+// each), and lookups are a binary search.
+class ProviderMap {
+ public:
+  using value_type = std::pair<std::string, std::shared_ptr<const ProviderEntry>>;
+  using const_iterator = std::vector<value_type>::const_iterator;
+
+  const_iterator begin() const { return entries_.begin(); }
+  const_iterator end() const { return entries_.end(); }
+  size_t size() const { return entries_.size(); }
+  const_iterator find(std::string_view name) const;
+
+  // Adds or replaces one provider, keeping the order.
+  void Set(std::string name, std::shared_ptr<const ProviderEntry> entry);
+  void Erase(std::string_view name);
+  // Many at once (a build from nothing): later duplicates win.
+  void Assign(std::vector<value_type> entries);
+
+ private:
+  std::vector<value_type>::iterator LowerBound(std::string_view name);
+  std::vector<value_type> entries_;
+};
+
 class RoutingTable {
  public:
-  using ProviderMap = std::map<std::string, std::shared_ptr<const ProviderEntry>, std::less<>>;
-
   // A table from nothing: `configs` carry their config_hash as distributed.
   static std::shared_ptr<const RoutingTable> Build(
       int64_t revision, const std::vector<switchyard::v1::ProviderConfig>& configs,

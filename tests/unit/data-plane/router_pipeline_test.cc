@@ -146,8 +146,8 @@ class RouterPipelineTest : public ::testing::Test {
   }
 
   void Table(std::vector<std::shared_ptr<ProviderEntry>> entries) {
-    RoutingTable::ProviderMap map;
-    for (auto& entry : entries) map[entry->config.name()] = entry;
+    ProviderMap map;
+    for (auto& entry : entries) map.Set(entry->config.name(), entry);
     table_ = RoutingTable::FromEntries(1, std::move(map));
   }
 
