@@ -112,32 +112,61 @@ std::vector<ProviderMap::value_type>::iterator ProviderMap::LowerBound(std::stri
                           });
 }
 
+ProviderMap::Hash ProviderMap::HashOf(const ProviderEntry& entry) {
+  Hash hash;
+  const std::string& text = entry.config.config_hash();
+  hash.length = static_cast<uint8_t>(std::min(text.size(), hash.text.size()));
+  std::copy_n(text.data(), hash.length, hash.text.data());
+  return hash;
+}
+
+void ProviderMap::Count(const ProviderEntry& entry, int sign) {
+  missing_env_keys_ += sign * entry.missing_env_keys;
+  broken_ += sign * (entry.state == ProviderEntry::State::kBroken ? 1 : 0);
+}
+
 void ProviderMap::Set(std::string name, std::shared_ptr<const ProviderEntry> entry) {
   auto it = LowerBound(name);
+  const auto index = it - entries_.begin();
+  Count(*entry, +1);
   if (it != entries_.end() && it->first == name) {
+    Count(*it->second, -1);
+    hashes_[static_cast<size_t>(index)] = HashOf(*entry);
     it->second = std::move(entry);
   } else {
+    hashes_.insert(hashes_.begin() + index, HashOf(*entry));
     entries_.insert(it, {std::move(name), std::move(entry)});
   }
 }
 
 void ProviderMap::Erase(std::string_view name) {
   auto it = LowerBound(name);
-  if (it != entries_.end() && it->first == name) entries_.erase(it);
+  if (it == entries_.end() || it->first != name) return;
+  Count(*it->second, -1);
+  hashes_.erase(hashes_.begin() + (it - entries_.begin()));
+  entries_.erase(it);
 }
 
 void ProviderMap::Assign(std::vector<value_type> entries) {
   std::stable_sort(entries.begin(), entries.end(),
                    [](const value_type& a, const value_type& b) { return a.first < b.first; });
-  // Later duplicates win: keep the last of each run of equal names.
   entries_.clear();
+  hashes_.clear();
+  missing_env_keys_ = 0;
+  broken_ = 0;
   entries_.reserve(entries.size());
+  // Later duplicates win: keep the last of each run of equal names.
   for (auto& entry : entries) {
     if (!entries_.empty() && entries_.back().first == entry.first) {
       entries_.back() = std::move(entry);
     } else {
       entries_.push_back(std::move(entry));
     }
+  }
+  hashes_.reserve(entries_.size());
+  for (const auto& [name, entry] : entries_) {
+    hashes_.push_back(HashOf(*entry));
+    Count(*entry, +1);
   }
 }
 
@@ -234,12 +263,11 @@ std::shared_ptr<const RoutingTable> RoutingTable::FromEntries(int64_t revision,
 
 void RoutingTable::Finish() {
   common::TableHasher hasher;
-  for (const auto& [name, entry] : providers_) {
-    hasher.Add(name, entry->config.config_hash());
-    missing_env_keys_ += entry->missing_env_keys;
-    broken_providers_ += entry->state == ProviderEntry::State::kBroken ? 1 : 0;
-  }
+  size_t i = 0;
+  for (const auto& [name, entry] : providers_) hasher.Add(name, providers_.hash(i++));
   table_hash_ = hasher.Finish();
+  missing_env_keys_ = providers_.missing_env_keys();
+  broken_providers_ = providers_.broken();
 }
 
 const ProviderEntry* RoutingTable::Find(std::string_view name) const {

@@ -19,6 +19,7 @@
 #ifndef SWITCHYARD_DATA_PLANE_TABLE_ROUTING_TABLE_H_
 #define SWITCHYARD_DATA_PLANE_TABLE_ROUTING_TABLE_H_
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -103,9 +104,19 @@ struct ProviderEntry {
 
 // The providers of a table, sorted by name, in one flat array: copying it for the next table
 // is one allocation and a pointer copy per provider (a node-based map costs an allocation
-// each), and lookups are a binary search.
+// each), and lookups are a binary search. Each provider's distributed config hash and the
+// table-wide counts are kept beside the array, so hashing a 10,000-provider table never
+// touches the entries themselves (a cache miss each).
 class ProviderMap {
  public:
+  // A config hash as distributed (64 hex characters; longer ones are cut, and then cannot
+  // match the control plane's table hash, which resynchronizes).
+  struct Hash {
+    std::array<char, 64> text{};
+    uint8_t length = 0;
+    std::string_view view() const { return {text.data(), length}; }
+  };
+
   using value_type = std::pair<std::string, std::shared_ptr<const ProviderEntry>>;
   using const_iterator = std::vector<value_type>::const_iterator;
 
@@ -120,9 +131,20 @@ class ProviderMap {
   // Many at once (a build from nothing): later duplicates win.
   void Assign(std::vector<value_type> entries);
 
+  // The config hash of the provider at position i (same order as begin()..end()).
+  std::string_view hash(size_t i) const { return hashes_[i].view(); }
+  int missing_env_keys() const { return missing_env_keys_; }
+  int broken() const { return broken_; }
+
  private:
+  static Hash HashOf(const ProviderEntry& entry);
+  void Count(const ProviderEntry& entry, int sign);
   std::vector<value_type>::iterator LowerBound(std::string_view name);
+
   std::vector<value_type> entries_;
+  std::vector<Hash> hashes_;  // parallel to entries_
+  int missing_env_keys_ = 0;
+  int broken_ = 0;
 };
 
 class RoutingTable {
