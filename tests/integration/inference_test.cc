@@ -298,6 +298,38 @@ TEST_F(InferenceTest, RequestMetricsAreExported) {
   EXPECT_EQ(data_plane_->Metric("switchyard_open_streams"), 0);
 }
 
+// Issue 8 (i): on SIGTERM a data plane fails readiness, stops accepting, finishes the
+// streams in flight, then exits 0.
+TEST_F(InferenceTest, SigtermDrainsInFlightStreamsThenExitsZero) {
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  DataPlane draining = DataPlane::Start(control_plane_->grpc, "dp-drain",
+                                        {"--drain-timeout-ms=10000"}, {{"KEY_A", "sk-key-a"}});
+  ASSERT_TRUE(Eventually([&] {
+    return HttpCall("GET", draining.admin, "/readyz").status == 200 &&
+           draining.Config().value("providers", json::array()).size() > 0;
+  })) << draining.process.Log();
+  json body = Chat("openai/m");
+  body["stream"] = true;
+  HttpResult streamed;
+  std::thread client([&] {
+    streamed = HttpCall("POST", draining.http, "/v1/chat/completions", body.dump(),
+                        {{"x-bf-eh-x-mock-chunks", "8"}, {"x-bf-eh-x-mock-gap-ms", "250"}});
+  });
+  ASSERT_TRUE(Eventually([&] { return draining.Metric("switchyard_open_streams") == 1; }))
+      << draining.process.Log();
+  draining.process.Signal(SIGTERM);
+  ASSERT_TRUE(Eventually([&] {
+    return HttpCall("GET", draining.admin, "/readyz").status == 503;
+  }));
+  // No new connections while draining.
+  EXPECT_EQ(HttpCall("GET", draining.http, "/v1/models").status, 0);
+  client.join();
+  EXPECT_EQ(streamed.status, 200);
+  EXPECT_NE(streamed.body.find("tok7"), std::string::npos) << streamed.body;
+  EXPECT_NE(streamed.body.find("[DONE]"), std::string::npos);
+  EXPECT_EQ(draining.process.Wait(), 0) << draining.process.Log();
+}
+
 TEST_F(InferenceTest, AClientThatDisconnectsCancelsTheUpstreamStream) {
   Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
   namespace asio = boost::asio;
