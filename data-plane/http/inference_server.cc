@@ -13,6 +13,7 @@
 #include "common/http/http_server.h"
 #include "common/http/inbound.h"
 #include "common/log.h"
+#include "common/net/stall_timer.h"
 #include "common/strings.h"
 #include "data-plane/http/h2_session.h"
 #include "data-plane/http/inference_handler.h"
@@ -87,26 +88,37 @@ class Http1Writer : public ResponseWriter {
     response.keep_alive(keep_alive_);
     response.chunked(true);
     http::response_serializer<http::empty_body> serializer(response);
-    Lowest(stream_).expires_after(timeout_);
+    // A stream's writes are watched by one lazy timer instead of a timer per write: a client
+    // that stops reading for the whole write timeout is cut off, and its socket closed.
+    Lowest(stream_).expires_never();
+    stall_.emplace(stream_.get_executor(), timeout_, [this] {
+      beast::error_code ignored;
+      Lowest(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      Lowest(stream_).socket().cancel(ignored);
+    });
+    stall_->Begin();
     auto [ec, n] = co_await http::async_write_header(stream_, serializer, kTuple);
+    stall_->End();
     ok_ = !ec;
     co_return ok_;
   }
 
   asio::awaitable<bool> Write(std::string_view data) override {
     if (!ok_) co_return false;
-    Lowest(stream_).expires_after(timeout_);
+    stall_->Begin();
     auto [ec, n] =
         co_await asio::async_write(stream_, http::make_chunk(asio::buffer(data.data(), data.size())),
                                    kTuple);
+    stall_->End();
     ok_ = !ec;
     co_return ok_;
   }
 
   asio::awaitable<bool> End() override {
     if (!ok_) co_return false;
-    Lowest(stream_).expires_after(timeout_);
+    stall_->Begin();
     auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kTuple);
+    stall_->End();
     ok_ = !ec;
     co_return ok_;
   }
@@ -118,6 +130,7 @@ class Http1Writer : public ResponseWriter {
   const unsigned version_;
   const bool keep_alive_;
   const std::chrono::milliseconds timeout_;
+  std::optional<common::StallTimer> stall_;  // from Begin(): a streamed response
   bool ok_ = true;
 };
 

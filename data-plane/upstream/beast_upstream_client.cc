@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "common/net/stall_timer.h"
 #include "common/sha256.h"
 #include "common/strings.h"
 
@@ -298,25 +299,43 @@ asio::awaitable<absl::Status> BeastUpstreamClient::Stream(const UpstreamRequest&
                             CopyHeaders(parser->get()))) {
     co_return absl::CancelledError("client went away");
   }
-  char chunk[16384];
+  // After the head only silence ends a stream (a long generation is not cut). One lazy idle
+  // timer for the whole stream: reads record progress, no timer is re-armed per read.
+  connection->lowest().expires_never();
+  common::StallTimer idle(executor_, request.stream_idle_timeout, [&connection] {
+    boost::system::error_code ignored;
+    connection->lowest().socket().cancel(ignored);
+  });
+  idle.Start();
+  // Whatever has arrived leaves in one piece: a large buffer, filled from one read plus
+  // everything already buffered (events that arrived together are written together; none
+  // is held back waiting for more).
+  std::string chunk(64 * 1024, '\0');
   while (!parser->is_done()) {
-    parser->get().body().data = chunk;
-    parser->get().body().size = sizeof(chunk);
-    // After the head, only silence ends a stream: a long generation is not cut.
-    connection->lowest().expires_after(request.stream_idle_timeout);
+    parser->get().body().data = chunk.data();
+    parser->get().body().size = chunk.size();
     auto [read_ec, read] = co_await connection->With([&](auto& stream) {
       return http::async_read_some(stream, connection->buffer, *parser, kTuple);
     });
-    const size_t got = sizeof(chunk) - parser->get().body().size;
-    if (got > 0 && !co_await sink.OnData(std::string_view(chunk, got))) {
+    idle.Touch();
+    beast::error_code ec = read_ec == http::error::need_buffer ? beast::error_code() : read_ec;
+    while (!ec && !parser->is_done() && parser->get().body().size > 0 &&
+           connection->buffer.size() > 0) {
+      const size_t used = parser->put(connection->buffer.data(), ec);
+      connection->buffer.consume(used);
+      if (ec == http::error::need_buffer || ec == http::error::need_more) ec = {};
+      if (used == 0) break;
+    }
+    const size_t got = chunk.size() - parser->get().body().size;
+    if (got > 0 && !co_await sink.OnData(std::string_view(chunk.data(), got))) {
       co_return absl::CancelledError("client went away");  // the connection is dropped
     }
-    if (read_ec == beast::error::timeout) {
+    if (ec && idle.stalled()) {
       co_return absl::DeadlineExceededError(
           StrCat("provider sent nothing for ", request.stream_idle_timeout.count(),
                  " ms (stream idle timeout)"));
     }
-    if (read_ec && read_ec != http::error::need_buffer) co_return Failure(read_ec, "stream");
+    if (ec) co_return Failure(ec, "stream");
   }
   if (parser->get().keep_alive()) {
     connection->lowest().expires_never();
