@@ -46,6 +46,8 @@ int Run(int argc, char** argv) {
   flags.Define("header-timeout-ms", "10000",
                "time a client has to send a request's headers (slow clients are cut off)");
   flags.Define("idle-timeout-ms", "120000", "keep-alive connections idle this long are closed");
+  flags.Define("write-timeout-ms", "60000",
+               "a client that reads nothing of a response for this long is disconnected");
   flags.Define("tls-cert", "", "PEM certificate chain: serve the inference API over TLS");
   flags.Define("tls-key", "", "PEM private key for --tls-cert");
   flags.Define("key-env-allow", "",
@@ -91,6 +93,12 @@ int Run(int argc, char** argv) {
   int64_t deadline_ms = 0;
   int64_t drain_ms = 0;
   int64_t upstream_idle_ms = 0;
+  int64_t write_timeout_ms = 0;
+  if (!absl::SimpleAtoi(flags.Get("write-timeout-ms"), &write_timeout_ms) ||
+      write_timeout_ms < 1) {
+    std::cerr << "--write-timeout-ms must be >= 1\n";
+    return 2;
+  }
   if (!absl::SimpleAtoi(flags.Get("upstream-idle-timeout-ms"), &upstream_idle_ms) ||
       upstream_idle_ms < 10) {
     std::cerr << "--upstream-idle-timeout-ms must be >= 10\n";
@@ -148,6 +156,7 @@ int Run(int argc, char** argv) {
   http_options.tls_key_file = flags.Get("tls-key");
   http_options.router.request_deadline = std::chrono::milliseconds(deadline_ms);
   http_options.upstream_idle_timeout = std::chrono::milliseconds(upstream_idle_ms);
+  http_options.write_timeout = std::chrono::milliseconds(write_timeout_ms);
   if (http_options.tls_cert_file.empty() != http_options.tls_key_file.empty()) {
     std::cerr << "--tls-cert and --tls-key go together\n";
     return 2;

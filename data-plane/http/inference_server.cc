@@ -306,7 +306,7 @@ class InferenceServer::Worker {
       }
       request.body = std::move(message.body());
       const bool keep_alive = message.keep_alive() && !draining_;
-      Http1Writer<Stream> writer(stream, message.version(), keep_alive, options_.body_timeout);
+      Http1Writer<Stream> writer(stream, message.version(), keep_alive, options_.write_timeout);
       co_await handler_.Handle(request, writer);
       if (!writer.ok() || !keep_alive) co_return;
     }

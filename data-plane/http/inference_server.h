@@ -34,6 +34,9 @@ struct InferenceServerOptions {
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{60000};
   std::chrono::milliseconds idle_timeout{120000};
+  // A response write (or a streamed piece) that makes no progress this long closes the
+  // connection: a client that stops reading cannot hold a worker's table and slot forever.
+  std::chrono::milliseconds write_timeout{60000};
   uint32_t max_concurrent_streams = 128;  // HTTP/2, per connection
   std::string tls_cert_file;  // with tls_key_file: TLS, ALPN h2 / http/1.1
   std::string tls_key_file;

@@ -353,6 +353,34 @@ TEST_F(InferenceTest, AClientThatDisconnectsCancelsTheUpstreamStream) {
       << Stats().dump();
 }
 
+// Issue 8 (g): a client that never reads could hold a worker's routing table, a limiter slot
+// and the provider's stream forever. Writes now time out (--write-timeout-ms).
+TEST_F(InferenceTest, AClientThatNeverReadsIsCutOffAtTheWriteTimeout) {
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  DataPlane strict = DataPlane::Start(control_plane_->grpc, "dp-write-timeout",
+                                      {"--write-timeout-ms=500"}, {{"KEY_A", "sk-key-a"}});
+  ASSERT_TRUE(Eventually([&] {
+    return strict.Config().value("providers", json::array()).size() > 0;
+  }));
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  ConnectTo(socket, strict.http);
+  socket.set_option(asio::socket_base::receive_buffer_size(4096));
+  json body = Chat("openai/m");
+  body["stream"] = true;
+  const std::string payload = body.dump();
+  asio::write(socket, asio::buffer("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                                   "x-bf-eh-x-mock-chunks: 1000000\r\n"
+                                   "Content-Length: " + std::to_string(payload.size()) +
+                                   "\r\n\r\n" + payload));
+  // Never read. The data plane gives up, releases everything and aborts the provider stream.
+  EXPECT_TRUE(Eventually([&] { return Stats()["streams_aborted"] == 1; },
+                         std::chrono::seconds(10)))
+      << Stats().dump();
+  EXPECT_TRUE(Eventually([&] { return strict.Metric("switchyard_open_streams") == 0; }));
+}
+
 TEST_F(InferenceTest, BadRequestsGetBifrostErrors) {
   Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
   ExpectError(HttpCall("POST", data_plane_->http, "/v1/chat/completions", "{not json"), 400);
