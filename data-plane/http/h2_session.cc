@@ -9,11 +9,13 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "common/errors.h"
 #include "common/strings.h"
+#include "common/net/stall_timer.h"
 #include "data-plane/http/spawn_guard.h"
 
 namespace switchyard::dp {
@@ -38,7 +40,20 @@ struct H2Stream {
   bool eof = false;
   bool deferred = false;
   bool closed = false;
+  // Set while the response writer waits for nghttp2 to take queued body bytes (backpressure):
+  // cancelled when bytes are taken or the stream closes.
+  asio::steady_timer* drained = nullptr;
+
+  size_t pending() const { return out.size() - out_offset; }
+  void WakeWriter() {
+    if (drained != nullptr) drained->cancel();
+  }
 };
+
+// Response bytes one stream may queue before its writer waits for the client to read.
+constexpr size_t kMaxPendingPerStream = 1024 * 1024;
+// The largest per-stream receive window we advertise.
+constexpr size_t kMaxStreamWindow = 1024 * 1024;
 
 template <class Stream>
 class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
@@ -58,9 +73,14 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
   ~H2Session() { nghttp2_session_del(session_); }
 
   asio::awaitable<void> Run(beast::flat_buffer& buffer) {
+    // Flow control tied to the body limit: a client may not send more than that per stream
+    // before the data plane has taken it.
+    const uint32_t window = static_cast<uint32_t>(
+        std::min<size_t>(limits_.max_body_bytes, kMaxStreamWindow));
     nghttp2_settings_entry settings[] = {
-        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits_.max_concurrent_streams}};
-    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 1);
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits_.max_concurrent_streams},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, window}};
+    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 2);
     if (buffer.size() > 0) {
       const auto data = buffer.data();
       const ssize_t used = nghttp2_session_mem_recv(
@@ -69,16 +89,19 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
       if (used < 0) dead_ = true;
     }
     Flush();
+    // The idle timeout applies with streams open too: a connection on which nothing moves
+    // either way for that long is closed (one lazy timer; reads and writes mark progress).
+    Lowest(stream_).expires_never();
+    idle_.emplace(Lowest(stream_).get_executor(), limits_.idle_timeout, [this] {
+      beast::error_code ignored;
+      Lowest(stream_).socket().cancel(ignored);
+    });
+    idle_->Start();
     uint8_t chunk[16384];
     while (!dead_ && (nghttp2_session_want_read(session_) || nghttp2_session_want_write(session_))) {
-      // Idle only counts when no request is in progress (a long stream may be silent).
-      if (active_ == 0) {
-        Lowest(stream_).expires_after(limits_.idle_timeout);
-      } else {
-        Lowest(stream_).expires_never();
-      }
       auto [ec, n] = co_await stream_.async_read_some(asio::buffer(chunk), kTuple);
       if (ec) break;
+      idle_->Touch();
       if (nghttp2_session_mem_recv(session_, chunk, n) < 0) break;
       Flush();
     }
@@ -107,7 +130,18 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     }
     asio::awaitable<bool> Write(std::string_view data) override {
       stream_->out.append(data);
-      co_return session_->Resume(*stream_);
+      if (!session_->Resume(*stream_)) co_return false;
+      // Backpressure: a client that reads slowly holds the provider back instead of making
+      // the data plane buffer without bound.
+      asio::steady_timer drained(co_await asio::this_coro::executor);
+      while (stream_->pending() > kMaxPendingPerStream) {
+        if (session_->dead_ || stream_->closed) co_return false;
+        stream_->drained = &drained;
+        drained.expires_at(asio::steady_timer::time_point::max());
+        co_await drained.async_wait(kTuple);
+        stream_->drained = nullptr;
+      }
+      co_return !session_->dead_ && !stream_->closed;
     }
     asio::awaitable<bool> End() override {
       stream_->eof = true;
@@ -156,11 +190,18 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     auto it = Self(user)->streams_.find(stream_id);
     if (it == Self(user)->streams_.end()) return 0;
     H2Stream& stream = *it->second;
-    if (stream.request.body.size() + length > Self(user)->limits_.max_body_bytes) {
+    H2Session& session = *Self(user);
+    // Per stream, the body limit (413); per connection, a cap on request bytes held at once
+    // (also 413), so many streams cannot together exhaust memory.
+    if (stream.request.body.size() + length > session.limits_.max_body_bytes ||
+        session.buffered_ + length > session.limits_.max_connection_buffer) {
+      session.buffered_ -= stream.request.body.size();
       stream.body_too_large = true;
       stream.request.body.clear();
+      stream.request.body.shrink_to_fit();
     } else if (!stream.body_too_large) {
       stream.request.body.append(reinterpret_cast<const char*>(data), length);
+      session.buffered_ += length;
     }
     return 0;
   }
@@ -178,6 +219,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     auto it = Self(user)->streams_.find(stream_id);
     if (it != Self(user)->streams_.end()) {
       it->second->closed = true;
+      it->second->WakeWriter();
       Self(user)->streams_.erase(it);
     }
     return 0;
@@ -190,6 +232,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     const size_t n = std::min(length, available);
     std::memcpy(buffer, stream->out.data() + stream->out_offset, n);
     stream->out_offset += n;
+    if (n > 0) stream->WakeWriter();
     if (stream->out_offset == stream->out.size()) {
       stream->out.clear();
       stream->out_offset = 0;
@@ -209,6 +252,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     asio::co_spawn(
         Lowest(stream_).get_executor(),
         [self, stream]() -> asio::awaitable<void> {
+          self->buffered_ -= stream->request.body.size();  // handed to the request now
           Writer writer(self, stream);
           if (stream->body_too_large) {
             // (Arguments built first: GCC 12 miscompiles braced lists inside co_await.)
@@ -289,6 +333,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
             auto [ec, written] = co_await asio::async_write(self->stream_,
                                                             asio::buffer(pending), kTuple);
             if (ec) self->dead_ = true;
+            if (self->idle_) self->idle_->Touch();
           }
           self->writing_ = false;
         },
@@ -303,6 +348,8 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
   bool writing_ = false;
   bool dead_ = false;
   int active_ = 0;
+  size_t buffered_ = 0;  // request body bytes held across streams
+  std::optional<common::StallTimer> idle_;
 };
 
 template <class Stream>

@@ -5,7 +5,10 @@
 // a single writer drains nghttp2's output, and every request (stream) runs the same
 // InferenceHandler coroutine as HTTP/1.1, concurrently, answering through an H2 writer that
 // queues body data and resumes the stream. Limits: concurrent streams per connection
-// (SETTINGS_MAX_CONCURRENT_STREAMS, excess refused), request body bytes (413), idle timeout.
+// (SETTINGS_MAX_CONCURRENT_STREAMS, excess refused), request body bytes (413) with the
+// stream's flow-control window tied to that limit, request bytes held per connection (413
+// past the cap), response bytes queued per stream (the writer waits: backpressure), and the
+// idle timeout, which also applies while streams are open.
 #ifndef SWITCHYARD_DATA_PLANE_HTTP_H2_SESSION_H_
 #define SWITCHYARD_DATA_PLANE_HTTP_H2_SESSION_H_
 
@@ -23,7 +26,8 @@ namespace switchyard::dp {
 struct H2Limits {
   uint32_t max_concurrent_streams = 128;
   size_t max_body_bytes = 32 * 1024 * 1024;
-  std::chrono::milliseconds idle_timeout{120000};
+  std::chrono::milliseconds idle_timeout{120000};  // applies with streams open too
+  size_t max_connection_buffer = 64 * 1024 * 1024;  // request body bytes held per connection
 };
 
 // Serves one connection until it ends. `buffer` holds bytes already read (the preface).

@@ -665,7 +665,15 @@ TEST_F(InferenceTest, Http2CleartextWithPriorKnowledgeOnTheSamePort) {
   EXPECT_NE(out.find("status codes: 20 2xx"), std::string::npos) << out;
   out = RunCommand("nghttp -nv -d " + body_file + " " + url);
   EXPECT_NE(out.find("[SETTINGS_MAX_CONCURRENT_STREAMS(0x03):128]"), std::string::npos) << out;
+  // Issue 8 (g): the stream window is tied to the body limit (capped at 1 MiB).
+  EXPECT_NE(out.find("[SETTINGS_INITIAL_WINDOW_SIZE(0x04):1048576]"), std::string::npos) << out;
   std::filesystem::remove(body_file);
+
+  // A long stream larger than the per-stream queue passes whole (writer backpressure).
+  out = Curl("--http2-prior-knowledge -N -H 'x-bf-eh-x-mock-chunks: 20000' " + url +
+             R"( -d '{"model": "openai/m", "stream": true}')");
+  EXPECT_NE(out.find("tok19999"), std::string::npos) << out.size();
+  EXPECT_NE(out.find("data: [DONE]\n\n"), std::string::npos);
 
   // The same limits as HTTP/1.1.
   out = Curl("--http2-prior-knowledge -o /dev/null -w '%{http_code}' " + url + R"( -d '{"model":')");
