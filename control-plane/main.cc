@@ -151,6 +151,12 @@ int Run(int argc, char** argv) {
       {.dsn = dsn, .operation_timeout = std::chrono::milliseconds(db_timeout_ms)});
   if (!store.ok()) return Fail("cannot open the database", common::ToStd(store.status().message()));
   ProviderService service(store->get());
+  if (absl::StatusOr<int> upgraded = service.UpgradeStoredConfigs(); !upgraded.ok()) {
+    return Fail("cannot upgrade the stored configs", common::ToStd(upgraded.status().message()));
+  } else if (*upgraded > 0) {
+    LogInfo("stored configs brought to this version's canonical form",
+            {{"providers", std::to_string(*upgraded)}});
+  }
 
   if (const std::string& config = flags.Get("config"); !config.empty()) {
     if (absl::Status applied = ApplyConfigFile(config, service); !applied.ok()) {

@@ -117,6 +117,32 @@ absl::StatusOr<ProviderResult> ProviderService::Delete(std::string_view name,
   return result;
 }
 
+absl::StatusOr<int> ProviderService::UpgradeStoredConfigs() {
+  ASSIGN_OR_RETURN(std::vector<StoredProvider> stored, store_->List());
+  int rewritten = 0;
+  for (const StoredProvider& provider : stored) {
+    absl::StatusOr<ProviderConfig> canonical = common::Canonicalize(provider.config);
+    if (!canonical.ok() || canonical->config_hash() == provider.config.config_hash()) continue;
+    bool wrote = false;
+    RETURN_IF_ERROR(
+        store_
+            ->Write(canonical->name(),
+                    [&](const std::optional<StoredProvider>& current)
+                        -> absl::StatusOr<std::optional<ProviderChange>> {
+                      // Another replica (or an admin) may have rewritten it meanwhile.
+                      if (!current || current->config.config_hash() != provider.config.config_hash()) {
+                        return std::nullopt;
+                      }
+                      wrote = true;
+                      return ProviderChange{ProviderChange::Op::kUpsert, *canonical,
+                                            current->source_hash};
+                    })
+            .status());
+    rewritten += wrote ? 1 : 0;
+  }
+  return rewritten;
+}
+
 absl::StatusOr<BootstrapAction> ProviderService::ApplyBootstrapEntry(ProviderConfig entry) {
   ASSIGN_OR_RETURN(ProviderConfig canonical, common::Canonicalize(std::move(entry)));
   // The entry's own hash marks which version of the file entry the row came from.

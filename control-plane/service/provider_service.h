@@ -53,6 +53,12 @@ class ProviderService {
   // from the one the file last applied (source hash), otherwise left as the API left it.
   absl::StatusOr<BootstrapAction> ApplyBootstrapEntry(switchyard::v1::ProviderConfig entry);
 
+  // Brings stored configs to this version's canonical form (e.g. a default added to the
+  // schema changes the hash): each provider whose stored hash differs from its re-derived
+  // one is rewritten as a new revision, so data planes of this version can verify it.
+  // Returns how many were rewritten. Safe with several replicas starting at once.
+  absl::StatusOr<int> UpgradeStoredConfigs();
+
   absl::Status CheckDatabase() { return store_->Ping(); }
 
  private:

@@ -78,6 +78,33 @@ TEST_F(ProcessTest, ProvidersSurviveARestart) {
   EXPECT_EQ(again.process.Wait(), 0);
 }
 
+// A new version can change a config's canonical form (issue 8 added
+// network_config.stream_idle_timeout_in_seconds with a default): rows stored by the previous
+// version are rewritten at start-up, as a new revision, so data planes can verify them.
+TEST_F(ProcessTest, StoredConfigsOfAnEarlierVersionAreUpgradedAtStartUp) {
+  std::string hash;
+  {
+    ControlPlane cp = ControlPlane::Start(postgres_->dsn());
+    ASSERT_TRUE(cp.listening()) << cp.process.Log();
+    HttpResult created = Admin(cp, "POST", "/api/providers",
+                               R"({"provider": "openai", "keys": [{"value": "env.K"}]})");
+    ASSERT_EQ(created.status, 201);
+    hash = JsonOf(created)["config_hash"];
+  }
+  // As the previous version stored it: without the new field, under its own hash.
+  Sql(postgres_->dsn(),
+      "UPDATE providers SET config = config #- '{network_config,stream_idle_timeout_in_seconds}',"
+      " config_hash = repeat('0', 64)");
+  const std::string changes_before = Sql(postgres_->dsn(), "SELECT count(*) FROM provider_changes")[0][0];
+  ControlPlane again = ControlPlane::Start(postgres_->dsn());
+  ASSERT_TRUE(again.listening()) << again.process.Log();
+  HttpResult got = Admin(again, "GET", "/api/providers/openai");
+  EXPECT_EQ(JsonOf(got)["config_hash"], hash);
+  EXPECT_EQ(JsonOf(got)["network_config"]["stream_idle_timeout_in_seconds"], 60);
+  EXPECT_EQ(std::stoi(Sql(postgres_->dsn(), "SELECT count(*) FROM provider_changes")[0][0]),
+            std::stoi(changes_before) + 1);
+}
+
 TEST_F(ProcessTest, ConfigFileBootstrapKeepsApiEditsUntilTheFileChanges) {
   const std::string path = WriteTempFile(R"({
     "client": {"drop_excess_requests": false},
