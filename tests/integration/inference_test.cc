@@ -5,6 +5,7 @@
 
 #include <boost/asio.hpp>
 #include <fstream>
+#include <atomic>
 #include <thread>
 
 #include "tests/integration/control_plane_fixture.h"
@@ -310,12 +311,22 @@ TEST_F(InferenceTest, SigtermDrainsInFlightStreamsThenExitsZero) {
   })) << draining.process.Log();
   json body = Chat("openai/m");
   body["stream"] = true;
-  HttpResult streamed;
-  std::thread client([&] {
-    streamed = HttpCall("POST", draining.http, "/v1/chat/completions", body.dump(),
-                        {{"x-bf-eh-x-mock-chunks", "8"}, {"x-bf-eh-x-mock-gap-ms", "250"}});
+  // Under load: four streams and a stream of plain requests (the sanitizer build runs this
+  // too, so a use-after-free during shutdown fails the exit code).
+  constexpr int kStreams = 4;
+  std::vector<HttpResult> streamed(kStreams);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kStreams; ++i) {
+    clients.emplace_back([&, i] {
+      streamed[i] = HttpCall("POST", draining.http, "/v1/chat/completions", body.dump(),
+                             {{"x-bf-eh-x-mock-chunks", "8"}, {"x-bf-eh-x-mock-gap-ms", "250"}});
+    });
+  }
+  std::atomic<bool> stop_plain{false};
+  std::thread plain([&] {
+    while (!stop_plain) HttpCall("POST", draining.http, "/v1/chat/completions", Chat("openai/m").dump());
   });
-  ASSERT_TRUE(Eventually([&] { return draining.Metric("switchyard_open_streams") == 1; }))
+  ASSERT_TRUE(Eventually([&] { return draining.Metric("switchyard_open_streams") == kStreams; }))
       << draining.process.Log();
   draining.process.Signal(SIGTERM);
   ASSERT_TRUE(Eventually([&] {
@@ -323,10 +334,14 @@ TEST_F(InferenceTest, SigtermDrainsInFlightStreamsThenExitsZero) {
   }));
   // No new connections while draining.
   EXPECT_EQ(HttpCall("GET", draining.http, "/v1/models").status, 0);
-  client.join();
-  EXPECT_EQ(streamed.status, 200);
-  EXPECT_NE(streamed.body.find("tok7"), std::string::npos) << streamed.body;
-  EXPECT_NE(streamed.body.find("[DONE]"), std::string::npos);
+  for (std::thread& client : clients) client.join();
+  stop_plain = true;
+  plain.join();
+  for (const HttpResult& result : streamed) {
+    EXPECT_EQ(result.status, 200);
+    EXPECT_NE(result.body.find("tok7"), std::string::npos) << result.body;
+    EXPECT_NE(result.body.find("[DONE]"), std::string::npos);
+  }
   EXPECT_EQ(draining.process.Wait(), 0) << draining.process.Log();
 }
 
