@@ -89,9 +89,14 @@ http {
   server {
     listen 127.0.0.1:$sse_port;
     keepalive_requests 1000000;
+    # (A POST cannot fetch a static file: answer 405 and turn it into the file, 200.)
     location / {
+      error_page 405 =200 /sse.txt;
+      return 405;
+    }
+    location = /sse.txt {
+      root $work;
       default_type text/event-stream;
-      return 200 '$(cat "$work/sse.txt")';
     }
   }
   # nginx as the streaming reference: keep-alive proxy, no buffering.

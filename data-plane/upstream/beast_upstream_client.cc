@@ -173,6 +173,9 @@ BeastUpstreamClient::Acquire(const UpstreamEndpoint& endpoint, Clock::time_point
   }
   *reused = false;
   auto connection = std::make_unique<Connection>();
+  // Beast reads at most the buffer's spare capacity (512 bytes when it is small): a large
+  // buffer up front lets one read take everything that has arrived.
+  connection->buffer.reserve(64 * 1024);
   connection->key = key;
   tcp::resolver resolver(executor_);
   auto [resolve_ec, endpoints] =
