@@ -125,7 +125,9 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
       stream_->eof = true;
       co_return session_->Submit(*stream_, status, headers);
     }
-    asio::awaitable<bool> Begin(int status, HeaderList headers) override {
+    asio::awaitable<bool> Begin(int status, HeaderList headers,
+                                std::string_view first_data) override {
+      stream_->out.append(first_data);
       co_return session_->Submit(*stream_, status, headers);
     }
     asio::awaitable<bool> Write(std::string_view data) override {

@@ -49,22 +49,31 @@ class Http1Writer : public ResponseWriter {
               std::chrono::milliseconds write_timeout)
       : stream_(stream), version_(version), keep_alive_(keep_alive), timeout_(write_timeout) {}
 
-  asio::awaitable<bool> Send(int status, HeaderList headers, std::string body) override {
-    // Status line and headers in one flat buffer, the body as a second: one gathered write,
-    // no copy of the body, and much cheaper than Beast's serializer on this path.
+  // Status line and headers as one flat buffer (much cheaper than Beast's serializer here);
+  // `framing` is the Content-Length or Transfer-Encoding line.
+  std::string Head(int status, const HeaderList& headers, std::string_view framing) const {
     std::string head;
-    head.reserve(160);
+    head.reserve(192);
     head.append(version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(status));
     const auto reason = http::obsolete_reason(static_cast<http::status>(status));
     head.append(" ").append(reason.data(), reason.size()).append("\r\n");
-    for (const auto& [name, value] : headers) head.append(name).append(": ").append(value).append("\r\n");
-    head.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+    for (const auto& [name, value] : headers) {
+      head.append(name).append(": ").append(value).append("\r\n");
+    }
+    head.append(framing);
     if (!keep_alive_) {
       head.append("Connection: close\r\n");
     } else if (version_ == 10) {
       head.append("Connection: keep-alive\r\n");
     }
     head.append("\r\n");
+    return head;
+  }
+
+  asio::awaitable<bool> Send(int status, HeaderList headers, std::string body) override {
+    // The head and the body in one gathered write, no copy of the body.
+    const std::string head =
+        Head(status, headers, "Content-Length: " + std::to_string(body.size()) + "\r\n");
     const std::array<asio::const_buffer, 2> buffers = {asio::buffer(head), asio::buffer(body)};
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
       if (head.size() + body.size() <= kUntimedWriteBytes) {
@@ -80,14 +89,9 @@ class Http1Writer : public ResponseWriter {
     co_return ok_;
   }
 
-  asio::awaitable<bool> Begin(int status, HeaderList headers) override {
-    http::response<http::empty_body> response;
-    response.version(version_);
-    response.result(static_cast<unsigned>(status));
-    for (auto& [name, value] : headers) response.set(name, value);
-    response.keep_alive(keep_alive_);
-    response.chunked(true);
-    http::response_serializer<http::empty_body> serializer(response);
+  asio::awaitable<bool> Begin(int status, HeaderList headers,
+                              std::string_view first_data) override {
+    const std::string head = Head(status, headers, "Transfer-Encoding: chunked\r\n");
     // A stream's writes are watched by one lazy timer instead of a timer per write: a client
     // that stops reading for the whole write timeout is cut off, and its socket closed.
     Lowest(stream_).expires_never();
@@ -97,7 +101,16 @@ class Http1Writer : public ResponseWriter {
       Lowest(stream_).socket().cancel(ignored);
     });
     stall_->Begin();
-    auto [ec, n] = co_await http::async_write_header(stream_, serializer, kTuple);
+    // The head and whatever body has already arrived leave in one write.
+    beast::error_code ec;
+    if (first_data.empty()) {
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(head), kTuple);
+    } else {
+      const auto chunk = http::make_chunk(asio::buffer(first_data.data(), first_data.size()));
+      std::vector<asio::const_buffer> buffers{asio::buffer(head)};
+      for (auto buffer : chunk) buffers.push_back(buffer);
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, buffers, kTuple);
+    }
     stall_->End();
     ok_ = !ec;
     co_return ok_;

@@ -17,8 +17,10 @@ class ResponseWriter {
   virtual ~ResponseWriter() = default;
   // A complete response.
   virtual boost::asio::awaitable<bool> Send(int status, HeaderList headers, std::string body) = 0;
-  // A streamed response: Begin once, Write per piece (sent at once, never held back), End.
-  virtual boost::asio::awaitable<bool> Begin(int status, HeaderList headers) = 0;
+  // A streamed response: Begin once (with the body bytes that already arrived, if any: they
+  // leave with the head), Write per piece (sent at once, never held back), End.
+  virtual boost::asio::awaitable<bool> Begin(int status, HeaderList headers,
+                                             std::string_view first_data) = 0;
   virtual boost::asio::awaitable<bool> Write(std::string_view data) = 0;
   virtual boost::asio::awaitable<bool> End() = 0;
 };

@@ -72,12 +72,13 @@ class MeteredWriter : public ResponseWriter {
     metrics_->Done(Seconds(Clock::now() - start_));
     co_return ok;
   }
-  asio::awaitable<bool> Begin(int status, HeaderList headers) override {
+  asio::awaitable<bool> Begin(int status, HeaderList headers,
+                              std::string_view first_data) override {
     status_ = status;
     streaming_ = true;
     metrics_->StreamOpened();
     metrics_->FirstByte(Seconds(Clock::now() - start_));
-    co_return co_await writer_.Begin(status, std::move(headers));
+    co_return co_await writer_.Begin(status, std::move(headers), first_data);
   }
   asio::awaitable<bool> Write(std::string_view data) override {
     co_return co_await writer_.Write(data);
@@ -105,9 +106,13 @@ class ClientSink : public UpstreamSink {
   ClientSink(ResponseWriter& writer, StreamTranslator* translator)
       : writer_(writer), translator_(translator) {}
 
-  asio::awaitable<bool> OnHead(int status, const HeaderList& headers) override {
+  asio::awaitable<bool> OnHead(int status, const HeaderList& headers,
+                               std::string_view first_data) override {
     status_ = status;
-    if (status >= 400) co_return true;
+    if (status >= 400) {
+      error_body_.append(first_data.substr(0, kMaxErrorBody));
+      co_return true;
+    }
     HeaderList out = {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
     std::string content_type = "text/event-stream";
     if (translator_ == nullptr) {
@@ -117,7 +122,15 @@ class ClientSink : public UpstreamSink {
     }
     out.emplace_back("Content-Type", content_type);
     forwarding_ = true;
-    co_return co_await writer_.Begin(status, std::move(out));
+    if (translator_ == nullptr || first_data.empty()) {
+      co_return co_await writer_.Begin(status, std::move(out), first_data);
+    }
+    translated_.clear();
+    if (absl::Status fed = translator_->Feed(first_data, &translated_); !fed.ok()) {
+      translation_error_ = fed;
+      co_return false;
+    }
+    co_return co_await writer_.Begin(status, std::move(out), translated_);
   }
 
   asio::awaitable<bool> OnData(std::string_view data) override {

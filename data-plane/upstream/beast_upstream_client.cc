@@ -298,10 +298,6 @@ asio::awaitable<absl::Status> BeastUpstreamClient::Stream(const UpstreamRequest&
                                      Clock::now() + request.timeout, parser, /*read_all=*/false);
   if (!exchanged.ok()) co_return exchanged.status();
   std::unique_ptr<Connection> connection = *std::move(exchanged);
-  if (!co_await sink.OnHead(static_cast<int>(parser->get().result_int()),
-                            CopyHeaders(parser->get()))) {
-    co_return absl::CancelledError("client went away");
-  }
   // After the head only silence ends a stream (a long generation is not cut). One lazy idle
   // timer for the whole stream: reads record progress, no timer is re-armed per read.
   connection->lowest().expires_never();
@@ -313,15 +309,11 @@ asio::awaitable<absl::Status> BeastUpstreamClient::Stream(const UpstreamRequest&
   // Whatever has arrived leaves in one piece: a large buffer, filled from one read plus
   // everything already buffered (events that arrived together are written together; none
   // is held back waiting for more).
-  std::string chunk(64 * 1024, '\0');
-  while (!parser->is_done()) {
-    parser->get().body().data = chunk.data();
-    parser->get().body().size = chunk.size();
-    auto [read_ec, read] = co_await connection->With([&](auto& stream) {
-      return http::async_read_some(stream, connection->buffer, *parser, kTuple);
-    });
-    idle.Touch();
-    beast::error_code ec = read_ec == http::error::need_buffer ? beast::error_code() : read_ec;
+  constexpr size_t kChunk = 64 * 1024;
+  const auto chunk_storage = std::make_unique_for_overwrite<char[]>(kChunk);
+  char* const chunk = chunk_storage.get();
+  // Parses body bytes already in the connection's buffer into the chunk (no I/O).
+  auto take_buffered = [&](beast::error_code& ec) {
     while (!ec && !parser->is_done() && parser->get().body().size > 0 &&
            connection->buffer.size() > 0) {
       const size_t used = parser->put(connection->buffer.data(), ec);
@@ -329,8 +321,29 @@ asio::awaitable<absl::Status> BeastUpstreamClient::Stream(const UpstreamRequest&
       if (ec == http::error::need_buffer || ec == http::error::need_more) ec = {};
       if (used == 0) break;
     }
-    const size_t got = chunk.size() - parser->get().body().size;
-    if (got > 0 && !co_await sink.OnData(std::string_view(chunk.data(), got))) {
+  };
+  parser->get().body().data = chunk;
+  parser->get().body().size = kChunk;
+  beast::error_code head_ec;
+  take_buffered(head_ec);
+  if (head_ec) co_return Failure(head_ec, "stream");
+  // The body bytes that came with the head go out with it.
+  if (!co_await sink.OnHead(static_cast<int>(parser->get().result_int()),
+                            CopyHeaders(parser->get()),
+                            std::string_view(chunk, kChunk - parser->get().body().size))) {
+    co_return absl::CancelledError("client went away");
+  }
+  while (!parser->is_done()) {
+    parser->get().body().data = chunk;
+    parser->get().body().size = kChunk;
+    auto [read_ec, read] = co_await connection->With([&](auto& stream) {
+      return http::async_read_some(stream, connection->buffer, *parser, kTuple);
+    });
+    idle.Touch();
+    beast::error_code ec = read_ec == http::error::need_buffer ? beast::error_code() : read_ec;
+    take_buffered(ec);
+    const size_t got = kChunk - parser->get().body().size;
+    if (got > 0 && !co_await sink.OnData(std::string_view(chunk, got))) {
       co_return absl::CancelledError("client went away");  // the connection is dropped
     }
     if (ec && idle.stalled()) {

@@ -333,6 +333,7 @@ asio::awaitable<absl::Status> CurlUpstreamClient::Stream(const UpstreamRequest& 
   impl_->Start(transfer, request);
   const auto head_deadline = std::chrono::steady_clock::now() + request.timeout;
   bool head_sent = false;
+  // The head goes with the body bytes already received (moved out of transfer.body).
   auto send_head = [&]() -> asio::awaitable<bool> {
     long code = 0;
     curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &code);
@@ -341,11 +342,20 @@ asio::awaitable<absl::Status> CurlUpstreamClient::Stream(const UpstreamRequest& 
     curl_easy_getinfo(transfer.easy, CURLINFO_CONTENT_TYPE, &content_type);
     if (content_type != nullptr) headers.emplace_back("content-type", content_type);
     head_sent = true;
-    co_return co_await sink.OnHead(static_cast<int>(code), headers);
+    std::string first;
+    first.swap(transfer.body);
+    if (transfer.paused) {
+      transfer.paused = false;
+      curl_easy_pause(transfer.easy, CURLPAUSE_CONT);
+    }
+    co_return co_await sink.OnHead(static_cast<int>(code), headers, first);
   };
   for (;;) {
     if (!transfer.body.empty()) {
-      if (!head_sent && !co_await send_head()) break;
+      if (!head_sent) {
+        if (!co_await send_head()) break;
+        continue;  // the head carried the data
+      }
       std::string data;
       data.swap(transfer.body);
       if (transfer.paused) {

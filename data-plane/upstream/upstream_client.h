@@ -72,7 +72,9 @@ struct UpstreamResponse {
 class UpstreamSink {
  public:
   virtual ~UpstreamSink() = default;
-  virtual boost::asio::awaitable<bool> OnHead(int status, const HeaderList& headers) = 0;
+  // `first_data`: body bytes that arrived with the head (may be empty).
+  virtual boost::asio::awaitable<bool> OnHead(int status, const HeaderList& headers,
+                                              std::string_view first_data) = 0;
   virtual boost::asio::awaitable<bool> OnData(std::string_view data) = 0;
 };
 

@@ -54,7 +54,12 @@ T RunOn(asio::io_context& io, asio::awaitable<T> work) {
 class CollectingSink : public dp::UpstreamSink {
  public:
   explicit CollectingSink(int stop_after = -1) : stop_after_(stop_after) {}
-  asio::awaitable<bool> OnHead(int status, const dp::HeaderList& headers) override {
+  asio::awaitable<bool> OnHead(int status, const dp::HeaderList& headers,
+                               std::string_view first_data) override {
+    if (!first_data.empty()) {
+      data_.append(first_data);
+      ++pieces_;
+    }
     status_ = status;
     for (const auto& [name, value] : headers) {
       if (name == "content-type") content_type_ = value;

@@ -40,7 +40,7 @@ class FakeUpstream : public UpstreamClient {
                                        UpstreamSink& sink) override {
     const Outcome outcome = Next(request);
     if (!outcome.transport.ok()) co_return outcome.transport;
-    if (!co_await sink.OnHead(outcome.status, {})) co_return absl::CancelledError("gone");
+    if (!co_await sink.OnHead(outcome.status, {}, "")) co_return absl::CancelledError("gone");
     for (const std::string& chunk : outcome.chunks) {
       if (!co_await sink.OnData(chunk)) co_return absl::CancelledError("gone");
     }
@@ -111,9 +111,10 @@ class RecordingWriter : public ResponseWriter {
     body = std::move(b);
     co_return true;
   }
-  asio::awaitable<bool> Begin(int s, HeaderList) override {
+  asio::awaitable<bool> Begin(int s, HeaderList, std::string_view first) override {
     status = s;
     begun = true;
+    body.append(first);
     co_return true;
   }
   asio::awaitable<bool> Write(std::string_view data) override {
