@@ -89,8 +89,9 @@ int main(int argc, char** argv) {
           << "Date " << switchyard::bench::Today() << "; machine: " << switchyard::bench::Machine()
           << ".\nConfigApplier::Apply of a one-provider delta (compile the changed provider, "
              "share the other 9,999 entries, table hash, publish), "
-          << kChanges << " changes; reference: the full rebuild of the same 10,000-provider "
-                         "table (a snapshot), same run.\n\n"
+          << kChanges
+          << " changes; reference: the full rebuild of the same 10,000-provider "
+             "table (a snapshot), same run.\n\n"
           << "| case | p50 ms | p99 ms |\n|---|---|---|\n"
           << "| one-provider delta | " << p50 << " | " << p99 << " |\n"
           << "| full rebuild (reference) | " << full_p50 << " | "

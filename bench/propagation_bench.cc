@@ -239,9 +239,11 @@ int main(int argc, char** argv) {
         latencies.push_back(std::chrono::duration<double, std::milli>(at - sent).count());
       }
     }
-    rows.push_back({n, writes, switchyard::bench::Percentile(latencies, 0.50), switchyard::bench::Percentile(latencies, 0.99),
+    rows.push_back({n, writes, switchyard::bench::Percentile(latencies, 0.50),
+                    switchyard::bench::Percentile(latencies, 0.99),
                     *std::max_element(latencies.begin(), latencies.end()),
-                    switchyard::bench::Percentile(reference, 0.50), switchyard::bench::Percentile(reference, 0.99)});
+                    switchyard::bench::Percentile(reference, 0.50),
+                    switchyard::bench::Percentile(reference, 0.99)});
     std::cerr << "N=" << n << " p50=" << rows.back().p50 << "ms p99=" << rows.back().p99
               << "ms max=" << rows.back().max << "ms\n";
   }
@@ -249,9 +251,11 @@ int main(int argc, char** argv) {
   std::ostringstream section;
   section << "<!-- propagation:begin -->\n"
           << "## Config propagation (`make bench-propagation`)\n\n"
-          << "Date " << switchyard::bench::Today() << "; machine: " << switchyard::bench::Machine() << ".\n"
+          << "Date " << switchyard::bench::Today() << "; machine: " << switchyard::bench::Machine()
+          << ".\n"
           << "Latency = watcher's ACK - admin PUT sent (an upper bound on commit -> ACK), over "
-          << writes << " sequential writes per row; each watcher is a data plane's config path "
+          << writes
+          << " sequential writes per row; each watcher is a data plane's config path "
              "(own gRPC stream, ConfigApplier building the routing table, ACK). Reference: a "
              "bare PostgreSQL LISTEN connection's wake-up after the same PUT, same run.\n\n"
           << "| watchers N | p50 ms | p99 ms | max ms | reference p50 ms | reference p99 ms | "

@@ -11,13 +11,13 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "common/strings.h"
 #include "common/errors.h"
 #include "common/provider_json.h"
 #include "common/provider_types.h"
 #include "common/redaction.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
+#include "common/strings.h"
 #include "common/url.h"
 
 namespace switchyard::common {

@@ -448,7 +448,7 @@ class PathTrackingSax {
  private:
   struct Level {
     bool array;
-    size_t started;  // values started so far (arrays)
+    size_t started;   // values started so far (arrays)
     std::string key;  // the current member (objects)
   };
   bool Value() {

@@ -6,10 +6,9 @@
 //       [--node-id=NAME] [--http-listen=0.0.0.0:8080] [--admin-listen=127.0.0.1:9901]
 //       [--cache-dir=DIR] [--key-env-allow=PREFIX[,PREFIX...]] [--drain-timeout-ms=25000]
 
+#include <atomic>
 #include <cstdlib>
 #include <iostream>
-
-#include <atomic>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -94,8 +93,7 @@ int Run(int argc, char** argv) {
   int64_t drain_ms = 0;
   int64_t upstream_idle_ms = 0;
   int64_t write_timeout_ms = 0;
-  if (!absl::SimpleAtoi(flags.Get("write-timeout-ms"), &write_timeout_ms) ||
-      write_timeout_ms < 1) {
+  if (!absl::SimpleAtoi(flags.Get("write-timeout-ms"), &write_timeout_ms) || write_timeout_ms < 1) {
     std::cerr << "--write-timeout-ms must be >= 1\n";
     return 2;
   }
@@ -110,8 +108,8 @@ int Run(int argc, char** argv) {
     return 2;
   }
   std::vector<std::string> env_allow;
-  for (absl::string_view prefix : absl::StrSplit(flags.Get("key-env-allow"), ',',
-                                                 absl::SkipWhitespace())) {
+  for (absl::string_view prefix :
+       absl::StrSplit(flags.Get("key-env-allow"), ',', absl::SkipWhitespace())) {
     env_allow.emplace_back(absl::StripAsciiWhitespace(prefix));
   }
   std::string node_id = flags.Get("node-id");

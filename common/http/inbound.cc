@@ -13,9 +13,9 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 HttpResponse Error(int status, std::string code, std::string message) {
-  return HttpResponse::Json(status, ErrorEnvelopeJson(MakeApiError(
-                                        status, "invalid_request_error", std::move(code),
-                                        std::move(message))));
+  return HttpResponse::Json(
+      status, ErrorEnvelopeJson(MakeApiError(status, "invalid_request_error", std::move(code),
+                                             std::move(message))));
 }
 
 }  // namespace

@@ -31,8 +31,7 @@ std::optional<HttpResponse> InboundReadError(const boost::beast::error_code& ec,
 // A 400 for request framing a proxy in front could read differently (request smuggling,
 // RFC 9112 section 6.3): Transfer-Encoding whose final coding is not "chunked". nullopt when
 // the framing is sound.
-std::optional<HttpResponse> InboundFramingError(
-    const boost::beast::http::request_header<>& header);
+std::optional<HttpResponse> InboundFramingError(const boost::beast::http::request_header<>& header);
 
 // Writes `response` with Connection: close, then drains what the client still sends for a
 // moment before closing (else a client still sending an oversized body sees a reset instead

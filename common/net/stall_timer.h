@@ -78,26 +78,26 @@ class StallTimer {
 
   static void Wait(const std::shared_ptr<State>& state, Clock::time_point at) {
     state->timer.expires_at(at);
-    state->timer.async_wait([weak = std::weak_ptr<State>(state)](
-                                const boost::system::error_code& ec) {
-      auto live = weak.lock();
-      if (!live || live->done || ec) {
-        if (live) live->armed = false;
-        return;
-      }
-      if (!live->busy) {
-        live->armed = false;  // nothing in progress: the next Begin()/Touch() re-arms
-        return;
-      }
-      const Clock::time_point due = live->last + live->limit;
-      if (Clock::now() >= due) {
-        live->armed = false;
-        live->stalled = true;
-        live->on_stall();
-        return;
-      }
-      Wait(live, due);  // progress since: wait for the rest of the limit
-    });
+    state->timer.async_wait(
+        [weak = std::weak_ptr<State>(state)](const boost::system::error_code& ec) {
+          auto live = weak.lock();
+          if (!live || live->done || ec) {
+            if (live) live->armed = false;
+            return;
+          }
+          if (!live->busy) {
+            live->armed = false;  // nothing in progress: the next Begin()/Touch() re-arms
+            return;
+          }
+          const Clock::time_point due = live->last + live->limit;
+          if (Clock::now() >= due) {
+            live->armed = false;
+            live->stalled = true;
+            live->on_stall();
+            return;
+          }
+          Wait(live, due);  // progress since: wait for the rest of the limit
+        });
   }
 
   std::shared_ptr<State> state_;

@@ -50,8 +50,7 @@ void FleetRegistry::Connected(const std::string& node, uint64_t stream, int64_t 
   Queue(row);
 }
 
-void FleetRegistry::Acked(const std::string& node, int64_t revision,
-                          const std::string& table_hash,
+void FleetRegistry::Acked(const std::string& node, int64_t revision, const std::string& table_hash,
                           std::vector<std::string> isolated_providers) {
   std::lock_guard lock(mu_);
   DataPlaneRow& row = known_[node];
@@ -61,7 +60,8 @@ void FleetRegistry::Acked(const std::string& node, int64_t revision,
   row.table_hash = table_hash;
   row.connected = true;
   row.last_error.clear();
-  for (std::string& isolated : isolated_providers) isolated.resize(std::min<size_t>(isolated.size(), 1024));
+  for (std::string& isolated : isolated_providers)
+    isolated.resize(std::min<size_t>(isolated.size(), 1024));
   row.isolated_providers = std::move(isolated_providers);
   Queue(row);
 }

@@ -25,9 +25,9 @@ absl::Status CheckExpectedHash(std::string_view name, std::string_view expected,
                                     "config hash"));
   }
   if (expected != "*" && expected != current->config.config_hash()) {
-    return absl::FailedPreconditionError(
-        StrCat("provider \"", name, "\" has config hash ", current->config.config_hash(),
-               ", not the expected one; read it again and retry"));
+    return absl::FailedPreconditionError(StrCat("provider \"", name, "\" has config hash ",
+                                                current->config.config_hash(),
+                                                ", not the expected one; read it again and retry"));
   }
   return absl::OkStatus();
 }
@@ -124,20 +124,20 @@ absl::StatusOr<int> ProviderService::UpgradeStoredConfigs() {
     absl::StatusOr<ProviderConfig> canonical = common::Canonicalize(provider.config);
     if (!canonical.ok() || canonical->config_hash() == provider.config.config_hash()) continue;
     bool wrote = false;
-    RETURN_IF_ERROR(
-        store_
-            ->Write(canonical->name(),
-                    [&](const std::optional<StoredProvider>& current)
-                        -> absl::StatusOr<std::optional<ProviderChange>> {
-                      // Another replica (or an admin) may have rewritten it meanwhile.
-                      if (!current || current->config.config_hash() != provider.config.config_hash()) {
-                        return std::nullopt;
-                      }
-                      wrote = true;
-                      return ProviderChange{ProviderChange::Op::kUpsert, *canonical,
-                                            current->source_hash};
-                    })
-            .status());
+    RETURN_IF_ERROR(store_
+                        ->Write(canonical->name(),
+                                [&](const std::optional<StoredProvider>& current)
+                                    -> absl::StatusOr<std::optional<ProviderChange>> {
+                                  // Another replica (or an admin) may have rewritten it meanwhile.
+                                  if (!current || current->config.config_hash() !=
+                                                      provider.config.config_hash()) {
+                                    return std::nullopt;
+                                  }
+                                  wrote = true;
+                                  return ProviderChange{ProviderChange::Op::kUpsert, *canonical,
+                                                        current->source_hash};
+                                })
+                        .status());
     rewritten += wrote ? 1 : 0;
   }
   return rewritten;

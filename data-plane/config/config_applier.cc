@@ -23,8 +23,8 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> ConfigApplier::Apply(
   if (!update.table_hash().empty() && table->table_hash() != update.table_hash()) {
     ++metrics_->updates_rejected;
     return absl::FailedPreconditionError(
-        StrCat("table hash ", table->table_hash(), " after applying revision ",
-               update.revision(), " differs from the control plane's ", update.table_hash()));
+        StrCat("table hash ", table->table_hash(), " after applying revision ", update.revision(),
+               " differs from the control plane's ", update.table_hash()));
   }
   const bool changed = live == nullptr || live->table_hash() != table->table_hash() ||
                        live->revision() != table->revision();
@@ -69,10 +69,9 @@ void ConfigApplier::Publish(std::shared_ptr<const RoutingTable> table, bool from
   // update (an unchanged entry is the same object as before).
   const std::shared_ptr<const RoutingTable> previous = slot_->Current();
   // Both maps are sorted by name: walk them together (O(n) pointer compares, no lookups).
-  auto before = previous != nullptr ? previous->providers().begin()
-                                    : table->providers().end();
-  const auto before_end = previous != nullptr ? previous->providers().end()
-                                              : table->providers().end();
+  auto before = previous != nullptr ? previous->providers().begin() : table->providers().end();
+  const auto before_end =
+      previous != nullptr ? previous->providers().end() : table->providers().end();
   for (const auto& [name, entry] : table->providers()) {
     while (before != before_end && before->first < name) ++before;
     if (before != before_end && before->first == name && before->second == entry) continue;

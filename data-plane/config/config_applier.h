@@ -25,8 +25,7 @@ namespace switchyard::dp {
 class ConfigApplier {
  public:
   // `cache` may be null (no --cache-dir).
-  ConfigApplier(TableSlot* slot, LastGoodCache* cache, ConfigMetrics* metrics,
-                KeyEnvironment env)
+  ConfigApplier(TableSlot* slot, LastGoodCache* cache, ConfigMetrics* metrics, KeyEnvironment env)
       : slot_(slot), cache_(cache), metrics_(metrics), env_(std::move(env)) {}
 
   // FailedPrecondition when the built table's hash differs from the expected one (the data

@@ -39,8 +39,8 @@ absl::Status LastGoodCache::Save(const RoutingTable& table) {
   }
   nlohmann::json providers = nlohmann::json::array();
   for (const auto& [name, entry] : table.providers()) {
-    providers.push_back(nlohmann::json::parse(
-        common::ProviderToJson(entry->config, common::JsonView::kResponse)));
+    providers.push_back(
+        nlohmann::json::parse(common::ProviderToJson(entry->config, common::JsonView::kResponse)));
   }
   const std::string text = nlohmann::json{{"revision", table.revision()},
                                           {"table_hash", table.table_hash()},

@@ -61,9 +61,15 @@ HttpResponse AdminApi::Config() const {
                               {"base_provider_type", entry->base_type},
                               {"keys", keys}};
       switch (entry->state) {
-        case ProviderEntry::State::kServed: provider["state"] = "served"; break;
-        case ProviderEntry::State::kUnsupported: provider["state"] = "unsupported"; break;
-        case ProviderEntry::State::kBroken: provider["state"] = "isolated"; break;
+        case ProviderEntry::State::kServed:
+          provider["state"] = "served";
+          break;
+        case ProviderEntry::State::kUnsupported:
+          provider["state"] = "unsupported";
+          break;
+        case ProviderEntry::State::kBroken:
+          provider["state"] = "isolated";
+          break;
       }
       if (!entry->unserved_reason.empty()) provider["reason"] = entry->unserved_reason;
       providers.push_back(std::move(provider));

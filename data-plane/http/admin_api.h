@@ -9,10 +9,10 @@
 #ifndef SWITCHYARD_DATA_PLANE_HTTP_ADMIN_API_H_
 #define SWITCHYARD_DATA_PLANE_HTTP_ADMIN_API_H_
 
-#include "common/http/http_server.h"
 #include <atomic>
 #include <functional>
 
+#include "common/http/http_server.h"
 #include "data-plane/config/metrics.h"
 #include "data-plane/router/request_metrics.h"
 #include "data-plane/table/table_slot.h"

@@ -14,8 +14,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "common/errors.h"
-#include "common/strings.h"
 #include "common/net/stall_timer.h"
+#include "common/strings.h"
 #include "data-plane/http/spawn_guard.h"
 
 namespace switchyard::dp {
@@ -75,8 +75,8 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
   asio::awaitable<void> Run(beast::flat_buffer& buffer) {
     // Flow control tied to the body limit: a client may not send more than that per stream
     // before the data plane has taken it.
-    const uint32_t window = static_cast<uint32_t>(
-        std::min<size_t>(limits_.max_body_bytes, kMaxStreamWindow));
+    const uint32_t window =
+        static_cast<uint32_t>(std::min<size_t>(limits_.max_body_bytes, kMaxStreamWindow));
     nghttp2_settings_entry settings[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits_.max_concurrent_streams},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, window}};
@@ -98,7 +98,8 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     });
     idle_->Start();
     uint8_t chunk[16384];
-    while (!dead_ && (nghttp2_session_want_read(session_) || nghttp2_session_want_write(session_))) {
+    while (!dead_ &&
+           (nghttp2_session_want_read(session_) || nghttp2_session_want_write(session_))) {
       auto [ec, n] = co_await stream_.async_read_some(asio::buffer(chunk), kTuple);
       if (ec) break;
       idle_->Touch();

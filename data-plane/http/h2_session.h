@@ -26,7 +26,7 @@ namespace switchyard::dp {
 struct H2Limits {
   uint32_t max_concurrent_streams = 128;
   size_t max_body_bytes = 32 * 1024 * 1024;
-  std::chrono::milliseconds idle_timeout{120000};  // applies with streams open too
+  std::chrono::milliseconds idle_timeout{120000};   // applies with streams open too
   size_t max_connection_buffer = 64 * 1024 * 1024;  // request body bytes held per connection
 };
 

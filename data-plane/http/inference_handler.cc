@@ -23,8 +23,7 @@ struct Route {
 };
 
 constexpr Route kRoutes[] = {
-    {"POST", "/chat/completions", ApiSurface::kOpenAi, "chat_completion",
-     "chat_completion_stream"},
+    {"POST", "/chat/completions", ApiSurface::kOpenAi, "chat_completion", "chat_completion_stream"},
     {"POST", "/completions", ApiSurface::kOpenAi, "text_completion", "text_completion_stream"},
     {"POST", "/embeddings", ApiSurface::kOpenAi, "embedding", ""},
     {"POST", "/responses", ApiSurface::kOpenAi, "responses", "responses_stream"},
@@ -62,8 +61,7 @@ std::string_view InferenceRequest::ControlHeader(std::string_view lower_case_nam
   return {};
 }
 
-asio::awaitable<void> InferenceHandler::Handle(common::HttpRequest& http,
-                                               ResponseWriter& writer) {
+asio::awaitable<void> InferenceHandler::Handle(common::HttpRequest& http, ResponseWriter& writer) {
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   struct Done {
     std::atomic<int>& count;

@@ -12,12 +12,11 @@
 #ifndef SWITCHYARD_DATA_PLANE_HTTP_INFERENCE_SERVER_H_
 #define SWITCHYARD_DATA_PLANE_HTTP_INFERENCE_SERVER_H_
 
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/ssl/context.hpp>
 
 #include "absl/status/statusor.h"
 #include "data-plane/router/request_metrics.h"

@@ -38,10 +38,18 @@ absl::Status CheckType(std::string_view key, simdjson::dom::element value) {
     if (value.is_null()) return absl::OkStatus();  // null = not set
     bool ok = false;
     switch (want) {
-      case Want::kNumber: ok = value.is_number(); break;
-      case Want::kInteger: ok = value.is_int64() || value.is_uint64(); break;
-      case Want::kArray: ok = value.is_array(); break;
-      case Want::kBoolean: ok = value.is_bool(); break;
+      case Want::kNumber:
+        ok = value.is_number();
+        break;
+      case Want::kInteger:
+        ok = value.is_int64() || value.is_uint64();
+        break;
+      case Want::kArray:
+        ok = value.is_array();
+        break;
+      case Want::kBoolean:
+        ok = value.is_bool();
+        break;
     }
     if (!ok) {
       static constexpr std::array<std::string_view, 4> kWhat = {"a number", "an integer",
@@ -69,7 +77,8 @@ absl::StatusOr<RequestBody> ParseRequestBody(std::string text, size_t max_fallba
     if (absl::Status typed = CheckType(key, value); !typed.ok()) return typed;
     if (key == "model") {
       std::string_view model;
-      if (value.get_string().get(model)) return Invalid("model must be a string \"provider/model\"");
+      if (value.get_string().get(model))
+        return Invalid("model must be a string \"provider/model\"");
       body.model = std::string(model);
       has_model = true;
     } else if (key == "stream") {
@@ -115,8 +124,8 @@ absl::StatusOr<RequestBody> ParseRequestBody(std::string text, size_t max_fallba
     simdjson::ondemand::value value;
     if (field.value().get(value)) return Invalid("body is not valid JSON");
     std::string_view raw = value.raw_json_token();
-    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\t' ||
-                            raw.back() == '\r')) {
+    while (!raw.empty() &&
+           (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\t' || raw.back() == '\r')) {
       raw.remove_suffix(1);
     }
     body.model_offset = static_cast<size_t>(raw.data() - padded.data());

@@ -20,9 +20,9 @@ enum class ApiSurface { kOpenAi };
 
 // The request body, validated as a whole, with the fields the gateway reads.
 struct RequestBody {
-  std::string text;             // as received
-  std::string model;            // "provider/model", unescaped
-  size_t model_offset = 0;      // the model's JSON string token (quotes included) in text
+  std::string text;         // as received
+  std::string model;        // "provider/model", unescaped
+  size_t model_offset = 0;  // the model's JSON string token (quotes included) in text
   size_t model_length = 0;
   bool stream = false;
   bool has_fallbacks = false;

@@ -39,8 +39,8 @@ struct ResolvedKey;
 // The router's choices for one attempt.
 struct AttemptTarget {
   const ProviderEntry* entry = nullptr;
-  std::string_view provider;  // the configured name
-  std::string_view model;     // without the "provider/" prefix
+  std::string_view provider;         // the configured name
+  std::string_view model;            // without the "provider/" prefix
   const ResolvedKey* key = nullptr;  // null for key-less providers
   bool merge_extra_params = false;   // x-bf-passthrough-extra-params
   bool raw_request = false;          // send_back_raw_request (or its header override)

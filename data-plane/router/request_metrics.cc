@@ -58,8 +58,8 @@ std::string RequestCounters::Render() const {
             "# TYPE switchyard_requests_total counter\n");
   for (const auto& [labels, count] : requests) {
     const auto& [provider, type, status_class] = labels;
-    StrAppend(&out, "switchyard_requests_total{provider=\"", provider, "\",request_type=\"",
-              type, "\",status_class=\"", status_class, "\"} ", count, "\n");
+    StrAppend(&out, "switchyard_requests_total{provider=\"", provider, "\",request_type=\"", type,
+              "\",status_class=\"", status_class, "\"} ", count, "\n");
   }
   auto counter = [&](std::string_view name, std::string_view help, auto value,
                      std::string_view type = "counter") {
@@ -79,8 +79,7 @@ std::string RequestCounters::Render() const {
   return out;
 }
 
-void RequestMetrics::Request(std::string_view provider, std::string_view request_type,
-                             int status) {
+void RequestMetrics::Request(std::string_view provider, std::string_view request_type, int status) {
   std::lock_guard lock(mu_);
   ++counters_.requests[{std::string(provider), std::string(request_type), StatusClass(status)}];
 }

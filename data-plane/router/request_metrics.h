@@ -23,8 +23,8 @@
 namespace switchyard::dp {
 
 // Upper bounds (seconds) of the latency histograms' buckets; +Inf is implied.
-inline constexpr std::array<double, 12> kLatencyBuckets = {
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30};
+inline constexpr std::array<double, 12> kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                           0.1,   0.25,   0.5,   1,    5,     30};
 
 struct Histogram {
   std::array<uint64_t, kLatencyBuckets.size() + 1> counts{};
@@ -37,10 +37,10 @@ struct Histogram {
 struct RequestCounters {
   // (provider, request type, status class) -> requests answered
   std::map<std::tuple<std::string, std::string, std::string>, uint64_t> requests;
-  uint64_t attempts = 0;        // upstream calls made
-  uint64_t retries = 0;         // attempts after the first, per candidate
-  uint64_t fallbacks = 0;       // candidates tried after the primary
-  uint64_t limiter_drops = 0;   // requests dropped by concurrency/buffer limits
+  uint64_t attempts = 0;       // upstream calls made
+  uint64_t retries = 0;        // attempts after the first, per candidate
+  uint64_t fallbacks = 0;      // candidates tried after the primary
+  uint64_t limiter_drops = 0;  // requests dropped by concurrency/buffer limits
   int64_t open_streams = 0;
   Histogram time_to_first_byte;  // request start -> response head sent
   Histogram duration;            // request start -> response complete

@@ -52,9 +52,7 @@ ApiError TransportError(const absl::Status& status) {
                       std::string(status.message()));
 }
 
-double Seconds(Clock::duration duration) {
-  return std::chrono::duration<double>(duration).count();
-}
+double Seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
 
 // Forwards what the client receives and records it in the worker's metrics.
 class MeteredWriter : public ResponseWriter {
@@ -185,8 +183,8 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
   }
 
   ApiError primary_error;
-  bool answered = co_await TryCandidate(table, request, request.body.model, deadline, writer,
-                                        &primary_error);
+  bool answered =
+      co_await TryCandidate(table, request, request.body.model, deadline, writer, &primary_error);
   for (size_t i = 0; !answered && i < request.body.fallbacks.size(); ++i) {
     if (Clock::now() >= deadline) break;
     metrics_->Fallback();
@@ -204,9 +202,9 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
 // True when a response (success, or a stream that failed midway) reached the client; false
 // with `error` set when nothing was sent and the next candidate may try.
 asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
-                                           const InferenceRequest& request,
-                                           std::string_view name, Clock::time_point deadline,
-                                           ResponseWriter& writer, ApiError* error) {
+                                           const InferenceRequest& request, std::string_view name,
+                                           Clock::time_point deadline, ResponseWriter& writer,
+                                           ApiError* error) {
   const size_t slash = name.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == name.size()) {
     *error = GatewayError(400, "invalid_request_error", "invalid_model",
@@ -238,9 +236,9 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
                                   entry->unserved_reason));
   }
   if (!Allowed(entry->config, request.request_type)) {
-    co_return fail(GatewayError(400, "invalid_request_error", "unsupported_operation",
-                                StrCat(request.request_type, " is not supported by ", provider,
-                                       " provider")));
+    co_return fail(
+        GatewayError(400, "invalid_request_error", "unsupported_operation",
+                     StrCat(request.request_type, " is not supported by ", provider, " provider")));
   }
   Candidate candidate;
   candidate.entry = entry;
@@ -251,9 +249,9 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
   if (!entry->key_less) {
     target.key = SelectKey(*entry, model, random_);
     if (target.key == nullptr) {
-      co_return fail(GatewayError(400, "invalid_request_error", "no_key",
-                                  StrCat("no enabled key of provider \"", provider,
-                                         "\" serves model \"", model, "\"")));
+      co_return fail(GatewayError(
+          400, "invalid_request_error", "no_key",
+          StrCat("no enabled key of provider \"", provider, "\" serves model \"", model, "\"")));
     }
   }
   target.merge_extra_params = FlagWithOverride(request, "x-bf-passthrough-extra-params", false);
@@ -265,8 +263,7 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
   upstream.endpoint = &entry->endpoint;
   upstream.proxy = &entry->proxy;
   upstream.stream_idle_timeout = entry->stream_idle_timeout;
-  if (absl::Status built = entry->adapter->BuildRequest(request, target, &upstream);
-      !built.ok()) {
+  if (absl::Status built = entry->adapter->BuildRequest(request, target, &upstream); !built.ok()) {
     co_return fail(absl::IsUnimplemented(built)
                        ? GatewayError(501, "not_implemented_error", "unsupported_operation",
                                       std::string(built.message()))
@@ -296,12 +293,13 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
                                options_.request_deadline.count(), " ms passed"));
   };
   // Waits before retry `retry`; false when the wait would pass the deadline.
-  auto backoff = [&](int retry,
-                     std::optional<std::chrono::milliseconds> retry_after) -> asio::awaitable<bool> {
+  auto backoff =
+      [&](int retry,
+          std::optional<std::chrono::milliseconds> retry_after) -> asio::awaitable<bool> {
     const double jitter = std::uniform_real_distribution<double>(0, 1)(random_);
-    const auto wait = RetryBackoff(retry, std::chrono::milliseconds(network.retry_backoff_initial()),
-                                   std::chrono::milliseconds(network.retry_backoff_max()), jitter,
-                                   retry_after);
+    const auto wait =
+        RetryBackoff(retry, std::chrono::milliseconds(network.retry_backoff_initial()),
+                     std::chrono::milliseconds(network.retry_backoff_max()), jitter, retry_after);
     if (wait >= remaining()) co_return false;
     if (!timer) timer.emplace(executor);
     timer->expires_after(wait);

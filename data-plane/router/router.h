@@ -42,8 +42,7 @@ class Router {
   // `metrics` is this worker's own.
   Router(UpstreamClient* direct, UpstreamClient* proxied, uint64_t seed, RouterOptions options,
          RequestMetrics* metrics)
-      : direct_(direct), proxied_(proxied), random_(seed), options_(options),
-        metrics_(metrics) {}
+      : direct_(direct), proxied_(proxied), random_(seed), options_(options), metrics_(metrics) {}
 
   // Answers `request` through `writer`; never throws.
   boost::asio::awaitable<void> Serve(const RoutingTable& table, const InferenceRequest& request,

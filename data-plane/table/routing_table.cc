@@ -83,8 +83,7 @@ KeyEnvironment KeyEnvironment::Process(std::vector<std::string> allow_prefixes) 
       std::move(allow_prefixes));
 }
 
-KeyEnvironment::Result KeyEnvironment::Resolve(const std::string& name,
-                                               std::string* value) const {
+KeyEnvironment::Result KeyEnvironment::Resolve(const std::string& name, std::string* value) const {
   if (name.starts_with(kReservedEnvPrefix)) return Result::kRefused;
   if (!allow_prefixes_.empty()) {
     bool allowed = false;
@@ -98,18 +97,16 @@ KeyEnvironment::Result KeyEnvironment::Resolve(const std::string& name,
 }
 
 ProviderMap::const_iterator ProviderMap::find(std::string_view name) const {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), name,
-                             [](const value_type& entry, std::string_view wanted) {
-                               return entry.first < wanted;
-                             });
+  auto it = std::lower_bound(
+      entries_.begin(), entries_.end(), name,
+      [](const value_type& entry, std::string_view wanted) { return entry.first < wanted; });
   return it != entries_.end() && it->first == name ? it : entries_.end();
 }
 
 std::vector<ProviderMap::value_type>::iterator ProviderMap::LowerBound(std::string_view name) {
-  return std::lower_bound(entries_.begin(), entries_.end(), name,
-                          [](const value_type& entry, std::string_view wanted) {
-                            return entry.first < wanted;
-                          });
+  return std::lower_bound(
+      entries_.begin(), entries_.end(), name,
+      [](const value_type& entry, std::string_view wanted) { return entry.first < wanted; });
 }
 
 ProviderMap::Hash ProviderMap::HashOf(const ProviderEntry& entry) {
@@ -209,8 +206,7 @@ std::shared_ptr<const ProviderEntry> CompileProvider(const v1::ProviderConfig& c
     return entry;
   }
   if (absl::Status compiled = adapter->Compile(entry->config, entry.get()); !compiled.ok()) {
-    return isolate(StrCat("provider ", config.name(), " cannot be served: ",
-                          compiled.message()));
+    return isolate(StrCat("provider ", config.name(), " cannot be served: ", compiled.message()));
   }
   entry->adapter = adapter;
   entry->state = ProviderEntry::State::kServed;
@@ -241,8 +237,7 @@ std::shared_ptr<const RoutingTable> RoutingTable::Apply(
   for (const v1::ProviderConfig& config : upserts) {
     auto it = table->providers_.find(config.name());
     // Unchanged config (same verified hash): keep the entry and its counters.
-    if (it != table->providers_.end() &&
-        it->second->state != ProviderEntry::State::kBroken &&
+    if (it != table->providers_.end() && it->second->state != ProviderEntry::State::kBroken &&
         it->second->config.config_hash() == config.config_hash()) {
       continue;
     }

@@ -145,8 +145,7 @@ asio::awaitable<std::tuple<beast::error_code, size_t>> Write(
 
 }  // namespace
 
-BeastUpstreamClient::BeastUpstreamClient(asio::any_io_executor executor,
-                                         size_t max_idle_per_host,
+BeastUpstreamClient::BeastUpstreamClient(asio::any_io_executor executor, size_t max_idle_per_host,
                                          std::chrono::milliseconds idle_timeout)
     : executor_(std::move(executor)),
       max_idle_per_host_(max_idle_per_host),
@@ -165,8 +164,7 @@ BeastUpstreamClient::Acquire(const UpstreamEndpoint& endpoint, Clock::time_point
   while (!idle.empty()) {
     std::unique_ptr<Connection> connection = std::move(idle.back());
     idle.pop_back();
-    if (now - connection->idle_since < idle_timeout_ &&
-        connection->lowest().socket().is_open()) {
+    if (now - connection->idle_since < idle_timeout_ && connection->lowest().socket().is_open()) {
       *reused = true;
       co_return connection;
     }
@@ -347,9 +345,9 @@ asio::awaitable<absl::Status> BeastUpstreamClient::Stream(const UpstreamRequest&
       co_return absl::CancelledError("client went away");  // the connection is dropped
     }
     if (ec && idle.stalled()) {
-      co_return absl::DeadlineExceededError(
-          StrCat("provider sent nothing for ", request.stream_idle_timeout.count(),
-                 " ms (stream idle timeout)"));
+      co_return absl::DeadlineExceededError(StrCat("provider sent nothing for ",
+                                                   request.stream_idle_timeout.count(),
+                                                   " ms (stream idle timeout)"));
     }
     if (ec) co_return Failure(ec, "stream");
   }

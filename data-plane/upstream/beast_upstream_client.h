@@ -16,8 +16,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 

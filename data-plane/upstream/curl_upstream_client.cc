@@ -285,7 +285,8 @@ struct CurlUpstreamClient::Impl {
       asio::steady_timer::time_point until = asio::steady_timer::time_point::max()) {
     transfer.event.expires_at(until);
     auto [ec] = co_await transfer.event.async_wait(kTuple);
-    co_return ec == asio::error::operation_aborted || until == asio::steady_timer::time_point::max();
+    co_return ec == asio::error::operation_aborted ||
+        until == asio::steady_timer::time_point::max();
   }
 
   asio::any_io_executor executor;

@@ -28,8 +28,8 @@ absl::StatusOr<UpstreamEndpoint> ParseBaseUrl(std::string_view url) {
 }
 
 std::string PoolKey(const UpstreamEndpoint& endpoint) {
-  std::string key = StrCat(endpoint.tls ? "https://" : "http://", endpoint.host, ":",
-                           endpoint.port);
+  std::string key =
+      StrCat(endpoint.tls ? "https://" : "http://", endpoint.host, ":", endpoint.port);
   if (endpoint.tls) {
     StrAppend(&key, endpoint.insecure_skip_verify ? "/insecure" : "/verify", "/",
               common::Sha256Hex(endpoint.ca_cert_pem));

@@ -321,8 +321,8 @@ TEST_F(DistributionTest, DataPlanesWatchAgainWithinASecondOfARestartedControlPla
   ASSERT_EQ(Admin(*cp, "PUT", "/api/providers/openai", OpenAiBody(1)).status, 201);
   std::vector<DataPlane> fleet;
   for (int i = 0; i < 3; ++i) {
-    fleet.push_back(DataPlane::Start(cp->grpc, "dp-" + std::to_string(i),
-                                     {"--reconnect-max-ms=30000"}));
+    fleet.push_back(
+        DataPlane::Start(cp->grpc, "dp-" + std::to_string(i), {"--reconnect-max-ms=30000"}));
   }
   for (DataPlane& dp : fleet) ASSERT_TRUE(Eventually([&] { return InSync(*cp, dp); }));
 
@@ -393,9 +393,8 @@ TEST_F(DistributionTest, PostgresDownMeans503WhileStreamsKeepServing) {
   EXPECT_EQ(dp.Config()["table_hash"], before["table_hash"]);
 
   postgres_->Restart();
-  ASSERT_TRUE(Eventually([&] {
-    return Admin(cp, "PUT", "/api/providers/openai", OpenAiBody(3)).status == 200;
-  }));
+  ASSERT_TRUE(Eventually(
+      [&] { return Admin(cp, "PUT", "/api/providers/openai", OpenAiBody(3)).status == 200; }));
   ASSERT_TRUE(Eventually([&] { return InSync(cp, dp) && InSync(cp, late); }))
       << dp.process.Log() << cp.process.Log();
 }

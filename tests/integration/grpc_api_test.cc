@@ -159,8 +159,9 @@ TEST_F(GrpcApiTest, HugeNamesAreRefusedWithoutEchoAndTheChannelStaysUsable) {
               grpc::StatusCode::INVALID_ARGUMENT);
   }
   ASSERT_TRUE(Create(OpenAi(), &response).ok());  // same channel, still answering
-  EXPECT_EQ(Update("openai", OpenAi(), std::string(100000, 'f'), &response).error_message().find(
-                "ffffffffff"),
+  EXPECT_EQ(Update("openai", OpenAi(), std::string(100000, 'f'), &response)
+                .error_message()
+                .find("ffffffffff"),
             std::string::npos);
 }
 

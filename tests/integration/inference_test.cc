@@ -3,9 +3,9 @@
 // API exactly as users do; what reached the "provider" is read back from the mock.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <fstream>
-#include <atomic>
 #include <thread>
 
 #include "tests/integration/control_plane_fixture.h"
@@ -220,10 +220,10 @@ TEST_F(InferenceTest, AStreamFailingMidwayEndsWithAnErrorEvent) {
 // Issue 8 (b): streams were cut at the request timeout (4 of 6 chunks at 2.05 s). The
 // request timeout bounds the head; a stream is bounded by its idle gap.
 TEST_F(InferenceTest, StreamsOutliveTheRequestTimeoutAndEndAtTheIdleTimeout) {
-  Configure("t-slow", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
-                       {"network_config",
-                        {{"default_request_timeout_in_seconds", 2},
-                         {"stream_idle_timeout_in_seconds", 1}}}});
+  Configure("t-slow",
+            {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+             {"network_config",
+              {{"default_request_timeout_in_seconds", 2}, {"stream_idle_timeout_in_seconds", 1}}}});
   json body = Chat("t-slow/m");
   body["stream"] = true;
   HttpResult whole = Infer("/v1/chat/completions", body,
@@ -253,8 +253,9 @@ TEST_F(InferenceTest, InvalidBodiesAreRefusedAndNeverForwarded) {
 
 // Issue 8 (e): a key could read the data plane's own credential from its environment.
 TEST_F(InferenceTest, KeysCannotReadTheDataPlanesOwnVariables) {
-  Configure("t-snoop", {{"keys", json::array({{{"name", "token"},
-                                               {"value", "env.SWITCHYARD_DATA_PLANE_TOKEN"}}})}});
+  Configure(
+      "t-snoop",
+      {{"keys", json::array({{{"name", "token"}, {"value", "env.SWITCHYARD_DATA_PLANE_TOKEN"}}})}});
   json snoop;
   const json config = data_plane_->Config();
   for (const json& provider : config["providers"]) {
@@ -324,14 +325,13 @@ TEST_F(InferenceTest, SigtermDrainsInFlightStreamsThenExitsZero) {
   }
   std::atomic<bool> stop_plain{false};
   std::thread plain([&] {
-    while (!stop_plain) HttpCall("POST", draining.http, "/v1/chat/completions", Chat("openai/m").dump());
+    while (!stop_plain)
+      HttpCall("POST", draining.http, "/v1/chat/completions", Chat("openai/m").dump());
   });
   ASSERT_TRUE(Eventually([&] { return draining.Metric("switchyard_open_streams") == kStreams; }))
       << draining.process.Log();
   draining.process.Signal(SIGTERM);
-  ASSERT_TRUE(Eventually([&] {
-    return HttpCall("GET", draining.admin, "/readyz").status == 503;
-  }));
+  ASSERT_TRUE(Eventually([&] { return HttpCall("GET", draining.admin, "/readyz").status == 503; }));
   // No new connections while draining.
   EXPECT_EQ(HttpCall("GET", draining.http, "/v1/models").status, 0);
   for (std::thread& client : clients) client.join();
@@ -374,9 +374,8 @@ TEST_F(InferenceTest, AClientThatNeverReadsIsCutOffAtTheWriteTimeout) {
   Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
   DataPlane strict = DataPlane::Start(control_plane_->grpc, "dp-write-timeout",
                                       {"--write-timeout-ms=500"}, {{"KEY_A", "sk-key-a"}});
-  ASSERT_TRUE(Eventually([&] {
-    return strict.Config().value("providers", json::array()).size() > 0;
-  }));
+  ASSERT_TRUE(
+      Eventually([&] { return strict.Config().value("providers", json::array()).size() > 0; }));
   namespace asio = boost::asio;
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
@@ -387,11 +386,10 @@ TEST_F(InferenceTest, AClientThatNeverReadsIsCutOffAtTheWriteTimeout) {
   const std::string payload = body.dump();
   asio::write(socket, asio::buffer("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
                                    "x-bf-eh-x-mock-chunks: 1000000\r\n"
-                                   "Content-Length: " + std::to_string(payload.size()) +
-                                   "\r\n\r\n" + payload));
+                                   "Content-Length: " +
+                                   std::to_string(payload.size()) + "\r\n\r\n" + payload));
   // Never read. The data plane gives up, releases everything and aborts the provider stream.
-  EXPECT_TRUE(Eventually([&] { return Stats()["streams_aborted"] == 1; },
-                         std::chrono::seconds(10)))
+  EXPECT_TRUE(Eventually([&] { return Stats()["streams_aborted"] == 1; }, std::chrono::seconds(10)))
       << Stats().dump();
   EXPECT_TRUE(Eventually([&] { return strict.Metric("switchyard_open_streams") == 0; }));
 }

@@ -95,7 +95,8 @@ TEST_F(ProcessTest, StoredConfigsOfAnEarlierVersionAreUpgradedAtStartUp) {
   Sql(postgres_->dsn(),
       "UPDATE providers SET config = config #- '{network_config,stream_idle_timeout_in_seconds}',"
       " config_hash = repeat('0', 64)");
-  const std::string changes_before = Sql(postgres_->dsn(), "SELECT count(*) FROM provider_changes")[0][0];
+  const std::string changes_before =
+      Sql(postgres_->dsn(), "SELECT count(*) FROM provider_changes")[0][0];
   ControlPlane again = ControlPlane::Start(postgres_->dsn());
   ASSERT_TRUE(again.listening()) << again.process.Log();
   HttpResult got = Admin(again, "GET", "/api/providers/openai");

@@ -231,8 +231,7 @@ TEST_F(RestApiTest, BadBodiesAre400WithTheFieldNamed) {
   };
   const Case cases[] = {
       {R"({"provider": "openai", "keys": [{"value": "k", "weight": -1}]})", "keys[0].weight"},
-      {R"({"provider": "openai", "keys": [{"value": "k", "weight": "heavy"}]})",
-       "keys[0].weight"},
+      {R"({"provider": "openai", "keys": [{"value": "k", "weight": "heavy"}]})", "keys[0].weight"},
       {R"({"provider": "openai", "keys": [{"name": "a", "value": "k"}, {"name": "a", "value": "j"}]})",
        "keys"},
       {R"({"provider": "openai", "keys": [{"name": "a"}]})", "keys[0].value"},
@@ -259,8 +258,7 @@ TEST_F(RestApiTest, BadBodiesAre400WithTheFieldNamed) {
        "network_config.extra_headers.cookie"},
       {R"({"provider": "openai", "network_config": {"ca_cert_pem": "not a pem"}})",
        "network_config.ca_cert_pem"},
-      {R"({"provider": "openai", "network_config": {"max_retry": 3}})",
-       "network_config.max_retry"},
+      {R"({"provider": "openai", "network_config": {"max_retry": 3}})", "network_config.max_retry"},
       {R"({"provider": "openai", "proxy_config": {"type": "http"}})", "proxy_config.url"},
       {R"({"provider": "openai", "proxy_config": {"type": "socks5"}})", "proxy_config.url"},
       {R"({"provider": "openai", "proxy_config": {"type": "ftp"}})", "proxy_config.type"},

@@ -3,18 +3,18 @@
 // proxies from Debian (tinyproxy for http CONNECT, microsocks for socks5 with credentials).
 #include <gtest/gtest.h>
 
-#include <boost/asio.hpp>
 #include <atomic>
+#include <boost/asio.hpp>
 #include <fstream>
-#include <thread>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "data-plane/upstream/beast_upstream_client.h"
 #include "data-plane/upstream/curl_upstream_client.h"
+#include "tests/integration/control_plane_fixture.h"
 #include "tests/support/http_client.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/process.h"
-#include "tests/integration/control_plane_fixture.h"
 
 namespace switchyard::testing {
 namespace {
@@ -163,9 +163,9 @@ class CountingServer {
           }
           buffer.erase(0, buffer.find(R"("m"})") + 5);
           if (close_second_ && index == 1 && request == 2) return;  // closes, no answer
-          asio::write(s, asio::buffer(std::string_view(
-                             "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")),
-                      read_ec);
+          asio::write(
+              s, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")),
+              read_ec);
         }
       });
     }

@@ -1,8 +1,8 @@
 #include "tests/support/postgres_server.h"
 
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cctype>

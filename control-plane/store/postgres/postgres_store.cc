@@ -5,8 +5,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <map>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -220,7 +220,8 @@ class PostgresStore::Pool {
    public:
     Lease(Pool* pool, std::unique_ptr<pqxx::connection> connection,
           std::chrono::milliseconds timeout)
-        : pool_(pool), connection_(std::move(connection)),
+        : pool_(pool),
+          connection_(std::move(connection)),
           exceptions_(std::uncaught_exceptions()),
           watch_(pool->watchdog_.Arm(connection_->sock(),
                                      std::chrono::steady_clock::now() + timeout)) {}
@@ -329,9 +330,8 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Create(
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
-  return std::unique_ptr<PostgresStore>(
-      new PostgresStore(std::make_unique<Pool>(options.dsn, std::max(1, options.pool_size),
-                                               options.operation_timeout)));
+  return std::unique_ptr<PostgresStore>(new PostgresStore(std::make_unique<Pool>(
+      options.dsn, std::max(1, options.pool_size), options.operation_timeout)));
 }
 
 absl::StatusOr<std::optional<StoredProvider>> PostgresStore::Get(std::string_view name) {
@@ -444,9 +444,8 @@ void PostgresStore::ProbeHealth() {
     probe_started_ms_.store(0);
     lock.lock();
     probe_wake_.wait_for(lock, std::chrono::milliseconds(500),
-                         [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(probe_mu_) {
-                           return probe_stopping_;
-                         });
+                         [this]()
+                             ABSL_EXCLUSIVE_LOCKS_REQUIRED(probe_mu_) { return probe_stopping_; });
   }
 }
 
@@ -571,10 +570,10 @@ absl::StatusOr<std::vector<DataPlaneRow>> PostgresStore::ListDataPlanes() {
     auto connection = pool_->Acquire();
     pqxx::read_transaction tx(*connection);
     std::vector<DataPlaneRow> rows;
-    for (const pqxx::row& row : tx.exec(
-             "SELECT node_id, replica, revision, table_hash, connected, last_error, "
-             "extract(epoch FROM last_seen)::float8, isolated_providers FROM data_planes "
-             "ORDER BY node_id")) {
+    for (const pqxx::row& row :
+         tx.exec("SELECT node_id, replica, revision, table_hash, connected, last_error, "
+                 "extract(epoch FROM last_seen)::float8, isolated_providers FROM data_planes "
+                 "ORDER BY node_id")) {
       DataPlaneRow out;
       out.node_id = row[0].as<std::string>();
       out.replica = row[1].as<std::string>();

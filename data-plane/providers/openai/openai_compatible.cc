@@ -74,8 +74,8 @@ std::string Dump(const nlohmann::json& json) {
 }
 
 // extra_fields.raw_request / raw_response added to a JSON response.
-std::string WithRawFields(std::string response, const std::string& raw_request,
-                          bool add_request, bool add_response, std::string_view provider) {
+std::string WithRawFields(std::string response, const std::string& raw_request, bool add_request,
+                          bool add_response, std::string_view provider) {
   nlohmann::json json = nlohmann::json::parse(response, nullptr, false);
   if (!json.is_object()) return response;
   nlohmann::json& extra = json["extra_fields"];
@@ -131,8 +131,8 @@ absl::Status OpenAiCompatibleAdapter::Compile(const v1::ProviderConfig& config,
   if (base_url.empty()) return absl::InvalidArgumentError("it has no base_url");
   absl::StatusOr<UpstreamEndpoint> endpoint = ParseBaseUrl(base_url);
   if (!endpoint.ok()) {
-    return absl::InvalidArgumentError(StrCat("network_config.base_url ",
-                                             endpoint.status().message()));
+    return absl::InvalidArgumentError(
+        StrCat("network_config.base_url ", endpoint.status().message()));
   }
   entry->endpoint = *std::move(endpoint);
   entry->endpoint.ca_cert_pem = network.ca_cert_pem();
@@ -158,8 +158,8 @@ absl::Status OpenAiCompatibleAdapter::BuildRequest(const InferenceRequest& reque
                          ? override_path->second
                          : std::string(DefaultPath(entry.base_type, request.request_type));
   if (path.empty()) {
-    return absl::UnimplementedError(StrCat(request.request_type, " has no endpoint for ",
-                                           entry.base_type, " providers here"));
+    return absl::UnimplementedError(
+        StrCat(request.request_type, " has no endpoint for ", entry.base_type, " providers here"));
   }
   // A base URL that already ends in /v1 (as seed 002's examples write it) is not doubled.
   if (entry.endpoint.base_path.ends_with("/v1") && path.starts_with("/v1/")) path.erase(0, 3);
@@ -170,12 +170,10 @@ absl::Status OpenAiCompatibleAdapter::BuildRequest(const InferenceRequest& reque
 }
 
 absl::StatusOr<std::string> OpenAiCompatibleAdapter::TranslateResponse(
-    const InferenceRequest& request, const AttemptTarget& target,
-    std::string upstream_body) const {
+    const InferenceRequest& request, const AttemptTarget& target, std::string upstream_body) const {
   if (!target.raw_request && !target.raw_response) return upstream_body;
   // The raw request is the body as sent upstream: translate it again (pure, cheap).
-  const std::string sent = RewriteOpenAiBody(request.body, target.model,
-                                             target.merge_extra_params);
+  const std::string sent = RewriteOpenAiBody(request.body, target.model, target.merge_extra_params);
   return WithRawFields(std::move(upstream_body), sent, target.raw_request, target.raw_response,
                        target.provider);
 }
@@ -215,8 +213,8 @@ UpstreamFailure OpenAiCompatibleAdapter::ClassifyError(int status, std::string_v
     error.message = *detail;
   }
   if (error.message.empty()) {
-    error.message = body.empty() ? StrCat("provider answered ", status)
-                                 : std::string(body.substr(0, 512));
+    error.message =
+        body.empty() ? StrCat("provider answered ", status) : std::string(body.substr(0, 512));
   }
   return failure;
 }

@@ -33,8 +33,8 @@ class OpenAiCompatibleAdapter : public ProviderAdapter {
   absl::StatusOr<std::string> TranslateResponse(const InferenceRequest& request,
                                                 const AttemptTarget& target,
                                                 std::string upstream_body) const override;
-  std::unique_ptr<StreamTranslator> NewStreamTranslator(
-      const InferenceRequest& request, const AttemptTarget& target) const override;
+  std::unique_ptr<StreamTranslator> NewStreamTranslator(const InferenceRequest& request,
+                                                        const AttemptTarget& target) const override;
   UpstreamFailure ClassifyError(int status, std::string_view retry_after,
                                 std::string_view body) const override;
   std::vector<std::string> ListModels(const ProviderEntry& entry) const override;

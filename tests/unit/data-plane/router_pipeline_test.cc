@@ -18,8 +18,8 @@ using std::chrono::milliseconds;
 struct Outcome {
   int status = 200;
   std::string body = "{}";
-  absl::Status transport = absl::OkStatus();  // an error instead of an answer
-  std::vector<std::string> chunks;            // streamed body pieces
+  absl::Status transport = absl::OkStatus();   // an error instead of an answer
+  std::vector<std::string> chunks;             // streamed body pieces
   absl::Status stream_end = absl::OkStatus();  // how a stream ends after its chunks
 };
 
@@ -91,7 +91,8 @@ class FakeAdapter : public ProviderAdapter {
     if (!translate_streams) return nullptr;
     return std::make_unique<Upper>();
   }
-  UpstreamFailure ClassifyError(int status, std::string_view, std::string_view body) const override {
+  UpstreamFailure ClassifyError(int status, std::string_view,
+                                std::string_view body) const override {
     UpstreamFailure failure;
     failure.error = common::MakeApiError(status, "upstream_error", "x", std::string(body));
     failure.retryable = status >= 500 || status == 429;
@@ -129,8 +130,8 @@ class RecordingWriter : public ResponseWriter {
 
 class RouterPipelineTest : public ::testing::Test {
  protected:
-  std::shared_ptr<ProviderEntry> Entry(std::string name, int max_retries = 0,
-                                       int backoff_ms = 1, int concurrency = 10) {
+  std::shared_ptr<ProviderEntry> Entry(std::string name, int max_retries = 0, int backoff_ms = 1,
+                                       int concurrency = 10) {
     auto entry = std::make_shared<ProviderEntry>();
     entry->config.set_name(name);
     entry->config.set_config_hash("h-" + name);
@@ -185,7 +186,8 @@ class RouterPipelineTest : public ::testing::Test {
 
 TEST_F(RouterPipelineTest, RetriesRetryableFailuresThenAnswers) {
   Table({Entry("p", /*max_retries=*/2)});
-  upstream_.script = {{.status = 500}, {.transport = absl::UnavailableError("reset")},
+  upstream_.script = {{.status = 500},
+                      {.transport = absl::UnavailableError("reset")},
                       {.status = 200, .body = "ok"}};
   RecordingWriter writer = Serve("p/m");
   EXPECT_EQ(writer.status, 200);
@@ -242,7 +244,7 @@ TEST_F(RouterPipelineTest, OneOverallDeadlineBoundsRetriesAndFallbacks) {
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_GE(writer.status, 500);
   EXPECT_LT(elapsed, milliseconds(1500));
-  EXPECT_LT(upstream_.seen.size(), 20u);  // not 202 attempts
+  EXPECT_LT(upstream_.seen.size(), 20u);                        // not 202 attempts
   EXPECT_LE(upstream_.seen.back().timeout, milliseconds(200));  // attempts within the deadline
 }
 

@@ -85,7 +85,8 @@ TEST(RequestBodyTest, RewritesOnlyTheModel) {
 TEST(RequestBodyTest, RemovesBifrostFieldsAndMergesExtraParams) {
   auto body = ParseRequestBody(
       R"({"model": "a/b", "stream": true, "fallbacks": ["c/d"], "nested": {"keep": 1},)"
-      R"( "extra_params": {"custom": "v", "nested": {"added": 2}}})", 10);
+      R"( "extra_params": {"custom": "v", "nested": {"added": 2}}})",
+      10);
   ASSERT_TRUE(body.ok()) << body.status();
   EXPECT_TRUE(body->stream);
   EXPECT_EQ(body->fallbacks, std::vector<std::string>{"c/d"});
@@ -124,14 +125,15 @@ TEST(RequestBodyTest, ValidatesTheWholeBody) {
         "{\"model\": \"a/b\", \"bad\": \"\xff\"}"}) {
     EXPECT_FALSE(ParseRequestBody(bad, 10).ok()) << bad;
   }
-  EXPECT_TRUE(ParseRequestBody(R"({"model": "a/b", "temperature": null, "max_tokens": 5})", 10)
-                  .ok());
+  EXPECT_TRUE(
+      ParseRequestBody(R"({"model": "a/b", "temperature": null, "max_tokens": 5})", 10).ok());
 }
 
 // Issue 8 (g): at most 10 fallbacks.
 TEST(RequestBodyTest, AtMostTenFallbacks) {
   std::string ten = R"({"model": "a/b", "fallbacks": [)";
-  for (int i = 0; i < 10; ++i) ten += std::string(i ? "," : "") + "\"p/m" + std::to_string(i) + "\"";
+  for (int i = 0; i < 10; ++i)
+    ten += std::string(i ? "," : "") + "\"p/m" + std::to_string(i) + "\"";
   EXPECT_TRUE(ParseRequestBody(ten + "]}", 10).ok());
   EXPECT_FALSE(ParseRequestBody(ten + R"(, "p/m10"]})", 10).ok());
 }

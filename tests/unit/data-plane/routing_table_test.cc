@@ -1,9 +1,10 @@
 // The routing table: deltas share unchanged entries, a provider that does not compile is
 // isolated, key environment references obey the data plane's rules.
+#include "data-plane/table/routing_table.h"
+
 #include <gtest/gtest.h>
 
 #include "common/provider_config.h"
-#include "data-plane/table/routing_table.h"
 
 namespace switchyard::dp {
 namespace {
@@ -20,8 +21,7 @@ v1::ProviderConfig Provider(const std::string& name, const std::string& descript
   return *common::Canonicalize(config);
 }
 
-KeyEnvironment Env(std::map<std::string, std::string> vars,
-                   std::vector<std::string> allow = {}) {
+KeyEnvironment Env(std::map<std::string, std::string> vars, std::vector<std::string> allow = {}) {
   return KeyEnvironment(
       [vars](const std::string& name) -> std::optional<std::string> {
         auto it = vars.find(name);
@@ -45,8 +45,8 @@ TEST(RoutingTableTest, ADeltaRebuildsOnlyTheChangedProviders) {
   EXPECT_EQ(next->Find("b")->config.description(), "v2");
   ASSERT_NE(next->Find("c"), nullptr);
   // Same hash as a table built from nothing with the same configs.
-  auto fresh = RoutingTable::Build(
-      2, {Provider("a", "v1"), Provider("b", "v2"), Provider("c", "v1")}, env);
+  auto fresh =
+      RoutingTable::Build(2, {Provider("a", "v1"), Provider("b", "v2"), Provider("c", "v1")}, env);
   EXPECT_EQ(next->table_hash(), fresh->table_hash());
   auto deleted = RoutingTable::Apply(*next, 3, {}, {"b"}, env);
   EXPECT_EQ(deleted->Find("b"), nullptr);
@@ -64,9 +64,8 @@ TEST(RoutingTableTest, AProviderThatDoesNotCompileIsIsolated) {
   EXPECT_NE(table->Find("bad")->unserved_reason.find("config_hash"), std::string::npos);
   EXPECT_EQ(table->broken_providers(), 1);
   // The table hash still covers it as distributed, so it matches the control plane's.
-  EXPECT_EQ(table->table_hash(),
-            common::TableHash({{"good", Provider("good", "v1").config_hash()},
-                               {"bad", std::string(64, 'b')}}));
+  EXPECT_EQ(table->table_hash(), common::TableHash({{"good", Provider("good", "v1").config_hash()},
+                                                    {"bad", std::string(64, 'b')}}));
 }
 
 // Issue 8 (e): keys may not read the data plane's own variables; --key-env-allow narrows.
@@ -82,8 +81,8 @@ TEST(RoutingTableTest, KeyEnvironmentRefusesReservedAndUnlistedNames) {
   EXPECT_EQ(value, "sk-1");
   EXPECT_EQ(Env(vars).Resolve("ABSENT", &value), KeyEnvironment::Result::kMissing);
 
-  auto table = RoutingTable::Build(
-      1, {Provider("p", "v1", "env.SWITCHYARD_DATA_PLANE_TOKEN")}, Env(vars));
+  auto table =
+      RoutingTable::Build(1, {Provider("p", "v1", "env.SWITCHYARD_DATA_PLANE_TOKEN")}, Env(vars));
   const ResolvedKey& key = table->Find("p")->keys[0];
   EXPECT_FALSE(key.enabled);
   EXPECT_TRUE(key.env_refused);
