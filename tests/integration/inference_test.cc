@@ -693,6 +693,32 @@ TEST_F(InferenceTest, Http2CleartextWithPriorKnowledgeOnTheSamePort) {
   EXPECT_EQ(out, "400") << out;
 }
 
+// Issue 8 (g): on HTTP/2 the idle timeout stopped applying once a stream was open, so a
+// connection on which nothing moved could stay forever. It applies with streams open too.
+TEST_F(InferenceTest, Http2IdleTimeoutAppliesWhileStreamsAreOpen) {
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  DataPlane strict = DataPlane::Start(control_plane_->grpc, "dp-h2-idle",
+                                      {"--idle-timeout-ms=500"}, {{"KEY_A", "sk-key-a"}});
+  ASSERT_TRUE(Eventually([&] {
+    return strict.Config().value("providers", json::array()).size() > 0;
+  }));
+  const std::string url = "http://" + strict.http + "/v1/chat/completions";
+  // Three chunks 2 s apart: nothing moves on the connection for longer than 500 ms.
+  const auto start = std::chrono::steady_clock::now();
+  const std::string out =
+      Curl("--http2-prior-knowledge -N -H 'x-bf-eh-x-mock-chunks: 3' "
+           "-H 'x-bf-eh-x-mock-gap-ms: 2000' " + url +
+           R"( -d '{"model": "openai/m", "stream": true}')");
+  EXPECT_EQ(out.find("[DONE]"), std::string::npos) << out;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1800));
+  // A stream that keeps moving is not cut: chunks 200 ms apart for 2 s.
+  const std::string moving =
+      Curl("--http2-prior-knowledge -N -H 'x-bf-eh-x-mock-chunks: 10' "
+           "-H 'x-bf-eh-x-mock-gap-ms: 200' " + url +
+           R"( -d '{"model": "openai/m", "stream": true}')");
+  EXPECT_NE(moving.find("[DONE]"), std::string::npos) << moving;
+}
+
 TEST_F(InferenceTest, TlsWithAlpnServesBothProtocols) {
   const std::string dir = std::filesystem::temp_directory_path() / "switchyard-tls-XXXXXX";
   std::string path = dir;
