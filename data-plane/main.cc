@@ -58,6 +58,9 @@ int Run(int argc, char** argv) {
   flags.Define("upstream-idle-timeout-ms", "30000",
                "pooled provider connections unused this long are closed (keep it below the "
                "providers' keep-alive)");
+  flags.Define("h2-max-buffered-bytes", "67108864",
+               "request body bytes one HTTP/2 connection may hold at once, over all its streams "
+               "(past it: 413)");
   flags.Define("drain-timeout-ms", "25000",
                "on SIGTERM, how long in-flight requests and streams may take to finish");
   flags.DefineSwitch("help", "print this help");
@@ -93,6 +96,11 @@ int Run(int argc, char** argv) {
   int64_t drain_ms = 0;
   int64_t upstream_idle_ms = 0;
   int64_t write_timeout_ms = 0;
+  int64_t h2_buffered = 0;
+  if (!absl::SimpleAtoi(flags.Get("h2-max-buffered-bytes"), &h2_buffered) || h2_buffered < 1) {
+    std::cerr << "--h2-max-buffered-bytes must be >= 1\n";
+    return 2;
+  }
   if (!absl::SimpleAtoi(flags.Get("write-timeout-ms"), &write_timeout_ms) || write_timeout_ms < 1) {
     std::cerr << "--write-timeout-ms must be >= 1\n";
     return 2;
@@ -155,6 +163,7 @@ int Run(int argc, char** argv) {
   http_options.router.request_deadline = std::chrono::milliseconds(deadline_ms);
   http_options.upstream_idle_timeout = std::chrono::milliseconds(upstream_idle_ms);
   http_options.write_timeout = std::chrono::milliseconds(write_timeout_ms);
+  http_options.h2_max_buffered_bytes = static_cast<size_t>(h2_buffered);
   if (http_options.tls_cert_file.empty() != http_options.tls_key_file.empty()) {
     std::cerr << "--tls-cert and --tls-key go together\n";
     return 2;

@@ -262,7 +262,8 @@ class InferenceServer::Worker {
   }
 
   H2Limits H2() const {
-    return {options_.max_concurrent_streams, options_.max_body_bytes, options_.idle_timeout};
+    return {options_.max_concurrent_streams, options_.max_body_bytes, options_.idle_timeout,
+            options_.h2_max_buffered_bytes};
   }
 
   template <class Stream>

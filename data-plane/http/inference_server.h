@@ -37,6 +37,7 @@ struct InferenceServerOptions {
   // connection: a client that stops reading cannot hold a worker's table and slot forever.
   std::chrono::milliseconds write_timeout{60000};
   uint32_t max_concurrent_streams = 128;  // HTTP/2, per connection
+  size_t h2_max_buffered_bytes = 64 * 1024 * 1024;  // HTTP/2 request bytes held per connection
   std::string tls_cert_file;  // with tls_key_file: TLS, ALPN h2 / http/1.1
   std::string tls_key_file;
   RouterOptions router;

@@ -693,6 +693,29 @@ TEST_F(InferenceTest, Http2CleartextWithPriorKnowledgeOnTheSamePort) {
   EXPECT_EQ(out, "400") << out;
 }
 
+// Issue 8 (g): an HTTP/2 connection may hold at most --h2-max-buffered-bytes of request bodies
+// over all its streams (many streams cannot together exhaust memory).
+TEST_F(InferenceTest, Http2ConnectionsHoldBoundedRequestBytes) {
+  Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  DataPlane capped = DataPlane::Start(control_plane_->grpc, "dp-h2-cap",
+                                      {"--h2-max-buffered-bytes=100000"}, {{"KEY_A", "sk-key-a"}});
+  ASSERT_TRUE(Eventually([&] {
+    return capped.Config().value("providers", json::array()).size() > 0;
+  }));
+  const std::string url = "http://" + capped.http + "/v1/chat/completions";
+  auto post = [&](size_t padding) {
+    const std::string file = std::filesystem::temp_directory_path() / "switchyard-h2-cap.json";
+    std::ofstream(file) << R"({"model": "openai/m", "messages": [], "user": ")"
+                        << std::string(padding, 'x') << R"("})";
+    const std::string code = Curl("--http2-prior-knowledge -o /dev/null -w '%{http_code}' " +
+                                  url + " --data-binary @" + file);
+    std::filesystem::remove(file);
+    return code;
+  };
+  EXPECT_EQ(post(50000), "200");
+  EXPECT_EQ(post(150000), "413");  // under the 32 MiB body limit, over the connection's cap
+}
+
 // Issue 8 (g): on HTTP/2 the idle timeout stopped applying once a stream was open, so a
 // connection on which nothing moved could stay forever. It applies with streams open too.
 TEST_F(InferenceTest, Http2IdleTimeoutAppliesWhileStreamsAreOpen) {
