@@ -4,7 +4,7 @@
 //   mock_provider [--listen=127.0.0.1:0] [--threads=2] [--latency-ms=0] [--record=true]
 //   prints "msg=listening addr=HOST:PORT" when ready.
 //
-// Inference (any POST path): answers like OpenAI. /…/chat/completions, /…/completions and
+// Inference (any POST path): answers like OpenAI; …/v1/messages answers like Anthropic. /…/chat/completions, /…/completions and
 // /…/responses get a completion naming the received model; /…/embeddings an embedding list;
 // "stream": true gets server-sent events ending with "data: [DONE]".
 // Per-request control through headers (a data plane forwards them as x-bf-eh-<name>):
@@ -75,7 +75,25 @@ std::string Header(const http::request<http::string_body>& request, const char* 
   return it == request.end() ? "" : std::string(it->value());
 }
 
+// Anthropic's Messages API (POST …/v1/messages): the same answers in Anthropic's dialect.
+bool IsAnthropic(const std::string& path) { return path.ends_with("/v1/messages"); }
+
+json AnthropicMessage(const std::string& model) {
+  return {{"id", "msg_mock"},
+          {"type", "message"},
+          {"role", "assistant"},
+          {"model", model},
+          {"content", json::array({{{"type", "text"}, {"text", "Hello from the mock"}}})},
+          {"stop_reason", "end_turn"},
+          {"usage", {{"input_tokens", 5}, {"output_tokens", 4}}}};
+}
+
+std::string AnthropicEvent(const json& data) {
+  return "event: " + data["type"].get<std::string>() + "\ndata: " + data.dump() + "\n\n";
+}
+
 json Completion(const std::string& path, const std::string& model) {
+  if (IsAnthropic(path)) return AnthropicMessage(model);
   if (path.find("embeddings") != std::string::npos) {
     return {{"object", "list"},
             {"model", model},
@@ -93,7 +111,12 @@ json Completion(const std::string& path, const std::string& model) {
           {"usage", {{"prompt_tokens", 5}, {"completion_tokens", 4}, {"total_tokens", 9}}}};
 }
 
-std::string Chunk(const std::string& model, int index) {
+std::string Chunk(const std::string& path, const std::string& model, int index) {
+  if (IsAnthropic(path)) {
+    return AnthropicEvent({{"type", "content_block_delta"},
+                           {"index", 0},
+                           {"delta", {{"type", "text_delta"}, {"text", "tok" + std::to_string(index)}}}});
+  }
   json chunk{{"id", "chatcmpl-mock"},
              {"object", "chat.completion.chunk"},
              {"created", 1700000000},
@@ -227,10 +250,20 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
   http::response_serializer<http::empty_body> serializer(head);
   auto [head_ec, head_n] = co_await http::async_write_header(stream, serializer, kTuple);
   if (head_ec) co_return false;
+  if (IsAnthropic(path)) {
+    const std::string start =
+        AnthropicEvent({{"type", "message_start"},
+                        {"message", {{"id", "msg_mock"}, {"model", model},
+                                     {"usage", {{"input_tokens", 5}, {"output_tokens", 1}}}}}}) +
+        AnthropicEvent({{"type", "content_block_start"}, {"index", 0},
+                        {"content_block", {{"type", "text"}, {"text", ""}}}});
+    auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(start)), kTuple);
+    if (ec) co_return false;
+  }
   for (int i = 0; i < chunks; ++i) {
     if (i > 0) co_await Sleep(gap);
     if (i == fail_after) co_return false;  // drop the connection mid-stream
-    const std::string data = Chunk(model, i);
+    const std::string data = Chunk(path, model, i);
     auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(data)), kTuple);
     if (ec) {
       std::lock_guard lock(state.mu);
@@ -239,7 +272,14 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
     }
   }
   if (fail_after == chunks) co_return false;
-  const std::string done = "data: [DONE]\n\n";
+  const std::string done =
+      IsAnthropic(path)
+          ? AnthropicEvent({{"type", "content_block_stop"}, {"index", 0}}) +
+                AnthropicEvent({{"type", "message_delta"},
+                                {"delta", {{"stop_reason", "end_turn"}}},
+                                {"usage", {{"output_tokens", chunks}}}}) +
+                AnthropicEvent({{"type", "message_stop"}})
+          : "data: [DONE]\n\n";
   auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(done)), kTuple);
   if (ec) co_return false;
   auto [last_ec, last_n] = co_await asio::async_write(stream, http::make_chunk_last(), kTuple);

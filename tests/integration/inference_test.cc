@@ -814,9 +814,55 @@ TEST_F(InferenceTest, SlowClientsAreCutOff) {
 }
 
 TEST_F(InferenceTest, OtherProviderFamiliesAnswer501UntilTheirAdapterLands) {
-  Configure("anthropic", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
-  json error = ExpectError(Infer("/v1/chat/completions", Chat("anthropic/claude")), 501);
+  Configure("gemini", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  json error = ExpectError(Infer("/v1/chat/completions", Chat("gemini/gemini-2.5-flash")), 501);
   EXPECT_NE(error["error"]["message"].get<std::string>().find("not supported"), std::string::npos);
+  EXPECT_TRUE(Received().empty());
+}
+
+// Issue 9 (first part): an anthropic provider behind /v1/chat/completions, translated both
+// ways, plain and streamed (the mock answers /v1/messages in Anthropic's dialect).
+TEST_F(InferenceTest, AnthropicProvidersAreTranslatedFromAndToOpenAi) {
+  Configure("anthropic", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  json request = Chat("anthropic/claude-sonnet-4-5");
+  request["messages"].insert(request["messages"].begin(),
+                             json{{"role", "system"}, {"content", "Be brief."}});
+  HttpResult plain = Infer("/v1/chat/completions", request);
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  json answer = JsonOf(plain);
+  EXPECT_EQ(answer["object"], "chat.completion");
+  EXPECT_EQ(answer["choices"][0]["message"]["content"], "Hello from the mock");
+  EXPECT_EQ(answer["choices"][0]["finish_reason"], "stop");
+  EXPECT_EQ(answer["usage"]["total_tokens"], 9);
+  json sent = Received()[0];
+  EXPECT_EQ(sent["path"], "/v1/messages");
+  EXPECT_EQ(sent["headers"]["x-api-key"], "sk-key-a");
+  EXPECT_EQ(sent["headers"]["anthropic-version"], "2023-06-01");
+  EXPECT_FALSE(sent["headers"].contains("authorization"));
+  json body = json::parse(sent["body"].get<std::string>());
+  EXPECT_EQ(body["model"], "claude-sonnet-4-5");
+  EXPECT_EQ(body["system"][0]["text"], "Be brief.");
+  EXPECT_EQ(body["max_tokens"], 4096);
+
+  request["stream"] = true;
+  request["stream_options"] = {{"include_usage", true}};
+  HttpResult streamed = Infer("/v1/chat/completions", request);
+  ASSERT_EQ(streamed.status, 200);
+  EXPECT_NE(streamed.body.find(R"("delta":{"content":"","role":"assistant"})"), std::string::npos)
+      << streamed.body;
+  EXPECT_NE(streamed.body.find(R"("content":"tok2")"), std::string::npos) << streamed.body;
+  EXPECT_NE(streamed.body.find(R"("finish_reason":"stop")"), std::string::npos);
+  EXPECT_NE(streamed.body.find(R"("choices":[])"), std::string::npos);
+  EXPECT_TRUE(streamed.body.ends_with("data: [DONE]\n\n")) << streamed.body;
+
+  // Anthropic's errors keep their message and status; n > 1 is refused before sending.
+  HttpResult refused = Infer("/v1/chat/completions", Chat("anthropic/claude"),
+                             {{"x-bf-eh-x-mock-status", "400"}});
+  EXPECT_EQ(refused.status, 400);
+  json many = Chat("anthropic/claude");
+  many["n"] = 2;
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  ExpectError(Infer("/v1/chat/completions", many), 400);
   EXPECT_TRUE(Received().empty());
 }
 

@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "common/strings.h"
+#include "data-plane/providers/family_neutral.h"
 #include "data-plane/providers/upstream_headers.h"
-#include "data-plane/router/retry_policy.h"
 #include "data-plane/table/routing_table.h"
 
 namespace switchyard::dp {
@@ -124,20 +124,10 @@ std::string_view OpenAiCompatibleAdapter::DefaultPath(std::string_view base_type
 
 absl::Status OpenAiCompatibleAdapter::Compile(const v1::ProviderConfig& config,
                                               ProviderEntry* entry) const {
-  const v1::NetworkConfig& network = config.network_config();
-  const std::string base_url = network.base_url().empty()
-                                   ? std::string(DefaultBaseUrl(entry->base_type))
-                                   : network.base_url();
-  if (base_url.empty()) return absl::InvalidArgumentError("it has no base_url");
-  absl::StatusOr<UpstreamEndpoint> endpoint = ParseBaseUrl(base_url);
-  if (!endpoint.ok()) {
-    return absl::InvalidArgumentError(
-        StrCat("network_config.base_url ", endpoint.status().message()));
+  if (absl::Status endpoint = CompileEndpoint(config, DefaultBaseUrl(entry->base_type), entry);
+      !endpoint.ok()) {
+    return endpoint;
   }
-  entry->endpoint = *std::move(endpoint);
-  entry->endpoint.ca_cert_pem = network.ca_cert_pem();
-  entry->endpoint.insecure_skip_verify = network.insecure_skip_verify();
-  entry->endpoint.pool_key = PoolKey(entry->endpoint);
   // An extra "authorization" header replaces the key's.
   const bool extra_auth = entry->HasExtraHeader("authorization");
   for (ResolvedKey& key : entry->keys) {
@@ -185,14 +175,8 @@ std::unique_ptr<StreamTranslator> OpenAiCompatibleAdapter::NewStreamTranslator(
 
 UpstreamFailure OpenAiCompatibleAdapter::ClassifyError(int status, std::string_view retry_after,
                                                        std::string_view body) const {
-  UpstreamFailure failure;
-  failure.retryable = IsRetryableStatus(status);
-  failure.retry_after = ParseRetryAfter(retry_after);
+  UpstreamFailure failure = UpstreamFailureFor(status, retry_after);
   common::ApiError& error = failure.error;
-  error.http_status = status;
-  error.is_bifrost_error = false;
-  error.type = "upstream_error";
-  error.code = StrCat("upstream_", status);
   const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
   const nlohmann::json* detail = nullptr;
   if (json.is_object()) {
@@ -212,22 +196,12 @@ UpstreamFailure OpenAiCompatibleAdapter::ClassifyError(int status, std::string_v
   } else if (detail != nullptr && detail->is_string()) {
     error.message = *detail;
   }
-  if (error.message.empty()) {
-    error.message =
-        body.empty() ? StrCat("provider answered ", status) : std::string(body.substr(0, 512));
-  }
+  FillMissingMessage(status, body, &error);
   return failure;
 }
 
 std::vector<std::string> OpenAiCompatibleAdapter::ListModels(const ProviderEntry& entry) const {
-  std::set<std::string> models;
-  for (const ResolvedKey& key : entry.keys) {
-    if (!key.enabled) continue;
-    for (const std::string& model : key.models) {
-      if (model != "*") models.insert(model);
-    }
-  }
-  return {models.begin(), models.end()};
+  return ConfiguredModels(entry);
 }
 
 std::string RewriteOpenAiBody(const RequestBody& body, std::string_view bare_model,

@@ -1,0 +1,32 @@
+// What every adapter does the same way, whatever its wire format: compile the endpoint from
+// network_config.base_url (or the family's default), and list the models a provider's keys
+// name.
+#ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_FAMILY_NEUTRAL_H_
+#define SWITCHYARD_DATA_PLANE_PROVIDERS_FAMILY_NEUTRAL_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "data-plane/providers/provider_adapter.h"
+
+namespace switchyard::dp {
+
+// entry->endpoint from the configured base URL, else `default_base_url` (scheme, host, port and
+// path prefix), with the TLS settings of network_config. InvalidArgument naming the field.
+absl::Status CompileEndpoint(const switchyard::v1::ProviderConfig& config,
+                             std::string_view default_base_url, ProviderEntry* entry);
+
+// An upstream error as every family starts it: the provider's status (not a gateway error),
+// retryable per the retry policy (router/retry_policy.h), Retry-After parsed.
+UpstreamFailure UpstreamFailureFor(int status, std::string_view retry_after);
+
+// When the family's parser found no message: the start of the body, or the status.
+void FillMissingMessage(int status, std::string_view body, common::ApiError* error);
+
+// The models named by the entry's enabled keys ("*" left out), sorted.
+std::vector<std::string> ConfiguredModels(const ProviderEntry& entry);
+
+}  // namespace switchyard::dp
+
+#endif  // SWITCHYARD_DATA_PLANE_PROVIDERS_FAMILY_NEUTRAL_H_
