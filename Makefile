@@ -28,6 +28,12 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+	@# The official SDKs the tests drive (tests/sdk), exactly as package-lock.json pins them.
+	@if [ ! -f tests/sdk/node_modules/.package-lock.json ] || \
+	    ! cmp -s tests/sdk/package-lock.json tests/sdk/node_modules/.package-lock.json.src; then \
+	  (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error && \
+	   cp package-lock.json node_modules/.package-lock.json.src); \
+	fi
 
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \

@@ -111,6 +111,29 @@ json Completion(const std::string& path, const std::string& model) {
           {"usage", {{"prompt_tokens", 5}, {"completion_tokens", 4}, {"total_tokens", 9}}}};
 }
 
+// How OpenAI ends a stream: the finish_reason in its own chunk, with stream_options.include_usage
+// a usage chunk with no choices, then [DONE].
+std::string OpenAiStreamEnd(const std::string& model, bool include_usage, int chunks) {
+  json finish{{"id", "chatcmpl-mock"},
+              {"object", "chat.completion.chunk"},
+              {"created", 1700000000},
+              {"model", model},
+              {"choices", json::array({{{"index", 0}, {"delta", json::object()},
+                                        {"finish_reason", "stop"}}})}};
+  std::string out = "data: " + finish.dump() + "\n\n";
+  if (include_usage) {
+    json usage{{"id", "chatcmpl-mock"},
+               {"object", "chat.completion.chunk"},
+               {"created", 1700000000},
+               {"model", model},
+               {"choices", json::array()},
+               {"usage", {{"prompt_tokens", 5}, {"completion_tokens", chunks},
+                          {"total_tokens", 5 + chunks}}}};
+    out += "data: " + usage.dump() + "\n\n";
+  }
+  return out + "data: [DONE]\n\n";
+}
+
 std::string Chunk(const std::string& path, const std::string& model, int index) {
   if (IsAnthropic(path)) {
     return AnthropicEvent({{"type", "content_block_delta"},
@@ -124,6 +147,8 @@ std::string Chunk(const std::string& path, const std::string& model, int index) 
              {"choices", json::array({{{"index", 0},
                                        {"delta", {{"content", "tok" + std::to_string(index)}}},
                                        {"finish_reason", nullptr}}})}};
+  // As OpenAI does, the first delta names the role.
+  if (index == 0) chunk["choices"][0]["delta"]["role"] = "assistant";
   return "data: " + chunk.dump() + "\n\n";
 }
 
@@ -195,6 +220,9 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
                                 ? parsed["model"].get<std::string>()
                                 : "";
   const bool streaming = parsed.is_object() && parsed.value("stream", false) == true;
+  const bool include_usage = parsed.is_object() && parsed.contains("stream_options") &&
+                             parsed["stream_options"].is_object() &&
+                             parsed["stream_options"].value("include_usage", false) == true;
   Scripted answer;
   answer.status = HeaderInt(request, "x-mock-status", 200);
   answer.retry_after = Header(request, "x-mock-retry-after");
@@ -279,7 +307,7 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
                                 {"delta", {{"stop_reason", "end_turn"}}},
                                 {"usage", {{"output_tokens", chunks}}}}) +
                 AnthropicEvent({{"type", "message_stop"}})
-          : "data: [DONE]\n\n";
+          : OpenAiStreamEnd(model, include_usage, chunks);
   auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(done)), kTuple);
   if (ec) co_return false;
   auto [last_ec, last_n] = co_await asio::async_write(stream, http::make_chunk_last(), kTuple);

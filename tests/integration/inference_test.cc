@@ -200,7 +200,7 @@ TEST_F(InferenceTest, StreamingIsServerSentEventsDeliveredAsTheyArrive) {
     }
     at = end + 2;
   }
-  EXPECT_EQ(events, 3u);
+  EXPECT_EQ(events, 4u);  // three tokens and the finish_reason chunk
 }
 
 TEST_F(InferenceTest, AStreamFailingMidwayEndsWithAnErrorEvent) {
