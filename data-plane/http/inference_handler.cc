@@ -30,7 +30,12 @@ constexpr Route kRoutes[] = {
     {"GET", "/models", ApiSurface::kOpenAi, "list_models", ""},
 };
 
+// Anthropic's Messages API for unchanged Anthropic clients (base URL http://<data plane>/anthropic).
+constexpr Route kAnthropicMessages = {"POST", "/messages", ApiSurface::kAnthropic,
+                                      "chat_completion", "chat_completion_stream"};
+
 const Route* FindRoute(std::string_view path) {
+  if (path == "/anthropic/v1/messages") return &kAnthropicMessages;
   if (path.starts_with("/openai/v1/")) path.remove_prefix(7);
   if (!path.starts_with("/v1/")) return nullptr;
   path.remove_prefix(3);
@@ -114,6 +119,11 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
   InferenceRequest request;
   request.surface = route->surface;
   request.body = *std::move(body);
+  // Anthropic clients name bare models: they mean the provider "anthropic".
+  if (request.surface == ApiSurface::kAnthropic &&
+      request.body.model.find('/') == std::string::npos) {
+    request.body.model = "anthropic/" + request.body.model;
+  }
   request.stream = request.body.stream && !route->stream_request_type.empty();
   request.request_type = request.stream ? route->stream_request_type : route->request_type;
   request.control_headers = std::move(http.headers);

@@ -7,6 +7,8 @@
 //   POST /v1/responses          responses[_stream]
 //   GET  /v1/models             the models of the live routing table
 //   ... and each again under /openai/v1/...
+//   POST /anthropic/v1/messages  Anthropic's Messages API (plain and streamed); a bare model
+//                                means the provider "anthropic"
 //
 // It parses the body once into the InferenceRequest the router takes, takes the worker's
 // table once for the whole request, and hands both to the Router. It knows no provider.

@@ -1,5 +1,7 @@
 #include "data-plane/providers/family_neutral.h"
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "common/strings.h"
@@ -7,6 +9,33 @@
 #include "data-plane/table/routing_table.h"
 
 namespace switchyard::dp {
+namespace {
+
+// Recursive merge: objects merge member by member, anything else replaces.
+void Merge(nlohmann::json& into, const nlohmann::json& from) {
+  for (const auto& [key, value] : from.items()) {
+    if (value.is_object() && into.contains(key) && into[key].is_object()) {
+      Merge(into[key], value);
+    } else {
+      into[key] = value;
+    }
+  }
+}
+
+std::string JsonString(std::string_view text) {
+  const bool plain = std::none_of(text.begin(), text.end(), [](char c) {
+    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+  });
+  if (!plain) return nlohmann::json(std::string(text)).dump();
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.push_back('"');
+  out.append(text);
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace
 
 absl::Status CompileEndpoint(const v1::ProviderConfig& config, std::string_view default_base_url,
                              ProviderEntry* entry) {
@@ -52,6 +81,34 @@ std::vector<std::string> ConfiguredModels(const ProviderEntry& entry) {
     }
   }
   return {models.begin(), models.end()};
+}
+
+std::string RewriteBody(const RequestBody& body, std::string_view bare_model,
+                              bool merge_extra_params) {
+  if (!body.has_fallbacks && !body.has_extra_params) {
+    // The hot path: every byte as the client sent it, the model replaced in place.
+    std::string out;
+    out.reserve(body.text.size());
+    out.append(body.text, 0, body.model_offset);
+    out.append(JsonString(bare_model));
+    out.append(body.text, body.model_offset + body.model_length);
+    return out;
+  }
+  nlohmann::json json = nlohmann::json::parse(body.text, nullptr, false);
+  json["model"] = std::string(bare_model);
+  json.erase("fallbacks");
+  auto extra = json.find("extra_params");
+  if (extra != json.end()) {
+    nlohmann::json params = std::move(*extra);
+    json.erase("extra_params");
+    if (merge_extra_params && params.is_object()) {
+      for (const char* handled : {"model", "stream", "fallbacks", "extra_params"}) {
+        params.erase(handled);
+      }
+      Merge(json, params);
+    }
+  }
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace switchyard::dp

@@ -24,6 +24,14 @@ UpstreamFailure UpstreamFailureFor(int status, std::string_view retry_after);
 // When the family's parser found no message: the start of the body, or the status.
 void FillMissingMessage(int status, std::string_view body, common::ApiError* error);
 
+// The client's body for an upstream of its own wire format, with `bare_model` as its model
+// (rewritten in place: every other byte as the client sent it). Bifrost's fields (fallbacks,
+// extra_params) are removed; with `merge_extra_params`, extra_params' members are merged
+// (recursively) into the body, except the fields the gateway itself handles (model, stream,
+// fallbacks), which a client cannot override that way.
+std::string RewriteBody(const RequestBody& body, std::string_view bare_model,
+                        bool merge_extra_params);
+
 // The models named by the entry's enabled keys ("*" left out), sorted.
 std::vector<std::string> ConfiguredModels(const ProviderEntry& entry);
 

@@ -15,8 +15,9 @@
 
 namespace switchyard::dp {
 
-// The wire format a client spoke (the route family it called).
-enum class ApiSurface { kOpenAi };
+// The wire format a client spoke (the route family it called): OpenAI's (/v1, /openai/v1) or
+// Anthropic's Messages API (/anthropic/v1/messages).
+enum class ApiSurface { kOpenAi, kAnthropic };
 
 // The request body, validated as a whole, with the fields the gateway reads.
 struct RequestBody {

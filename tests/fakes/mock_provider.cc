@@ -281,7 +281,10 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
   if (IsAnthropic(path)) {
     const std::string start =
         AnthropicEvent({{"type", "message_start"},
-                        {"message", {{"id", "msg_mock"}, {"model", model},
+                        {"message", {{"id", "msg_mock"}, {"type", "message"},
+                                     {"role", "assistant"}, {"content", json::array()},
+                                     {"model", model}, {"stop_reason", nullptr},
+                                     {"stop_sequence", nullptr},
                                      {"usage", {{"input_tokens", 5}, {"output_tokens", 1}}}}}}) +
         AnthropicEvent({{"type", "content_block_start"}, {"index", 0},
                         {"content_block", {{"type", "text"}, {"text", ""}}}});
@@ -304,7 +307,7 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
       IsAnthropic(path)
           ? AnthropicEvent({{"type", "content_block_stop"}, {"index", 0}}) +
                 AnthropicEvent({{"type", "message_delta"},
-                                {"delta", {{"stop_reason", "end_turn"}}},
+                                {"delta", {{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
                                 {"usage", {{"output_tokens", chunks}}}}) +
                 AnthropicEvent({{"type", "message_stop"}})
           : OpenAiStreamEnd(model, include_usage, chunks);

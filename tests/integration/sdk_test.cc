@@ -87,5 +87,25 @@ TEST_F(SdkTest, OpenAiSdkTalksToAnAnthropicProviderThroughTheTranslation) {
   EXPECT_EQ(code, 0) << out;
 }
 
+// Issue 9: unchanged Anthropic clients on the native route reach anthropic providers (the body
+// passes through, model rewritten), with bare model names meaning the provider "anthropic".
+TEST_F(SdkTest, AnthropicSdkTalksToAnAnthropicProviderOnTheNativeRoute) {
+  Configure("anthropic");
+  int code = 0;
+  std::string out = Node("anthropic_messages.mjs",
+                         "http://" + data_plane_->http + "/anthropic claude-mock-model", &code);
+  EXPECT_EQ(code, 0) << out;
+  out = Node("anthropic_messages.mjs",
+             "http://" + data_plane_->http + "/anthropic anthropic/claude-mock-model", &code);
+  EXPECT_EQ(code, 0) << out;
+  // Other families on this route are not translated yet: a clear 501, never a fake answer.
+  Configure("openai");
+  const HttpResult refused = HttpCall(
+      "POST", data_plane_->http, "/anthropic/v1/messages",
+      R"({"model": "openai/gpt-4o-mini", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]})");
+  EXPECT_EQ(refused.status, 501) << refused.body;
+  EXPECT_NE(refused.body.find("not built yet"), std::string::npos) << refused.body;
+}
+
 }  // namespace
 }  // namespace switchyard::testing

@@ -473,8 +473,12 @@ absl::Status AnthropicAdapter::BuildRequest(const InferenceRequest& request,
     return absl::UnimplementedError(StrCat(request.request_type,
                                            " is not translated for anthropic providers yet"));
   }
+  // Anthropic's own wire format passes through with the model rewritten; OpenAI's is
+  // translated.
   absl::StatusOr<std::string> body =
-      OpenAiToAnthropicRequest(request.body.text, target.model, request.stream);
+      request.surface == ApiSurface::kAnthropic
+          ? RewriteBody(request.body, target.model, target.merge_extra_params)
+          : OpenAiToAnthropicRequest(request.body.text, target.model, request.stream);
   if (!body.ok()) return body.status();
   const ProviderEntry& entry = *target.entry;
   std::string path = "/v1/messages";
@@ -488,14 +492,16 @@ absl::Status AnthropicAdapter::BuildRequest(const InferenceRequest& request,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> AnthropicAdapter::TranslateResponse(const InferenceRequest&,
+absl::StatusOr<std::string> AnthropicAdapter::TranslateResponse(const InferenceRequest& request,
                                                                 const AttemptTarget&,
                                                                 std::string upstream_body) const {
+  if (request.surface == ApiSurface::kAnthropic) return upstream_body;
   return AnthropicToOpenAiResponse(upstream_body);
 }
 
 std::unique_ptr<StreamTranslator> AnthropicAdapter::NewStreamTranslator(
     const InferenceRequest& request, const AttemptTarget&) const {
+  if (request.surface == ApiSurface::kAnthropic) return nullptr;  // already Anthropic's events
   const json body = json::parse(request.body.text, nullptr, false);
   bool include_usage = false;
   if (const json* options = Find(body, "stream_options")) {

@@ -1,6 +1,7 @@
 // AnthropicAdapter: providers of base type anthropic, for OpenAI-shaped chat completions
 // (plain and streamed), translated to and from Anthropic's Messages API
-// (POST {base}/v1/messages; x-api-key and anthropic-version: 2023-06-01).
+// (POST {base}/v1/messages; x-api-key and anthropic-version: 2023-06-01), and for the native
+// /anthropic route, whose Messages requests pass through with the model rewritten.
 //
 // The pair translators (STYLE.md: openai -> anthropic) are pure functions, declared here for
 // their unit tests: the request, the whole response, and a stream translator that turns

@@ -45,30 +45,6 @@ const Family* FindFamily(std::string_view base_type) {
   return nullptr;
 }
 
-// Recursive merge: objects merge member by member, anything else replaces.
-void Merge(nlohmann::json& into, const nlohmann::json& from) {
-  for (const auto& [key, value] : from.items()) {
-    if (value.is_object() && into.contains(key) && into[key].is_object()) {
-      Merge(into[key], value);
-    } else {
-      into[key] = value;
-    }
-  }
-}
-
-std::string JsonString(std::string_view text) {
-  const bool plain = std::none_of(text.begin(), text.end(), [](char c) {
-    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
-  });
-  if (!plain) return nlohmann::json(std::string(text)).dump();
-  std::string out;
-  out.reserve(text.size() + 2);
-  out.push_back('"');
-  out.append(text);
-  out.push_back('"');
-  return out;
-}
-
 std::string Dump(const nlohmann::json& json) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -155,7 +131,11 @@ absl::Status OpenAiCompatibleAdapter::BuildRequest(const InferenceRequest& reque
   if (entry.endpoint.base_path.ends_with("/v1") && path.starts_with("/v1/")) path.erase(0, 3);
   out->target = entry.endpoint.base_path + path;
   ComposeUpstreamHeaders(request, target, out);
-  out->body = RewriteOpenAiBody(request.body, target.model, target.merge_extra_params);
+  if (request.surface != ApiSurface::kOpenAi) {
+    return absl::UnimplementedError(StrCat("translating Anthropic Messages requests to ",
+                                           entry.base_type, " providers is not built yet"));
+  }
+  out->body = RewriteBody(request.body, target.model, target.merge_extra_params);
   return absl::OkStatus();
 }
 
@@ -163,7 +143,7 @@ absl::StatusOr<std::string> OpenAiCompatibleAdapter::TranslateResponse(
     const InferenceRequest& request, const AttemptTarget& target, std::string upstream_body) const {
   if (!target.raw_request && !target.raw_response) return upstream_body;
   // The raw request is the body as sent upstream: translate it again (pure, cheap).
-  const std::string sent = RewriteOpenAiBody(request.body, target.model, target.merge_extra_params);
+  const std::string sent = RewriteBody(request.body, target.model, target.merge_extra_params);
   return WithRawFields(std::move(upstream_body), sent, target.raw_request, target.raw_response,
                        target.provider);
 }
@@ -202,34 +182,6 @@ UpstreamFailure OpenAiCompatibleAdapter::ClassifyError(int status, std::string_v
 
 std::vector<std::string> OpenAiCompatibleAdapter::ListModels(const ProviderEntry& entry) const {
   return ConfiguredModels(entry);
-}
-
-std::string RewriteOpenAiBody(const RequestBody& body, std::string_view bare_model,
-                              bool merge_extra_params) {
-  if (!body.has_fallbacks && !body.has_extra_params) {
-    // The hot path: every byte as the client sent it, the model replaced in place.
-    std::string out;
-    out.reserve(body.text.size());
-    out.append(body.text, 0, body.model_offset);
-    out.append(JsonString(bare_model));
-    out.append(body.text, body.model_offset + body.model_length);
-    return out;
-  }
-  nlohmann::json json = nlohmann::json::parse(body.text, nullptr, false);
-  json["model"] = std::string(bare_model);
-  json.erase("fallbacks");
-  auto extra = json.find("extra_params");
-  if (extra != json.end()) {
-    nlohmann::json params = std::move(*extra);
-    json.erase("extra_params");
-    if (merge_extra_params && params.is_object()) {
-      for (const char* handled : {"model", "stream", "fallbacks", "extra_params"}) {
-        params.erase(handled);
-      }
-      Merge(json, params);
-    }
-  }
-  return Dump(json);
 }
 
 }  // namespace switchyard::dp

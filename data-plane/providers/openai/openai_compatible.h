@@ -40,13 +40,6 @@ class OpenAiCompatibleAdapter : public ProviderAdapter {
   std::vector<std::string> ListModels(const ProviderEntry& entry) const override;
 };
 
-// The body to send upstream with `bare_model` as its model. Bifrost's fields (fallbacks,
-// extra_params) are removed; with `merge_extra_params`, extra_params' members are merged
-// (recursively) into the body, except the fields the gateway itself handles (model, stream,
-// fallbacks), which a client cannot override that way.
-std::string RewriteOpenAiBody(const RequestBody& body, std::string_view bare_model,
-                              bool merge_extra_params);
-
 }  // namespace switchyard::dp
 
 #endif  // SWITCHYARD_DATA_PLANE_PROVIDERS_OPENAI_OPENAI_COMPATIBLE_H_

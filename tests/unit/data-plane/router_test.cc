@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data-plane/http/request_body.h"
-#include "data-plane/providers/openai/openai_compatible.h"
+#include "data-plane/providers/family_neutral.h"
 #include "data-plane/router/key_selector.h"
 #include "data-plane/router/retry_policy.h"
 
@@ -76,7 +76,7 @@ TEST(RequestBodyTest, RewritesOnlyTheModel) {
   ASSERT_TRUE(body.ok()) << body.status();
   EXPECT_EQ(body->model, "openai/gpt-4o");
   EXPECT_FALSE(body->stream);
-  const std::string upstream = RewriteOpenAiBody(*body, "gpt-4o", false);
+  const std::string upstream = RewriteBody(*body, "gpt-4o", false);
   std::string expected = text;
   expected.replace(expected.find("\"openai/gpt-4o\""), 15, "\"gpt-4o\"");
   EXPECT_EQ(upstream, expected);  // byte for byte, apart from the model
@@ -90,14 +90,14 @@ TEST(RequestBodyTest, RemovesBifrostFieldsAndMergesExtraParams) {
   ASSERT_TRUE(body.ok()) << body.status();
   EXPECT_TRUE(body->stream);
   EXPECT_EQ(body->fallbacks, std::vector<std::string>{"c/d"});
-  auto merged = nlohmann::json::parse(RewriteOpenAiBody(*body, "b", true));
+  auto merged = nlohmann::json::parse(RewriteBody(*body, "b", true));
   EXPECT_EQ(merged["model"], "b");
   EXPECT_FALSE(merged.contains("fallbacks"));
   EXPECT_FALSE(merged.contains("extra_params"));
   EXPECT_EQ(merged["custom"], "v");
   EXPECT_EQ(merged["nested"], nlohmann::json({{"keep", 1}, {"added", 2}}));
   // Without the passthrough header Bifrost's extra_params never reach the provider.
-  auto untouched = nlohmann::json::parse(RewriteOpenAiBody(*body, "b", false));
+  auto untouched = nlohmann::json::parse(RewriteBody(*body, "b", false));
   EXPECT_FALSE(untouched.contains("extra_params"));
   EXPECT_FALSE(untouched.contains("custom"));
 }
@@ -108,7 +108,7 @@ TEST(RequestBodyTest, ExtraParamsCannotOverrideGatewayFields) {
   auto body = ParseRequestBody(
       R"({"model": "a/b", "extra_params": {"model": "evil", "stream": true, "top_k": 3}})", 10);
   ASSERT_TRUE(body.ok()) << body.status();
-  auto merged = nlohmann::json::parse(RewriteOpenAiBody(*body, "b", true));
+  auto merged = nlohmann::json::parse(RewriteBody(*body, "b", true));
   EXPECT_EQ(merged["model"], "b");
   EXPECT_FALSE(merged.contains("stream"));
   EXPECT_EQ(merged["top_k"], 3);
