@@ -30,9 +30,15 @@ class SdkTest : public ::testing::Test {
     postgres_.reset();
   }
 
-  static void Configure(const std::string& name) {
-    const json config = {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
-                         {"network_config", {{"base_url", "http://" + mock_address_}}}};
+  // A provider on the mock; `base_type` makes it a custom provider of that family.
+  static void Configure(const std::string& name, const std::string& base_type = "") {
+    json config = {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+                   {"network_config", {{"base_url", "http://" + mock_address_}}}};
+    if (!base_type.empty()) {
+      config["custom_provider_config"] = {
+          {"base_provider_type", base_type},
+          {"allowed_requests", {{"chat_completion", true}, {"chat_completion_stream", true}}}};
+    }
     ASSERT_LT(Admin(*control_plane_, "PUT", "/api/providers/" + name, config.dump()).status, 300);
     ASSERT_TRUE(Eventually([&] {
       for (const json& provider : data_plane_->Config().value("providers", json::array())) {
@@ -78,13 +84,23 @@ TEST_F(SdkTest, OpenAiSdkTalksToAnOpenAiCompatibleProvider) {
   EXPECT_EQ(code, 0) << out;
 }
 
-// Issue 9: the OpenAI SDK accepts what the anthropic adapter translates, streams included.
+// Issue 9: the OpenAI SDK accepts what the anthropic adapter translates, streams included,
+// for the standard provider and for a custom provider built on anthropic (seed 003).
 TEST_F(SdkTest, OpenAiSdkTalksToAnAnthropicProviderThroughTheTranslation) {
   Configure("anthropic");
   int code = 0;
-  const std::string out = Node(
-      "openai_chat.mjs", "http://" + data_plane_->http + "/v1 anthropic/claude-sonnet-4-5", &code);
+  std::string out = Node("openai_chat.mjs",
+                         "http://" + data_plane_->http + "/v1 anthropic/claude-mock-model", &code);
   EXPECT_EQ(code, 0) << out;
+  Configure("team-claude", "anthropic");
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  out = Node("openai_chat.mjs", "http://" + data_plane_->http + "/v1 team-claude/claude-mock-model",
+             &code);
+  EXPECT_EQ(code, 0) << out;
+  // It went out in Anthropic's dialect (the mock answers by path).
+  const json received = JsonOf(HttpCall("GET", mock_address_, "/_mock/requests"))["requests"];
+  ASSERT_FALSE(received.empty());
+  for (const json& request : received) EXPECT_EQ(request["path"], "/v1/messages");
 }
 
 // Issue 9: unchanged Anthropic clients on the native route reach anthropic providers (the body
