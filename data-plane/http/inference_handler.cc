@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "data-plane/http/request_body.h"
+#include "data-plane/providers/surface.h"
 
 namespace switchyard::dp {
 namespace {
@@ -33,9 +34,11 @@ constexpr Route kRoutes[] = {
 // Anthropic's Messages API for unchanged Anthropic clients (base URL http://<data plane>/anthropic).
 constexpr Route kAnthropicMessages = {"POST", "/messages", ApiSurface::kAnthropic,
                                       "chat_completion", "chat_completion_stream"};
+constexpr Route kAnthropicModels = {"GET", "/models", ApiSurface::kAnthropic, "list_models", ""};
 
 const Route* FindRoute(std::string_view path) {
   if (path == "/anthropic/v1/messages") return &kAnthropicMessages;
+  if (path == "/anthropic/v1/models") return &kAnthropicModels;
   if (path.starts_with("/openai/v1/")) path.remove_prefix(7);
   if (!path.starts_with("/v1/")) return nullptr;
   path.remove_prefix(3);
@@ -45,14 +48,20 @@ const Route* FindRoute(std::string_view path) {
   return nullptr;
 }
 
-asio::awaitable<void> SendError(ResponseWriter& writer, int status, std::string type,
+// The surface a path belongs to, for errors written before (or without) a route.
+ApiSurface SurfaceOf(std::string_view path) {
+  return path.starts_with("/anthropic/") ? ApiSurface::kAnthropic : ApiSurface::kOpenAi;
+}
+
+asio::awaitable<void> SendError(ResponseWriter& writer, ApiSurface surface, int status,
+                                std::string type,
                                 std::string code, std::string message) {
   const common::ApiError error =
       common::MakeApiError(status, std::move(type), std::move(code), std::move(message));
   // (Arguments built first: GCC 12 mishandles braced lists inside co_await.)
   HeaderList headers;
   headers.emplace_back("Content-Type", "application/json");
-  co_await writer.Send(status, std::move(headers), common::ErrorEnvelopeJson(error));
+  co_await writer.Send(status, std::move(headers), EncodeError(surface, error));
 }
 
 }  // namespace
@@ -81,7 +90,7 @@ asio::awaitable<void> InferenceHandler::Handle(common::HttpRequest& http, Respon
     failed = true;
   }
   if (failed) {
-    co_await SendError(writer, 500, "internal_error", "internal",
+    co_await SendError(writer, SurfaceOf(http.path), 500, "internal_error", "internal",
                        "internal error while serving the request");
   }
 }
@@ -90,29 +99,29 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
                                                  ResponseWriter& writer) {
   const Route* route = FindRoute(http.path);
   if (route == nullptr) {
-    co_await SendError(writer, 404, "not_found_error", "not_found",
+    co_await SendError(writer, SurfaceOf(http.path), 404, "not_found_error", "not_found",
                        StrCat("no route for ", http.method, " ", http.path));
     co_return;
   }
   if (http.method != route->method) {
-    co_await SendError(writer, 405, "invalid_request_error", "method_not_allowed",
+    co_await SendError(writer, SurfaceOf(http.path), 405, "invalid_request_error", "method_not_allowed",
                        StrCat(http.path, " takes ", route->method));
     co_return;
   }
   WorkerTable::Lease table = tables_->Acquire();  // kept for the whole request
   if (!table) {
-    co_await SendError(writer, 503, "service_unavailable_error", "not_ready",
+    co_await SendError(writer, SurfaceOf(http.path), 503, "service_unavailable_error", "not_ready",
                        "no routing table yet: the data plane has not received its "
                        "configuration");
     co_return;
   }
   if (route->method == "GET") {
-    co_await router_->ServeModels(*table.get(), writer);
+    co_await router_->ServeModels(*table.get(), route->surface, writer);
     co_return;
   }
   absl::StatusOr<RequestBody> body = ParseRequestBody(std::move(http.body), kMaxFallbacks);
   if (!body.ok()) {
-    co_await SendError(writer, 400, "invalid_request_error", "invalid_request",
+    co_await SendError(writer, SurfaceOf(http.path), 400, "invalid_request_error", "invalid_request",
                        std::string(body.status().message()));
     co_return;
   }

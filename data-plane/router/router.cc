@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "common/strings.h"
 #include "data-plane/router/key_selector.h"
+#include "data-plane/providers/surface.h"
 #include "data-plane/router/retry_policy.h"
 
 namespace switchyard::dp {
@@ -194,7 +195,7 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
   }
   if (!answered) {
     co_await writer.Send(primary_error.http_status, JsonHeaders(),
-                         common::ErrorEnvelopeJson(primary_error));
+                         EncodeError(request.surface, primary_error));
   }
   metrics_->Request(provider_label, request.request_type, writer.status());
 }
@@ -407,17 +408,16 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
   }
 }
 
-asio::awaitable<void> Router::ServeModels(const RoutingTable& table, ResponseWriter& writer) {
-  nlohmann::json data = nlohmann::json::array();
+asio::awaitable<void> Router::ServeModels(const RoutingTable& table, ApiSurface surface,
+                                          ResponseWriter& writer) {
+  std::vector<std::pair<std::string, std::string>> models;
   for (const auto& [name, entry] : table.providers()) {
     if (entry->state != ProviderEntry::State::kServed) continue;
     for (const std::string& model : entry->adapter->ListModels(*entry)) {
-      data.push_back({{"id", StrCat(name, "/", model)}, {"object", "model"}, {"owned_by", name}});
+      models.emplace_back(StrCat(name, "/", model), name);
     }
   }
-  nlohmann::json body{{"object", "list"}, {"data", data}};
-  co_await writer.Send(200, JsonHeaders(),
-                       body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  co_await writer.Send(200, JsonHeaders(), EncodeModelList(surface, models));
 }
 
 }  // namespace switchyard::dp

@@ -48,8 +48,10 @@ class Router {
   boost::asio::awaitable<void> Serve(const RoutingTable& table, const InferenceRequest& request,
                                      ResponseWriter& writer);
 
-  // GET /v1/models: the models of every served provider of the table.
-  boost::asio::awaitable<void> ServeModels(const RoutingTable& table, ResponseWriter& writer);
+  // GET /v1/models (and /anthropic/v1/models): the models of every served provider of the
+  // table, in the client's format.
+  boost::asio::awaitable<void> ServeModels(const RoutingTable& table, ApiSurface surface,
+                                           ResponseWriter& writer);
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -248,6 +248,17 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
   }
   co_await Sleep(latency);
 
+  if (answer.status != 200 && answer.body.empty() && IsAnthropic(path)) {
+    // Anthropic's error shape and types.
+    const std::string type = answer.status == 429   ? "rate_limit_error"
+                             : answer.status == 529 ? "overloaded_error"
+                             : answer.status >= 500 ? "api_error"
+                                                    : "invalid_request_error";
+    answer.body = json{{"type", "error"},
+                       {"error", {{"type", type},
+                                  {"message", "mock error " + std::to_string(answer.status)}}}}
+                      .dump();
+  }
   if (answer.status != 200) {
     const std::string body =
         answer.body.empty()

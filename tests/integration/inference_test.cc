@@ -866,6 +866,31 @@ TEST_F(InferenceTest, AnthropicProvidersAreTranslatedFromAndToOpenAi) {
   EXPECT_TRUE(Received().empty());
 }
 
+// Issue 9: the native route answers in Anthropic's formats: its model list and its errors.
+TEST_F(InferenceTest, TheAnthropicRouteListsModelsAndErrsInAnthropicsShapes) {
+  Configure("anthropic", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"},
+                                                 {"models", {"claude-a"}}}})}});
+  json models = JsonOf(HttpCall("GET", data_plane_->http, "/anthropic/v1/models"));
+  EXPECT_EQ(models["has_more"], false);
+  bool listed = false;
+  for (const json& model : models["data"]) {
+    listed |= model["id"] == "anthropic/claude-a" && model["type"] == "model";
+  }
+  EXPECT_TRUE(listed) << models.dump();
+  // A gateway error (bad JSON) and an upstream error, both as Anthropic writes them.
+  HttpResult bad = HttpCall("POST", data_plane_->http, "/anthropic/v1/messages", "{not json");
+  EXPECT_EQ(bad.status, 400);
+  json bad_body = JsonOf(bad);
+  EXPECT_EQ(bad_body["type"], "error");
+  EXPECT_EQ(bad_body["error"]["type"], "invalid_request_error");
+  const json request = {{"model", "claude-a"}, {"max_tokens", 8},
+                        {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
+  HttpResult limited = HttpCall("POST", data_plane_->http, "/anthropic/v1/messages",
+                                request.dump(), {{"x-bf-eh-x-mock-status", "429"}});
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(JsonOf(limited)["error"]["type"], "rate_limit_error") << limited.body;
+}
+
 TEST_F(InferenceTest, HundredUpdatesWhileTrafficRunsFailNothing) {
   Configure("t-live", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
   std::atomic<bool> done{false};
