@@ -92,27 +92,22 @@ int Run(int argc, char** argv) {
     std::cerr << "--workers must be >= 0, --header-timeout-ms and --idle-timeout-ms >= 1\n";
     return 2;
   }
+  // A numeric flag of at least `minimum`; false (after saying which) when it is not.
+  auto number_flag = [&flags](const char* name, int64_t minimum, int64_t* out) {
+    if (absl::SimpleAtoi(flags.Get(name), out) && *out >= minimum) return true;
+    std::cerr << "--" << name << " must be a number >= " << minimum << "\n";
+    return false;
+  };
   int64_t deadline_ms = 0;
   int64_t drain_ms = 0;
   int64_t upstream_idle_ms = 0;
   int64_t write_timeout_ms = 0;
   int64_t h2_buffered = 0;
-  if (!absl::SimpleAtoi(flags.Get("h2-max-buffered-bytes"), &h2_buffered) || h2_buffered < 1) {
-    std::cerr << "--h2-max-buffered-bytes must be >= 1\n";
-    return 2;
-  }
-  if (!absl::SimpleAtoi(flags.Get("write-timeout-ms"), &write_timeout_ms) || write_timeout_ms < 1) {
-    std::cerr << "--write-timeout-ms must be >= 1\n";
-    return 2;
-  }
-  if (!absl::SimpleAtoi(flags.Get("upstream-idle-timeout-ms"), &upstream_idle_ms) ||
-      upstream_idle_ms < 10) {
-    std::cerr << "--upstream-idle-timeout-ms must be >= 10\n";
-    return 2;
-  }
-  if (!absl::SimpleAtoi(flags.Get("request-deadline-ms"), &deadline_ms) || deadline_ms < 1 ||
-      !absl::SimpleAtoi(flags.Get("drain-timeout-ms"), &drain_ms) || drain_ms < 0) {
-    std::cerr << "--request-deadline-ms must be >= 1 and --drain-timeout-ms >= 0\n";
+  if (!number_flag("h2-max-buffered-bytes", 1, &h2_buffered) ||
+      !number_flag("write-timeout-ms", 1, &write_timeout_ms) ||
+      !number_flag("upstream-idle-timeout-ms", 10, &upstream_idle_ms) ||
+      !number_flag("request-deadline-ms", 1, &deadline_ms) ||
+      !number_flag("drain-timeout-ms", 0, &drain_ms)) {
     return 2;
   }
   std::vector<std::string> env_allow;

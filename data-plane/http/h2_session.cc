@@ -250,7 +250,6 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
   }
 
   void Dispatch(std::shared_ptr<H2Stream> stream) {
-    ++active_;
     auto self = this->shared_from_this();
     asio::co_spawn(
         Lowest(stream_).get_executor(),
@@ -268,7 +267,6 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
           } else {
             co_await self->handler_.Handle(stream->request, writer);
           }
-          --self->active_;
         },
         LogEscapedException{"http/2 stream"});
   }
@@ -350,7 +348,6 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
   std::map<int32_t, std::shared_ptr<H2Stream>> streams_;
   bool writing_ = false;
   bool dead_ = false;
-  int active_ = 0;
   size_t buffered_ = 0;  // request body bytes held across streams
   std::optional<common::StallTimer> idle_;
 };
