@@ -182,7 +182,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
       const size_t question = text.find('?');
       request.path = std::string(text.substr(0, question));
       if (question != std::string_view::npos) request.query = std::string(text.substr(question + 1));
-    } else if (key.starts_with("x-bf-")) {  // the only headers the handler reads
+    } else if (IsPipelineHeader(key)) {
       request.headers.emplace_back(std::string(key), std::string(text));
     }
     return 0;

@@ -35,10 +35,13 @@ constexpr Route kRoutes[] = {
 constexpr Route kAnthropicMessages = {"POST", "/messages", ApiSurface::kAnthropic,
                                       "chat_completion", "chat_completion_stream"};
 constexpr Route kAnthropicModels = {"GET", "/models", ApiSurface::kAnthropic, "list_models", ""};
+constexpr Route kAnthropicCountTokens = {"POST", "/messages/count_tokens", ApiSurface::kAnthropic,
+                                         "count_tokens", ""};
 
 const Route* FindRoute(std::string_view path) {
   if (path == "/anthropic/v1/messages") return &kAnthropicMessages;
   if (path == "/anthropic/v1/models") return &kAnthropicModels;
+  if (path == "/anthropic/v1/messages/count_tokens") return &kAnthropicCountTokens;
   if (path.starts_with("/openai/v1/")) path.remove_prefix(7);
   if (!path.starts_with("/v1/")) return nullptr;
   path.remove_prefix(3);

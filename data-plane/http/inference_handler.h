@@ -19,6 +19,9 @@
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
+#include <string_view>
+
+#include "absl/strings/match.h"
 
 #include "common/http/http_server.h"
 #include "data-plane/router/response_writer.h"
@@ -26,6 +29,15 @@
 #include "data-plane/table/table_slot.h"
 
 namespace switchyard::dp {
+
+// The client headers the request pipeline reads: Bifrost's x-bf-* controls and anthropic-beta
+// (filtered per provider, ADAPTERS.md §7). The servers drop every other header at the door,
+// so nothing else a client sends (its own credentials included) can reach a provider.
+inline bool IsPipelineHeader(std::string_view name) {
+  const absl::string_view view(name.data(), name.size());
+  return (name.size() > 5 && absl::StartsWithIgnoreCase(view, "x-bf-")) ||
+         absl::EqualsIgnoreCase(view, "anthropic-beta");
+}
 
 class InferenceHandler {
  public:

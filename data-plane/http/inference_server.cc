@@ -312,9 +312,8 @@ class InferenceServer::Worker {
       request.path = std::string(target.substr(0, question));
       if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
       for (const auto& field : message) {
-        // The handler reads only Bifrost's x-bf-* headers; nothing else is forwarded.
         const auto name = field.name_string();
-        if (name.size() > 5 && beast::iequals(name.substr(0, 5), "x-bf-")) {
+        if (IsPipelineHeader(std::string_view(name.data(), name.size()))) {
           request.headers.emplace_back(std::string(name), std::string(field.value()));
         }
       }

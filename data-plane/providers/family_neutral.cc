@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/strings.h"
+#include "data-plane/providers/json_util.h"
 #include "data-plane/router/retry_policy.h"
 #include "data-plane/table/routing_table.h"
 
@@ -108,7 +109,24 @@ std::string RewriteBody(const RequestBody& body, std::string_view bare_model,
       Merge(json, params);
     }
   }
-  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return DumpJson(json);
+}
+
+std::string WithRawFields(std::string response, std::string_view raw_request,
+                          std::string_view raw_response, const AttemptTarget& target) {
+  nlohmann::json json = nlohmann::json::parse(response, nullptr, false);
+  if (!json.is_object()) return response;
+  nlohmann::json& extra = json["extra_fields"];
+  if (!extra.is_object()) extra = nlohmann::json::object();
+  extra["provider"] = std::string(target.provider);
+  // A body that is not JSON is kept as a string.
+  auto parsed = [](std::string_view text) {
+    nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+    return value.is_discarded() ? nlohmann::json(std::string(text)) : value;
+  };
+  if (target.raw_request) extra["raw_request"] = parsed(raw_request);
+  if (target.raw_response) extra["raw_response"] = parsed(raw_response);
+  return DumpJson(json);
 }
 
 }  // namespace switchyard::dp

@@ -32,6 +32,12 @@ void FillMissingMessage(int status, std::string_view body, common::ApiError* err
 std::string RewriteBody(const RequestBody& body, std::string_view bare_model,
                         bool merge_extra_params);
 
+// extra_fields (provider, and raw_request / raw_response as target asks) added to a JSON
+// response the gateway returns; `raw_request` is the body sent upstream, `raw_response` the
+// provider's body as received. A response that is not a JSON object is returned as it is.
+std::string WithRawFields(std::string response, std::string_view raw_request,
+                          std::string_view raw_response, const AttemptTarget& target);
+
 // The models named by the entry's enabled keys ("*" left out), sorted.
 std::vector<std::string> ConfiguredModels(const ProviderEntry& entry);
 

@@ -70,6 +70,11 @@ class ProviderAdapter {
   // The family's name, e.g. "openai-compatible".
   virtual std::string_view family() const = 0;
 
+  // Whether requests of a client surface reach this adapter as they are. Every adapter takes
+  // the internal (OpenAI) form; a native route's request for an adapter that does not speak
+  // its surface is bridged through the internal form first (surface.h).
+  virtual bool Speaks(ApiSurface surface) const { return surface == ApiSurface::kOpenAi; }
+
   // Fills the family's parts of `entry` (endpoint from base_url or the family's default,
   // per-key auth header lines). An error isolates that provider (served as 503), never the
   // whole table.

@@ -2,14 +2,40 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/strings.h"
+#include "data-plane/providers/anthropic/anthropic_openai.h"
+#include "data-plane/providers/json_util.h"
+
 namespace switchyard::dp {
 namespace {
 
 using nlohmann::json;
 
-std::string Dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+// Two translators in a row: the adapter's (provider -> internal form), then the surface's
+// (internal form -> client).
+class ChainedStream : public StreamTranslator {
+ public:
+  ChainedStream(std::unique_ptr<StreamTranslator> first, std::unique_ptr<StreamTranslator> second)
+      : first_(std::move(first)), second_(std::move(second)) {}
+  absl::Status Feed(std::string_view upstream, std::string* client) override {
+    middle_.clear();
+    if (absl::Status status = first_->Feed(upstream, &middle_); !status.ok()) return status;
+    return middle_.empty() ? absl::OkStatus() : second_->Feed(middle_, client);
+  }
+  absl::Status Finish(std::string* client) override {
+    middle_.clear();
+    if (absl::Status status = first_->Finish(&middle_); !status.ok()) return status;
+    if (!middle_.empty()) {
+      if (absl::Status status = second_->Feed(middle_, client); !status.ok()) return status;
+    }
+    return second_->Finish(client);
+  }
+
+ private:
+  std::unique_ptr<StreamTranslator> first_;
+  std::unique_ptr<StreamTranslator> second_;
+  std::string middle_;
+};
 
 // Anthropic's error types by status, for errors the gateway raises itself.
 std::string AnthropicErrorType(int status) {
@@ -34,7 +60,7 @@ std::string EncodeError(ApiSurface surface, const common::ApiError& error) {
       !error.is_bifrost_error && error.type.ends_with("_error") && error.type != "upstream_error"
           ? error.type
           : AnthropicErrorType(error.http_status);
-  return Dump({{"type", "error"}, {"error", {{"type", type}, {"message", error.message}}}});
+  return DumpJson({{"type", "error"}, {"error", {{"type", type}, {"message", error.message}}}});
 }
 
 std::string EncodeModelList(ApiSurface surface,
@@ -44,16 +70,54 @@ std::string EncodeModelList(ApiSurface surface,
     for (const auto& [id, owner] : models) {
       data.push_back({{"id", id}, {"object", "model"}, {"owned_by", owner}});
     }
-    return Dump({{"object", "list"}, {"data", data}});
+    return DumpJson({{"object", "list"}, {"data", data}});
   }
   for (const auto& [id, owner] : models) {
     data.push_back({{"type", "model"}, {"id", id}, {"display_name", id},
                     {"created_at", "1970-01-01T00:00:00Z"}});
   }
-  return Dump({{"data", data},
+  return DumpJson({{"data", data},
                {"has_more", false},
                {"first_id", models.empty() ? json(nullptr) : json(models.front().first)},
                {"last_id", models.empty() ? json(nullptr) : json(models.back().first)}});
+}
+
+std::string EncodeStreamError(ApiSurface surface, const common::ApiError& error) {
+  if (surface == ApiSurface::kOpenAi) {
+    return common::StrCat("data: ", common::ErrorEnvelopeJson(error), "\n\n");
+  }
+  return common::StrCat("event: error\ndata: ", EncodeError(surface, error), "\n\n");
+}
+
+absl::StatusOr<InferenceRequest> ToInternalRequest(const InferenceRequest& native,
+                                                   std::string_view bare_model) {
+  if (native.request_type != "chat_completion" &&
+      native.request_type != "chat_completion_stream") {
+    return absl::UnimplementedError(common::StrCat(
+        native.request_type, " is served by anthropic-family providers only"));
+  }
+  absl::StatusOr<RequestBody> body = AnthropicToOpenAiRequest(native.body.text, bare_model);
+  if (!body.ok()) return body.status();
+  InferenceRequest internal;
+  internal.surface = ApiSurface::kOpenAi;
+  internal.request_type = native.request_type;
+  internal.stream = native.stream;
+  internal.body = *std::move(body);
+  internal.control_headers = native.control_headers;
+  return internal;
+}
+
+absl::StatusOr<std::string> FromInternalResponse(ApiSurface surface, std::string internal_body) {
+  if (surface == ApiSurface::kOpenAi) return internal_body;
+  return OpenAiToAnthropicResponse(internal_body);
+}
+
+std::unique_ptr<StreamTranslator> NewFromInternalStream(ApiSurface surface,
+                                                        std::unique_ptr<StreamTranslator> inner) {
+  if (surface == ApiSurface::kOpenAi) return inner;
+  std::unique_ptr<StreamTranslator> outer = NewOpenAiToAnthropicStream();
+  if (inner == nullptr) return outer;
+  return std::make_unique<ChainedStream>(std::move(inner), std::move(outer));
 }
 
 }  // namespace switchyard::dp

@@ -6,16 +6,36 @@
 #ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_SURFACE_H_
 #define SWITCHYARD_DATA_PLANE_PROVIDERS_SURFACE_H_
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "common/errors.h"
 #include "data-plane/providers/inference_request.h"
+#include "data-plane/providers/provider_adapter.h"
 
 namespace switchyard::dp {
 
 std::string EncodeError(ApiSurface surface, const common::ApiError& error);
+
+// An error that ends a stream already under way: Bifrost's envelope as a `data:` event, or
+// Anthropic's `event: error`.
+std::string EncodeStreamError(ApiSurface surface, const common::ApiError& error);
+
+// The bridge for a native route's request whose provider's adapter does not speak the route's
+// surface (ProviderAdapter::Speaks): the request in the internal (OpenAI) form, then the
+// internal form's answers back in the surface's. Unimplemented for request types the bridge
+// cannot carry (e.g. Anthropic's count_tokens), InvalidArgument for what the internal form
+// cannot express.
+absl::StatusOr<InferenceRequest> ToInternalRequest(const InferenceRequest& native,
+                                                   std::string_view bare_model);
+absl::StatusOr<std::string> FromInternalResponse(ApiSurface surface, std::string internal_body);
+// Events of the surface's stream from the internal form's, behind the adapter's own translator
+// (`inner`, null when the provider already streams the internal form).
+std::unique_ptr<StreamTranslator> NewFromInternalStream(ApiSurface surface,
+                                                        std::unique_ptr<StreamTranslator> inner);
 
 // `models`: (id, owner) pairs.
 std::string EncodeModelList(ApiSurface surface,

@@ -170,6 +170,12 @@ struct Router::Candidate {
   AttemptTarget target;
   UpstreamRequest upstream;
   UpstreamClient* client = nullptr;
+  // A native route's request bridged to the internal form, when the adapter does not speak
+  // the route's surface (surface.h); the adapter then sees `internal`.
+  std::optional<InferenceRequest> internal;
+  const InferenceRequest& Sent(const InferenceRequest& request) const {
+    return internal ? *internal : request;
+  }
 };
 
 asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRequest& request,
@@ -264,12 +270,22 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
   upstream.endpoint = &entry->endpoint;
   upstream.proxy = &entry->proxy;
   upstream.stream_idle_timeout = entry->stream_idle_timeout;
-  if (absl::Status built = entry->adapter->BuildRequest(request, target, &upstream); !built.ok()) {
-    co_return fail(absl::IsUnimplemented(built)
-                       ? GatewayError(501, "not_implemented_error", "unsupported_operation",
-                                      std::string(built.message()))
-                       : GatewayError(400, "invalid_request_error", "invalid_request",
-                                      std::string(built.message())));
+  auto refused = [&](const absl::Status& status) {
+    return fail(absl::IsUnimplemented(status)
+                    ? GatewayError(501, "not_implemented_error", "unsupported_operation",
+                                   std::string(status.message()))
+                    : GatewayError(400, "invalid_request_error", "invalid_request",
+                                   std::string(status.message())));
+  };
+  if (!entry->adapter->Speaks(request.surface)) {
+    absl::StatusOr<InferenceRequest> internal = ToInternalRequest(request, model);
+    if (!internal.ok()) co_return refused(internal.status());
+    candidate.internal = *std::move(internal);
+  }
+  if (absl::Status built =
+          entry->adapter->BuildRequest(candidate.Sent(request), target, &upstream);
+      !built.ok()) {
+    co_return refused(built);
   }
   candidate.client = entry->proxy.type == "none" ? direct_ : proxied_;
   if (co_await Attempts(request, candidate, deadline, writer, error)) co_return true;
@@ -281,6 +297,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
                                        ApiError* error) {
   const ProviderEntry& entry = *candidate.entry;
   const ProviderAdapter& adapter = *entry.adapter;
+  const InferenceRequest& sent = candidate.Sent(request);
   const v1::NetworkConfig& network = entry.config.network_config();
   const int max_retries = static_cast<int>(network.max_retries());
   std::optional<asio::steady_timer> timer;  // only when a retry waits
@@ -341,7 +358,10 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
       upstream.timeout = std::min(entry.timeout, remaining());
       if (request.stream) {
         std::unique_ptr<StreamTranslator> translator =
-            adapter.NewStreamTranslator(request, candidate.target);
+            adapter.NewStreamTranslator(sent, candidate.target);
+        if (candidate.internal) {
+          translator = NewFromInternalStream(request.surface, std::move(translator));
+        }
         ClientSink sink(writer, translator.get());
         const absl::Status status = co_await candidate.client->Stream(upstream, sink);
         if (sink.forwarding()) {
@@ -364,7 +384,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
           midway.provider = std::string(candidate.target.provider);
           midway.model_requested = std::string(candidate.target.model);
           midway.request_type = std::string(request.request_type);
-          const std::string event = StrCat("data: ", common::ErrorEnvelopeJson(midway), "\n\n");
+          const std::string event = EncodeStreamError(request.surface, midway);
           if (co_await writer.Write(event)) co_await writer.End();
           co_return true;
         }
@@ -389,7 +409,10 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
           retry_after = failure.retry_after;
         } else {
           absl::StatusOr<std::string> body =
-              adapter.TranslateResponse(request, candidate.target, std::move(response->body));
+              adapter.TranslateResponse(sent, candidate.target, std::move(response->body));
+          if (body.ok() && candidate.internal) {
+            body = FromInternalResponse(request.surface, *std::move(body));
+          }
           if (!body.ok()) {
             *error = GatewayError(502, "upstream_error", "bad_upstream_response",
                                   std::string(body.status().message()));

@@ -1,14 +1,11 @@
-// AnthropicAdapter: providers of base type anthropic, for OpenAI-shaped chat completions
-// (plain and streamed), translated to and from Anthropic's Messages API
-// (POST {base}/v1/messages; x-api-key and anthropic-version: 2023-06-01), and for the native
-// /anthropic route, whose Messages requests pass through with the model rewritten.
-//
-// The pair translators (STYLE.md: openai -> anthropic) are pure functions, declared here for
-// their unit tests: the request, the whole response, and a stream translator that turns
-// Anthropic's SSE events into OpenAI chunks as they complete (ADAPTERS.md §0 and §1).
-//
-// Not translated yet (answered 501 naming it, never silently dropped): response_format
-// json_schema / json_object; other request types than chat completions.
+// AnthropicAdapter: providers of base type anthropic (and custom providers built on it):
+//   - OpenAI-shaped chat completions (plain and streamed), translated to and from Anthropic's
+//     Messages API (POST {base}/v1/messages) by the pair translator in openai_anthropic.h;
+//   - the native /anthropic route's Messages and count_tokens requests, passed through with the
+//     model rewritten (answers come back as the provider sent them);
+//   - x-api-key from the chosen key, anthropic-version: 2023-06-01, and the client's
+//     anthropic-beta filtered as ADAPTERS.md §7 says (FilterAnthropicBeta).
+// Other request types answer 501 naming them.
 #ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_ANTHROPIC_ANTHROPIC_H_
 #define SWITCHYARD_DATA_PLANE_PROVIDERS_ANTHROPIC_ANTHROPIC_H_
 
@@ -16,18 +13,17 @@
 #include <string>
 #include <string_view>
 
+#include "data-plane/providers/anthropic/openai_anthropic.h"
 #include "data-plane/providers/provider_adapter.h"
 
 namespace switchyard::dp {
-
-// max_tokens sent when the client gave none (Anthropic requires it).
-inline constexpr int kAnthropicDefaultMaxTokens = 4096;
 
 class AnthropicAdapter : public ProviderAdapter {
  public:
   static constexpr std::string_view kDefaultBaseUrl = "https://api.anthropic.com";
 
   std::string_view family() const override { return "anthropic"; }
+  bool Speaks(ApiSurface) const override { return true; }
   absl::Status Compile(const switchyard::v1::ProviderConfig& config,
                        ProviderEntry* entry) const override;
   absl::Status BuildRequest(const InferenceRequest& request, const AttemptTarget& target,
@@ -42,17 +38,13 @@ class AnthropicAdapter : public ProviderAdapter {
   std::vector<std::string> ListModels(const ProviderEntry& entry) const override;
 };
 
-// OpenAI chat request body -> Messages API body for `model`. InvalidArgument for what
-// Anthropic cannot take (n > 1, malformed messages, tool arguments that are not JSON);
-// Unimplemented for what is not translated yet.
-absl::StatusOr<std::string> OpenAiToAnthropicRequest(std::string_view openai_body,
-                                                     std::string_view model, bool stream);
-
-// Messages API response -> OpenAI chat.completion.
-absl::StatusOr<std::string> AnthropicToOpenAiResponse(std::string_view anthropic_body);
-
-// Anthropic SSE -> OpenAI chunks ("data: {...}\n\n", ending with "data: [DONE]\n\n").
-std::unique_ptr<StreamTranslator> NewAnthropicToOpenAiStream(bool include_usage);
+// The anthropic-beta value to send a provider of this family, from the client's (ADAPTERS.md §7):
+// tokens split on commas and trimmed; a token is dropped when the longest
+// network_config.beta_header_overrides prefix matching it says false, kept otherwise (the
+// anthropic family takes every beta, known or not); one token per known beta prefix (the
+// first), exact duplicates dropped. "" when nothing is left (no header is sent).
+std::string FilterAnthropicBeta(std::string_view client_value,
+                                const google::protobuf::Map<std::string, bool>& overrides);
 
 }  // namespace switchyard::dp
 

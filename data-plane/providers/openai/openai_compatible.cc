@@ -45,26 +45,6 @@ const Family* FindFamily(std::string_view base_type) {
   return nullptr;
 }
 
-std::string Dump(const nlohmann::json& json) {
-  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// extra_fields.raw_request / raw_response added to a JSON response.
-std::string WithRawFields(std::string response, const std::string& raw_request, bool add_request,
-                          bool add_response, std::string_view provider) {
-  nlohmann::json json = nlohmann::json::parse(response, nullptr, false);
-  if (!json.is_object()) return response;
-  nlohmann::json& extra = json["extra_fields"];
-  if (!extra.is_object()) extra = nlohmann::json::object();
-  extra["provider"] = std::string(provider);
-  if (add_request) {
-    nlohmann::json parsed = nlohmann::json::parse(raw_request, nullptr, false);
-    extra["raw_request"] = parsed.is_discarded() ? nlohmann::json(raw_request) : parsed;
-  }
-  if (add_response) extra["raw_response"] = nlohmann::json::parse(response, nullptr, false);
-  return Dump(json);
-}
-
 }  // namespace
 
 bool OpenAiCompatibleAdapter::Serves(std::string_view base_type) {
@@ -131,10 +111,6 @@ absl::Status OpenAiCompatibleAdapter::BuildRequest(const InferenceRequest& reque
   if (entry.endpoint.base_path.ends_with("/v1") && path.starts_with("/v1/")) path.erase(0, 3);
   out->target = entry.endpoint.base_path + path;
   ComposeUpstreamHeaders(request, target, out);
-  if (request.surface != ApiSurface::kOpenAi) {
-    return absl::UnimplementedError(StrCat("translating Anthropic Messages requests to ",
-                                           entry.base_type, " providers is not built yet"));
-  }
   out->body = RewriteBody(request.body, target.model, target.merge_extra_params);
   return absl::OkStatus();
 }
@@ -144,8 +120,8 @@ absl::StatusOr<std::string> OpenAiCompatibleAdapter::TranslateResponse(
   if (!target.raw_request && !target.raw_response) return upstream_body;
   // The raw request is the body as sent upstream: translate it again (pure, cheap).
   const std::string sent = RewriteBody(request.body, target.model, target.merge_extra_params);
-  return WithRawFields(std::move(upstream_body), sent, target.raw_request, target.raw_response,
-                       target.provider);
+  const std::string raw_response = target.raw_response ? upstream_body : std::string();
+  return WithRawFields(std::move(upstream_body), sent, raw_response, target);
 }
 
 std::unique_ptr<StreamTranslator> OpenAiCompatibleAdapter::NewStreamTranslator(

@@ -79,14 +79,34 @@ TEST(OpenAiAnthropicTest, RequestMapsRolesImagesToolsAndSettings) {
   EXPECT_FALSE(named_out.contains("stream"));
 }
 
+TEST(OpenAiAnthropicTest, JsonSchemaResponseFormatBecomesOutputConfigFormat) {
+  const json schema = {{"type", "object"},
+                       {"properties", {{"city", {{"type", "string"}}}}},
+                       {"required", {"city"}},
+                       {"additionalProperties", false}};
+  const json out = Translate(
+      {{"model", "a/b"},
+       {"messages", {{{"role", "user"}, {"content", "Where?"}}}},
+       {"response_format",
+        {{"type", "json_schema"}, {"json_schema", {{"name", "place"}, {"strict", true}, {"schema", schema}}}}}});
+  EXPECT_EQ(out["output_config"], (json{{"format", {{"type", "json_schema"}, {"schema", schema}}}}));
+  const json text = Translate({{"model", "a/b"},
+                               {"messages", {{{"role", "user"}, {"content", "Hi"}}}},
+                               {"response_format", {{"type", "text"}}}});
+  EXPECT_FALSE(text.contains("output_config"));
+}
+
 TEST(OpenAiAnthropicTest, RequestsAnthropicCannotTakeAreRefused) {
   const json base = {{"model", "a/b"}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
   json n = base;
   n["n"] = 2;
   EXPECT_TRUE(absl::IsInvalidArgument(OpenAiToAnthropicRequest(n.dump(), "m", false).status()));
   json schema = base;
-  schema["response_format"] = {{"type", "json_schema"}};
-  EXPECT_TRUE(absl::IsUnimplemented(OpenAiToAnthropicRequest(schema.dump(), "m", false).status()));
+  schema["response_format"] = {{"type", "json_schema"}, {"json_schema", {{"name", "x"}}}};
+  EXPECT_TRUE(absl::IsInvalidArgument(OpenAiToAnthropicRequest(schema.dump(), "m", false).status()));
+  json object = base;
+  object["response_format"] = {{"type", "json_object"}};
+  EXPECT_TRUE(absl::IsInvalidArgument(OpenAiToAnthropicRequest(object.dump(), "m", false).status()));
   json bad_args = base;
   bad_args["messages"].push_back({{"role", "assistant"},
                                   {"tool_calls", {{{"id", "c"}, {"function",

@@ -1,0 +1,431 @@
+#include "data-plane/providers/anthropic/openai_anthropic.h"
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "common/errors.h"
+#include "common/strings.h"
+#include "data-plane/providers/json_util.h"
+#include "data-plane/providers/sse.h"
+
+namespace switchyard::dp {
+namespace {
+
+using common::StrCat;
+using nlohmann::json;
+
+absl::Status Invalid(std::string_view message) {
+  return absl::InvalidArgumentError(std::string(message));
+}
+
+// An OpenAI content value (string, or array of parts) as Anthropic content blocks.
+absl::StatusOr<json> ContentBlocks(const json& content) {
+  json blocks = json::array();
+  if (content.is_string()) {
+    if (!content.get_ref<const std::string&>().empty()) {
+      blocks.push_back({{"type", "text"}, {"text", content}});
+    }
+    return blocks;
+  }
+  if (content.is_null()) return blocks;
+  if (!content.is_array()) return Invalid("message content must be a string or an array of parts");
+  for (const json& part : content) {
+    const json* type = FindMember(part, "type");
+    if (type == nullptr || !type->is_string()) return Invalid("content parts need a type");
+    if (*type == "text") {
+      const json* text = FindMember(part, "text");
+      if (text == nullptr || !text->is_string()) return Invalid("text parts need text");
+      blocks.push_back({{"type", "text"}, {"text", *text}});
+    } else if (*type == "image_url") {
+      const json* image = FindMember(part, "image_url");
+      const json* url = image != nullptr ? FindMember(*image, "url") : nullptr;
+      if (url == nullptr || !url->is_string()) return Invalid("image_url parts need a url");
+      const std::string& text = url->get_ref<const std::string&>();
+      if (text.starts_with("data:")) {
+        const size_t semicolon = text.find(';');
+        const size_t comma = text.find(',');
+        if (semicolon == std::string::npos || comma == std::string::npos || comma < semicolon ||
+            text.compare(semicolon, 8, ";base64,") != 0) {
+          return Invalid("image data URLs must be data:<mime>;base64,<data>");
+        }
+        blocks.push_back({{"type", "image"},
+                          {"source",
+                           {{"type", "base64"},
+                            {"media_type", text.substr(5, semicolon - 5)},
+                            {"data", text.substr(comma + 1)}}}});
+      } else if (text.starts_with("http://") || text.starts_with("https://")) {
+        blocks.push_back({{"type", "image"}, {"source", {{"type", "url"}, {"url", text}}}});
+      } else {
+        return Invalid("image URLs must be data: or http(s) URLs");
+      }
+    } else {
+      return absl::UnimplementedError(
+          StrCat("content parts of type ", type->get<std::string>(),
+                 " are not translated for anthropic providers yet"));
+    }
+  }
+  return blocks;
+}
+
+// Appends a turn, merging it into the previous one when the role repeats (Anthropic wants
+// user and assistant to alternate; consecutive tool results form one user turn).
+void AddTurn(json& messages, const std::string& role, json blocks) {
+  if (blocks.empty()) return;
+  if (!messages.empty() && messages.back()["role"] == role) {
+    for (json& block : blocks) messages.back()["content"].push_back(std::move(block));
+    return;
+  }
+  messages.push_back({{"role", role}, {"content", std::move(blocks)}});
+}
+
+std::string FinishReason(std::string_view stop_reason, bool tool_calls) {
+  if (stop_reason == "tool_use") return "tool_calls";
+  if (stop_reason == "max_tokens" || stop_reason == "model_context_window_exceeded") {
+    return "length";
+  }
+  if (stop_reason == "refusal") return "content_filter";
+  return tool_calls ? "tool_calls" : "stop";  // end_turn, stop_sequence, pause_turn
+}
+
+// usage: prompt counts every input token, cached ones included.
+json Usage(const json& usage, int64_t output_tokens) {
+  const int64_t cache_read = IntMember(usage, "cache_read_input_tokens");
+  const int64_t prompt = IntMember(usage, "input_tokens") + cache_read +
+                         IntMember(usage, "cache_creation_input_tokens");
+  return {{"prompt_tokens", prompt},
+          {"completion_tokens", output_tokens},
+          {"total_tokens", prompt + output_tokens},
+          {"prompt_tokens_details", {{"cached_tokens", cache_read}}}};
+}
+
+int64_t OutputTokens(const json& usage) { return IntMember(usage, "output_tokens"); }
+
+// response_format -> output_config.format (Anthropic's structured outputs).
+absl::Status ResponseFormat(const json& format, json& out) {
+  const std::string type = StringMember(format, "type");
+  if (type == "text") return absl::OkStatus();
+  if (type == "json_schema") {
+    const json* spec = FindMember(format, "json_schema");
+    const json* schema = spec != nullptr ? FindMember(*spec, "schema") : nullptr;
+    if (schema == nullptr || !schema->is_object()) {
+      return Invalid("response_format.json_schema.schema must be a JSON schema object");
+    }
+    out["output_config"] = {{"format", {{"type", "json_schema"}, {"schema", *schema}}}};
+    return absl::OkStatus();
+  }
+  if (type == "json_object") {
+    return Invalid("response_format json_object has no equivalent at anthropic providers; "
+                   "send json_schema with the object's schema");
+  }
+  return Invalid("response_format.type must be text, json_schema or json_object");
+}
+
+class AnthropicToOpenAiStream : public StreamTranslator {
+ public:
+  explicit AnthropicToOpenAiStream(bool include_usage) : include_usage_(include_usage) {}
+
+  absl::Status Feed(std::string_view upstream, std::string* client) override {
+    reader_.Append(upstream);
+    std::string data;
+    while (!done_ && reader_.Next(&data)) {
+      if (absl::Status status = Event(data, client); !status.ok()) return status;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Finish(std::string* client) override {
+    if (!done_) {
+      return absl::UnavailableError("the anthropic stream ended before message_stop");
+    }
+    (void)client;
+    return absl::OkStatus();
+  }
+
+ private:
+  void Chunk(json delta, std::string* client, json finish = nullptr) {
+    json chunk{{"id", id_},
+               {"object", "chat.completion.chunk"},
+               {"created", 0},
+               {"model", model_},
+               {"choices",
+                json::array({{{"index", 0}, {"delta", std::move(delta)},
+                              {"finish_reason", std::move(finish)}}})}};
+    AppendChunk(chunk, client);
+  }
+  static void AppendChunk(const json& chunk, std::string* client) {
+    client->append("data: ").append(DumpJson(chunk)).append("\n\n");
+  }
+
+  absl::Status Event(std::string_view data, std::string* client) {
+    const json message = json::parse(data, nullptr, false);
+    if (!message.is_object()) return Invalid("the anthropic stream sent an event that is not JSON");
+    const std::string type = StringMember(message, "type");
+    if (type == "message_start") {
+      const json* start = FindMember(message, "message");
+      if (start != nullptr) {
+        id_ = StringMember(*start, "id");
+        model_ = StringMember(*start, "model");
+        if (const json* usage = FindMember(*start, "usage")) input_usage_ = *usage;
+      }
+      Chunk({{"role", "assistant"}, {"content", ""}}, client);
+    } else if (type == "content_block_start") {
+      const json* block = FindMember(message, "content_block");
+      const int64_t index = IntMember(message, "index", -1);
+      if (block != nullptr && StringMember(*block, "type") == "tool_use") {
+        const int tool = next_tool_++;
+        tools_[index] = {tool, false};
+        Chunk({{"tool_calls",
+                json::array({{{"index", tool},
+                              {"id", StringMember(*block, "id")},
+                              {"type", "function"},
+                              {"function", {{"name", StringMember(*block, "name")},
+                                            {"arguments", ""}}}}})}},
+              client);
+      }
+    } else if (type == "content_block_delta") {
+      const json* delta = FindMember(message, "delta");
+      if (delta == nullptr) return absl::OkStatus();
+      const std::string kind = StringMember(*delta, "type");
+      if (kind == "text_delta") {
+        Chunk({{"content", StringMember(*delta, "text")}}, client);
+      } else if (kind == "input_json_delta") {
+        const std::string fragment = StringMember(*delta, "partial_json");
+        auto tool = tools_.find(IntMember(message, "index", -1));
+        if (!fragment.empty() && tool != tools_.end()) {
+          tool->second.second = true;
+          Chunk({{"tool_calls", json::array({{{"index", tool->second.first},
+                                               {"function", {{"arguments", fragment}}}}})}},
+                client);
+        }
+      } else if (kind == "thinking_delta") {
+        Chunk({{"reasoning_content", StringMember(*delta, "thinking")}}, client);
+      }
+    } else if (type == "content_block_stop") {
+      auto tool = tools_.find(IntMember(message, "index", -1));
+      if (tool != tools_.end() && !tool->second.second) {
+        // A tool with no argument fragments still gets valid JSON arguments.
+        Chunk({{"tool_calls", json::array({{{"index", tool->second.first},
+                                             {"function", {{"arguments", "{}"}}}}})}},
+              client);
+        tool->second.second = true;
+      }
+    } else if (type == "message_delta") {
+      if (const json* usage = FindMember(message, "usage")) output_tokens_ = OutputTokens(*usage);
+      const json* delta = FindMember(message, "delta");
+      const json* stop = delta != nullptr ? FindMember(*delta, "stop_reason") : nullptr;
+      if (stop != nullptr && stop->is_string()) {
+        Chunk(json::object(), client, FinishReason(stop->get<std::string>(), next_tool_ > 0));
+      }
+    } else if (type == "message_stop") {
+      if (include_usage_) {
+        AppendChunk({{"id", id_},
+                        {"object", "chat.completion.chunk"},
+                        {"created", 0},
+                        {"model", model_},
+                        {"choices", json::array()},
+                        {"usage", Usage(input_usage_, output_tokens_)}},
+                       client);
+      }
+      client->append("data: [DONE]\n\n");
+      done_ = true;
+    } else if (type == "error") {
+      const json* error = FindMember(message, "error");
+      common::ApiError api;
+      api.http_status = 502;
+      api.is_bifrost_error = false;
+      api.type = error != nullptr ? StringMember(*error, "type") : "";
+      if (api.type.empty()) api.type = "upstream_error";
+      api.code = api.type;
+      api.message = error != nullptr ? StringMember(*error, "message") : "";
+      if (api.message.empty()) api.message = "the anthropic stream reported an error";
+      client->append("data: ").append(common::ErrorEnvelopeJson(api)).append("\n\n");
+      done_ = true;
+    }
+    // ping and unknown events: nothing to send.
+    return absl::OkStatus();
+  }
+
+  const bool include_usage_;
+  SseReader reader_;
+  std::string id_;
+  std::string model_;
+  json input_usage_ = json::object();
+  int64_t output_tokens_ = 0;
+  int next_tool_ = 0;
+  std::map<int64_t, std::pair<int, bool>> tools_;  // block index -> (tool index, args seen)
+  bool done_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> OpenAiToAnthropicRequest(std::string_view openai_body,
+                                                     std::string_view model, bool stream) {
+  const json in = json::parse(openai_body, nullptr, false);
+  if (!in.is_object()) return Invalid("body must be a JSON object");
+  if (const json* n = FindMember(in, "n"); n != nullptr && (!n->is_number_integer() || *n != 1)) {
+    return Invalid("n must be 1 for anthropic providers");
+  }
+  const json* messages = FindMember(in, "messages");
+  if (messages == nullptr || !messages->is_array()) return Invalid("messages must be an array");
+
+  json out{{"model", std::string(model)}};
+  json system = json::array();
+  json turns = json::array();
+  for (const json& message : *messages) {
+    const std::string role = message.is_object() ? StringMember(message, "role") : "";
+    const json content = message.is_object() && message.contains("content")
+                             ? message["content"]
+                             : json(nullptr);
+    if (role == "system" || role == "developer") {
+      absl::StatusOr<json> blocks = ContentBlocks(content);
+      if (!blocks.ok()) return blocks.status();
+      for (json& block : *blocks) system.push_back(std::move(block));
+    } else if (role == "user") {
+      absl::StatusOr<json> blocks = ContentBlocks(content);
+      if (!blocks.ok()) return blocks.status();
+      AddTurn(turns, "user", *std::move(blocks));
+    } else if (role == "assistant") {
+      absl::StatusOr<json> blocks = ContentBlocks(content);
+      if (!blocks.ok()) return blocks.status();
+      if (const json* calls = FindMember(message, "tool_calls")) {
+        if (!calls->is_array()) return Invalid("tool_calls must be an array");
+        for (const json& call : *calls) {
+          const json* function = FindMember(call, "function");
+          if (function == nullptr) return Invalid("tool_calls need a function");
+          const std::string arguments = StringMember(*function, "arguments");
+          const json input =
+              json::parse(arguments.empty() ? "{}" : arguments, nullptr, false);
+          if (input.is_discarded()) return Invalid("tool call arguments must be a JSON string");
+          blocks->push_back({{"type", "tool_use"},
+                             {"id", StringMember(call, "id")},
+                             {"name", StringMember(*function, "name")},
+                             {"input", input.is_object() ? input : json::object()}});
+        }
+      }
+      AddTurn(turns, "assistant", *std::move(blocks));
+    } else if (role == "tool") {
+      json result{{"type", "tool_result"}, {"tool_use_id", StringMember(message, "tool_call_id")}};
+      if (content.is_string()) {
+        result["content"] = content;
+      } else {
+        absl::StatusOr<json> blocks = ContentBlocks(content);
+        if (!blocks.ok()) return blocks.status();
+        result["content"] = *std::move(blocks);
+      }
+      AddTurn(turns, "user", json::array({std::move(result)}));
+    } else {
+      return Invalid(StrCat("message role \"", role, "\" is not one of system, developer, user, "
+                                                     "assistant, tool"));
+    }
+  }
+  if (!system.empty()) out["system"] = std::move(system);
+  out["messages"] = std::move(turns);
+
+  int64_t max_tokens = kAnthropicDefaultMaxTokens;
+  for (const char* key : {"max_completion_tokens", "max_tokens"}) {
+    if (const json* value = FindMember(in, key); value != nullptr && value->is_number_integer()) {
+      max_tokens = value->get<int64_t>();
+      break;
+    }
+  }
+  out["max_tokens"] = max_tokens;
+  for (const char* key : {"temperature", "top_p"}) {
+    if (const json* value = FindMember(in, key)) out[key] = *value;
+  }
+  if (const json* stop = FindMember(in, "stop")) {
+    out["stop_sequences"] = stop->is_string() ? json::array({*stop}) : *stop;
+  }
+  if (const json* user = FindMember(in, "user"); user != nullptr && user->is_string()) {
+    out["metadata"] = {{"user_id", *user}};
+  }
+  if (const json* tools = FindMember(in, "tools")) {
+    if (!tools->is_array()) return Invalid("tools must be an array");
+    json converted = json::array();
+    for (const json& tool : *tools) {
+      const json* function = FindMember(tool, "function");
+      if (function == nullptr) return Invalid("tools must be of type function");
+      json entry{{"name", StringMember(*function, "name")}};
+      if (const json* description = FindMember(*function, "description")) {
+        entry["description"] = *description;
+      }
+      const json* parameters = FindMember(*function, "parameters");
+      entry["input_schema"] = parameters != nullptr ? *parameters
+                                                    : json{{"type", "object"}, {"properties", json::object()}};
+      converted.push_back(std::move(entry));
+    }
+    out["tools"] = std::move(converted);
+  }
+  json choice;
+  if (const json* tool_choice = FindMember(in, "tool_choice")) {
+    if (tool_choice->is_string()) {
+      const std::string mode = tool_choice->get<std::string>();
+      if (mode == "auto") choice = {{"type", "auto"}};
+      else if (mode == "none") choice = {{"type", "none"}};
+      else if (mode == "required") choice = {{"type", "any"}};
+      else return Invalid("tool_choice must be auto, none, required or a function");
+    } else if (const json* function = FindMember(*tool_choice, "function")) {
+      choice = {{"type", "tool"}, {"name", StringMember(*function, "name")}};
+    } else {
+      return Invalid("tool_choice must be auto, none, required or a function");
+    }
+  }
+  if (const json* parallel = FindMember(in, "parallel_tool_calls");
+      parallel != nullptr && parallel->is_boolean() && !parallel->get<bool>()) {
+    if (choice.is_null()) choice = {{"type", "auto"}};
+    if (choice["type"] != "none") choice["disable_parallel_tool_use"] = true;
+  }
+  if (!choice.is_null()) out["tool_choice"] = std::move(choice);
+  if (const json* format = FindMember(in, "response_format")) {
+    if (absl::Status status = ResponseFormat(*format, out); !status.ok()) return status;
+  }
+  if (stream) out["stream"] = true;
+  return DumpJson(out);
+}
+
+absl::StatusOr<std::string> AnthropicToOpenAiResponse(std::string_view anthropic_body) {
+  const json in = json::parse(anthropic_body, nullptr, false);
+  if (!in.is_object()) return Invalid("the anthropic response is not a JSON object");
+  std::string text;
+  json tool_calls = json::array();
+  std::string reasoning;
+  if (const json* content = FindMember(in, "content"); content != nullptr && content->is_array()) {
+    for (const json& block : *content) {
+      const std::string type = StringMember(block, "type");
+      if (type == "text") {
+        text += StringMember(block, "text");
+      } else if (type == "tool_use") {
+        tool_calls.push_back({{"id", StringMember(block, "id")},
+                              {"type", "function"},
+                              {"function",
+                               {{"name", StringMember(block, "name")},
+                                {"arguments", DumpJson(block.contains("input") ? block["input"]
+                                                                           : json::object())}}}});
+      } else if (type == "thinking") {
+        reasoning += StringMember(block, "thinking");
+      }
+    }
+  }
+  const bool has_tool_calls = !tool_calls.empty();
+  json message{{"role", "assistant"},
+               {"content", text.empty() && !tool_calls.empty() ? json(nullptr) : json(text)}};
+  if (!tool_calls.empty()) message["tool_calls"] = std::move(tool_calls);
+  if (!reasoning.empty()) message["reasoning_content"] = reasoning;
+  const std::string stop = StringMember(in, "stop_reason");
+  const json usage = in.contains("usage") ? in["usage"] : json::object();
+  json out{{"id", StringMember(in, "id")},
+           {"object", "chat.completion"},
+           {"created", 0},
+           {"model", StringMember(in, "model")},
+           {"choices", json::array({{{"index", 0},
+                                     {"message", std::move(message)},
+                                     {"finish_reason", FinishReason(stop, has_tool_calls)}}})},
+           {"usage", Usage(usage, OutputTokens(usage))}};
+  return DumpJson(out);
+}
+
+std::unique_ptr<StreamTranslator> NewAnthropicToOpenAiStream(bool include_usage) {
+  return std::make_unique<AnthropicToOpenAiStream>(include_usage);
+}
+
+
+}  // namespace switchyard::dp

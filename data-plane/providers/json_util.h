@@ -1,0 +1,39 @@
+// Small nlohmann::json helpers the adapters share. Include only from adapter .cc files (it
+// pulls in nlohmann/json.hpp).
+#ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_JSON_UTIL_H_
+#define SWITCHYARD_DATA_PLANE_PROVIDERS_JSON_UTIL_H_
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace switchyard::dp {
+
+// Compact JSON; invalid UTF-8 is replaced, never thrown on.
+inline std::string DumpJson(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The member `key` of an object, or null when `object` is not an object or the member is
+// missing or null. (find(), not operator[]: on a const json a missing key is undefined.)
+inline const nlohmann::json* FindMember(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() || it->is_null() ? nullptr : &*it;
+}
+
+// An integer member, or `fallback`.
+inline int64_t IntMember(const nlohmann::json& object, const char* key, int64_t fallback = 0) {
+  const nlohmann::json* value = FindMember(object, key);
+  return value != nullptr && value->is_number_integer() ? value->get<int64_t>() : fallback;
+}
+
+// A string member, or "".
+inline std::string StringMember(const nlohmann::json& object, const char* key) {
+  const nlohmann::json* value = FindMember(object, key);
+  return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+}  // namespace switchyard::dp
+
+#endif  // SWITCHYARD_DATA_PLANE_PROVIDERS_JSON_UTIL_H_

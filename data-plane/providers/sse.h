@@ -1,0 +1,30 @@
+// SseReader: splits a server-sent-events byte stream, arriving in any split, into the data of
+// each complete event (WHATWG EventSource framing: events end at a blank line, LF or CRLF;
+// several data lines join with "\n"; other fields and comments are skipped).
+#ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_SSE_H_
+#define SWITCHYARD_DATA_PLANE_PROVIDERS_SSE_H_
+
+#include <string>
+#include <string_view>
+
+namespace switchyard::dp {
+
+class SseReader {
+ public:
+  void Append(std::string_view bytes);
+
+  // The next complete event's data into `data`; false when no complete event is buffered.
+  // Events without a data field are skipped.
+  bool Next(std::string* data);
+
+  // Bytes of an event not complete yet.
+  bool has_partial() const { return start_ < pending_.size(); }
+
+ private:
+  std::string pending_;
+  size_t start_ = 0;  // consumed prefix of pending_
+};
+
+}  // namespace switchyard::dp
+
+#endif  // SWITCHYARD_DATA_PLANE_PROVIDERS_SSE_H_
