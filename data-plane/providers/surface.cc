@@ -1,5 +1,6 @@
 #include "data-plane/providers/surface.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
@@ -51,15 +52,23 @@ std::string AnthropicErrorType(int status) {
   }
 }
 
+bool IsAnthropicErrorType(std::string_view type) {
+  static constexpr std::string_view kTypes[] = {
+      "invalid_request_error", "authentication_error", "billing_error", "permission_error",
+      "not_found_error",       "request_too_large",    "rate_limit_error", "api_error",
+      "timeout_error",         "overloaded_error"};
+  return std::find(std::begin(kTypes), std::end(kTypes), type) != std::end(kTypes);
+}
+
 }  // namespace
 
 std::string EncodeError(ApiSurface surface, const common::ApiError& error) {
   if (surface == ApiSurface::kOpenAi) return common::ErrorEnvelopeJson(error);
-  // An anthropic provider's own error type is kept; the gateway's map from the status.
-  const std::string type =
-      !error.is_bifrost_error && error.type.ends_with("_error") && error.type != "upstream_error"
-          ? error.type
-          : AnthropicErrorType(error.http_status);
+  // A provider's own type is kept when it is one of Anthropic's (an anthropic provider's);
+  // anything else (the gateway's, another family's) is mapped from the status.
+  const std::string type = !error.is_bifrost_error && IsAnthropicErrorType(error.type)
+                               ? error.type
+                               : AnthropicErrorType(error.http_status);
   return DumpJson({{"type", "error"}, {"error", {{"type", type}, {"message", error.message}}}});
 }
 

@@ -4,9 +4,12 @@
 //   mock_provider [--listen=127.0.0.1:0] [--threads=2] [--latency-ms=0] [--record=true]
 //   prints "msg=listening addr=HOST:PORT" when ready.
 //
-// Inference (any POST path): answers like OpenAI; …/v1/messages answers like Anthropic. /…/chat/completions, /…/completions and
-// /…/responses get a completion naming the received model; /…/embeddings an embedding list;
-// "stream": true gets server-sent events ending with "data: [DONE]".
+// Inference (any POST path): answers like OpenAI; …/v1/messages answers like Anthropic (and
+// …/v1/messages/count_tokens counts). /…/chat/completions, /…/completions and /…/responses get
+// a completion naming the received model; /…/embeddings an embedding list; "stream": true gets
+// server-sent events ending with "data: [DONE]" (Anthropic's: message_stop). A request offering
+// tools gets tool calls (see CallsFor). Errors (x-mock-status or scripted, 529 included) come
+// in the dialect of the path.
 // Per-request control through headers (a data plane forwards them as x-bf-eh-<name>):
 //   x-mock-latency-ms       wait before answering
 //   x-mock-status           answer this status with an OpenAI-style error body
@@ -23,6 +26,7 @@
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
 #include <deque>
 #include <iostream>
 #include <map>
@@ -152,6 +156,139 @@ std::string Chunk(const std::string& path, const std::string& model, int index) 
   return "data: " + chunk.dump() + "\n\n";
 }
 
+// Tool calls: a request offering tools (tool_choice not "none") whose conversation holds no
+// tool result yet gets a call to each of its first two tools instead of text. A tool whose
+// schema has properties is called with {"<first property>": "Paris"} (streamed in two
+// fragments); one without is called with no arguments: as the real providers stream it, OpenAI
+// sends "{}" as its one fragment, Anthropic no input_json_delta at all.
+struct MockCall {
+  std::string name;
+  std::string property;  // "" for a call without arguments
+  std::string Arguments() const { return property.empty() ? "{}" : Fragment(0) + Fragment(1); }
+  std::string Fragment(int i) const {
+    return i == 0 ? "{" + json(property).dump() + ":" : "\"Paris\"}";
+  }
+};
+
+std::vector<MockCall> CallsFor(const json& body, bool anthropic) {
+  std::vector<MockCall> calls;
+  if (!body.is_object() || !body.contains("tools") || !body["tools"].is_array()) return calls;
+  if (body.contains("tool_choice")) {
+    const json& choice = body["tool_choice"];
+    if (choice == "none" || (choice.is_object() && choice.value("type", "") == "none")) return calls;
+  }
+  if (body.contains("messages") && body["messages"].is_array()) {
+    for (const json& message : body["messages"]) {
+      if (!message.is_object()) continue;
+      if (message.value("role", "") == "tool") return calls;
+      if (message.contains("content") && message["content"].is_array()) {
+        for (const json& block : message["content"]) {
+          if (block.is_object() && block.value("type", "") == "tool_result") return calls;
+        }
+      }
+    }
+  }
+  for (const json& tool : body["tools"]) {
+    if (calls.size() == 2) break;
+    const json spec = anthropic ? tool : tool.value("function", json::object());
+    const json schema = spec.value(anthropic ? "input_schema" : "parameters", json::object());
+    MockCall call{spec.value("name", "")};
+    if (schema.is_object() && schema.contains("properties") && schema["properties"].is_object() &&
+        !schema["properties"].empty()) {
+      call.property = schema["properties"].begin().key();
+    }
+    calls.push_back(call);
+  }
+  return calls;
+}
+
+std::string CallId(bool anthropic, size_t i) {
+  return (anthropic ? "toolu_mock_" : "call_mock_") + std::to_string(i);
+}
+
+json ToolCompletion(const std::string& path, const std::string& model,
+                    const std::vector<MockCall>& calls) {
+  json message = Completion(path, model);
+  if (IsAnthropic(path)) {
+    message["content"] = json::array();
+    for (size_t i = 0; i < calls.size(); ++i) {
+      message["content"].push_back({{"type", "tool_use"}, {"id", CallId(true, i)},
+                                    {"name", calls[i].name},
+                                    {"input", json::parse(calls[i].Arguments())}});
+    }
+    message["stop_reason"] = "tool_use";
+    return message;
+  }
+  json tool_calls = json::array();
+  for (size_t i = 0; i < calls.size(); ++i) {
+    tool_calls.push_back({{"id", CallId(false, i)}, {"type", "function"},
+                          {"function", {{"name", calls[i].name},
+                                        {"arguments", calls[i].Arguments()}}}});
+  }
+  message["choices"][0]["message"] = {{"role", "assistant"}, {"content", nullptr},
+                                      {"tool_calls", tool_calls}};
+  message["choices"][0]["finish_reason"] = "tool_calls";
+  return message;
+}
+
+// The whole stream of tool calls, in the provider's dialect.
+std::string ToolStream(const std::string& path, const std::string& model, bool include_usage,
+                       const std::vector<MockCall>& calls) {
+  std::string out;
+  if (IsAnthropic(path)) {
+    json start = AnthropicMessage(model);
+    start["content"] = json::array();
+    start["stop_reason"] = nullptr;
+    start["usage"] = {{"input_tokens", 5}, {"output_tokens", 1}};
+    out += AnthropicEvent({{"type", "message_start"}, {"message", start}});
+    for (size_t i = 0; i < calls.size(); ++i) {
+      out += AnthropicEvent({{"type", "content_block_start"}, {"index", i},
+                             {"content_block", {{"type", "tool_use"}, {"id", CallId(true, i)},
+                                                {"name", calls[i].name},
+                                                {"input", json::object()}}}});
+      for (int f = 0; f < 2 && !calls[i].property.empty(); ++f) {
+        out += AnthropicEvent({{"type", "content_block_delta"}, {"index", i},
+                               {"delta", {{"type", "input_json_delta"},
+                                          {"partial_json", calls[i].Fragment(f)}}}});
+      }
+      out += AnthropicEvent({{"type", "content_block_stop"}, {"index", i}});
+    }
+    out += AnthropicEvent({{"type", "message_delta"},
+                           {"delta", {{"stop_reason", "tool_use"}, {"stop_sequence", nullptr}}},
+                           {"usage", {{"output_tokens", 7}}}});
+    return out + AnthropicEvent({{"type", "message_stop"}});
+  }
+  auto chunk = [&](json delta) {
+    json data{{"id", "chatcmpl-mock"}, {"object", "chat.completion.chunk"},
+              {"created", 1700000000}, {"model", model},
+              {"choices", json::array({{{"index", 0}, {"delta", std::move(delta)},
+                                        {"finish_reason", nullptr}}})}};
+    out += "data: " + data.dump() + "\n\n";
+  };
+  for (size_t i = 0; i < calls.size(); ++i) {
+    json first{{"tool_calls", json::array({{{"index", i}, {"id", CallId(false, i)},
+                                            {"type", "function"},
+                                            {"function", {{"name", calls[i].name},
+                                                          {"arguments", ""}}}}})}};
+    if (i == 0) {
+      first["role"] = "assistant";
+      first["content"] = nullptr;
+    }
+    chunk(first);
+    if (calls[i].property.empty()) {
+      chunk({{"tool_calls", json::array({{{"index", i}, {"function", {{"arguments", "{}"}}}}})}});
+    }
+    for (int f = 0; f < 2 && !calls[i].property.empty(); ++f) {
+      chunk({{"tool_calls", json::array({{{"index", i},
+                                          {"function", {{"arguments", calls[i].Fragment(f)}}}}})}});
+    }
+  }
+  std::string end = OpenAiStreamEnd(model, include_usage, 7);
+  const std::string stop = "\"finish_reason\":\"stop\"";
+  end.replace(end.find(stop), stop.size(), "\"finish_reason\":\"tool_calls\"");
+  return out + end;
+}
+
 template <class Body>
 asio::awaitable<bool> Write(beast::tcp_stream& stream, http::response<Body>& response) {
   auto [ec, n] = co_await http::async_write(stream, response, kTuple);
@@ -274,9 +411,18 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
   if (!answer.body.empty()) {
     co_return co_await SendJson(stream, version, keep_alive, 200, answer.body) && keep_alive;
   }
+  if (path.ends_with("/v1/messages/count_tokens")) {
+    // Anthropic's token count: a word count stands in for the tokenizer.
+    const std::string text = request.body();
+    json count = json::object();
+    count["input_tokens"] = std::count(text.begin(), text.end(), ' ') + 1;
+    const std::string counted = count.dump();
+    co_return co_await SendJson(stream, version, keep_alive, 200, counted) && keep_alive;
+  }
+  const std::vector<MockCall> calls = CallsFor(parsed, IsAnthropic(path));
   if (!streaming) {
-    co_return co_await SendJson(stream, version, keep_alive, 200, Completion(path, model).dump()) &&
-        keep_alive;
+    const json answer = calls.empty() ? Completion(path, model) : ToolCompletion(path, model, calls);
+    co_return co_await SendJson(stream, version, keep_alive, 200, answer.dump()) && keep_alive;
   }
 
   const int chunks = HeaderInt(request, "x-mock-chunks", 3);
@@ -289,6 +435,14 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
   http::response_serializer<http::empty_body> serializer(head);
   auto [head_ec, head_n] = co_await http::async_write_header(stream, serializer, kTuple);
   if (head_ec) co_return false;
+  if (!calls.empty()) {
+    const std::string all = ToolStream(path, model, include_usage, calls);
+    auto [tools_ec, tools_n] =
+        co_await asio::async_write(stream, http::make_chunk(asio::buffer(all)), kTuple);
+    if (tools_ec) co_return false;
+    auto [end_ec, end_n] = co_await asio::async_write(stream, http::make_chunk_last(), kTuple);
+    co_return !end_ec && keep_alive;
+  }
   if (IsAnthropic(path)) {
     const std::string start =
         AnthropicEvent({{"type", "message_start"},

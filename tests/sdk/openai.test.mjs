@@ -1,0 +1,135 @@
+// The official OpenAI SDK against the data plane's /v1, unchanged but for baseURL, for an
+// OpenAI-compatible provider and for anthropic providers reached through the translation
+// (the standard one and a custom provider built on anthropic, seed 003).
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import OpenAI from "openai";
+
+import { dataPlane, emptySchema, marked, received, weatherSchema } from "./common.mjs";
+
+const client = new OpenAI({
+  baseURL: `${dataPlane}/v1`,
+  apiKey: "sk-client-key-never-forwarded",
+  maxRetries: 0,
+});
+const tools = [
+  { type: "function", function: { name: "get_weather", description: "Weather", parameters: weatherSchema } },
+  { type: "function", function: { name: "get_time", parameters: emptySchema } },
+];
+const ask = [{ role: "system", content: "Be brief." }, { role: "user", content: "Hello!" }];
+
+for (const model of ["openai/gpt-4o-mini", "anthropic/claude-mock-model", "team-claude/claude-mock-model"]) {
+  const anthropic = !model.startsWith("openai/");
+  describe(model, () => {
+    test("a plain completion", async () => {
+      const { id, options } = marked();
+      const completion = await client.chat.completions.create({ model, messages: ask }, options);
+      assert.equal(completion.object, "chat.completion");
+      assert.ok(completion.choices[0].message.content.length > 0);
+      assert.equal(completion.choices[0].finish_reason, "stop");
+      assert.ok(completion.usage.prompt_tokens > 0 && completion.usage.completion_tokens > 0);
+      // The provider's dialect and key; never the client's key.
+      const [sent] = await received(id);
+      assert.equal(sent.path, anthropic ? "/v1/messages" : "/v1/chat/completions");
+      assert.ok(!JSON.stringify(sent.headers).includes("sk-client-key"));
+      if (anthropic) assert.equal(sent.headers["x-api-key"], "sk-key-a");
+    });
+
+    test("a stream: role chunk first, finish in its own chunk, usage chunk last", async () => {
+      const stream = await client.chat.completions.create({
+        model, messages: ask, stream: true, stream_options: { include_usage: true },
+      });
+      const chunks = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      assert.equal(chunks[0].choices[0].delta.role, "assistant");
+      const text = chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("");
+      assert.equal(text, "tok0tok1tok2");
+      const finish = chunks.find((c) => c.choices[0]?.finish_reason);
+      assert.equal(finish.choices[0].finish_reason, "stop");
+      assert.deepEqual(finish.choices[0].delta, {});
+      const last = chunks.at(-1);
+      assert.deepEqual(last.choices, []);
+      assert.ok(last.usage.completion_tokens > 0 && last.usage.total_tokens > 0);
+    });
+
+    test("tool calls, plain", async () => {
+      const completion = await client.chat.completions.create({ model, messages: ask, tools });
+      const calls = completion.choices[0].message.tool_calls;
+      assert.equal(completion.choices[0].finish_reason, "tool_calls");
+      assert.deepEqual(calls.map((c) => c.function.name), ["get_weather", "get_time"]);
+      assert.deepEqual(JSON.parse(calls[0].function.arguments), { city: "Paris" });
+      assert.deepEqual(JSON.parse(calls[1].function.arguments), {});
+    });
+
+    test("tool calls streamed and reassembled by the SDK", async () => {
+      const runner = client.chat.completions.stream({ model, messages: ask, tools });
+      const deltas = [];
+      runner.on("chunk", (chunk) => deltas.push(...(chunk.choices[0]?.delta?.tool_calls ?? [])));
+      const final = await runner.finalChatCompletion();
+      const calls = final.choices[0].message.tool_calls;
+      assert.equal(final.choices[0].finish_reason, "tool_calls");
+      assert.deepEqual(calls.map((c) => c.function.name), ["get_weather", "get_time"]);
+      assert.deepEqual(JSON.parse(calls[0].function.arguments), { city: "Paris" });
+      // A tool with no argument fragments still gets valid JSON (ADAPTERS.md §9 item 5).
+      assert.deepEqual(JSON.parse(calls[1].function.arguments), {});
+      // ADAPTERS.md §9 item 1: id, type and name only on a call's first delta; no empty
+      // fragments after it; each call its own index.
+      assert.deepEqual([...new Set(deltas.map((d) => d.index))], [0, 1]);
+      for (const delta of deltas) {
+        if (delta.id) {
+          assert.equal(delta.type, "function");
+          assert.ok(delta.function.name);
+        } else {
+          assert.equal(delta.type, undefined);
+          assert.equal(delta.function.name, undefined);
+          assert.notEqual(delta.function.arguments, "");
+        }
+      }
+    });
+
+    test("tool results go back to the provider", async () => {
+      const { id, options } = marked();
+      const completion = await client.chat.completions.create({
+        model,
+        tools,
+        messages: [
+          ...ask,
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [
+              { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+              { id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } },
+            ],
+          },
+          { role: "tool", tool_call_id: "call_1", content: "sunny" },
+          { role: "tool", tool_call_id: "call_2", content: "noon" },
+        ],
+      }, options);
+      assert.equal(completion.choices[0].finish_reason, "stop");
+      if (anthropic) {
+        // Consecutive tool results form one user turn of tool_result blocks.
+        const body = JSON.parse((await received(id))[0].body);
+        const turn = body.messages.at(-1);
+        assert.equal(turn.role, "user");
+        assert.deepEqual(turn.content.map((b) => [b.type, b.tool_use_id]),
+                         [["tool_result", "call_1"], ["tool_result", "call_2"]]);
+        assert.deepEqual(body.messages.at(-2).content[0].input, { city: "Paris" });
+      }
+    });
+
+    test("errors surface as the SDK's error types", async () => {
+      const { options } = marked({ "x-bf-eh-x-mock-status": "429" });
+      await assert.rejects(client.chat.completions.create({ model, messages: ask }, options), (e) => {
+        assert.ok(e instanceof OpenAI.RateLimitError, e.constructor.name);
+        assert.equal(e.status, 429);
+        assert.match(e.message, /mock error 429/);
+        return true;
+      });
+      await assert.rejects(
+        client.chat.completions.create({ model: "nowhere/x", messages: ask }),
+        (e) => e instanceof OpenAI.BadRequestError && /not configured/.test(e.message),
+      );
+    });
+  });
+}
