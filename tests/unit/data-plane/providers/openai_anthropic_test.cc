@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "data-plane/providers/anthropic/anthropic.h"
+#include "data-plane/providers/anthropic/openai_anthropic.h"
 
 namespace switchyard::dp {
 namespace {

@@ -1,0 +1,141 @@
+// Golden files for the anthropic family's pair translators (STYLE.md):
+// data-plane/providers/anthropic/testdata/<pair>/<case>.{in,out}, <pair> named client_provider:
+//   openai_anthropic   OpenAI clients, an anthropic provider;
+//   anthropic_openai   Anthropic clients (native route), an OpenAI-compatible provider.
+// <case> starts with its kind: request_ (client body in, upstream body out), response_
+// (provider body in, client body out), stream_ (provider SSE in, client SSE out; "usage" in
+// the name sets stream_options.include_usage). Bodies compare as JSON; streams byte for byte,
+// fed whole, byte by byte, in 7-byte pieces and event by event (where every event carrying
+// text or argument bytes must produce client bytes at once: nothing is buffered, ADAPTERS.md
+// §9 item 3). SWITCHYARD_UPDATE_GOLDEN=1 rewrites the .out files (review the diff).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "data-plane/providers/anthropic/anthropic_openai.h"
+#include "data-plane/providers/anthropic/openai_anthropic.h"
+
+namespace switchyard::dp {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kTestdata = fs::path(SWITCHYARD_SOURCE_DIR) / "data-plane/providers/anthropic/testdata";
+
+std::string Read(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+std::string Translate(const std::string& pair, const std::string& name, const std::string& in) {
+  const bool openai_client = pair == "openai_anthropic";
+  if (name.starts_with("request_")) {
+    if (openai_client) {
+      const bool stream = json::parse(in).value("stream", false);
+      auto out = OpenAiToAnthropicRequest(in, "claude-sonnet-4-5", stream);
+      EXPECT_TRUE(out.ok()) << out.status();
+      return out.ok() ? json::parse(*out).dump(2) : "";
+    }
+    auto out = AnthropicToOpenAiRequest(in, "gpt-4o-mini");
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? json::parse(out->text).dump(2) : "";
+  }
+  if (name.starts_with("response_")) {
+    auto out = openai_client ? AnthropicToOpenAiResponse(in) : OpenAiToAnthropicResponse(in);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? json::parse(*out).dump(2) : "";
+  }
+  ADD_FAILURE() << "unknown case kind: " << name;
+  return "";
+}
+
+std::unique_ptr<StreamTranslator> NewStream(const std::string& pair, const std::string& name) {
+  return pair == "openai_anthropic"
+             ? NewAnthropicToOpenAiStream(name.find("usage") != std::string::npos)
+             : NewOpenAiToAnthropicStream();
+}
+
+// Error envelopes carry a fresh event_id: compared as "*".
+std::string Normalized(std::string text) {
+  static const std::regex kEventId(R"re("event_id":"[0-9a-f-]+")re");
+  return std::regex_replace(text, kEventId, R"("event_id":"*")");
+}
+
+// The client bytes for `in` fed in pieces of `piece` bytes (0: whole).
+std::string Stream(const std::string& pair, const std::string& name, const std::string& in,
+                   size_t piece) {
+  std::unique_ptr<StreamTranslator> translator = NewStream(pair, name);
+  std::string out;
+  for (size_t at = 0; at < in.size(); at += piece == 0 ? in.size() : piece) {
+    const absl::Status status = translator->Feed(std::string_view(in).substr(at, piece == 0 ? in.size() : piece), &out);
+    EXPECT_TRUE(status.ok()) << status;
+  }
+  const absl::Status finished = translator->Finish(&out);
+  EXPECT_TRUE(finished.ok()) << finished;
+  return Normalized(out);
+}
+
+// Upstream events one at a time: the output so far stays a prefix of `golden`, and grows on
+// every event that carries text or argument bytes.
+void ExpectEventByEvent(const std::string& pair, const std::string& name, const std::string& in,
+                        const std::string& golden) {
+  static const std::regex kCarriesBytes(R"re("(text|partial_json|arguments|content)":"[^"])re");
+  std::unique_ptr<StreamTranslator> translator = NewStream(pair, name);
+  std::string out;
+  size_t at = 0;
+  while (at < in.size()) {
+    const size_t crlf = in.find("\r\n\r\n", at);
+    const size_t lf = in.find("\n\n", at);
+    const size_t end = std::min(crlf == std::string::npos ? in.size() : crlf + 4,
+                                lf == std::string::npos ? in.size() : lf + 2);
+    const std::string event = in.substr(at, end - at);
+    const size_t before = out.size();
+    ASSERT_TRUE(translator->Feed(event, &out).ok());
+    const std::string so_far = Normalized(out);
+    EXPECT_EQ(golden.compare(0, so_far.size(), so_far), 0) << name << ": not a prefix after " << event;
+    if (std::regex_search(event, kCarriesBytes)) {
+      EXPECT_GT(out.size(), before) << name << ": nothing sent for " << event;
+    }
+    at = end;
+  }
+}
+
+TEST(AnthropicGoldenTest, EveryCaseMatchesItsGoldenFile) {
+  const bool update = std::getenv("SWITCHYARD_UPDATE_GOLDEN") != nullptr;
+  int cases = 0;
+  for (const std::string pair : {"openai_anthropic", "anthropic_openai"}) {
+    std::vector<fs::path> inputs;
+    for (const auto& file : fs::directory_iterator(kTestdata / pair)) {
+      if (file.path().extension() == ".in") inputs.push_back(file.path());
+    }
+    std::sort(inputs.begin(), inputs.end());
+    for (const fs::path& input : inputs) {
+      SCOPED_TRACE(input.string());
+      const std::string name = input.stem().string();
+      const std::string in = Read(input);
+      fs::path golden_path = input;
+      golden_path.replace_extension(".out");
+      const bool stream = name.starts_with("stream_");
+      const std::string actual = stream ? Stream(pair, name, in, 0) : Translate(pair, name, in) + "\n";
+      if (update) std::ofstream(golden_path, std::ios::binary) << actual;
+      const std::string golden = Read(golden_path);
+      ASSERT_FALSE(golden.empty()) << golden_path << " is missing";
+      EXPECT_EQ(actual, golden);
+      if (stream) {
+        EXPECT_EQ(Stream(pair, name, in, 1), golden) << "fed byte by byte";
+        EXPECT_EQ(Stream(pair, name, in, 7), golden) << "fed in 7-byte pieces";
+        ExpectEventByEvent(pair, name, in, golden);
+      }
+      ++cases;
+    }
+  }
+  EXPECT_GE(cases, 9);
+}
+
+}  // namespace
+}  // namespace switchyard::dp
