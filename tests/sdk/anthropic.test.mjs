@@ -174,6 +174,16 @@ describe("anthropic-specific", () => {
                  "structured-outputs-2025-11-13,fine-grained-tool-streaming-2025-05-14");
   });
 
+  test("a fallback of another family answers in Anthropic's format", async () => {
+    const { id, options } = marked();
+    await script([{ status: 500 }]);
+    const message = await client.messages.create(
+      { model: "team-claude/claude-mock-model", ...ask, fallbacks: ["openai/gpt-4o-mini"] }, options);
+    assert.equal(message.type, "message");
+    assert.equal(message.content[0].text, "Hello from the mock");
+    assert.deepEqual((await received(id)).map((r) => r.path), ["/v1/messages", "/v1/chat/completions"]);
+  });
+
   test("529 overloaded is retried; when retries run out the SDK sees it", async () => {
     await script([{ status: 529 }]);
     const message = await client.messages.create({ model: "claude-mock-model", ...ask });
