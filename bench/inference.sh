@@ -29,7 +29,8 @@ wait_for_http() {
 }
 
 mock_port=$(free_port); nginx_port=$(free_port); dp_port=$(free_port); admin_port=$(free_port)
-sse_port=$(free_port); nginx_sse_port=$(free_port)
+sse_port=$(free_port); nginx_sse_port=$(free_port); sse_claude_port=$(free_port)
+callgrind_port=$(free_port); callgrind_admin_port=$(free_port)
 rest_port=$(free_port); grpc_port=$(free_port); pg_port=$(free_port)
 
 "$build/bin/mock_provider" --listen=127.0.0.1:$mock_port --threads=1 --record=false \
@@ -49,6 +50,32 @@ curl -sf -X PUT "http://127.0.0.1:$rest_port/api/providers/sse" -d "{
   \"keys\": [{\"name\": \"bench\", \"value\": \"env.OPENAI_API_KEY\"}],
   \"custom_provider_config\": {\"base_provider_type\": \"openai\"},
   \"network_config\": {\"base_url\": \"http://127.0.0.1:$sse_port\"}}" > /dev/null
+# The translated path (issue 9): anthropic providers, so OpenAI-shaped requests are translated to
+# Messages and back: on the mock (plain) and on an nginx serving Anthropic's SSE (streams).
+curl -sf -X PUT "http://127.0.0.1:$rest_port/api/providers/anthropic" -d "{
+  \"keys\": [{\"name\": \"bench\", \"value\": \"env.OPENAI_API_KEY\"}],
+  \"network_config\": {\"base_url\": \"http://127.0.0.1:$mock_port\"}}" > /dev/null
+curl -sf -X PUT "http://127.0.0.1:$rest_port/api/providers/sse-claude" -d "{
+  \"keys\": [{\"name\": \"bench\", \"value\": \"env.OPENAI_API_KEY\"}],
+  \"custom_provider_config\": {\"base_provider_type\": \"anthropic\"},
+  \"network_config\": {\"base_url\": \"http://127.0.0.1:$sse_claude_port\"}}" > /dev/null
+python3 - "$work/sse-claude.txt" <<'PY'
+import json, sys
+def event(data):
+    return "event: %s\ndata: %s\n\n" % (data["type"], json.dumps(data, separators=(",", ":")))
+out = [event({"type": "message_start", "message": {"id": "msg_bench", "type": "message",
+              "role": "assistant", "model": "claude-bench", "content": [], "stop_reason": None,
+              "stop_sequence": None, "usage": {"input_tokens": 5, "output_tokens": 1}}}),
+       event({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})]
+for i in range(50):
+    out.append(event({"type": "content_block_delta", "index": 0,
+                      "delta": {"type": "text_delta", "text": "token %d " % i}}))
+out += [event({"type": "content_block_stop", "index": 0}),
+        event({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+               "usage": {"output_tokens": 50}}),
+        event({"type": "message_stop"})]
+open(sys.argv[1], "w").write("".join(out))
+PY
 python3 - "$work/sse.txt" <<'PY'
 import json, sys
 events = []
@@ -95,6 +122,19 @@ http {
       return 405;
     }
     location = /sse.txt {
+      root $work;
+      default_type text/event-stream;
+    }
+  }
+  # The same for Anthropic's SSE (the translated streams' upstream).
+  server {
+    listen 127.0.0.1:$sse_claude_port;
+    keepalive_requests 1000000;
+    location / {
+      error_page 405 =200 /sse-claude.txt;
+      return 405;
+    }
+    location = /sse-claude.txt {
       root $work;
       default_type text/event-stream;
     }
@@ -149,6 +189,16 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"sse/gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Hello!"}]}'
 LUA
+cat > "$work/translated.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"anthropic/claude-bench","messages":[{"role":"user","content":"Hello!"}]}'
+LUA
+cat > "$work/stream-translated.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"sse-claude/claude-bench","stream":true,"messages":[{"role":"user","content":"Hello!"}]}'
+LUA
 cat > "$work/post-bare.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -171,6 +221,7 @@ run() {
 # Warm up every path (connections, pools).
 run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/post.lua" 64 > /dev/null
 run "http://127.0.0.1:$nginx_port/v1/chat/completions" "$work/post-bare.lua" 64 > /dev/null
+run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/translated.lua" 64 > /dev/null
 
 [ $portkey = 1 ] && run "http://127.0.0.1:$portkey_port/v1/chat/completions" "$work/portkey.lua" 64 > /dev/null
 
@@ -195,10 +246,42 @@ done
 for round in 1 2 3; do
   r[sse-nginx,$round]=$(run "http://127.0.0.1:$nginx_sse_port/v1/chat/completions" "$work/stream.lua" 32)
   r[sse-dp,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/stream.lua" 32)
+  r[sse-xlate,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/stream-translated.lua" 32)
 done
-for t in sse-nginx sse-dp; do
+# The translated path beside the pass-through, same data plane, interleaved.
+for round in 1 2 3; do
+  r[pass,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/post.lua" 64)
+  r[xlate,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/translated.lua" 64)
+done
+for t in sse-nginx sse-dp sse-xlate pass xlate; do
   r[$t,32]=$(for round in 1 2 3; do echo "${r[$t,$round]}"; done | sort -k1 -g | sed -n 2p)
 done
+# Instructions per request (callgrind: repeatable where wall-clock numbers are not): a second
+# data plane, one worker, under valgrind; counters zeroed after a warm-up, dumped after N.
+instructions=""
+if command -v valgrind > /dev/null; then
+  (cd "$work" && OPENAI_API_KEY=sk-bench exec valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p" \
+     "$build/bin/switchyard-data-plane" --control-plane=127.0.0.1:$grpc_port --workers=1 \
+     --http-listen=127.0.0.1:$callgrind_port --admin-listen=127.0.0.1:$callgrind_admin_port \
+     --node-id=bench-callgrind > "$work/dp-callgrind.log" 2>&1) &
+  pids+=($!)
+  for _ in $(seq 1 600); do
+    curl -sf "http://127.0.0.1:$callgrind_admin_port/readyz" > /dev/null && break; sleep 0.1
+  done
+  cg_pid=$(pgrep -f "callgrind.*--http-listen=127.0.0.1:$callgrind_port" | head -1)
+  requests=300
+  for case in "plain openai/gpt-4o-mini false" "translated anthropic/claude-bench false" \
+              "stream sse/gpt-4o-mini true" "stream-translated sse-claude/claude-bench true"; do
+    set -- $case
+    python3 "$here/send_requests.py" 127.0.0.1 $callgrind_port "$2" "$3" 30
+    callgrind_control --zero "$cg_pid" > /dev/null
+    python3 "$here/send_requests.py" 127.0.0.1 $callgrind_port "$2" "$3" $requests
+    callgrind_control --dump="$1" "$cg_pid" > /dev/null
+    dump=$(ls -t "$work"/cg.* | head -1)
+    r[ir,$1]=$(awk -v n=$requests '/^(summary|totals):/ { printf "%.0f", $2 / n; exit }' "$dump")
+  done
+  instructions="plain pass-through ${r[ir,plain]}, plain translated ${r[ir,translated]}, streamed pass-through ${r[ir,stream]}, streamed translated ${r[ir,stream-translated]}"
+fi
 # Syscalls per streamed response on the data plane (strace counts over a fixed number).
 syscalls=""
 if command -v strace > /dev/null; then
@@ -265,6 +348,22 @@ machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(
   echo
   echo "- streams/s vs nginx: $(awk "BEGIN { printf \"%.2f\", $(field sse-dp 32 1) / $(field sse-nginx 32 1) }") x (target >= 0.9 x)"
   [ -n "$syscalls" ] && echo "- data-plane syscalls per streamed response (strace -c, 200 streams): $syscalls"
+  echo
+  echo "Translated path (issue 9): an anthropic provider, so each OpenAI-shaped request is"
+  echo "translated to Anthropic's Messages API and the answer back (plain: the mock's"
+  echo "/v1/messages; streams: a 50-delta Anthropic SSE answer from nginx, translated event by"
+  echo "event into OpenAI chunks), beside the pass-through on the same data plane, interleaved,"
+  echo "median of 3 (plain: 64 connections; streams: 32)."
+  echo
+  echo "| path | conns | req/s | p50 ms | p99 ms |"
+  echo "|---|---|---|---|---|"
+  echo "| pass-through (openai) | 64 | $(field pass 32 1) | $(field pass 32 2) | $(field pass 32 3) |"
+  echo "| translated (anthropic) | 64 | $(field xlate 32 1) | $(field xlate 32 2) | $(field xlate 32 3) |"
+  echo "| stream pass-through (openai) | 32 | $(field sse-dp 32 1) | $(field sse-dp 32 2) | $(field sse-dp 32 3) |"
+  echo "| stream translated (anthropic) | 32 | $(field sse-xlate 32 1) | $(field sse-xlate 32 2) | $(field sse-xlate 32 3) |"
+  echo
+  echo "- translated / pass-through throughput: plain $(awk "BEGIN { printf \"%.2f\", $(field xlate 32 1) / $(field pass 32 1) }") x, streams $(awk "BEGIN { printf \"%.2f\", $(field sse-xlate 32 1) / $(field sse-dp 32 1) }") x (target >= 0.8 x)"
+  [ -n "$instructions" ] && echo "- data-plane instructions per request (callgrind, one worker, 300 requests each, after a warm-up): $instructions"
   if [ $portkey = 1 ]; then
     echo "- Portkey gateway: data plane throughput $(awk "BEGIN { printf \"%.2f\", $(field dp 64 1) / $(field portkey 64 1) }") x Portkey's at 64 connections"
   else
