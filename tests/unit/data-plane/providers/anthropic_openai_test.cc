@@ -132,3 +132,37 @@ TEST(AnthropicBetaTest, OverridesDropAndOneVersionPerBetaIsSent) {
 
 }  // namespace
 }  // namespace switchyard::dp
+
+namespace switchyard::dp {
+namespace {
+
+// Raw send-back applies to translated answers as to pass-through ones: raw_request is the
+// Messages body sent, raw_response the provider's Messages answer.
+TEST(AnthropicAdapterTest, RawSendBackCarriesWhatWasSentAndReceived) {
+  InferenceRequest request;
+  request.request_type = "chat_completion";
+  request.body.text = R"({"model":"anthropic/claude-x","messages":[{"role":"user","content":"hi"}]})";
+  AttemptTarget target;
+  target.provider = "anthropic";
+  target.model = "claude-x";
+  target.raw_request = true;
+  target.raw_response = true;
+  const std::string upstream =
+      R"({"id":"msg_1","type":"message","role":"assistant","model":"claude-x","content":[{"type":"text","text":"yo"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}})";
+  auto out = AnthropicAdapter().TranslateResponse(request, target, upstream);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const json answer = json::parse(*out);
+  EXPECT_EQ(answer["choices"][0]["message"]["content"], "yo");
+  EXPECT_EQ(answer["extra_fields"]["provider"], "anthropic");
+  EXPECT_EQ(answer["extra_fields"]["raw_request"]["model"], "claude-x");
+  EXPECT_EQ(answer["extra_fields"]["raw_request"]["max_tokens"], kAnthropicDefaultMaxTokens);
+  EXPECT_EQ(answer["extra_fields"]["raw_response"], json::parse(upstream));
+  // Without the flags the answer carries no extra_fields.
+  target.raw_request = target.raw_response = false;
+  auto plain = AnthropicAdapter().TranslateResponse(request, target, upstream);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(json::parse(*plain).contains("extra_fields"));
+}
+
+}  // namespace
+}  // namespace switchyard::dp
