@@ -1,13 +1,16 @@
 #include "data-plane/providers/sse.h"
 
+#include <algorithm>
+
 namespace switchyard::dp {
 
 void SseReader::Append(std::string_view bytes) {
   if (start_ > 0 && start_ == pending_.size()) {
     pending_.clear();
-    start_ = 0;
+    start_ = scan_ = 0;
   } else if (start_ > 4096 && start_ * 2 > pending_.size()) {
     pending_.erase(0, start_);
+    scan_ -= std::min(scan_, start_);
     start_ = 0;
   }
   pending_.append(bytes);
@@ -15,19 +18,36 @@ void SseReader::Append(std::string_view bytes) {
 
 bool SseReader::Next(std::string* data) {
   for (;;) {
-    const std::string_view rest = std::string_view(pending_).substr(start_);
-    // The first blank line: "\n\n" or "\r\n\r\n" (a lone "\r" line ending is not produced by
-    // any provider we speak to).
-    size_t end = rest.find("\n\n");
-    size_t separator = 2;
-    if (const size_t crlf = rest.find("\r\n\r\n");
-        crlf != std::string_view::npos && (end == std::string_view::npos || crlf < end)) {
-      end = crlf;
-      separator = 4;
+    // The first blank line: a line feed followed by another ("\n\n") or by "\r\n". Each byte
+    // is looked at once: scan_ remembers how far an incomplete event was searched.
+    size_t end = std::string::npos;
+    size_t next = 0;
+    for (size_t at = std::max(scan_, start_);
+         (at = pending_.find('\n', at)) != std::string::npos; ++at) {
+      if (at + 1 >= pending_.size() || (pending_[at + 1] == '\r' && at + 2 >= pending_.size())) {
+        break;  // the next bytes decide: wait for them
+      }
+      if (pending_[at + 1] == '\n') {
+        end = at;
+        next = at + 2;
+        break;
+      }
+      if (pending_[at + 1] == '\r' && pending_[at + 2] == '\n') {
+        end = at;
+        next = at + 3;
+        break;
+      }
     }
-    if (end == std::string_view::npos) return false;
-    const std::string_view event = rest.substr(0, end);
-    start_ += end + separator;
+    if (end == std::string::npos) {
+      // Resume at the last line feed seen (its successors were missing).
+      const size_t last = pending_.rfind('\n');
+      scan_ = last == std::string::npos || last < start_ ? pending_.size() : last;
+      return false;
+    }
+    std::string_view event = std::string_view(pending_).substr(start_, end - start_);
+    if (!event.empty() && event.back() == '\r') event.remove_suffix(1);
+    start_ = next;
+    scan_ = next;
     data->clear();
     bool has_data = false;
     size_t at = 0;

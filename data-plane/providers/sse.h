@@ -23,6 +23,7 @@ class SseReader {
  private:
   std::string pending_;
   size_t start_ = 0;  // consumed prefix of pending_
+  size_t scan_ = 0;   // where the search for the current event's end resumes
 };
 
 }  // namespace switchyard::dp

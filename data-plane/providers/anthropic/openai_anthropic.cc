@@ -2,6 +2,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "common/errors.h"
 #include "common/strings.h"
@@ -142,21 +143,66 @@ class AnthropicToOpenAiStream : public StreamTranslator {
   }
 
  private:
-  void Chunk(json delta, std::string* client, json finish = nullptr) {
-    json chunk{{"id", id_},
-               {"object", "chat.completion.chunk"},
-               {"created", 0},
-               {"model", model_},
-               {"choices",
-                json::array({{{"index", 0}, {"delta", std::move(delta)},
-                              {"finish_reason", std::move(finish)}}})}};
-    AppendChunk(chunk, client);
+  // One chunk around `delta` (JSON text), in a fixed frame (keys in nlohmann's sorted order,
+  // so every chunk reads alike): only the delta is serialized per chunk.
+  void RawChunk(std::string_view delta, std::string* client, std::string_view finish = "null") {
+    client->append("data: {\"choices\":[{\"delta\":")
+        .append(delta)
+        .append(",\"finish_reason\":")
+        .append(finish)
+        .append(",\"index\":0}],\"created\":0,\"id\":")
+        .append(id_json_)
+        .append(",\"model\":")
+        .append(model_json_)
+        .append(",\"object\":\"chat.completion.chunk\"}\n\n");
+  }
+  void Chunk(const json& delta, std::string* client, const json& finish = nullptr) {
+    RawChunk(DumpJson(delta), client, DumpJson(finish));
   }
   static void AppendChunk(const json& chunk, std::string* client) {
     client->append("data: ").append(DumpJson(chunk)).append("\n\n");
   }
 
+  // The frequent events (text, argument and thinking deltas) take a fast path: simdjson's DOM
+  // (which validates the whole event) and the delta's own JSON string copied into the chunk.
+  // False when the event is not one of them (the general path below handles it).
+  bool FastDelta(std::string_view data, std::string* client) {
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::element event;
+    std::string_view type;
+    simdjson::dom::object delta;
+    std::string_view kind;
+    if (parser.parse(data.data(), data.size()).get(event) || event["type"].get(type) ||
+        type != "content_block_delta" || event["delta"].get(delta) || delta["type"].get(kind)) {
+      return false;
+    }
+    simdjson::dom::element value;
+    if (kind == "text_delta" || kind == "thinking_delta") {
+      if (delta[kind == "text_delta" ? "text" : "thinking"].get(value) || !value.is_string()) {
+        return false;
+      }
+      RawChunk(StrCat(kind == "text_delta" ? "{\"content\":" : "{\"reasoning_content\":",
+                      simdjson::to_string(value), "}"),
+               client);
+      return true;
+    }
+    int64_t index = 0;
+    std::string_view fragment;
+    if (kind != "input_json_delta" || event["index"].get(index) ||
+        delta["partial_json"].get(value) || value.get(fragment)) {
+      return false;
+    }
+    auto tool = tools_.find(index);
+    if (fragment.empty() || tool == tools_.end()) return true;  // nothing to send
+    tool->second.second = true;
+    RawChunk(StrCat("{\"tool_calls\":[{\"function\":{\"arguments\":",
+                    simdjson::to_string(value), "},\"index\":", tool->second.first, "}]}"),
+             client);
+    return true;
+  }
+
   absl::Status Event(std::string_view data, std::string* client) {
+    if (FastDelta(data, client)) return absl::OkStatus();
     const json message = json::parse(data, nullptr, false);
     if (!message.is_object()) return Invalid("the anthropic stream sent an event that is not JSON");
     const std::string type = StringMember(message, "type");
@@ -165,6 +211,8 @@ class AnthropicToOpenAiStream : public StreamTranslator {
       if (start != nullptr) {
         id_ = StringMember(*start, "id");
         model_ = StringMember(*start, "model");
+        id_json_ = DumpJson(json(id_));
+        model_json_ = DumpJson(json(model_));
         if (const json* usage = FindMember(*start, "usage")) input_usage_ = *usage;
       }
       Chunk({{"role", "assistant"}, {"content", ""}}, client);
@@ -249,6 +297,8 @@ class AnthropicToOpenAiStream : public StreamTranslator {
   SseReader reader_;
   std::string id_;
   std::string model_;
+  std::string id_json_ = "\"\"";     // id_ and model_ as JSON strings
+  std::string model_json_ = "\"\"";
   json input_usage_ = json::object();
   int64_t output_tokens_ = 0;
   int next_tool_ = 0;
