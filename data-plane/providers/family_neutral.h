@@ -38,6 +38,10 @@ std::string RewriteBody(const RequestBody& body, std::string_view bare_model,
 std::string WithRawFields(std::string response, std::string_view raw_request,
                           std::string_view raw_response, const AttemptTarget& target);
 
+// Whether an OpenAI-shaped streamed request asked for the usage chunk
+// (stream_options.include_usage).
+bool WantsStreamUsage(const RequestBody& body);
+
 // The models named by the entry's enabled keys ("*" left out), sorted.
 std::vector<std::string> ConfiguredModels(const ProviderEntry& entry);
 

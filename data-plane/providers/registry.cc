@@ -1,6 +1,7 @@
 #include "data-plane/providers/registry.h"
 
 #include "data-plane/providers/anthropic/anthropic.h"
+#include "data-plane/providers/gemini/gemini.h"
 #include "data-plane/providers/openai/openai_compatible.h"
 
 namespace switchyard::dp {
@@ -8,8 +9,10 @@ namespace switchyard::dp {
 const ProviderAdapter* AdapterFor(std::string_view base_type) {
   static const OpenAiCompatibleAdapter kOpenAiCompatible;
   static const AnthropicAdapter kAnthropic;
+  static const GeminiAdapter kGemini;
   if (OpenAiCompatibleAdapter::Serves(base_type)) return &kOpenAiCompatible;
   if (base_type == "anthropic") return &kAnthropic;
+  if (base_type == "gemini") return &kGemini;
   return nullptr;
 }
 

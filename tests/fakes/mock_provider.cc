@@ -5,7 +5,8 @@
 //   prints "msg=listening addr=HOST:PORT" when ready.
 //
 // Inference (any POST path): answers like OpenAI; …/v1/messages answers like Anthropic (and
-// …/v1/messages/count_tokens counts). /…/chat/completions, /…/completions and /…/responses get
+// …/v1/messages/count_tokens counts; …/models/{m}:generateContent and :streamGenerateContent
+// answer like Gemini, SSE frames ending in CRLF CRLF). /…/chat/completions, /…/completions and /…/responses get
 // a completion naming the received model; /…/embeddings an embedding list; "stream": true gets
 // server-sent events ending with "data: [DONE]" (Anthropic's: message_stop). A request offering
 // tools gets tool calls (see CallsFor). Errors (x-mock-status or scripted, 529 included) come
@@ -82,6 +83,28 @@ std::string Header(const http::request<http::string_body>& request, const char* 
 // Anthropic's Messages API (POST …/v1/messages): the same answers in Anthropic's dialect.
 bool IsAnthropic(const std::string& path) { return path.ends_with("/v1/messages"); }
 
+// Google's Gemini API (POST …/models/{model}:generateContent | :streamGenerateContent).
+bool IsGemini(const std::string& path) {
+  return path.find(":generateContent") != std::string::npos ||
+         path.find(":streamGenerateContent") != std::string::npos;
+}
+std::string GeminiModel(const std::string& path) {
+  const size_t start = path.find("/models/");
+  const size_t colon = path.find(':', start);
+  return start == std::string::npos ? "" : path.substr(start + 8, colon - start - 8);
+}
+json GeminiResponse(const std::string& model, json parts, bool finished) {
+  json candidate{{"content", {{"role", "model"}, {"parts", std::move(parts)}}}, {"index", 0}};
+  if (finished) candidate["finishReason"] = "STOP";
+  return {{"candidates", json::array({candidate})},
+          {"usageMetadata", {{"promptTokenCount", 5}, {"candidatesTokenCount", 4},
+                             {"totalTokenCount", 9}}},
+          {"modelVersion", model},
+          {"responseId", "gemini-mock"}};
+}
+// Gemini's SSE frames end with CRLF CRLF.
+std::string GeminiEvent(const json& data) { return "data: " + data.dump() + "\r\n\r\n"; }
+
 json AnthropicMessage(const std::string& model) {
   return {{"id", "msg_mock"},
           {"type", "message"},
@@ -98,6 +121,9 @@ std::string AnthropicEvent(const json& data) {
 
 json Completion(const std::string& path, const std::string& model) {
   if (IsAnthropic(path)) return AnthropicMessage(model);
+  if (IsGemini(path)) {
+    return GeminiResponse(model, json::array({{{"text", "Hello from the mock"}}}), true);
+  }
   if (path.find("embeddings") != std::string::npos) {
     return {{"object", "list"},
             {"model", model},
@@ -139,6 +165,10 @@ std::string OpenAiStreamEnd(const std::string& model, bool include_usage, int ch
 }
 
 std::string Chunk(const std::string& path, const std::string& model, int index) {
+  if (IsGemini(path)) {
+    return GeminiEvent(
+        GeminiResponse(model, json::array({{{"text", "tok" + std::to_string(index)}}}), false));
+  }
   if (IsAnthropic(path)) {
     return AnthropicEvent({{"type", "content_block_delta"},
                            {"index", 0},
@@ -169,6 +199,29 @@ struct MockCall {
     return i == 0 ? "{" + json(property).dump() + ":" : "\"Paris\"}";
   }
 };
+
+std::vector<MockCall> GeminiCallsFor(const json& body) {
+  std::vector<MockCall> calls;
+  if (!body.is_object() || !body.contains("tools") || !body["tools"].is_array()) return calls;
+  for (const json& content : body.value("contents", json::array())) {
+    for (const json& part : content.value("parts", json::array())) {
+      if (part.contains("functionResponse")) return calls;
+    }
+  }
+  for (const json& tool : body["tools"]) {
+    for (const json& declaration : tool.value("functionDeclarations", json::array())) {
+      if (calls.size() == 2) break;
+      const json schema = declaration.value("parametersJsonSchema", json::object());
+      MockCall call{declaration.value("name", "")};
+      if (schema.contains("properties") && schema["properties"].is_object() &&
+          !schema["properties"].empty()) {
+        call.property = schema["properties"].begin().key();
+      }
+      calls.push_back(call);
+    }
+  }
+  return calls;
+}
 
 std::vector<MockCall> CallsFor(const json& body, bool anthropic) {
   std::vector<MockCall> calls;
@@ -206,8 +259,18 @@ std::string CallId(bool anthropic, size_t i) {
   return (anthropic ? "toolu_mock_" : "call_mock_") + std::to_string(i);
 }
 
+// Gemini sends every call whole, all in one response (parallel calls in one Content).
+json GeminiCallParts(const std::vector<MockCall>& calls) {
+  json parts = json::array();
+  for (const MockCall& call : calls) {
+    parts.push_back({{"functionCall", {{"name", call.name}, {"args", json::parse(call.Arguments())}}}});
+  }
+  return parts;
+}
+
 json ToolCompletion(const std::string& path, const std::string& model,
                     const std::vector<MockCall>& calls) {
+  if (IsGemini(path)) return GeminiResponse(model, GeminiCallParts(calls), true);
   json message = Completion(path, model);
   if (IsAnthropic(path)) {
     message["content"] = json::array();
@@ -235,6 +298,7 @@ json ToolCompletion(const std::string& path, const std::string& model,
 std::string ToolStream(const std::string& path, const std::string& model, bool include_usage,
                        const std::vector<MockCall>& calls) {
   std::string out;
+  if (IsGemini(path)) return GeminiEvent(GeminiResponse(model, GeminiCallParts(calls), true));
   if (IsAnthropic(path)) {
     json start = AnthropicMessage(model);
     start["content"] = json::array();
@@ -352,11 +416,13 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
   }
 
   const json parsed = json::parse(request.body(), nullptr, false);
-  const std::string model = parsed.is_object() && parsed.contains("model") &&
+  const std::string model = IsGemini(path) ? GeminiModel(path)
+                           : parsed.is_object() && parsed.contains("model") &&
                                     parsed["model"].is_string()
                                 ? parsed["model"].get<std::string>()
                                 : "";
-  const bool streaming = parsed.is_object() && parsed.value("stream", false) == true;
+  const bool streaming = IsGemini(path) ? path.find(":streamGenerateContent") != std::string::npos
+                                         : parsed.is_object() && parsed.value("stream", false) == true;
   const bool include_usage = parsed.is_object() && parsed.contains("stream_options") &&
                              parsed["stream_options"].is_object() &&
                              parsed["stream_options"].value("include_usage", false) == true;
@@ -396,6 +462,17 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
                                   {"message", "mock error " + std::to_string(answer.status)}}}}
                       .dump();
   }
+  if (answer.status != 200 && answer.body.empty() && IsGemini(path)) {
+    // Google's error shape.
+    const std::string status = answer.status == 429   ? "RESOURCE_EXHAUSTED"
+                               : answer.status == 503 ? "UNAVAILABLE"
+                               : answer.status >= 500 ? "INTERNAL"
+                                                      : "INVALID_ARGUMENT";
+    answer.body = json{{"error", {{"code", answer.status},
+                                  {"message", "mock error " + std::to_string(answer.status)},
+                                  {"status", status}}}}
+                      .dump();
+  }
   if (answer.status != 200) {
     const std::string body =
         answer.body.empty()
@@ -419,7 +496,8 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
     const std::string counted = count.dump();
     co_return co_await SendJson(stream, version, keep_alive, 200, counted) && keep_alive;
   }
-  const std::vector<MockCall> calls = CallsFor(parsed, IsAnthropic(path));
+  const std::vector<MockCall> calls =
+      IsGemini(path) ? GeminiCallsFor(parsed) : CallsFor(parsed, IsAnthropic(path));
   if (!streaming) {
     const json answer = calls.empty() ? Completion(path, model) : ToolCompletion(path, model, calls);
     co_return co_await SendJson(stream, version, keep_alive, 200, answer.dump()) && keep_alive;
@@ -469,7 +547,8 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
   }
   if (fail_after == chunks) co_return false;
   const std::string done =
-      IsAnthropic(path)
+      IsGemini(path) ? GeminiEvent(GeminiResponse(model, json::array({{{"text", ""}}}), true))
+      : IsAnthropic(path)
           ? AnthropicEvent({{"type", "content_block_stop"}, {"index", 0}}) +
                 AnthropicEvent({{"type", "message_delta"},
                                 {"delta", {{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},

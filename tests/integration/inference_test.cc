@@ -814,8 +814,8 @@ TEST_F(InferenceTest, SlowClientsAreCutOff) {
 }
 
 TEST_F(InferenceTest, OtherProviderFamiliesAnswer501UntilTheirAdapterLands) {
-  Configure("gemini", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
-  json error = ExpectError(Infer("/v1/chat/completions", Chat("gemini/gemini-2.5-flash")), 501);
+  Configure("cohere", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  json error = ExpectError(Infer("/v1/chat/completions", Chat("cohere/command-r")), 501);
   EXPECT_NE(error["error"]["message"].get<std::string>().find("not supported"), std::string::npos);
   EXPECT_TRUE(Received().empty());
 }

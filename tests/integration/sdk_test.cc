@@ -52,7 +52,8 @@ class SdkTest : public ::testing::Test {
   }
 
   // The providers both suites reach: an OpenAI-compatible one, the standard anthropic provider
-  // (retries for 529; a beta override), and a custom provider built on anthropic (seed 003).
+  // (retries for 529; a beta override), a custom provider built on anthropic (seed 003), and
+  // gemini.
   static void ConfigureTargets() {
     Configure("openai");
     Configure("anthropic", {{"max_retries", 2},
@@ -60,6 +61,7 @@ class SdkTest : public ::testing::Test {
                                      {"retry_backoff_max", 50},
                                      {"beta_header_overrides", {{"made-up-", false}}}});
     Configure("team-claude", json::object(), "anthropic");
+    Configure("gemini");
   }
 
   // Runs a node:test suite of tests/sdk against the data plane and the mock; its output.

@@ -18,8 +18,11 @@ const tools = [
 ];
 const ask = { max_tokens: 64, system: "Be brief.", messages: [{ role: "user", content: "Hello!" }] };
 
-for (const model of ["claude-mock-model", "team-claude/claude-mock-model", "openai/gpt-4o-mini"]) {
-  const anthropic = !model.startsWith("openai/");
+const targets = ["claude-mock-model", "team-claude/claude-mock-model", "openai/gpt-4o-mini",
+                 "gemini/gemini-2.5-flash"];
+for (const model of targets) {
+  const gemini = model.startsWith("gemini/");
+  const anthropic = !model.startsWith("openai/") && !gemini;
   describe(model, () => {
     test("a plain message", async () => {
       const { id, options } = marked();
@@ -31,9 +34,13 @@ for (const model of ["claude-mock-model", "team-claude/claude-mock-model", "open
       assert.ok(message.usage.input_tokens > 0 && message.usage.output_tokens > 0);
       // The provider's dialect and configured key; the client's credentials never forwarded.
       const [sent] = await received(id);
-      assert.equal(sent.path, anthropic ? "/v1/messages" : "/v1/chat/completions");
+      assert.equal(sent.path, anthropic ? "/v1/messages"
+                              : gemini ? "/v1beta/models/gemini-2.5-flash:generateContent"
+                              : "/v1/chat/completions");
       assert.ok(!JSON.stringify(sent.headers).includes("client-key"));
-      if (anthropic) {
+      if (gemini) {
+        assert.equal(sent.headers["x-goog-api-key"], "sk-key-a");
+      } else if (anthropic) {
         assert.equal(sent.headers["x-api-key"], "sk-key-a");
         assert.equal(sent.headers["anthropic-version"], "2023-06-01");
       } else {
@@ -107,7 +114,7 @@ for (const model of ["claude-mock-model", "team-claude/claude-mock-model", "open
         ],
       }, options);
       assert.equal(message.stop_reason, "end_turn");
-      if (!anthropic) {
+      if (!anthropic && !gemini) {
         // OpenAI's shape: tool calls on the assistant turn, a tool message per result right
         // after it, then the user's words.
         const body = JSON.parse((await received(id))[0].body);

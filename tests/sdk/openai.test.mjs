@@ -18,8 +18,11 @@ const tools = [
 ];
 const ask = [{ role: "system", content: "Be brief." }, { role: "user", content: "Hello!" }];
 
-for (const model of ["openai/gpt-4o-mini", "anthropic/claude-mock-model", "team-claude/claude-mock-model"]) {
-  const anthropic = !model.startsWith("openai/");
+const targets = ["openai/gpt-4o-mini", "anthropic/claude-mock-model",
+                 "team-claude/claude-mock-model", "gemini/gemini-2.5-flash"];
+for (const model of targets) {
+  const gemini = model.startsWith("gemini/");
+  const anthropic = !model.startsWith("openai/") && !gemini;
   describe(model, () => {
     test("a plain completion", async () => {
       const { id, options } = marked();
@@ -30,9 +33,17 @@ for (const model of ["openai/gpt-4o-mini", "anthropic/claude-mock-model", "team-
       assert.ok(completion.usage.prompt_tokens > 0 && completion.usage.completion_tokens > 0);
       // The provider's dialect and key; never the client's key.
       const [sent] = await received(id);
-      assert.equal(sent.path, anthropic ? "/v1/messages" : "/v1/chat/completions");
+      assert.equal(sent.path, anthropic ? "/v1/messages"
+                              : gemini ? "/v1beta/models/gemini-2.5-flash:generateContent"
+                              : "/v1/chat/completions");
       assert.ok(!JSON.stringify(sent.headers).includes("sk-client-key"));
       if (anthropic) assert.equal(sent.headers["x-api-key"], "sk-key-a");
+      if (gemini) {
+        assert.equal(sent.headers["x-goog-api-key"], "sk-key-a");
+        const body = JSON.parse(sent.body);
+        assert.deepEqual(body.systemInstruction, { parts: [{ text: "Be brief." }] });
+        assert.deepEqual(body.contents, [{ role: "user", parts: [{ text: "Hello!" }] }]);
+      }
     });
 
     test("a stream: role chunk first, finish in its own chunk, usage chunk last", async () => {
@@ -115,6 +126,18 @@ for (const model of ["openai/gpt-4o-mini", "anthropic/claude-mock-model", "team-
         assert.deepEqual(turn.content.map((b) => [b.type, b.tool_use_id]),
                          [["tool_result", "call_1"], ["tool_result", "call_2"]]);
         assert.deepEqual(body.messages.at(-2).content[0].input, { city: "Paris" });
+      }
+      if (gemini) {
+        // Function responses named from the call they answer, in one user Content.
+        const body = JSON.parse((await received(id))[0].body);
+        assert.deepEqual(body.contents.at(-2).parts.map((p) => p.functionCall.name), ["get_weather", "get_time"]);
+        assert.deepEqual(body.contents.at(-1), {
+          role: "user",
+          parts: [
+            { functionResponse: { name: "get_weather", response: { content: "sunny" } } },
+            { functionResponse: { name: "get_time", response: { content: "noon" } } },
+          ],
+        });
       }
     });
 

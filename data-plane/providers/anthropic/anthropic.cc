@@ -143,11 +143,7 @@ absl::StatusOr<std::string> AnthropicAdapter::TranslateResponse(const InferenceR
 std::unique_ptr<StreamTranslator> AnthropicAdapter::NewStreamTranslator(
     const InferenceRequest& request, const AttemptTarget&) const {
   if (request.surface == ApiSurface::kAnthropic) return nullptr;  // already Anthropic's events
-  const json body = json::parse(request.body.text, nullptr, false);
-  const json* options = FindMember(body, "stream_options");
-  const json* include_usage = options != nullptr ? FindMember(*options, "include_usage") : nullptr;
-  return NewAnthropicToOpenAiStream(include_usage != nullptr && include_usage->is_boolean() &&
-                                    include_usage->get<bool>());
+  return NewAnthropicToOpenAiStream(WantsStreamUsage(request.body));
 }
 
 UpstreamFailure AnthropicAdapter::ClassifyError(int status, std::string_view retry_after,

@@ -1,7 +1,8 @@
-// Golden files for the anthropic family's pair translators (STYLE.md):
-// data-plane/providers/anthropic/testdata/<pair>/<case>.{in,out}, <pair> named client_provider:
-//   openai_anthropic   OpenAI clients, an anthropic provider;
-//   anthropic_openai   Anthropic clients (native route), an OpenAI-compatible provider.
+// Golden files for the pair translators (STYLE.md):
+// data-plane/providers/<family>/testdata/<pair>/<case>.{in,out}, <pair> named client_provider:
+//   anthropic/openai_anthropic   OpenAI clients, an anthropic provider;
+//   anthropic/anthropic_openai   Anthropic clients (native route), an OpenAI-compatible provider;
+//   gemini/openai_gemini         OpenAI clients, a gemini provider.
 // <case> starts with its kind: request_ (client body in, upstream body out), response_
 // (provider body in, client body out), stream_ (provider SSE in, client SSE out; "usage" in
 // the name sets stream_options.include_usage). Bodies compare as JSON; streams byte for byte,
@@ -18,6 +19,7 @@
 
 #include "data-plane/providers/anthropic/anthropic_openai.h"
 #include "data-plane/providers/anthropic/openai_anthropic.h"
+#include "data-plane/providers/gemini/openai_gemini.h"
 
 namespace switchyard::dp {
 namespace {
@@ -25,39 +27,43 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const fs::path kTestdata = fs::path(SWITCHYARD_SOURCE_DIR) / "data-plane/providers/anthropic/testdata";
+const fs::path kProviders = fs::path(SWITCHYARD_SOURCE_DIR) / "data-plane/providers";
 
 std::string Read(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
+std::string Pretty(const absl::StatusOr<std::string>& out) {
+  EXPECT_TRUE(out.ok()) << out.status();
+  return out.ok() ? json::parse(*out).dump(2) : "";
+}
+
 std::string Translate(const std::string& pair, const std::string& name, const std::string& in) {
-  const bool openai_client = pair == "openai_anthropic";
   if (name.starts_with("request_")) {
-    if (openai_client) {
+    if (pair == "openai_anthropic") {
       const bool stream = json::parse(in).value("stream", false);
-      auto out = OpenAiToAnthropicRequest(in, "claude-sonnet-4-5", stream);
-      EXPECT_TRUE(out.ok()) << out.status();
-      return out.ok() ? json::parse(*out).dump(2) : "";
+      return Pretty(OpenAiToAnthropicRequest(in, "claude-sonnet-4-5", stream));
     }
+    if (pair == "openai_gemini") return Pretty(OpenAiToGeminiRequest(in));
     auto out = AnthropicToOpenAiRequest(in, "gpt-4o-mini");
     EXPECT_TRUE(out.ok()) << out.status();
     return out.ok() ? json::parse(out->text).dump(2) : "";
   }
   if (name.starts_with("response_")) {
-    auto out = openai_client ? AnthropicToOpenAiResponse(in) : OpenAiToAnthropicResponse(in);
-    EXPECT_TRUE(out.ok()) << out.status();
-    return out.ok() ? json::parse(*out).dump(2) : "";
+    if (pair == "openai_anthropic") return Pretty(AnthropicToOpenAiResponse(in));
+    if (pair == "openai_gemini") return Pretty(GeminiToOpenAiResponse(in, "gemini-2.5-flash"));
+    return Pretty(OpenAiToAnthropicResponse(in));
   }
   ADD_FAILURE() << "unknown case kind: " << name;
   return "";
 }
 
 std::unique_ptr<StreamTranslator> NewStream(const std::string& pair, const std::string& name) {
-  return pair == "openai_anthropic"
-             ? NewAnthropicToOpenAiStream(name.find("usage") != std::string::npos)
-             : NewOpenAiToAnthropicStream();
+  const bool usage = name.find("usage") != std::string::npos;
+  if (pair == "openai_anthropic") return NewAnthropicToOpenAiStream(usage);
+  if (pair == "openai_gemini") return NewGeminiToOpenAiStream("gemini-2.5-flash", usage);
+  return NewOpenAiToAnthropicStream();
 }
 
 // Error envelopes carry a fresh event_id: compared as "*".
@@ -105,12 +111,15 @@ void ExpectEventByEvent(const std::string& pair, const std::string& name, const 
   }
 }
 
-TEST(AnthropicGoldenTest, EveryCaseMatchesItsGoldenFile) {
+TEST(GoldenTest, EveryCaseMatchesItsGoldenFile) {
   const bool update = std::getenv("SWITCHYARD_UPDATE_GOLDEN") != nullptr;
   int cases = 0;
-  for (const std::string pair : {"openai_anthropic", "anthropic_openai"}) {
+  for (const std::string path : {"anthropic/testdata/openai_anthropic",
+                                 "anthropic/testdata/anthropic_openai",
+                                 "gemini/testdata/openai_gemini"}) {
+    const std::string pair = fs::path(path).filename();
     std::vector<fs::path> inputs;
-    for (const auto& file : fs::directory_iterator(kTestdata / pair)) {
+    for (const auto& file : fs::directory_iterator(kProviders / path)) {
       if (file.path().extension() == ".in") inputs.push_back(file.path());
     }
     std::sort(inputs.begin(), inputs.end());
@@ -134,7 +143,7 @@ TEST(AnthropicGoldenTest, EveryCaseMatchesItsGoldenFile) {
       ++cases;
     }
   }
-  EXPECT_GE(cases, 9);
+  EXPECT_GE(cases, 15);
 }
 
 }  // namespace

@@ -1,0 +1,108 @@
+#include "data-plane/providers/gemini/gemini.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/strings.h"
+#include "data-plane/providers/family_neutral.h"
+#include "data-plane/providers/json_util.h"
+#include "data-plane/providers/upstream_headers.h"
+#include "data-plane/table/routing_table.h"
+
+namespace switchyard::dp {
+namespace {
+
+using common::StrCat;
+using nlohmann::json;
+
+// A model name as one path segment: everything but unreserved characters percent-encoded.
+std::string PathSegment(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const unsigned char byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 15]);
+    }
+  }
+  return out;
+}
+
+bool IsChat(std::string_view request_type) {
+  return request_type == "chat_completion" || request_type == "chat_completion_stream";
+}
+
+}  // namespace
+
+absl::Status GeminiAdapter::Compile(const v1::ProviderConfig& config, ProviderEntry* entry) const {
+  if (absl::Status endpoint = CompileEndpoint(config, kDefaultBaseUrl, entry); !endpoint.ok()) {
+    return endpoint;
+  }
+  const bool extra_key = entry->HasExtraHeader("x-goog-api-key");
+  for (ResolvedKey& key : entry->keys) {
+    if (key.secret.empty()) continue;
+    key.auth_headers = {{"x-goog-api-key", key.secret}};
+    if (!extra_key) key.auth_header_lines = StrCat("x-goog-api-key: ", key.secret, "\r\n");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GeminiAdapter::BuildRequest(const InferenceRequest& request,
+                                         const AttemptTarget& target,
+                                         UpstreamRequest* out) const {
+  if (!IsChat(request.request_type)) {
+    return absl::UnimplementedError(
+        StrCat(request.request_type, " is not served by gemini providers here yet"));
+  }
+  absl::StatusOr<std::string> body = OpenAiToGeminiRequest(request.body.text);
+  if (!body.ok()) return body.status();
+  const ProviderEntry& entry = *target.entry;
+  std::string_view base = entry.endpoint.base_path;
+  if (base.ends_with("/v1beta")) base.remove_suffix(7);  // a base URL written with the version
+  out->target = StrCat(base, "/v1beta/models/", PathSegment(target.model),
+                       request.stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+  ComposeUpstreamHeaders(request, target, out);
+  out->body = *std::move(body);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> GeminiAdapter::TranslateResponse(const InferenceRequest& request,
+                                                             const AttemptTarget& target,
+                                                             std::string upstream_body) const {
+  absl::StatusOr<std::string> translated = GeminiToOpenAiResponse(upstream_body, target.model);
+  if (!translated.ok() || (!target.raw_request && !target.raw_response)) return translated;
+  absl::StatusOr<std::string> sent = OpenAiToGeminiRequest(request.body.text);
+  return WithRawFields(*std::move(translated), sent.ok() ? *sent : std::string(), upstream_body,
+                       target);
+}
+
+std::unique_ptr<StreamTranslator> GeminiAdapter::NewStreamTranslator(
+    const InferenceRequest& request, const AttemptTarget& target) const {
+  return NewGeminiToOpenAiStream(target.model, WantsStreamUsage(request.body));
+}
+
+UpstreamFailure GeminiAdapter::ClassifyError(int status, std::string_view retry_after,
+                                             std::string_view body) const {
+  UpstreamFailure failure = UpstreamFailureFor(status, retry_after);
+  common::ApiError& error = failure.error;
+  json in = json::parse(body, nullptr, false);
+  if (in.is_array() && !in.empty()) in = in.front();  // the JSON-array stream form
+  if (const json* detail = FindMember(in, "error"); detail != nullptr && detail->is_object()) {
+    error.message = StringMember(*detail, "message");
+    if (std::string code = StringMember(*detail, "status"); !code.empty()) {
+      error.type = code;
+      error.code = code;
+    }
+  }
+  FillMissingMessage(status, body, &error);
+  return failure;
+}
+
+std::vector<std::string> GeminiAdapter::ListModels(const ProviderEntry& entry) const {
+  return ConfiguredModels(entry);
+}
+
+}  // namespace switchyard::dp

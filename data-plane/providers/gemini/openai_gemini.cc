@@ -1,0 +1,462 @@
+#include "data-plane/providers/gemini/openai_gemini.h"
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "common/errors.h"
+#include "common/strings.h"
+#include "data-plane/providers/json_util.h"
+#include "data-plane/providers/sse.h"
+
+namespace switchyard::dp {
+namespace {
+
+using common::StrCat;
+using nlohmann::json;
+
+absl::Status Invalid(std::string_view message) {
+  return absl::InvalidArgumentError(std::string(message));
+}
+
+// The MIME type of an image URL's extension, or "".
+std::string ImageType(std::string_view url) {
+  const size_t query = url.find_first_of("?#");
+  std::string path(url.substr(0, query));
+  for (char& c : path) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
+      {".png", "image/png"},   {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"},
+      {".webp", "image/webp"}, {".gif", "image/gif"},  {".heic", "image/heic"},
+      {".heif", "image/heif"}};
+  for (const auto& [extension, type] : kTypes) {
+    if (path.ends_with(extension)) return std::string(type);
+  }
+  return "";
+}
+
+// An OpenAI content value as Gemini parts.
+absl::StatusOr<json> Parts(const json& content) {
+  json parts = json::array();
+  if (content.is_null()) return parts;
+  if (content.is_string()) {
+    if (!content.get_ref<const std::string&>().empty()) parts.push_back({{"text", content}});
+    return parts;
+  }
+  if (!content.is_array()) return Invalid("message content must be a string or an array of parts");
+  for (const json& part : content) {
+    const std::string type = StringMember(part, "type");
+    if (type == "text") {
+      parts.push_back({{"text", StringMember(part, "text")}});
+    } else if (type == "image_url") {
+      const json* image = FindMember(part, "image_url");
+      const std::string url = image != nullptr ? StringMember(*image, "url") : "";
+      if (url.starts_with("data:")) {
+        const size_t semicolon = url.find(';');
+        const size_t comma = url.find(',');
+        if (semicolon == std::string::npos || comma == std::string::npos || comma < semicolon ||
+            url.compare(semicolon, 8, ";base64,") != 0) {
+          return Invalid("image data URLs must be data:<mime>;base64,<data>");
+        }
+        parts.push_back({{"inlineData", {{"mimeType", url.substr(5, semicolon - 5)},
+                                         {"data", url.substr(comma + 1)}}}});
+      } else if (url.starts_with("http://") || url.starts_with("https://") ||
+                 url.starts_with("gs://")) {
+        const std::string mime = ImageType(url);
+        if (mime.empty()) {
+          return Invalid("image URLs for gemini providers need an image extension (.png, .jpg, "
+                         ".jpeg, .webp, .gif, .heic, .heif) or a data: URL");
+        }
+        parts.push_back({{"fileData", {{"mimeType", mime}, {"fileUri", url}}}});
+      } else {
+        return Invalid("image URLs must be data:, http(s): or gs: URLs");
+      }
+    } else {
+      return absl::UnimplementedError(StrCat("content parts of type ", type,
+                                             " are not translated for gemini providers yet"));
+    }
+  }
+  return parts;
+}
+
+// Appends a Content, merging it into the previous one when the role repeats (consecutive tool
+// results become one user Content of functionResponse parts).
+void AddContent(json& contents, const char* role, json parts) {
+  if (parts.empty()) return;
+  if (!contents.empty() && contents.back()["role"] == role) {
+    for (json& part : parts) contents.back()["parts"].push_back(std::move(part));
+    return;
+  }
+  contents.push_back({{"role", role}, {"parts", std::move(parts)}});
+}
+
+std::string FinishReason(std::string_view reason, bool tool_calls) {
+  if (reason == "MAX_TOKENS") return "length";
+  if (reason == "SAFETY" || reason == "RECITATION" || reason == "BLOCKLIST" ||
+      reason == "PROHIBITED_CONTENT" || reason == "SPII" || reason == "IMAGE_SAFETY" ||
+      reason == "LANGUAGE") {
+    return "content_filter";
+  }
+  if (reason == "MALFORMED_FUNCTION_CALL") return "tool_calls";
+  return tool_calls ? "tool_calls" : "stop";
+}
+
+json Usage(const json& metadata) {
+  const int64_t prompt = IntMember(metadata, "promptTokenCount");
+  const int64_t thoughts = IntMember(metadata, "thoughtsTokenCount");
+  const int64_t completion = IntMember(metadata, "candidatesTokenCount") + thoughts;
+  int64_t total = IntMember(metadata, "totalTokenCount");
+  if (total == 0) total = prompt + completion;
+  return {{"prompt_tokens", prompt},
+          {"completion_tokens", completion},
+          {"total_tokens", total},
+          {"prompt_tokens_details", {{"cached_tokens", IntMember(metadata, "cachedContentTokenCount")}}},
+          {"completion_tokens_details", {{"reasoning_tokens", thoughts}}}};
+}
+
+// A functionCall part -> an OpenAI tool call (`number` names calls without an id).
+json ToolCall(const json& part, const json& call, int number) {
+  std::string id = StringMember(call, "id");
+  if (id.empty()) id = StrCat("call_", number);
+  const json* args = FindMember(call, "args");
+  json out{{"id", id},
+           {"type", "function"},
+           {"function", {{"name", StringMember(call, "name")},
+                         {"arguments", DumpJson(args != nullptr ? *args : json::object())}}}};
+  if (std::string signature = StringMember(part, "thoughtSignature"); !signature.empty()) {
+    out["extra_content"] = {{"google", {{"thought_signature", signature}}}};
+  }
+  return out;
+}
+
+class GeminiToOpenAiStream : public StreamTranslator {
+ public:
+  GeminiToOpenAiStream(std::string_view model, bool include_usage)
+      : model_(model), include_usage_(include_usage) {}
+
+  absl::Status Feed(std::string_view upstream, std::string* client) override {
+    reader_.Append(upstream);
+    std::string data;
+    while (!done_ && reader_.Next(&data)) {
+      if (absl::Status status = Event(data, client); !status.ok()) return status;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Finish(std::string* client) override {
+    if (done_) return absl::OkStatus();
+    if (!finished_) {
+      return absl::UnavailableError("the gemini stream ended before its finishReason");
+    }
+    if (include_usage_) {
+      Append({{"id", id_}, {"object", "chat.completion.chunk"}, {"created", 0}, {"model", model_},
+              {"choices", json::array()}, {"usage", Usage(usage_)}},
+             client);
+    }
+    client->append("data: [DONE]\n\n");
+    done_ = true;
+    return absl::OkStatus();
+  }
+
+ private:
+  static void Append(const json& chunk, std::string* client) {
+    client->append("data: ").append(DumpJson(chunk)).append("\n\n");
+  }
+  void Chunk(int64_t choice, json delta, std::string* client, json finish = nullptr) {
+    Append({{"id", id_}, {"object", "chat.completion.chunk"}, {"created", 0}, {"model", model_},
+            {"choices", json::array({{{"index", choice}, {"delta", std::move(delta)},
+                                      {"finish_reason", std::move(finish)}}})}},
+           client);
+  }
+
+  absl::Status Event(std::string_view data, std::string* client) {
+    const json event = json::parse(data, nullptr, false);
+    if (!event.is_object()) return Invalid("the gemini stream sent an event that is not JSON");
+    if (const json* error = FindMember(event, "error")) {
+      common::ApiError api;
+      api.http_status = 502;
+      api.is_bifrost_error = false;
+      api.type = error->is_object() ? StringMember(*error, "status") : "";
+      if (api.type.empty()) api.type = "upstream_error";
+      api.code = api.type;
+      api.message = error->is_object() ? StringMember(*error, "message") : "";
+      if (api.message.empty()) api.message = "the gemini stream reported an error";
+      client->append("data: ").append(common::ErrorEnvelopeJson(api)).append("\n\n");
+      done_ = true;
+      return absl::OkStatus();
+    }
+    if (id_.empty()) id_ = StringMember(event, "responseId");
+    if (std::string version = StringMember(event, "modelVersion"); !version.empty()) {
+      model_ = version;
+    }
+    if (const json* usage = FindMember(event, "usageMetadata")) usage_ = *usage;  // cumulative
+    const json* candidates = FindMember(event, "candidates");
+    if (candidates == nullptr || !candidates->is_array() || candidates->empty()) {
+      const json* feedback = FindMember(event, "promptFeedback");
+      if (feedback != nullptr && FindMember(*feedback, "blockReason") != nullptr) {
+        Start(0, client);
+        Chunk(0, json::object(), client, "content_filter");
+        finished_ = true;
+      }
+      return absl::OkStatus();
+    }
+    for (const json& candidate : *candidates) {
+      const int64_t choice = IntMember(candidate, "index");
+      Start(choice, client);
+      State& state = choices_[choice];
+      const json* content = FindMember(candidate, "content");
+      const json* parts = content != nullptr ? FindMember(*content, "parts") : nullptr;
+      if (parts != nullptr && parts->is_array()) {
+        for (const json& part : *parts) {
+          if (const json* call = FindMember(part, "functionCall")) {
+            // Each call arrives whole: one delta with id, name and all its arguments, at an
+            // index of its own (parallel calls never share one, ADAPTERS.md §9 item 7).
+            json tool = ToolCall(part, *call, next_call_++);
+            tool["index"] = state.tools++;
+            Chunk(choice, {{"tool_calls", json::array({std::move(tool)})}}, client);
+          } else if (const std::string text = StringMember(part, "text"); !text.empty()) {
+            const json* thought = FindMember(part, "thought");
+            const bool reasoning = thought != nullptr && thought->is_boolean() && thought->get<bool>();
+            Chunk(choice, {{reasoning ? "reasoning_content" : "content", text}}, client);
+          }
+        }
+      }
+      if (const std::string reason = StringMember(candidate, "finishReason"); !reason.empty()) {
+        Chunk(choice, json::object(), client, FinishReason(reason, state.tools > 0));
+        finished_ = true;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // The role chunk, first, once per choice.
+  void Start(int64_t choice, std::string* client) {
+    State& state = choices_[choice];
+    if (state.started) return;
+    state.started = true;
+    Chunk(choice, {{"role", "assistant"}, {"content", ""}}, client);
+  }
+
+  struct State {
+    bool started = false;
+    int tools = 0;  // tool-call index within the choice
+  };
+
+  std::string model_;
+  const bool include_usage_;
+  SseReader reader_;
+  std::string id_;
+  json usage_ = json::object();
+  std::map<int64_t, State> choices_;
+  int next_call_ = 0;  // numbers synthesized call ids across the stream
+  bool finished_ = false;
+  bool done_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> OpenAiToGeminiRequest(std::string_view openai_body) {
+  const json in = json::parse(openai_body, nullptr, false);
+  if (!in.is_object()) return Invalid("body must be a JSON object");
+  const json* messages = FindMember(in, "messages");
+  if (messages == nullptr || !messages->is_array()) return Invalid("messages must be an array");
+
+  json system = json::array();
+  json contents = json::array();
+  std::map<std::string, std::string> call_names;  // tool_call_id -> function name
+  for (const json& message : *messages) {
+    const std::string role = StringMember(message, "role");
+    const json content = message.is_object() && message.contains("content") ? message["content"]
+                                                                              : json();
+    if (role == "system" || role == "developer") {
+      absl::StatusOr<json> parts = Parts(content);
+      if (!parts.ok()) return parts.status();
+      for (json& part : *parts) system.push_back(std::move(part));
+    } else if (role == "user") {
+      absl::StatusOr<json> parts = Parts(content);
+      if (!parts.ok()) return parts.status();
+      AddContent(contents, "user", *std::move(parts));
+    } else if (role == "assistant") {
+      absl::StatusOr<json> parts = Parts(content);
+      if (!parts.ok()) return parts.status();
+      if (const json* calls = FindMember(message, "tool_calls")) {
+        if (!calls->is_array()) return Invalid("tool_calls must be an array");
+        for (const json& call : *calls) {
+          const json* function = FindMember(call, "function");
+          if (function == nullptr) return Invalid("tool_calls need a function");
+          const std::string arguments = StringMember(*function, "arguments");
+          json args = json::parse(arguments.empty() ? "{}" : arguments, nullptr, false);
+          if (!args.is_object()) return Invalid("tool call arguments must be a JSON object string");
+          const std::string name = StringMember(*function, "name");
+          call_names[StringMember(call, "id")] = name;
+          json part{{"functionCall", {{"name", name}, {"args", std::move(args)}}}};
+          // Gemini 3 rejects a turn whose thought signature was lost (ADAPTERS.md §9 item 8).
+          if (const json* extra = FindMember(call, "extra_content")) {
+            if (const json* google = FindMember(*extra, "google")) {
+              if (std::string signature = StringMember(*google, "thought_signature");
+                  !signature.empty()) {
+                part["thoughtSignature"] = signature;
+              }
+            }
+          }
+          parts->push_back(std::move(part));
+        }
+      }
+      AddContent(contents, "model", *std::move(parts));
+    } else if (role == "tool") {
+      const std::string id = StringMember(message, "tool_call_id");
+      auto name = call_names.find(id);
+      if (name == call_names.end()) {
+        return Invalid(StrCat("tool message answers tool_call_id \"", id,
+                              "\", which no earlier assistant message called"));
+      }
+      json response;
+      if (content.is_string()) {
+        response = json::parse(content.get<std::string>(), nullptr, false);
+        if (!response.is_object()) response = {{"content", content}};
+      } else {
+        absl::StatusOr<json> parts = Parts(content);
+        if (!parts.ok()) return parts.status();
+        std::string text;
+        for (const json& part : *parts) text += StringMember(part, "text");
+        response = {{"content", text}};
+      }
+      AddContent(contents, "user",
+                 json::array({{{"functionResponse",
+                                {{"name", name->second}, {"response", std::move(response)}}}}}));
+    } else {
+      return Invalid(StrCat("message role \"", role,
+                            "\" is not one of system, developer, user, assistant, tool"));
+    }
+  }
+
+  json out{{"contents", std::move(contents)}};
+  if (!system.empty()) out["systemInstruction"] = {{"parts", std::move(system)}};
+  json config = json::object();
+  for (const char* key : {"max_completion_tokens", "max_tokens"}) {
+    if (const json* value = FindMember(in, key); value != nullptr && value->is_number_integer()) {
+      config["maxOutputTokens"] = *value;
+      break;
+    }
+  }
+  static constexpr std::pair<const char*, const char*> kSettings[] = {
+      {"temperature", "temperature"}, {"top_p", "topP"}, {"seed", "seed"},
+      {"presence_penalty", "presencePenalty"}, {"frequency_penalty", "frequencyPenalty"},
+      {"n", "candidateCount"}};
+  for (const auto& [from, to] : kSettings) {
+    if (const json* value = FindMember(in, from)) config[to] = *value;
+  }
+  if (const json* stop = FindMember(in, "stop")) {
+    config["stopSequences"] = stop->is_string() ? json::array({*stop}) : *stop;
+  }
+  if (const json* format = FindMember(in, "response_format")) {
+    const std::string type = StringMember(*format, "type");
+    if (type == "json_object" || type == "json_schema") {
+      config["responseMimeType"] = "application/json";
+    }
+    if (type == "json_schema") {
+      const json* spec = FindMember(*format, "json_schema");
+      const json* schema = spec != nullptr ? FindMember(*spec, "schema") : nullptr;
+      if (schema == nullptr || !schema->is_object()) {
+        return Invalid("response_format.json_schema.schema must be a JSON schema object");
+      }
+      config["responseJsonSchema"] = *schema;
+    } else if (type != "text" && type != "json_object") {
+      return Invalid("response_format.type must be text, json_schema or json_object");
+    }
+  }
+  if (!config.empty()) out["generationConfig"] = std::move(config);
+
+  if (const json* tools = FindMember(in, "tools")) {
+    if (!tools->is_array()) return Invalid("tools must be an array");
+    json declarations = json::array();
+    for (const json& tool : *tools) {
+      const json* function = FindMember(tool, "function");
+      if (function == nullptr) return Invalid("tools must be of type function");
+      json declaration{{"name", StringMember(*function, "name")}};
+      if (const json* description = FindMember(*function, "description")) {
+        declaration["description"] = *description;
+      }
+      if (const json* parameters = FindMember(*function, "parameters")) {
+        declaration["parametersJsonSchema"] = *parameters;
+      }
+      declarations.push_back(std::move(declaration));
+    }
+    if (!declarations.empty()) {
+      out["tools"] = json::array({{{"functionDeclarations", std::move(declarations)}}});
+    }
+  }
+  if (const json* choice = FindMember(in, "tool_choice")) {
+    json calling;
+    if (choice->is_string()) {
+      const std::string mode = choice->get<std::string>();
+      if (mode == "auto") calling = {{"mode", "AUTO"}};
+      else if (mode == "none") calling = {{"mode", "NONE"}};
+      else if (mode == "required") calling = {{"mode", "ANY"}};
+      else return Invalid("tool_choice must be auto, none, required or a function");
+    } else if (const json* function = FindMember(*choice, "function")) {
+      calling = {{"mode", "ANY"},
+                 {"allowedFunctionNames", json::array({StringMember(*function, "name")})}};
+    } else {
+      return Invalid("tool_choice must be auto, none, required or a function");
+    }
+    out["toolConfig"] = {{"functionCallingConfig", std::move(calling)}};
+  }
+  return DumpJson(out);
+}
+
+absl::StatusOr<std::string> GeminiToOpenAiResponse(std::string_view gemini_body,
+                                                   std::string_view model) {
+  const json in = json::parse(gemini_body, nullptr, false);
+  if (!in.is_object()) return Invalid("the gemini response is not a JSON object");
+  json choices = json::array();
+  int number = 0;
+  if (const json* candidates = FindMember(in, "candidates");
+      candidates != nullptr && candidates->is_array()) {
+    for (const json& candidate : *candidates) {
+      std::string text;
+      std::string reasoning;
+      json tool_calls = json::array();
+      const json* content = FindMember(candidate, "content");
+      const json* parts = content != nullptr ? FindMember(*content, "parts") : nullptr;
+      if (parts != nullptr && parts->is_array()) {
+        for (const json& part : *parts) {
+          if (const json* call = FindMember(part, "functionCall")) {
+            tool_calls.push_back(ToolCall(part, *call, number++));
+            continue;
+          }
+          const json* thought = FindMember(part, "thought");
+          (thought != nullptr && thought->is_boolean() && thought->get<bool>() ? reasoning : text) +=
+              StringMember(part, "text");
+        }
+      }
+      const bool calls = !tool_calls.empty();
+      json message{{"role", "assistant"}, {"content", text.empty() && calls ? json(nullptr) : json(text)}};
+      if (calls) message["tool_calls"] = std::move(tool_calls);
+      if (!reasoning.empty()) message["reasoning_content"] = reasoning;
+      choices.push_back({{"index", IntMember(candidate, "index")},
+                         {"message", std::move(message)},
+                         {"finish_reason", FinishReason(StringMember(candidate, "finishReason"), calls)}});
+    }
+  }
+  if (choices.empty()) {
+    // No candidate: the prompt itself was blocked.
+    choices.push_back({{"index", 0},
+                       {"message", {{"role", "assistant"}, {"content", ""}}},
+                       {"finish_reason", "content_filter"}});
+  }
+  std::string version = StringMember(in, "modelVersion");
+  const json* usage = FindMember(in, "usageMetadata");
+  json out{{"id", StringMember(in, "responseId")},
+           {"object", "chat.completion"},
+           {"created", 0},
+           {"model", version.empty() ? std::string(model) : version},
+           {"choices", std::move(choices)},
+           {"usage", Usage(usage != nullptr ? *usage : json::object())}};
+  return DumpJson(out);
+}
+
+std::unique_ptr<StreamTranslator> NewGeminiToOpenAiStream(std::string_view model,
+                                                          bool include_usage) {
+  return std::make_unique<GeminiToOpenAiStream>(model, include_usage);
+}
+
+}  // namespace switchyard::dp
