@@ -5,8 +5,8 @@
 //   prints "msg=listening addr=HOST:PORT" when ready.
 //
 // Inference (any POST path): answers like OpenAI; …/v1/messages answers like Anthropic (and
-// …/v1/messages/count_tokens counts; …/models/{m}:generateContent and :streamGenerateContent
-// answer like Gemini, SSE frames ending in CRLF CRLF). /…/chat/completions, /…/completions and /…/responses get
+// …/v1/messages/count_tokens counts; …/models/{m}:generateContent, :streamGenerateContent,
+// :embedContent and :batchEmbedContents answer like Gemini, SSE frames ending in CRLF CRLF). /…/chat/completions, /…/completions and /…/responses get
 // a completion naming the received model; /…/embeddings an embedding list; "stream": true gets
 // server-sent events ending with "data: [DONE]" (Anthropic's: message_stop). A request offering
 // tools gets tool calls (see CallsFor). Errors (x-mock-status or scripted, 529 included) come
@@ -86,7 +86,18 @@ bool IsAnthropic(const std::string& path) { return path.ends_with("/v1/messages"
 // Google's Gemini API (POST …/models/{model}:generateContent | :streamGenerateContent).
 bool IsGemini(const std::string& path) {
   return path.find(":generateContent") != std::string::npos ||
-         path.find(":streamGenerateContent") != std::string::npos;
+         path.find(":streamGenerateContent") != std::string::npos ||
+         path.find(":embedContent") != std::string::npos ||
+         path.find(":batchEmbedContents") != std::string::npos;
+}
+// Gemini embeddings: three values per text (a batch answers one per request).
+json GeminiEmbeddings(const std::string& path, const json& body) {
+  const json values = {0.5, -0.25, 1.0};
+  if (path.find(":embedContent") != std::string::npos) return {{"embedding", {{"values", values}}}};
+  json embeddings = json::array();
+  const json requests = body.is_object() ? body.value("requests", json::array()) : json::array();
+  for (size_t i = 0; i < requests.size(); ++i) embeddings.push_back({{"values", values}});
+  return {{"embeddings", embeddings}};
 }
 std::string GeminiModel(const std::string& path) {
   const size_t start = path.find("/models/");
@@ -495,6 +506,10 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
     count["input_tokens"] = std::count(text.begin(), text.end(), ' ') + 1;
     const std::string counted = count.dump();
     co_return co_await SendJson(stream, version, keep_alive, 200, counted) && keep_alive;
+  }
+  if (IsGemini(path) && path.find("mbedContent") != std::string::npos) {
+    const std::string embeddings = GeminiEmbeddings(path, parsed).dump();
+    co_return co_await SendJson(stream, version, keep_alive, 200, embeddings) && keep_alive;
   }
   const std::vector<MockCall> calls =
       IsGemini(path) ? GeminiCallsFor(parsed) : CallsFor(parsed, IsAnthropic(path));

@@ -141,6 +141,26 @@ for (const model of targets) {
       }
     });
 
+    if (gemini) {
+      test("embeddings, float and base64", async () => {
+        const { id, options } = marked();
+        const one = await client.embeddings.create({ model, input: "hello", dimensions: 3 }, options);
+        assert.equal(one.data.length, 1);
+        assert.ok(one.data[0].embedding.length > 0);
+        const many = await client.embeddings.create({ model, input: ["a", "b"] });
+        assert.deepEqual(many.data.map((d) => d.index), [0, 1]);
+        // The SDK asks for base64 by default and decodes it: the values survive the trip.
+        const decoded = await client.embeddings.create({ model, input: ["x", "y"] });
+        const raw = await client.embeddings.create({ model, input: ["x", "y"], encoding_format: "float" });
+        assert.deepEqual(Array.from(decoded.data[1].embedding), raw.data[1].embedding);
+        assert.deepEqual(Array.from(one.data[0].embedding), [0.5, -0.25, 1]);
+        const [sent] = await received(id);
+        assert.equal(sent.path, "/v1beta/models/gemini-2.5-flash:embedContent");
+        assert.deepEqual(JSON.parse(sent.body),
+                         { content: { parts: [{ text: "hello" }] }, outputDimensionality: 3 });
+      });
+    }
+
     test("errors surface as the SDK's error types", async () => {
       const { options } = marked({ "x-bf-eh-x-mock-status": "429" });
       await assert.rejects(client.chat.completions.create({ model, messages: ask }, options), (e) => {

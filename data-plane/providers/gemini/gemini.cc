@@ -53,25 +53,36 @@ absl::Status GeminiAdapter::Compile(const v1::ProviderConfig& config, ProviderEn
 absl::Status GeminiAdapter::BuildRequest(const InferenceRequest& request,
                                          const AttemptTarget& target,
                                          UpstreamRequest* out) const {
-  if (!IsChat(request.request_type)) {
-    return absl::UnimplementedError(
-        StrCat(request.request_type, " is not served by gemini providers here yet"));
-  }
-  absl::StatusOr<std::string> body = OpenAiToGeminiRequest(request.body.text);
-  if (!body.ok()) return body.status();
   const ProviderEntry& entry = *target.entry;
   std::string_view base = entry.endpoint.base_path;
   if (base.ends_with("/v1beta")) base.remove_suffix(7);  // a base URL written with the version
-  out->target = StrCat(base, "/v1beta/models/", PathSegment(target.model),
-                       request.stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+  const std::string model_path = StrCat(base, "/v1beta/models/", PathSegment(target.model));
+  if (request.request_type == "embedding") {
+    absl::StatusOr<GeminiEmbedding> embedding =
+        OpenAiToGeminiEmbedding(request.body.text, target.model);
+    if (!embedding.ok()) return embedding.status();
+    out->target = StrCat(model_path, embedding->batch ? ":batchEmbedContents" : ":embedContent");
+    out->body = std::move(embedding->body);
+  } else if (IsChat(request.request_type)) {
+    absl::StatusOr<std::string> body = OpenAiToGeminiRequest(request.body.text);
+    if (!body.ok()) return body.status();
+    out->target = StrCat(model_path, request.stream ? ":streamGenerateContent?alt=sse"
+                                                    : ":generateContent");
+    out->body = *std::move(body);
+  } else {
+    return absl::UnimplementedError(
+        StrCat(request.request_type, " is not served by gemini providers here yet"));
+  }
   ComposeUpstreamHeaders(request, target, out);
-  out->body = *std::move(body);
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> GeminiAdapter::TranslateResponse(const InferenceRequest& request,
                                                              const AttemptTarget& target,
                                                              std::string upstream_body) const {
+  if (request.request_type == "embedding") {
+    return GeminiToOpenAiEmbedding(upstream_body, request.body.text, target.model);
+  }
   absl::StatusOr<std::string> translated = GeminiToOpenAiResponse(upstream_body, target.model);
   if (!translated.ok() || (!target.raw_request && !target.raw_response)) return translated;
   absl::StatusOr<std::string> sent = OpenAiToGeminiRequest(request.body.text);

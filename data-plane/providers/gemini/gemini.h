@@ -2,8 +2,8 @@
 // x-goog-api-key), for OpenAI-shaped chat completions, plain and streamed:
 // POST {base}/v1beta/models/{model}:generateContent and :streamGenerateContent?alt=sse,
 // translated by the pair translator in openai_gemini.h. Anthropic clients reach it through the
-// bridge (surface.h). Other request types (embeddings among them, for now) answer 501 naming
-// them.
+// bridge (surface.h). /v1/embeddings go to :embedContent (one input) or :batchEmbedContents.
+// Other request types answer 501 naming them.
 #ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_GEMINI_GEMINI_H_
 #define SWITCHYARD_DATA_PLANE_PROVIDERS_GEMINI_GEMINI_H_
 

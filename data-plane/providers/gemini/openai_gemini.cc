@@ -1,6 +1,10 @@
 #include "data-plane/providers/gemini/openai_gemini.h"
 
+#include <openssl/evp.h>
+
+#include <cstring>
 #include <map>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "common/errors.h"
@@ -457,6 +461,102 @@ absl::StatusOr<std::string> GeminiToOpenAiResponse(std::string_view gemini_body,
 std::unique_ptr<StreamTranslator> NewGeminiToOpenAiStream(std::string_view model,
                                                           bool include_usage) {
   return std::make_unique<GeminiToOpenAiStream>(model, include_usage);
+}
+
+namespace {
+
+// The texts of an embeddings request's input.
+absl::StatusOr<std::vector<std::string>> EmbeddingInputs(const json& in) {
+  const json* input = FindMember(in, "input");
+  if (input == nullptr) return Invalid("input is required");
+  if (input->is_string()) return std::vector<std::string>{input->get<std::string>()};
+  if (!input->is_array() || input->empty()) {
+    return Invalid("input must be a string or a non-empty array of strings");
+  }
+  std::vector<std::string> texts;
+  for (const json& item : *input) {
+    if (!item.is_string()) {
+      return Invalid("gemini providers embed text only: input must be strings, not token arrays");
+    }
+    texts.push_back(item.get<std::string>());
+  }
+  return texts;
+}
+
+// Little-endian float32 values, base64 (OpenAI's encoding_format "base64").
+std::string Base64Floats(const json& values) {
+  std::string bytes;
+  bytes.reserve(values.size() * 4);
+  for (const json& value : values) {
+    const float number = value.is_number() ? value.get<float>() : 0.0f;
+    uint32_t bits;
+    std::memcpy(&bits, &number, 4);
+    for (int shift = 0; shift < 32; shift += 8) bytes.push_back(static_cast<char>(bits >> shift));
+  }
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(bytes.data()),
+                                      static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(written));
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<GeminiEmbedding> OpenAiToGeminiEmbedding(std::string_view openai_body,
+                                                        std::string_view model) {
+  const json in = json::parse(openai_body, nullptr, false);
+  if (!in.is_object()) return Invalid("body must be a JSON object");
+  absl::StatusOr<std::vector<std::string>> texts = EmbeddingInputs(in);
+  if (!texts.ok()) return texts.status();
+  const json* dimensions = FindMember(in, "dimensions");
+  auto request = [&](const std::string& text) {
+    json one{{"content", {{"parts", json::array({{{"text", text}}})}}}};
+    if (dimensions != nullptr) one["outputDimensionality"] = *dimensions;
+    return one;
+  };
+  GeminiEmbedding out;
+  if (texts->size() == 1) {
+    out.body = DumpJson(request(texts->front()));
+    return out;
+  }
+  json requests = json::array();
+  for (const std::string& text : *texts) {
+    json one = request(text);
+    one["model"] = StrCat("models/", model);
+    requests.push_back(std::move(one));
+  }
+  out.batch = true;
+  out.body = DumpJson({{"requests", std::move(requests)}});
+  return out;
+}
+
+absl::StatusOr<std::string> GeminiToOpenAiEmbedding(std::string_view gemini_body,
+                                                    std::string_view openai_body,
+                                                    std::string_view model) {
+  const json in = json::parse(gemini_body, nullptr, false);
+  const json request = json::parse(openai_body, nullptr, false);
+  const bool base64 = StringMember(request, "encoding_format") == "base64";
+  std::vector<const json*> embeddings;
+  if (const json* one = FindMember(in, "embedding")) {
+    embeddings.push_back(one);
+  } else if (const json* many = FindMember(in, "embeddings"); many != nullptr && many->is_array()) {
+    for (const json& embedding : *many) embeddings.push_back(&embedding);
+  } else {
+    return Invalid("the gemini response holds no embedding");
+  }
+  json data = json::array();
+  for (size_t i = 0; i < embeddings.size(); ++i) {
+    const json* values = FindMember(*embeddings[i], "values");
+    if (values == nullptr || !values->is_array()) return Invalid("a gemini embedding has no values");
+    data.push_back({{"object", "embedding"},
+                    {"index", i},
+                    {"embedding", base64 ? json(Base64Floats(*values)) : *values}});
+  }
+  return DumpJson({{"object", "list"},
+                   {"data", std::move(data)},
+                   {"model", std::string(model)},
+                   {"usage", {{"prompt_tokens", 0}, {"total_tokens", 0}}}});
 }
 
 }  // namespace switchyard::dp

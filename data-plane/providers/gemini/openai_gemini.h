@@ -41,6 +41,23 @@ absl::StatusOr<std::string> GeminiToOpenAiResponse(std::string_view gemini_body,
 std::unique_ptr<StreamTranslator> NewGeminiToOpenAiStream(std::string_view model,
                                                           bool include_usage);
 
+// An OpenAI embeddings request for Gemini: one input goes to :embedContent, several to
+// :batchEmbedContents (each request naming "models/{model}"); `dimensions` ->
+// outputDimensionality. InvalidArgument for token-array inputs (Gemini takes text only) and
+// malformed bodies.
+struct GeminiEmbedding {
+  bool batch = false;
+  std::string body;
+};
+absl::StatusOr<GeminiEmbedding> OpenAiToGeminiEmbedding(std::string_view openai_body,
+                                                        std::string_view model);
+
+// Gemini's embedding answer -> OpenAI's list, encoding_format "base64" served by the gateway
+// (little-endian float32, base64). Gemini reports no token usage: usage is 0.
+absl::StatusOr<std::string> GeminiToOpenAiEmbedding(std::string_view gemini_body,
+                                                    std::string_view openai_body,
+                                                    std::string_view model);
+
 }  // namespace switchyard::dp
 
 #endif  // SWITCHYARD_DATA_PLANE_PROVIDERS_GEMINI_OPENAI_GEMINI_H_

@@ -1,0 +1,69 @@
+// The openai -> gemini pair beyond its golden files: what it refuses, and embeddings (one
+// input, a batch, base64 served by the gateway).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "data-plane/providers/gemini/openai_gemini.h"
+
+namespace switchyard::dp {
+namespace {
+
+using nlohmann::json;
+
+json Chat(json messages) { return {{"model", "gemini/m"}, {"messages", std::move(messages)}}; }
+
+TEST(OpenAiGeminiTest, WhatGeminiCannotTakeIsA400) {
+  // A tool result must answer a call made earlier in the conversation (its name comes from it).
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      OpenAiToGeminiRequest(Chat({{{"role", "tool"}, {"tool_call_id", "nope"}, {"content", "x"}}}).dump())
+          .status()));
+  // Gemini needs an image's MIME type.
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      OpenAiToGeminiRequest(
+          Chat({{{"role", "user"},
+                 {"content", {{{"type", "image_url"}, {"image_url", {{"url", "https://x.test/pic"}}}}}}}})
+              .dump())
+          .status()));
+  json args = Chat({{{"role", "assistant"},
+                     {"tool_calls", {{{"id", "c"}, {"function", {{"name", "f"}, {"arguments", "[1]"}}}}}}}});
+  EXPECT_TRUE(absl::IsInvalidArgument(OpenAiToGeminiRequest(args.dump()).status()));
+  json format = Chat({{{"role", "user"}, {"content", "hi"}}});
+  format["response_format"] = {{"type", "yaml"}};
+  EXPECT_TRUE(absl::IsInvalidArgument(OpenAiToGeminiRequest(format.dump()).status()));
+}
+
+TEST(OpenAiGeminiTest, EmbeddingsOneInputOrABatch) {
+  auto one = OpenAiToGeminiEmbedding(R"({"model":"gemini/e","input":"hi","dimensions":8})", "e");
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_FALSE(one->batch);
+  EXPECT_EQ(json::parse(one->body),
+            json::parse(R"({"content":{"parts":[{"text":"hi"}]},"outputDimensionality":8})"));
+  auto many = OpenAiToGeminiEmbedding(R"({"model":"gemini/e","input":["a","b"]})", "e");
+  ASSERT_TRUE(many.ok()) << many.status();
+  EXPECT_TRUE(many->batch);
+  EXPECT_EQ(json::parse(many->body)["requests"][1],
+            json::parse(R"({"model":"models/e","content":{"parts":[{"text":"b"}]}})"));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      OpenAiToGeminiEmbedding(R"({"model":"gemini/e","input":[[1,2,3]]})", "e").status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      OpenAiToGeminiEmbedding(R"({"model":"gemini/e","input":[]})", "e").status()));
+}
+
+TEST(OpenAiGeminiTest, EmbeddingAnswersInFloatsOrBase64) {
+  const std::string batch = R"({"embeddings":[{"values":[0.5,-0.25,1.0]},{"values":[1.0]}]})";
+  auto floats = GeminiToOpenAiEmbedding(batch, R"({"input":["a","b"]})", "e");
+  ASSERT_TRUE(floats.ok()) << floats.status();
+  const json list = json::parse(*floats);
+  EXPECT_EQ(list["object"], "list");
+  EXPECT_EQ(list["data"][0]["embedding"], json::parse("[0.5,-0.25,1.0]"));
+  EXPECT_EQ(list["data"][1]["index"], 1);
+  // Little-endian float32, base64: what OpenAI's SDKs decode.
+  auto base64 = GeminiToOpenAiEmbedding(batch, R"({"input":["a","b"],"encoding_format":"base64"})", "e");
+  ASSERT_TRUE(base64.ok()) << base64.status();
+  EXPECT_EQ(json::parse(*base64)["data"][0]["embedding"], "AAAAPwAAgL4AAIA/");
+  EXPECT_FALSE(GeminiToOpenAiEmbedding(R"({"nothing":1})", "{}", "e").ok());
+}
+
+}  // namespace
+}  // namespace switchyard::dp
