@@ -55,6 +55,9 @@ curl -sf -X PUT "http://127.0.0.1:$rest_port/api/providers/sse" -d "{
 curl -sf -X PUT "http://127.0.0.1:$rest_port/api/providers/anthropic" -d "{
   \"keys\": [{\"name\": \"bench\", \"value\": \"env.OPENAI_API_KEY\"}],
   \"network_config\": {\"base_url\": \"http://127.0.0.1:$mock_port\"}}" > /dev/null
+curl -sf -X PUT "http://127.0.0.1:$rest_port/api/providers/gemini" -d "{
+  \"keys\": [{\"name\": \"bench\", \"value\": \"env.OPENAI_API_KEY\"}],
+  \"network_config\": {\"base_url\": \"http://127.0.0.1:$mock_port\"}}" > /dev/null
 curl -sf -X PUT "http://127.0.0.1:$rest_port/api/providers/sse-claude" -d "{
   \"keys\": [{\"name\": \"bench\", \"value\": \"env.OPENAI_API_KEY\"}],
   \"custom_provider_config\": {\"base_provider_type\": \"anthropic\"},
@@ -194,6 +197,11 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"anthropic/claude-bench","messages":[{"role":"user","content":"Hello!"}]}'
 LUA
+cat > "$work/translated-gemini.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"gemini/gemini-bench","messages":[{"role":"user","content":"Hello!"}]}'
+LUA
 cat > "$work/stream-translated.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -252,8 +260,9 @@ done
 for round in 1 2 3; do
   r[pass,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/post.lua" 64)
   r[xlate,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/translated.lua" 64)
+  r[gemini,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/translated-gemini.lua" 64)
 done
-for t in sse-nginx sse-dp sse-xlate pass xlate; do
+for t in sse-nginx sse-dp sse-xlate pass xlate gemini; do
   r[$t,32]=$(for round in 1 2 3; do echo "${r[$t,$round]}"; done | sort -k1 -g | sed -n 2p)
 done
 # Instructions per request (callgrind: repeatable where wall-clock numbers are not): a second
@@ -271,6 +280,7 @@ if command -v valgrind > /dev/null; then
   cg_pid=$(pgrep -f "callgrind.*--http-listen=127.0.0.1:$callgrind_port" | head -1)
   requests=300
   for case in "plain openai/gpt-4o-mini false" "translated anthropic/claude-bench false" \
+              "gemini gemini/gemini-bench false" \
               "stream sse/gpt-4o-mini true" "stream-translated sse-claude/claude-bench true"; do
     set -- $case
     python3 "$here/send_requests.py" 127.0.0.1 $callgrind_port "$2" "$3" 30
@@ -280,7 +290,7 @@ if command -v valgrind > /dev/null; then
     dump=$(ls -t "$work"/cg.* | head -1)
     r[ir,$1]=$(awk -v n=$requests '/^(summary|totals):/ { printf "%.0f", $2 / n; exit }' "$dump")
   done
-  instructions="plain pass-through ${r[ir,plain]}, plain translated ${r[ir,translated]}, streamed pass-through ${r[ir,stream]}, streamed translated ${r[ir,stream-translated]}"
+  instructions="plain pass-through ${r[ir,plain]}, plain translated ${r[ir,translated]} (gemini ${r[ir,gemini]}), streamed pass-through ${r[ir,stream]}, streamed translated ${r[ir,stream-translated]}"
 fi
 # Syscalls per streamed response on the data plane (strace counts over a fixed number).
 syscalls=""
@@ -349,20 +359,22 @@ machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(
   echo "- streams/s vs nginx: $(awk "BEGIN { printf \"%.2f\", $(field sse-dp 32 1) / $(field sse-nginx 32 1) }") x (target >= 0.9 x)"
   [ -n "$syscalls" ] && echo "- data-plane syscalls per streamed response (strace -c, 200 streams): $syscalls"
   echo
-  echo "Translated path (issue 9): an anthropic provider, so each OpenAI-shaped request is"
+  echo "Translated paths (issues 9, 10): an anthropic provider, so each OpenAI-shaped request is"
   echo "translated to Anthropic's Messages API and the answer back (plain: the mock's"
   echo "/v1/messages; streams: a 50-delta Anthropic SSE answer from nginx, translated event by"
-  echo "event into OpenAI chunks), beside the pass-through on the same data plane, interleaved,"
+  echo "event into OpenAI chunks), and a gemini provider (the mock's generateContent), beside"
+  echo "the pass-through on the same data plane, interleaved,"
   echo "median of 3 (plain: 64 connections; streams: 32)."
   echo
   echo "| path | conns | req/s | p50 ms | p99 ms |"
   echo "|---|---|---|---|---|"
   echo "| pass-through (openai) | 64 | $(field pass 32 1) | $(field pass 32 2) | $(field pass 32 3) |"
   echo "| translated (anthropic) | 64 | $(field xlate 32 1) | $(field xlate 32 2) | $(field xlate 32 3) |"
+  echo "| translated (gemini) | 64 | $(field gemini 32 1) | $(field gemini 32 2) | $(field gemini 32 3) |"
   echo "| stream pass-through (openai) | 32 | $(field sse-dp 32 1) | $(field sse-dp 32 2) | $(field sse-dp 32 3) |"
   echo "| stream translated (anthropic) | 32 | $(field sse-xlate 32 1) | $(field sse-xlate 32 2) | $(field sse-xlate 32 3) |"
   echo
-  echo "- translated / pass-through throughput: plain $(awk "BEGIN { printf \"%.2f\", $(field xlate 32 1) / $(field pass 32 1) }") x, streams $(awk "BEGIN { printf \"%.2f\", $(field sse-xlate 32 1) / $(field sse-dp 32 1) }") x (target >= 0.8 x)"
+  echo "- translated / pass-through throughput: plain anthropic $(awk "BEGIN { printf \"%.2f\", $(field xlate 32 1) / $(field pass 32 1) }") x, plain gemini $(awk "BEGIN { printf \"%.2f\", $(field gemini 32 1) / $(field pass 32 1) }") x, streams $(awk "BEGIN { printf \"%.2f\", $(field sse-xlate 32 1) / $(field sse-dp 32 1) }") x (target >= 0.8 x)"
   [ -n "$instructions" ] && echo "- data-plane instructions per request (callgrind, one worker, 300 requests each, after a warm-up): $instructions"
   if [ $portkey = 1 ]; then
     echo "- Portkey gateway: data plane throughput $(awk "BEGIN { printf \"%.2f\", $(field dp 64 1) / $(field portkey 64 1) }") x Portkey's at 64 connections"
