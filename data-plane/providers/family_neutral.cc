@@ -50,6 +50,14 @@ absl::Status CompileEndpoint(const v1::ProviderConfig& config, std::string_view 
         common::StrCat("network_config.base_url ", endpoint.status().message()));
   }
   entry->endpoint = *std::move(endpoint);
+  // A base URL of scheme, host and port only keeps the family's path prefix (groq's /openai,
+  // openrouter's /api, ...): it changes where requests go, not what they are.
+  if (!network.base_url().empty() && entry->endpoint.base_path.empty() &&
+      !default_base_url.empty()) {
+    if (absl::StatusOr<UpstreamEndpoint> family = ParseBaseUrl(default_base_url); family.ok()) {
+      entry->endpoint.base_path = family->base_path;
+    }
+  }
   entry->endpoint.ca_cert_pem = network.ca_cert_pem();
   entry->endpoint.insecure_skip_verify = network.insecure_skip_verify();
   entry->endpoint.pool_key = PoolKey(entry->endpoint);

@@ -12,8 +12,9 @@
 
 namespace switchyard::dp {
 
-// entry->endpoint from the configured base URL, else `default_base_url` (scheme, host, port and
-// path prefix), with the TLS settings of network_config. InvalidArgument naming the field.
+// entry->endpoint from the configured base URL, else `default_base_url`, with the TLS settings
+// of network_config. A configured base URL with a path is used whole; one of scheme, host and
+// port only keeps the family's path prefix. InvalidArgument naming the field.
 absl::Status CompileEndpoint(const switchyard::v1::ProviderConfig& config,
                              std::string_view default_base_url, ProviderEntry* entry);
 

@@ -68,6 +68,29 @@ TEST(RoutingTableTest, AProviderThatDoesNotCompileIsIsolated) {
                                                     {"bad", std::string(64, 'b')}}));
 }
 
+// Issue 10 (4): network_config.base_url replaces scheme, host and port; the family's path
+// prefix stays unless the base URL names a path of its own.
+TEST(RoutingTableTest, ABaseUrlOfHostOnlyKeepsTheFamilysPath) {
+  auto provider = [](const std::string& name, const std::string& base_url) {
+    v1::ProviderConfig config;
+    config.set_name(name);
+    auto* key = config.add_keys();
+    key->set_name("k");
+    key->mutable_value()->set_value("sk-literal");
+    config.mutable_network_config()->set_base_url(base_url);
+    return *common::Canonicalize(config);
+  };
+  auto table = RoutingTable::Build(
+      1, {provider("groq", "http://127.0.0.1:9"), provider("openrouter", "http://127.0.0.1:9/mine/v1"),
+          provider("gemini", "http://127.0.0.1:9/")},
+      Env({}));
+  ASSERT_EQ(table->Find("groq")->state, ProviderEntry::State::kServed);
+  EXPECT_EQ(table->Find("groq")->endpoint.host, "127.0.0.1");
+  EXPECT_EQ(table->Find("groq")->endpoint.base_path, "/openai");
+  EXPECT_EQ(table->Find("openrouter")->endpoint.base_path, "/mine/v1");
+  EXPECT_EQ(table->Find("gemini")->endpoint.base_path, "");
+}
+
 // Issue 8 (e): keys may not read the data plane's own variables; --key-env-allow narrows.
 TEST(RoutingTableTest, KeyEnvironmentRefusesReservedAndUnlistedNames) {
   const std::map<std::string, std::string> vars = {
