@@ -1,0 +1,52 @@
+// Google service-account credentials for Vertex AI (ADAPTERS.md §3): the credential JSON, the
+// RS256-signed JWT assertion of the OAuth 2.0 JWT bearer grant (RFC 7523) and the token
+// endpoint's form body and answer. Pure functions over OpenSSL; no I/O, any thread. Secrets
+// (the private key, the assertion, the access token) never appear in a Status message.
+#ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_VERTEX_SERVICE_ACCOUNT_H_
+#define SWITCHYARD_DATA_PLANE_PROVIDERS_VERTEX_SERVICE_ACCOUNT_H_
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace switchyard::dp {
+
+inline constexpr std::string_view kCloudPlatformScope =
+    "https://www.googleapis.com/auth/cloud-platform";
+
+struct ServiceAccount {
+  std::string client_email;
+  std::string private_key;     // PEM
+  std::string private_key_id;  // the JWT header's kid (may be empty)
+  std::string token_uri;
+};
+
+// The fields of a service-account key file. InvalidArgument naming the missing or malformed
+// field (never quoting the file).
+absl::StatusOr<ServiceAccount> ParseServiceAccount(std::string_view credential_json);
+
+// header.claims.signature, base64url: header {alg: RS256, typ: JWT, kid}, claims {iss:
+// client_email, scope, aud: token_uri, iat: now, exp: now + 3600}. InvalidArgument when the
+// private key is not an RSA PEM key.
+absl::StatusOr<std::string> SignedJwt(const ServiceAccount& account, std::string_view scope,
+                                      std::chrono::system_clock::time_point now);
+
+// application/x-www-form-urlencoded body of the token request for `assertion`.
+std::string TokenRequestBody(std::string_view assertion);
+
+struct AccessToken {
+  std::string value;
+  std::chrono::seconds expires_in{0};
+};
+
+// The token endpoint's JSON answer. InvalidArgument when it holds no access_token.
+absl::StatusOr<AccessToken> ParseTokenResponse(std::string_view body);
+
+// base64url without padding (RFC 7515 §2).
+std::string Base64Url(std::string_view bytes);
+
+}  // namespace switchyard::dp
+
+#endif  // SWITCHYARD_DATA_PLANE_PROVIDERS_VERTEX_SERVICE_ACCOUNT_H_
