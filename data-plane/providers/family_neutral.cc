@@ -144,4 +144,15 @@ bool WantsStreamUsage(const RequestBody& body) {
   return include != nullptr && include->is_boolean() && include->get<bool>();
 }
 
+absl::StatusOr<ImageData> SplitImageDataUrl(std::string_view url) {
+  const size_t semicolon = url.find(';');
+  const size_t comma = url.find(',');
+  if (!url.starts_with("data:") || semicolon == std::string_view::npos ||
+      comma == std::string_view::npos || comma < semicolon ||
+      url.compare(semicolon, 8, ";base64,") != 0) {
+    return absl::InvalidArgumentError("image data URLs must be data:<mime>;base64,<data>");
+  }
+  return ImageData{std::string(url.substr(5, semicolon - 5)), std::string(url.substr(comma + 1))};
+}
+
 }  // namespace switchyard::dp

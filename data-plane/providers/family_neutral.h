@@ -39,6 +39,14 @@ std::string RewriteBody(const RequestBody& body, std::string_view bare_model,
 std::string WithRawFields(std::string response, std::string_view raw_request,
                           std::string_view raw_response, const AttemptTarget& target);
 
+// An image data URL (data:<mime>;base64,<data>) split into its MIME type and base64 data;
+// InvalidArgument for any other shape. (ADAPTERS.md §0: every family wants them split.)
+struct ImageData {
+  std::string mime_type;
+  std::string base64;
+};
+absl::StatusOr<ImageData> SplitImageDataUrl(std::string_view url);
+
 // Whether an OpenAI-shaped streamed request asked for the usage chunk
 // (stream_options.include_usage).
 bool WantsStreamUsage(const RequestBody& body);

@@ -6,6 +6,7 @@
 
 #include "common/errors.h"
 #include "common/strings.h"
+#include "data-plane/providers/family_neutral.h"
 #include "data-plane/providers/json_util.h"
 #include "data-plane/providers/sse.h"
 
@@ -43,17 +44,13 @@ absl::StatusOr<json> ContentBlocks(const json& content) {
       if (url == nullptr || !url->is_string()) return Invalid("image_url parts need a url");
       const std::string& text = url->get_ref<const std::string&>();
       if (text.starts_with("data:")) {
-        const size_t semicolon = text.find(';');
-        const size_t comma = text.find(',');
-        if (semicolon == std::string::npos || comma == std::string::npos || comma < semicolon ||
-            text.compare(semicolon, 8, ";base64,") != 0) {
-          return Invalid("image data URLs must be data:<mime>;base64,<data>");
-        }
+        absl::StatusOr<ImageData> data = SplitImageDataUrl(text);
+        if (!data.ok()) return data.status();
         blocks.push_back({{"type", "image"},
                           {"source",
                            {{"type", "base64"},
-                            {"media_type", text.substr(5, semicolon - 5)},
-                            {"data", text.substr(comma + 1)}}}});
+                            {"media_type", std::move(data->mime_type)},
+                            {"data", std::move(data->base64)}}}});
       } else if (text.starts_with("http://") || text.starts_with("https://")) {
         blocks.push_back({{"type", "image"}, {"source", {{"type", "url"}, {"url", text}}}});
       } else {

@@ -9,6 +9,7 @@
 
 #include "common/errors.h"
 #include "common/strings.h"
+#include "data-plane/providers/family_neutral.h"
 #include "data-plane/providers/json_util.h"
 #include "data-plane/providers/sse.h"
 
@@ -54,14 +55,10 @@ absl::StatusOr<json> Parts(const json& content) {
       const json* image = FindMember(part, "image_url");
       const std::string url = image != nullptr ? StringMember(*image, "url") : "";
       if (url.starts_with("data:")) {
-        const size_t semicolon = url.find(';');
-        const size_t comma = url.find(',');
-        if (semicolon == std::string::npos || comma == std::string::npos || comma < semicolon ||
-            url.compare(semicolon, 8, ";base64,") != 0) {
-          return Invalid("image data URLs must be data:<mime>;base64,<data>");
-        }
-        parts.push_back({{"inlineData", {{"mimeType", url.substr(5, semicolon - 5)},
-                                         {"data", url.substr(comma + 1)}}}});
+        absl::StatusOr<ImageData> data = SplitImageDataUrl(url);
+        if (!data.ok()) return data.status();
+        parts.push_back({{"inlineData", {{"mimeType", std::move(data->mime_type)},
+                                         {"data", std::move(data->base64)}}}});
       } else if (url.starts_with("http://") || url.starts_with("https://") ||
                  url.starts_with("gs://")) {
         const std::string mime = ImageType(url);
