@@ -1,6 +1,7 @@
 #include "common/url.h"
 
 #include <boost/url/parse.hpp>
+#include <boost/url/pct_string_view.hpp>
 #include <boost/url/url_view.hpp>
 
 #include "absl/strings/ascii.h"
@@ -71,6 +72,13 @@ absl::StatusOr<ServiceUrl> ParseServiceUrl(std::string_view text,
   out.path = std::string(url.encoded_path());
   while (!out.path.empty() && out.path.back() == '/') out.path.pop_back();
   return out;
+}
+
+absl::StatusOr<std::string> PercentDecode(std::string_view text) {
+  boost::system::result<boost::urls::pct_string_view> encoded =
+      boost::urls::make_pct_string_view(boost::core::string_view(text.data(), text.size()));
+  if (!encoded) return absl::InvalidArgumentError("malformed percent-encoding");
+  return encoded->decode();
 }
 
 }  // namespace switchyard::common

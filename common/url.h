@@ -34,6 +34,9 @@ struct ServiceUrl {
 absl::StatusOr<ServiceUrl> ParseServiceUrl(std::string_view text,
                                            std::initializer_list<std::string_view> schemes);
 
+// A percent-encoded path segment, decoded (Boost.URL); InvalidArgument for a malformed escape.
+absl::StatusOr<std::string> PercentDecode(std::string_view text);
+
 }  // namespace switchyard::common
 
 #endif  // SWITCHYARD_COMMON_URL_H_

@@ -6,6 +6,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/url.h"
 #include "data-plane/http/request_body.h"
 #include "data-plane/providers/surface.h"
 
@@ -51,9 +52,27 @@ const Route* FindRoute(std::string_view path) {
   return nullptr;
 }
 
+// Google's GenAI API for unchanged GenAI clients (base URL http://<data plane>/genai):
+// POST /genai/v1beta/models/{model}:{method} and GET /genai/v1beta/models.
+constexpr std::string_view kGenAiModels = "/genai/v1beta/models";
+struct GenAiMethod {
+  std::string_view method;
+  std::string_view request_type;
+  bool stream;
+};
+constexpr GenAiMethod kGenAiMethods[] = {
+    {"generateContent", "chat_completion", false},
+    {"streamGenerateContent", "chat_completion_stream", true},
+    {"embedContent", "embedding", false},
+    {"batchEmbedContents", "embedding", false},
+    {"countTokens", "count_tokens", false},
+};
+
 // The surface a path belongs to, for errors written before (or without) a route.
 ApiSurface SurfaceOf(std::string_view path) {
-  return path.starts_with("/anthropic/") ? ApiSurface::kAnthropic : ApiSurface::kOpenAi;
+  if (path.starts_with("/anthropic/")) return ApiSurface::kAnthropic;
+  if (path.starts_with("/genai/")) return ApiSurface::kGenAi;
+  return ApiSurface::kOpenAi;
 }
 
 asio::awaitable<void> SendError(ResponseWriter& writer, ApiSurface surface, int status,
@@ -100,6 +119,10 @@ asio::awaitable<void> InferenceHandler::Handle(common::HttpRequest& http, Respon
 
 asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
                                                  ResponseWriter& writer) {
+  if (http.path.starts_with(kGenAiModels)) {
+    co_await DispatchGenAi(http, writer);
+    co_return;
+  }
   const Route* route = FindRoute(http.path);
   if (route == nullptr) {
     co_await SendError(writer, SurfaceOf(http.path), 404, "not_found_error", "not_found",
@@ -138,6 +161,64 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
   }
   request.stream = request.body.stream && !route->stream_request_type.empty();
   request.request_type = request.stream ? route->stream_request_type : route->request_type;
+  request.control_headers = std::move(http.headers);
+  co_await router_->Serve(*table.get(), request, writer);
+}
+
+// The model travels in the path: models/{model}:{method}, the model "provider/model" (also
+// percent-encoded) or a bare name meaning the provider "gemini".
+asio::awaitable<void> InferenceHandler::DispatchGenAi(common::HttpRequest& http,
+                                                      ResponseWriter& writer) {
+  const std::string_view path = http.path;
+  const bool list = path == kGenAiModels || path == StrCat(kGenAiModels, "/");
+  const size_t colon = path.rfind(':');
+  const GenAiMethod* method = nullptr;
+  if (!list && path.size() > kGenAiModels.size() + 1 && path[kGenAiModels.size()] == '/' &&
+      colon != std::string_view::npos && colon > kGenAiModels.size() + 1) {
+    for (const GenAiMethod& candidate : kGenAiMethods) {
+      if (path.substr(colon + 1) == candidate.method) method = &candidate;
+    }
+  }
+  if (!list && method == nullptr) {
+    co_await SendError(writer, ApiSurface::kGenAi, 404, "not_found_error", "not_found",
+                       StrCat("no route for ", http.method, " ", http.path));
+    co_return;
+  }
+  if (http.method != (list ? "GET" : "POST")) {
+    co_await SendError(writer, ApiSurface::kGenAi, 405, "invalid_request_error",
+                       "method_not_allowed", StrCat(http.path, " takes ", list ? "GET" : "POST"));
+    co_return;
+  }
+  WorkerTable::Lease table = tables_->Acquire();
+  if (!table) {
+    co_await SendError(writer, ApiSurface::kGenAi, 503, "service_unavailable_error", "not_ready",
+                       "no routing table yet: the data plane has not received its "
+                       "configuration");
+    co_return;
+  }
+  if (list) {
+    co_await router_->ServeModels(*table.get(), ApiSurface::kGenAi, writer);
+    co_return;
+  }
+  absl::StatusOr<std::string> model = common::PercentDecode(
+      path.substr(kGenAiModels.size() + 1, colon - kGenAiModels.size() - 1));
+  absl::StatusOr<RequestBody> body =
+      model.ok() ? ParseRequestBody(std::move(http.body), kMaxFallbacks, /*model_in_body=*/false)
+                 : absl::StatusOr<RequestBody>(model.status());
+  if (!body.ok()) {
+    co_await SendError(writer, ApiSurface::kGenAi, 400, "invalid_request_error",
+                       "invalid_request", std::string(body.status().message()));
+    co_return;
+  }
+  InferenceRequest request;
+  request.surface = ApiSurface::kGenAi;
+  request.body = *std::move(body);
+  request.body.model = model->find('/') == std::string::npos ? "gemini/" + *model : *model;
+  request.body.model_offset = request.body.model_length = 0;  // not in the body
+  request.stream = method->stream;
+  request.request_type = method->request_type;
+  request.native_method = std::string(method->method);
+  request.native_sse = http.query.find("alt=sse") != std::string::npos;
   request.control_headers = std::move(http.headers);
   co_await router_->Serve(*table.get(), request, writer);
 }

@@ -51,6 +51,7 @@ class InferenceHandler {
 
  private:
   boost::asio::awaitable<void> Dispatch(common::HttpRequest& request, ResponseWriter& writer);
+  boost::asio::awaitable<void> DispatchGenAi(common::HttpRequest& request, ResponseWriter& writer);
 
   WorkerTable* const tables_;
   Router* const router_;

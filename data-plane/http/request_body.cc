@@ -62,7 +62,8 @@ absl::Status CheckType(std::string_view key, simdjson::dom::element value) {
 
 }  // namespace
 
-absl::StatusOr<RequestBody> ParseRequestBody(std::string text, size_t max_fallbacks) {
+absl::StatusOr<RequestBody> ParseRequestBody(std::string text, size_t max_fallbacks,
+                                             bool model_in_body) {
   thread_local simdjson::dom::parser parser;
   RequestBody body;
   body.text = std::move(text);
@@ -106,6 +107,7 @@ absl::StatusOr<RequestBody> ParseRequestBody(std::string text, size_t max_fallba
       body.has_extra_params = true;
     }
   }
+  if (!model_in_body) return body;
   if (!has_model || body.model.empty()) {
     return Invalid("model is required, as \"provider/model\"");
   }

@@ -16,7 +16,10 @@ namespace switchyard::dp {
 // model missing or not a string, stream not a boolean, fallbacks not an array of at most
 // `max_fallbacks` strings, a well-known OpenAI field of the wrong type (messages, temperature,
 // top_p, max_tokens, n, ...).
-absl::StatusOr<RequestBody> ParseRequestBody(std::string text, size_t max_fallbacks);
+// `model_in_body` false: routes that name the model in their path (GenAI's) take bodies
+// without one.
+absl::StatusOr<RequestBody> ParseRequestBody(std::string text, size_t max_fallbacks,
+                                             bool model_in_body = true);
 
 }  // namespace switchyard::dp
 

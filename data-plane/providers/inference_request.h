@@ -15,9 +15,9 @@
 
 namespace switchyard::dp {
 
-// The wire format a client spoke (the route family it called): OpenAI's (/v1, /openai/v1) or
-// Anthropic's Messages API (/anthropic/v1/messages).
-enum class ApiSurface { kOpenAi, kAnthropic };
+// The wire format a client spoke (the route family it called): OpenAI's (/v1, /openai/v1),
+// Anthropic's Messages API (/anthropic/v1/messages) or Google's GenAI API (/genai/v1beta).
+enum class ApiSurface { kOpenAi, kAnthropic, kGenAi };
 
 // The request body, validated as a whole, with the fields the gateway reads.
 struct RequestBody {
@@ -36,6 +36,11 @@ struct InferenceRequest {
   std::string_view request_type;  // seed 000's names: "chat_completion_stream", "embedding", ...
   bool stream = false;            // the client asked for server-sent events
   RequestBody body;
+  // Native routes whose path names the operation (GenAI's "models/{model}:{method}"): the
+  // method ("generateContent", "streamGenerateContent", "embedContent", ...) and whether the
+  // client asked for server-sent events (alt=sse) rather than a JSON-array stream.
+  std::string native_method;
+  bool native_sse = true;
   // The client's x-bf-* headers (Bifrost's per-request controls), names as sent.
   std::vector<std::pair<std::string, std::string>> control_headers;
 

@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+
+#include "data-plane/providers/inference_request.h"
 
 namespace switchyard::dp {
 
@@ -32,6 +35,22 @@ inline int64_t IntMember(const nlohmann::json& object, const char* key, int64_t 
 inline std::string StringMember(const nlohmann::json& object, const char* key) {
   const nlohmann::json* value = FindMember(object, key);
   return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+// A native route's request in the internal form: `body` (an OpenAI chat request without its
+// model) with `model` written first, its position recorded so adapters rewrite it like a
+// client's.
+inline RequestBody InternalRequestBody(const nlohmann::json& body, std::string_view model,
+                                       bool stream) {
+  RequestBody out;
+  out.model = std::string(model);
+  out.stream = stream;
+  const std::string model_token = DumpJson(nlohmann::json(out.model));
+  const std::string rest = DumpJson(body);  // "{...}"
+  out.text = "{\"model\":" + model_token + (rest.size() > 2 ? "," : "") + rest.substr(1);
+  out.model_offset = 9;  // after {"model":
+  out.model_length = model_token.size();
+  return out;
 }
 
 }  // namespace switchyard::dp

@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "data-plane/providers/anthropic/anthropic_openai.h"
+#include "data-plane/providers/gemini/gemini_openai.h"
 #include "data-plane/providers/json_util.h"
 
 namespace switchyard::dp {
@@ -62,8 +63,29 @@ bool IsAnthropicErrorType(std::string_view type) {
 
 }  // namespace
 
+// Google's status names by HTTP status (google.rpc.Code), for the GenAI surface.
+static std::string_view GoogleStatus(int status) {
+  switch (status) {
+    case 400: return "INVALID_ARGUMENT";
+    case 401: return "UNAUTHENTICATED";
+    case 403: return "PERMISSION_DENIED";
+    case 404: return "NOT_FOUND";
+    case 409: return "ABORTED";
+    case 429: return "RESOURCE_EXHAUSTED";
+    case 501: return "UNIMPLEMENTED";
+    case 503: return "UNAVAILABLE";
+    case 504: return "DEADLINE_EXCEEDED";
+    default: return status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
+  }
+}
+
 std::string EncodeError(ApiSurface surface, const common::ApiError& error) {
   if (surface == ApiSurface::kOpenAi) return common::ErrorEnvelopeJson(error);
+  if (surface == ApiSurface::kGenAi) {
+    return DumpJson({{"error", {{"code", error.http_status},
+                                {"message", error.message},
+                                {"status", std::string(GoogleStatus(error.http_status))}}}});
+  }
   // A provider's own type is kept when it is one of Anthropic's (an anthropic provider's);
   // anything else (the gateway's, another family's) is mapped from the status.
   const std::string type = !error.is_bifrost_error && IsAnthropicErrorType(error.type)
@@ -81,6 +103,16 @@ std::string EncodeModelList(ApiSurface surface,
     }
     return DumpJson({{"object", "list"}, {"data", data}});
   }
+  if (surface == ApiSurface::kGenAi) {
+    json list = json::array();
+    for (const auto& [id, owner] : models) {
+      list.push_back({{"name", "models/" + id},
+                      {"displayName", id},
+                      {"supportedGenerationMethods",
+                       {"generateContent", "streamGenerateContent", "countTokens", "embedContent"}}});
+    }
+    return DumpJson({{"models", std::move(list)}});
+  }
   for (const auto& [id, owner] : models) {
     data.push_back({{"type", "model"}, {"id", id}, {"display_name", id},
                     {"created_at", "1970-01-01T00:00:00Z"}});
@@ -95,17 +127,22 @@ std::string EncodeStreamError(ApiSurface surface, const common::ApiError& error)
   if (surface == ApiSurface::kOpenAi) {
     return common::StrCat("data: ", common::ErrorEnvelopeJson(error), "\n\n");
   }
+  if (surface == ApiSurface::kGenAi) return common::StrCat("data: ", EncodeError(surface, error), "\r\n\r\n");
   return common::StrCat("event: error\ndata: ", EncodeError(surface, error), "\n\n");
 }
 
 absl::StatusOr<InferenceRequest> ToInternalRequest(const InferenceRequest& native,
                                                    std::string_view bare_model) {
+  const bool genai = native.surface == ApiSurface::kGenAi;
   if (native.request_type != "chat_completion" &&
       native.request_type != "chat_completion_stream") {
     return absl::UnimplementedError(common::StrCat(
-        native.request_type, " is served by anthropic-family providers only"));
+        genai ? native.native_method : native.request_type, " is served by ",
+        genai ? "gemini" : "anthropic", "-family providers only"));
   }
-  absl::StatusOr<RequestBody> body = AnthropicToOpenAiRequest(native.body.text, bare_model);
+  absl::StatusOr<RequestBody> body =
+      genai ? GeminiToOpenAiRequest(native.body.text, bare_model, native.stream)
+            : AnthropicToOpenAiRequest(native.body.text, bare_model);
   if (!body.ok()) return body.status();
   InferenceRequest internal;
   internal.surface = ApiSurface::kOpenAi;
@@ -118,13 +155,16 @@ absl::StatusOr<InferenceRequest> ToInternalRequest(const InferenceRequest& nativ
 
 absl::StatusOr<std::string> FromInternalResponse(ApiSurface surface, std::string internal_body) {
   if (surface == ApiSurface::kOpenAi) return internal_body;
+  if (surface == ApiSurface::kGenAi) return OpenAiToGeminiResponse(internal_body);
   return OpenAiToAnthropicResponse(internal_body);
 }
 
-std::unique_ptr<StreamTranslator> NewFromInternalStream(ApiSurface surface,
+std::unique_ptr<StreamTranslator> NewFromInternalStream(const InferenceRequest& native,
                                                         std::unique_ptr<StreamTranslator> inner) {
-  if (surface == ApiSurface::kOpenAi) return inner;
-  std::unique_ptr<StreamTranslator> outer = NewOpenAiToAnthropicStream();
+  if (native.surface == ApiSurface::kOpenAi) return inner;
+  std::unique_ptr<StreamTranslator> outer = native.surface == ApiSurface::kGenAi
+                                                ? NewOpenAiToGeminiStream(native.native_sse)
+                                                : NewOpenAiToAnthropicStream();
   if (inner == nullptr) return outer;
   return std::make_unique<ChainedStream>(std::move(inner), std::move(outer));
 }

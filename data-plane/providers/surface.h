@@ -1,8 +1,9 @@
 // What the client's own wire format says for answers the gateway writes itself: error bodies
 // and model lists. OpenAI-shaped routes get Bifrost's error envelope and OpenAI's model list;
 // the native /anthropic route gets Anthropic's error shape ({"type":"error","error":{type,
-// message}}) and model list, so unchanged Anthropic clients read them as they would
-// Anthropic's. Pure functions; any thread.
+// message}}) and model list, the native /genai route Google's ({"error":{code, message,
+// status}}, {"models":[...]}), so unchanged clients read them as they would their provider's.
+// Pure functions; any thread.
 #ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_SURFACE_H_
 #define SWITCHYARD_DATA_PLANE_PROVIDERS_SURFACE_H_
 
@@ -34,7 +35,7 @@ absl::StatusOr<InferenceRequest> ToInternalRequest(const InferenceRequest& nativ
 absl::StatusOr<std::string> FromInternalResponse(ApiSurface surface, std::string internal_body);
 // Events of the surface's stream from the internal form's, behind the adapter's own translator
 // (`inner`, null when the provider already streams the internal form).
-std::unique_ptr<StreamTranslator> NewFromInternalStream(ApiSurface surface,
+std::unique_ptr<StreamTranslator> NewFromInternalStream(const InferenceRequest& native,
                                                         std::unique_ptr<StreamTranslator> inner);
 
 // `models`: (id, owner) pairs.

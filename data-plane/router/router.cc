@@ -360,7 +360,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
         std::unique_ptr<StreamTranslator> translator =
             adapter.NewStreamTranslator(sent, candidate.target);
         if (candidate.internal) {
-          translator = NewFromInternalStream(request.surface, std::move(translator));
+          translator = NewFromInternalStream(request, std::move(translator));
         }
         ClientSink sink(writer, translator.get());
         const absl::Status status = co_await candidate.client->Stream(upstream, sink);

@@ -507,6 +507,13 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
     const std::string counted = count.dump();
     co_return co_await SendJson(stream, version, keep_alive, 200, counted) && keep_alive;
   }
+  if (path.find(":countTokens") != std::string::npos) {
+    // Gemini's token count: a word count stands in for the tokenizer.
+    json count = json::object();
+    count["totalTokens"] = std::count(request.body().begin(), request.body().end(), ' ') + 1;
+    const std::string counted = count.dump();
+    co_return co_await SendJson(stream, version, keep_alive, 200, counted) && keep_alive;
+  }
   if (IsGemini(path) && path.find("mbedContent") != std::string::npos) {
     const std::string embeddings = GeminiEmbeddings(path, parsed).dump();
     co_return co_await SendJson(stream, version, keep_alive, 200, embeddings) && keep_alive;

@@ -118,5 +118,17 @@ TEST_F(SdkTest, AnthropicSdkSuite) {
   EXPECT_NE(out.find("# fail 0"), std::string::npos) << out;
 }
 
+// Issue 10: the official Google GenAI SDK on the native /genai route against gemini providers
+// (pass-through) and providers of other families (translated both ways): generateContent,
+// streams, function calls and responses, embeddings, countTokens, errors.
+// tests/sdk/genai.test.mjs.
+TEST_F(SdkTest, GenAiSdkSuite) {
+  ConfigureTargets();
+  int code = 0;
+  const std::string out = NodeTest("genai.test.mjs", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("# fail 0"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace switchyard::testing

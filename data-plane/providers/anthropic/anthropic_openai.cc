@@ -378,16 +378,7 @@ absl::StatusOr<RequestBody> AnthropicToOpenAiRequest(std::string_view messages_b
     out["stream_options"] = {{"include_usage", true}};
   }
 
-  // The model first, at a known place, so an adapter rewrites it like a client's.
-  RequestBody body;
-  body.model = std::string(model);
-  body.stream = streaming;
-  const std::string model_token = DumpJson(json(body.model));
-  const std::string rest = DumpJson(out);  // "{...}", never empty: messages is always there
-  body.text = StrCat("{\"model\":", model_token, ",", std::string_view(rest).substr(1));
-  body.model_offset = 9;  // after {"model":
-  body.model_length = model_token.size();
-  return body;
+  return InternalRequestBody(out, model, streaming);
 }
 
 absl::StatusOr<std::string> OpenAiToAnthropicResponse(std::string_view openai_body) {

@@ -57,7 +57,22 @@ absl::Status GeminiAdapter::BuildRequest(const InferenceRequest& request,
   std::string_view base = entry.endpoint.base_path;
   if (base.ends_with("/v1beta")) base.remove_suffix(7);  // a base URL written with the version
   const std::string model_path = StrCat(base, "/v1beta/models/", PathSegment(target.model));
-  if (request.request_type == "embedding") {
+  if (request.surface == ApiSurface::kGenAi) {
+    // Google's own wire format: the same method on the provider's model.
+    out->target = StrCat(model_path, ":", request.native_method,
+                         request.stream && request.native_sse ? "?alt=sse" : "");
+    out->body = request.body.text;
+    if (request.native_method == "batchEmbedContents") {
+      json body = json::parse(request.body.text, nullptr, false);
+      if (json* requests = body.is_object() && body.contains("requests") ? &body["requests"] : nullptr;
+          requests != nullptr && requests->is_array()) {
+        for (json& one : *requests) {
+          if (one.is_object()) one["model"] = StrCat("models/", target.model);
+        }
+      }
+      out->body = DumpJson(body);
+    }
+  } else if (request.request_type == "embedding") {
     absl::StatusOr<GeminiEmbedding> embedding =
         OpenAiToGeminiEmbedding(request.body.text, target.model);
     if (!embedding.ok()) return embedding.status();
@@ -80,6 +95,7 @@ absl::Status GeminiAdapter::BuildRequest(const InferenceRequest& request,
 absl::StatusOr<std::string> GeminiAdapter::TranslateResponse(const InferenceRequest& request,
                                                              const AttemptTarget& target,
                                                              std::string upstream_body) const {
+  if (request.surface == ApiSurface::kGenAi) return upstream_body;  // as the provider sent it
   if (request.request_type == "embedding") {
     return GeminiToOpenAiEmbedding(upstream_body, request.body.text, target.model);
   }
@@ -92,6 +108,7 @@ absl::StatusOr<std::string> GeminiAdapter::TranslateResponse(const InferenceRequ
 
 std::unique_ptr<StreamTranslator> GeminiAdapter::NewStreamTranslator(
     const InferenceRequest& request, const AttemptTarget& target) const {
+  if (request.surface == ApiSurface::kGenAi) return nullptr;  // already Gemini's events
   return NewGeminiToOpenAiStream(target.model, WantsStreamUsage(request.body));
 }
 

@@ -3,7 +3,9 @@
 // POST {base}/v1beta/models/{model}:generateContent and :streamGenerateContent?alt=sse,
 // translated by the pair translator in openai_gemini.h. Anthropic clients reach it through the
 // bridge (surface.h). /v1/embeddings go to :embedContent (one input) or :batchEmbedContents.
-// Other request types answer 501 naming them.
+// The native /genai route's requests pass through (the model in the path replaced; a batch's
+// per-request models too) and the answers come back as the provider sent them. Other request
+// types answer 501 naming them.
 #ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_GEMINI_GEMINI_H_
 #define SWITCHYARD_DATA_PLANE_PROVIDERS_GEMINI_GEMINI_H_
 
@@ -22,6 +24,7 @@ class GeminiAdapter : public ProviderAdapter {
   static constexpr std::string_view kDefaultBaseUrl = "https://generativelanguage.googleapis.com";
 
   std::string_view family() const override { return "gemini"; }
+  bool Speaks(ApiSurface surface) const override { return surface != ApiSurface::kAnthropic; }
   absl::Status Compile(const switchyard::v1::ProviderConfig& config,
                        ProviderEntry* entry) const override;
   absl::Status BuildRequest(const InferenceRequest& request, const AttemptTarget& target,
