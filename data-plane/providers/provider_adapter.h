@@ -61,6 +61,8 @@ class StreamTranslator {
   virtual ~StreamTranslator() = default;
   virtual absl::Status Feed(std::string_view upstream, std::string* client) = 0;
   virtual absl::Status Finish(std::string* client) = 0;
+  // The Content-Type of what it writes.
+  virtual std::string_view content_type() const { return "text/event-stream"; }
 };
 
 class ProviderAdapter {

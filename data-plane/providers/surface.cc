@@ -32,6 +32,7 @@ class ChainedStream : public StreamTranslator {
     }
     return second_->Finish(client);
   }
+  std::string_view content_type() const override { return second_->content_type(); }
 
  private:
   std::unique_ptr<StreamTranslator> first_;

@@ -118,6 +118,8 @@ class ClientSink : public UpstreamSink {
       for (const auto& [name, value] : headers) {
         if (name == "content-type") content_type = value;
       }
+    } else {
+      content_type = translator_->content_type();
     }
     out.emplace_back("Content-Type", content_type);
     forwarding_ = true;

@@ -102,6 +102,10 @@ class OpenAiToGeminiStream : public StreamTranslator {
     return End(client);
   }
 
+  std::string_view content_type() const override {
+    return sse_ ? "text/event-stream" : "application/json";
+  }
+
  private:
   void Emit(const json& event, std::string* client) {
     if (sse_) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data-plane/providers/gemini/gemini_openai.h"
 #include "data-plane/providers/gemini/openai_gemini.h"
 
 namespace switchyard::dp {
@@ -63,6 +64,23 @@ TEST(OpenAiGeminiTest, EmbeddingAnswersInFloatsOrBase64) {
   ASSERT_TRUE(base64.ok()) << base64.status();
   EXPECT_EQ(json::parse(*base64)["data"][0]["embedding"], "AAAAPwAAgL4AAIA/");
   EXPECT_FALSE(GeminiToOpenAiEmbedding(R"({"nothing":1})", "{}", "e").ok());
+}
+
+// GenAI clients: streamGenerateContent without alt=sse answers a JSON array, typed as JSON; a
+// functionResponse must answer an earlier call.
+TEST(GeminiOpenAiTest, ArrayStreamsAreJsonAndResponsesNeedACall) {
+  EXPECT_EQ(NewOpenAiToGeminiStream(false)->content_type(), "application/json");
+  EXPECT_EQ(NewOpenAiToGeminiStream(true)->content_type(), "text/event-stream");
+  const absl::Status orphan =
+      GeminiToOpenAiRequest(
+          R"({"contents":[{"role":"user","parts":[{"functionResponse":{"name":"f","response":{}}}]}]})",
+          "m", false)
+          .status();
+  EXPECT_TRUE(absl::IsInvalidArgument(orphan));
+  EXPECT_NE(orphan.message().find("\"f\""), std::string::npos);
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      GeminiToOpenAiRequest(R"({"contents":[{"role":"user","parts":[{"executableCode":{}}]}]})", "m", false)
+          .status()));
 }
 
 }  // namespace
