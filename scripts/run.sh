@@ -91,6 +91,12 @@ Streaming:
   curl -sN http://$http/v1/chat/completions -H 'Content-Type: application/json' \\
     -d '{"model": "openai/gpt-4o-mini", "stream": true, "messages": [{"role": "user", "content": "Hello!"}]}'
 
+Native routes (Anthropic's Messages API, Google's GenAI API; any provider, translated):
+  curl -s http://$http/anthropic/v1/messages -H 'Content-Type: application/json' \\
+    -d '{"model": "openai/gpt-4o-mini", "max_tokens": 64, "messages": [{"role": "user", "content": "Hello!"}]}'
+  curl -s http://$http/genai/v1beta/models/openai%2Fgpt-4o-mini:generateContent \\
+    -H 'Content-Type: application/json' -d '{"contents": [{"parts": [{"text": "Hello!"}]}]}'
+
 Admin API:
   curl -s http://$rest/api/providers
   curl -s -X POST http://$rest/api/providers -H 'Content-Type: application/json' \\
