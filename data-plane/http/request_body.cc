@@ -105,6 +105,9 @@ absl::StatusOr<RequestBody> ParseRequestBody(std::string text, size_t max_fallba
       }
     } else if (key == "extra_params") {
       body.has_extra_params = true;
+    } else if (key == "stream_options") {
+      bool include_usage = false;
+      if (!value["include_usage"].get_bool().get(include_usage)) body.include_usage = include_usage;
     }
   }
   if (!model_in_body) return body;

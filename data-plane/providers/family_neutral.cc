@@ -137,13 +137,6 @@ std::string WithRawFields(std::string response, std::string_view raw_request,
   return DumpJson(json);
 }
 
-bool WantsStreamUsage(const RequestBody& body) {
-  const nlohmann::json in = nlohmann::json::parse(body.text, nullptr, false);
-  const nlohmann::json* options = FindMember(in, "stream_options");
-  const nlohmann::json* include = options != nullptr ? FindMember(*options, "include_usage") : nullptr;
-  return include != nullptr && include->is_boolean() && include->get<bool>();
-}
-
 absl::StatusOr<ImageData> SplitImageDataUrl(std::string_view url) {
   const size_t semicolon = url.find(';');
   const size_t comma = url.find(',');

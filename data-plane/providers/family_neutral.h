@@ -47,10 +47,6 @@ struct ImageData {
 };
 absl::StatusOr<ImageData> SplitImageDataUrl(std::string_view url);
 
-// Whether an OpenAI-shaped streamed request asked for the usage chunk
-// (stream_options.include_usage).
-bool WantsStreamUsage(const RequestBody& body);
-
 // The models named by the entry's enabled keys ("*" left out), sorted.
 std::vector<std::string> ConfiguredModels(const ProviderEntry& entry);
 

@@ -29,6 +29,7 @@ struct RequestBody {
   bool has_fallbacks = false;
   std::vector<std::string> fallbacks;
   bool has_extra_params = false;
+  bool include_usage = false;  // stream_options.include_usage
 };
 
 struct InferenceRequest {

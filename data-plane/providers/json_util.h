@@ -1,5 +1,5 @@
-// Small nlohmann::json helpers the adapters share. Include only from adapter .cc files (it
-// pulls in nlohmann/json.hpp).
+// Small nlohmann::json helpers the adapters share, and readers and writers of the internal
+// (OpenAI-shaped) form. Include only from adapter .cc files (it pulls in nlohmann/json.hpp).
 #ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_JSON_UTIL_H_
 #define SWITCHYARD_DATA_PLANE_PROVIDERS_JSON_UTIL_H_
 
@@ -7,6 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
 
 #include "data-plane/providers/inference_request.h"
 
@@ -37,6 +40,37 @@ inline std::string StringMember(const nlohmann::json& object, const char* key) {
   return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
 }
 
+// One tool call of an OpenAI assistant message, its arguments parsed ("" counts as {}).
+struct ParsedToolCall {
+  std::string id;
+  std::string name;
+  nlohmann::json arguments;    // any JSON value: each family decides what it accepts
+  const nlohmann::json* call;  // the whole call object (extra_content and the like)
+};
+
+// The tool_calls of an OpenAI assistant message (none when absent). InvalidArgument when they
+// are not an array of calls with a function whose arguments are JSON.
+inline absl::StatusOr<std::vector<ParsedToolCall>> AssistantToolCalls(
+    const nlohmann::json& message) {
+  std::vector<ParsedToolCall> out;
+  const nlohmann::json* calls = FindMember(message, "tool_calls");
+  if (calls == nullptr) return out;
+  if (!calls->is_array()) return absl::InvalidArgumentError("tool_calls must be an array");
+  for (const nlohmann::json& call : *calls) {
+    const nlohmann::json* function = FindMember(call, "function");
+    if (function == nullptr) return absl::InvalidArgumentError("tool_calls need a function");
+    const std::string arguments = StringMember(*function, "arguments");
+    nlohmann::json parsed =
+        nlohmann::json::parse(arguments.empty() ? "{}" : arguments, nullptr, false);
+    if (parsed.is_discarded()) {
+      return absl::InvalidArgumentError("tool call arguments must be a JSON string");
+    }
+    out.push_back({StringMember(call, "id"), StringMember(*function, "name"), std::move(parsed),
+                   &call});
+  }
+  return out;
+}
+
 // A native route's request in the internal form: `body` (an OpenAI chat request without its
 // model) with `model` written first, its position recorded so adapters rewrite it like a
 // client's.
@@ -45,6 +79,7 @@ inline RequestBody InternalRequestBody(const nlohmann::json& body, std::string_v
   RequestBody out;
   out.model = std::string(model);
   out.stream = stream;
+  out.include_usage = stream;  // the bridges ask for usage on every stream
   const std::string model_token = DumpJson(nlohmann::json(out.model));
   const std::string rest = DumpJson(body);  // "{...}"
   out.text = "{\"model\":" + model_token + (rest.size() > 2 ? "," : "") + rest.substr(1);

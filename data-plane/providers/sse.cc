@@ -69,4 +69,13 @@ bool SseReader::Next(std::string* data) {
   }
 }
 
+absl::Status SseStreamTranslator::Feed(std::string_view upstream, std::string* client) {
+  reader_.Append(upstream);
+  std::string data;
+  while (!done_ && reader_.Next(&data)) {
+    if (absl::Status status = OnEvent(data, client); !status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace switchyard::dp

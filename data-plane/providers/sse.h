@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "data-plane/providers/provider_adapter.h"
+
 namespace switchyard::dp {
 
 class SseReader {
@@ -24,6 +26,22 @@ class SseReader {
   std::string pending_;
   size_t start_ = 0;  // consumed prefix of pending_
   size_t scan_ = 0;   // where the search for the current event's end resumes
+};
+
+// A StreamTranslator whose upstream speaks SSE: Feed() splits the bytes into events and hands
+// each event's data to OnEvent() until the translator calls Done(); what follows is ignored.
+class SseStreamTranslator : public StreamTranslator {
+ public:
+  absl::Status Feed(std::string_view upstream, std::string* client) final;
+
+ protected:
+  virtual absl::Status OnEvent(std::string_view data, std::string* client) = 0;
+  void Done() { done_ = true; }
+  bool done() const { return done_; }
+
+ private:
+  SseReader reader_;
+  bool done_ = false;
 };
 
 }  // namespace switchyard::dp

@@ -143,7 +143,7 @@ absl::StatusOr<std::string> AnthropicAdapter::TranslateResponse(const InferenceR
 std::unique_ptr<StreamTranslator> AnthropicAdapter::NewStreamTranslator(
     const InferenceRequest& request, const AttemptTarget&) const {
   if (request.surface == ApiSurface::kAnthropic) return nullptr;  // already Anthropic's events
-  return NewAnthropicToOpenAiStream(WantsStreamUsage(request.body));
+  return NewAnthropicToOpenAiStream(request.body.include_usage);
 }
 
 UpstreamFailure AnthropicAdapter::ClassifyError(int status, std::string_view retry_after,

@@ -180,19 +180,10 @@ std::string Event(const json& data) {
   return StrCat("event: ", data["type"].get<std::string>(), "\ndata: ", DumpJson(data), "\n\n");
 }
 
-class OpenAiToAnthropicStream : public StreamTranslator {
+class OpenAiToAnthropicStream : public SseStreamTranslator {
  public:
-  absl::Status Feed(std::string_view upstream, std::string* client) override {
-    reader_.Append(upstream);
-    std::string data;
-    while (!done_ && reader_.Next(&data)) {
-      if (absl::Status status = Chunk(data, client); !status.ok()) return status;
-    }
-    return absl::OkStatus();
-  }
-
   absl::Status Finish(std::string* client) override {
-    if (done_) return absl::OkStatus();
+    if (done()) return absl::OkStatus();
     if (stop_reason_.empty()) {
       return absl::UnavailableError("the provider's stream ended before its finish_reason");
     }
@@ -203,7 +194,7 @@ class OpenAiToAnthropicStream : public StreamTranslator {
  private:
   enum class Kind { kNone, kText, kThinking, kTool };
 
-  absl::Status Chunk(std::string_view data, std::string* client) {
+  absl::Status OnEvent(std::string_view data, std::string* client) override {
     if (data == "[DONE]") {
       if (stop_reason_.empty()) stop_reason_ = "end_turn";
       End(client);
@@ -216,7 +207,7 @@ class OpenAiToAnthropicStream : public StreamTranslator {
       if (message.empty()) message = "the provider's stream reported an error";
       client->append(Event({{"type", "error"},
                             {"error", {{"type", "api_error"}, {"message", message}}}}));
-      done_ = true;
+      Done();
       return absl::OkStatus();
     }
     if (!started_) {
@@ -310,12 +301,10 @@ class OpenAiToAnthropicStream : public StreamTranslator {
                           {"delta", {{"stop_reason", stop_reason_}, {"stop_sequence", nullptr}}},
                           {"usage", std::move(usage)}}));
     client->append(Event({{"type", "message_stop"}}));
-    done_ = true;
+    Done();
   }
 
-  SseReader reader_;
   bool started_ = false;
-  bool done_ = false;
   bool tools_seen_ = false;
   Kind kind_ = Kind::kNone;
   int64_t block_ = -1;

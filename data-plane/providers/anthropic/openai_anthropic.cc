@@ -118,21 +118,12 @@ absl::Status ResponseFormat(const json& format, json& out) {
   return Invalid("response_format.type must be text, json_schema or json_object");
 }
 
-class AnthropicToOpenAiStream : public StreamTranslator {
+class AnthropicToOpenAiStream : public SseStreamTranslator {
  public:
   explicit AnthropicToOpenAiStream(bool include_usage) : include_usage_(include_usage) {}
 
-  absl::Status Feed(std::string_view upstream, std::string* client) override {
-    reader_.Append(upstream);
-    std::string data;
-    while (!done_ && reader_.Next(&data)) {
-      if (absl::Status status = Event(data, client); !status.ok()) return status;
-    }
-    return absl::OkStatus();
-  }
-
   absl::Status Finish(std::string* client) override {
-    if (!done_) {
+    if (!done()) {
       return absl::UnavailableError("the anthropic stream ended before message_stop");
     }
     (void)client;
@@ -198,7 +189,7 @@ class AnthropicToOpenAiStream : public StreamTranslator {
     return true;
   }
 
-  absl::Status Event(std::string_view data, std::string* client) {
+  absl::Status OnEvent(std::string_view data, std::string* client) override {
     if (FastDelta(data, client)) return absl::OkStatus();
     const json message = json::parse(data, nullptr, false);
     if (!message.is_object()) return Invalid("the anthropic stream sent an event that is not JSON");
@@ -272,7 +263,7 @@ class AnthropicToOpenAiStream : public StreamTranslator {
                        client);
       }
       client->append("data: [DONE]\n\n");
-      done_ = true;
+      Done();
     } else if (type == "error") {
       const json* error = FindMember(message, "error");
       common::ApiError api;
@@ -284,14 +275,13 @@ class AnthropicToOpenAiStream : public StreamTranslator {
       api.message = error != nullptr ? StringMember(*error, "message") : "";
       if (api.message.empty()) api.message = "the anthropic stream reported an error";
       client->append("data: ").append(common::ErrorEnvelopeJson(api)).append("\n\n");
-      done_ = true;
+      Done();
     }
     // ping and unknown events: nothing to send.
     return absl::OkStatus();
   }
 
   const bool include_usage_;
-  SseReader reader_;
   std::string id_;
   std::string model_;
   std::string id_json_ = "\"\"";     // id_ and model_ as JSON strings
@@ -300,7 +290,6 @@ class AnthropicToOpenAiStream : public StreamTranslator {
   int64_t output_tokens_ = 0;
   int next_tool_ = 0;
   std::map<int64_t, std::pair<int, bool>> tools_;  // block index -> (tool index, args seen)
-  bool done_ = false;
 };
 
 }  // namespace
@@ -334,20 +323,14 @@ absl::StatusOr<std::string> OpenAiToAnthropicRequest(std::string_view openai_bod
     } else if (role == "assistant") {
       absl::StatusOr<json> blocks = ContentBlocks(content);
       if (!blocks.ok()) return blocks.status();
-      if (const json* calls = FindMember(message, "tool_calls")) {
-        if (!calls->is_array()) return Invalid("tool_calls must be an array");
-        for (const json& call : *calls) {
-          const json* function = FindMember(call, "function");
-          if (function == nullptr) return Invalid("tool_calls need a function");
-          const std::string arguments = StringMember(*function, "arguments");
-          const json input =
-              json::parse(arguments.empty() ? "{}" : arguments, nullptr, false);
-          if (input.is_discarded()) return Invalid("tool call arguments must be a JSON string");
-          blocks->push_back({{"type", "tool_use"},
-                             {"id", StringMember(call, "id")},
-                             {"name", StringMember(*function, "name")},
-                             {"input", input.is_object() ? input : json::object()}});
-        }
+      absl::StatusOr<std::vector<ParsedToolCall>> calls = AssistantToolCalls(message);
+      if (!calls.ok()) return calls.status();
+      for (ParsedToolCall& call : *calls) {
+        blocks->push_back({{"type", "tool_use"},
+                           {"id", std::move(call.id)},
+                           {"name", std::move(call.name)},
+                           {"input", call.arguments.is_object() ? std::move(call.arguments)
+                                                                : json::object()}});
       }
       AddTurn(turns, "assistant", *std::move(blocks));
     } else if (role == "tool") {

@@ -109,7 +109,7 @@ absl::StatusOr<std::string> GeminiAdapter::TranslateResponse(const InferenceRequ
 std::unique_ptr<StreamTranslator> GeminiAdapter::NewStreamTranslator(
     const InferenceRequest& request, const AttemptTarget& target) const {
   if (request.surface == ApiSurface::kGenAi) return nullptr;  // already Gemini's events
-  return NewGeminiToOpenAiStream(target.model, WantsStreamUsage(request.body));
+  return NewGeminiToOpenAiStream(target.model, request.body.include_usage);
 }
 
 UpstreamFailure GeminiAdapter::ClassifyError(int status, std::string_view retry_after,

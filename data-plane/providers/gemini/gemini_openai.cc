@@ -81,21 +81,12 @@ json Response(json parts, const std::string& finish, const json* usage, const st
   return out;
 }
 
-class OpenAiToGeminiStream : public StreamTranslator {
+class OpenAiToGeminiStream : public SseStreamTranslator {
  public:
   explicit OpenAiToGeminiStream(bool sse) : sse_(sse) {}
 
-  absl::Status Feed(std::string_view upstream, std::string* client) override {
-    reader_.Append(upstream);
-    std::string data;
-    while (!done_ && reader_.Next(&data)) {
-      if (absl::Status status = Chunk(data, client); !status.ok()) return status;
-    }
-    return absl::OkStatus();
-  }
-
   absl::Status Finish(std::string* client) override {
-    if (done_) return absl::OkStatus();
+    if (done()) return absl::OkStatus();
     if (finish_.empty()) {
       return absl::UnavailableError("the provider's stream ended before its finish_reason");
     }
@@ -116,7 +107,7 @@ class OpenAiToGeminiStream : public StreamTranslator {
     first_ = false;
   }
 
-  absl::Status Chunk(std::string_view data, std::string* client) {
+  absl::Status OnEvent(std::string_view data, std::string* client) override {
     if (data == "[DONE]") return End(client);
     const json chunk = json::parse(data, nullptr, false);
     if (!chunk.is_object()) return Invalid("the provider's stream sent an event that is not JSON");
@@ -125,7 +116,7 @@ class OpenAiToGeminiStream : public StreamTranslator {
       if (message.empty()) message = "the provider's stream reported an error";
       Emit({{"error", {{"code", 500}, {"message", message}, {"status", "INTERNAL"}}}}, client);
       if (!sse_) client->append("]");
-      done_ = true;
+      Done();
       return absl::OkStatus();
     }
     if (id_.empty()) id_ = StringMember(chunk, "id");
@@ -174,7 +165,7 @@ class OpenAiToGeminiStream : public StreamTranslator {
     }
     Emit(Response(std::move(parts), finish_.empty() ? "STOP" : finish_, &usage_, id_, model_), client);
     if (!sse_) client->append("]");
-    done_ = true;
+    Done();
     return absl::OkStatus();
   }
 
@@ -185,9 +176,7 @@ class OpenAiToGeminiStream : public StreamTranslator {
   };
 
   const bool sse_;
-  SseReader reader_;
   bool first_ = true;
-  bool done_ = false;
   std::string id_;
   std::string model_;
   std::string finish_;

@@ -128,22 +128,13 @@ json ToolCall(const json& part, const json& call, int number) {
   return out;
 }
 
-class GeminiToOpenAiStream : public StreamTranslator {
+class GeminiToOpenAiStream : public SseStreamTranslator {
  public:
   GeminiToOpenAiStream(std::string_view model, bool include_usage)
       : model_(model), include_usage_(include_usage) {}
 
-  absl::Status Feed(std::string_view upstream, std::string* client) override {
-    reader_.Append(upstream);
-    std::string data;
-    while (!done_ && reader_.Next(&data)) {
-      if (absl::Status status = Event(data, client); !status.ok()) return status;
-    }
-    return absl::OkStatus();
-  }
-
   absl::Status Finish(std::string* client) override {
-    if (done_) return absl::OkStatus();
+    if (done()) return absl::OkStatus();
     if (!finished_) {
       return absl::UnavailableError("the gemini stream ended before its finishReason");
     }
@@ -153,7 +144,7 @@ class GeminiToOpenAiStream : public StreamTranslator {
              client);
     }
     client->append("data: [DONE]\n\n");
-    done_ = true;
+    Done();
     return absl::OkStatus();
   }
 
@@ -168,7 +159,7 @@ class GeminiToOpenAiStream : public StreamTranslator {
            client);
   }
 
-  absl::Status Event(std::string_view data, std::string* client) {
+  absl::Status OnEvent(std::string_view data, std::string* client) override {
     const json event = json::parse(data, nullptr, false);
     if (!event.is_object()) return Invalid("the gemini stream sent an event that is not JSON");
     if (const json* error = FindMember(event, "error")) {
@@ -181,7 +172,7 @@ class GeminiToOpenAiStream : public StreamTranslator {
       api.message = error->is_object() ? StringMember(*error, "message") : "";
       if (api.message.empty()) api.message = "the gemini stream reported an error";
       client->append("data: ").append(common::ErrorEnvelopeJson(api)).append("\n\n");
-      done_ = true;
+      Done();
       return absl::OkStatus();
     }
     if (id_.empty()) id_ = StringMember(event, "responseId");
@@ -243,13 +234,11 @@ class GeminiToOpenAiStream : public StreamTranslator {
 
   std::string model_;
   const bool include_usage_;
-  SseReader reader_;
   std::string id_;
   json usage_ = json::object();
   std::map<int64_t, State> choices_;
   int next_call_ = 0;  // numbers synthesized call ids across the stream
   bool finished_ = false;
-  bool done_ = false;
 };
 
 }  // namespace
@@ -278,28 +267,24 @@ absl::StatusOr<std::string> OpenAiToGeminiRequest(std::string_view openai_body) 
     } else if (role == "assistant") {
       absl::StatusOr<json> parts = Parts(content);
       if (!parts.ok()) return parts.status();
-      if (const json* calls = FindMember(message, "tool_calls")) {
-        if (!calls->is_array()) return Invalid("tool_calls must be an array");
-        for (const json& call : *calls) {
-          const json* function = FindMember(call, "function");
-          if (function == nullptr) return Invalid("tool_calls need a function");
-          const std::string arguments = StringMember(*function, "arguments");
-          json args = json::parse(arguments.empty() ? "{}" : arguments, nullptr, false);
-          if (!args.is_object()) return Invalid("tool call arguments must be a JSON object string");
-          const std::string name = StringMember(*function, "name");
-          call_names[StringMember(call, "id")] = name;
-          json part{{"functionCall", {{"name", name}, {"args", std::move(args)}}}};
-          // Gemini 3 rejects a turn whose thought signature was lost (ADAPTERS.md §9 item 8).
-          if (const json* extra = FindMember(call, "extra_content")) {
-            if (const json* google = FindMember(*extra, "google")) {
-              if (std::string signature = StringMember(*google, "thought_signature");
-                  !signature.empty()) {
-                part["thoughtSignature"] = signature;
-              }
+      absl::StatusOr<std::vector<ParsedToolCall>> calls = AssistantToolCalls(message);
+      if (!calls.ok()) return calls.status();
+      for (ParsedToolCall& call : *calls) {
+        if (!call.arguments.is_object()) {
+          return Invalid("tool call arguments must be a JSON object string");
+        }
+        call_names[call.id] = call.name;
+        json part{{"functionCall", {{"name", call.name}, {"args", std::move(call.arguments)}}}};
+        // Gemini 3 rejects a turn whose thought signature was lost (ADAPTERS.md §9 item 8).
+        if (const json* extra = FindMember(*call.call, "extra_content")) {
+          if (const json* google = FindMember(*extra, "google")) {
+            if (std::string signature = StringMember(*google, "thought_signature");
+                !signature.empty()) {
+              part["thoughtSignature"] = signature;
             }
           }
-          parts->push_back(std::move(part));
         }
+        parts->push_back(std::move(part));
       }
       AddContent(contents, "model", *std::move(parts));
     } else if (role == "tool") {

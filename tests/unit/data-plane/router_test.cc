@@ -129,6 +129,16 @@ TEST(RequestBodyTest, ValidatesTheWholeBody) {
       ParseRequestBody(R"({"model": "a/b", "temperature": null, "max_tokens": 5})", 10).ok());
 }
 
+// Translating adapters read stream_options.include_usage from the one parse of the body.
+TEST(RequestBodyTest, ReadsWhetherTheStreamWantsUsage) {
+  auto with = ParseRequestBody(R"({"model":"a/b","stream":true,"stream_options":{"include_usage":true}})", 10);
+  ASSERT_TRUE(with.ok());
+  EXPECT_TRUE(with->include_usage);
+  auto without = ParseRequestBody(R"({"model":"a/b","stream":true,"stream_options":{}})", 10);
+  ASSERT_TRUE(without.ok());
+  EXPECT_FALSE(without->include_usage);
+}
+
 // Issue 8 (g): at most 10 fallbacks.
 TEST(RequestBodyTest, AtMostTenFallbacks) {
   std::string ten = R"({"model": "a/b", "fallbacks": [)";
