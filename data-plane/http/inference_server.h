@@ -68,6 +68,7 @@ class InferenceServer {
   InferenceServer() = default;
   std::shared_ptr<InferenceServerOptions> options_holder_;  // outlives the workers
   std::unique_ptr<boost::asio::ssl::context> tls_;          // null: cleartext
+  TokenCache tokens_;                                        // every worker's; outlives them
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string address_;
 };

@@ -40,6 +40,11 @@ std::string JsonString(std::string_view text) {
 
 absl::Status CompileEndpoint(const v1::ProviderConfig& config, std::string_view default_base_url,
                              ProviderEntry* entry) {
+  return CompileEndpoint(config, default_base_url, &entry->endpoint);
+}
+
+absl::Status CompileEndpoint(const v1::ProviderConfig& config, std::string_view default_base_url,
+                             UpstreamEndpoint* out) {
   const v1::NetworkConfig& network = config.network_config();
   const std::string base_url =
       network.base_url().empty() ? std::string(default_base_url) : network.base_url();
@@ -49,18 +54,17 @@ absl::Status CompileEndpoint(const v1::ProviderConfig& config, std::string_view 
     return absl::InvalidArgumentError(
         common::StrCat("network_config.base_url ", endpoint.status().message()));
   }
-  entry->endpoint = *std::move(endpoint);
+  *out = *std::move(endpoint);
   // A base URL of scheme, host and port only keeps the family's path prefix (groq's /openai,
   // openrouter's /api, ...): it changes where requests go, not what they are.
-  if (!network.base_url().empty() && entry->endpoint.base_path.empty() &&
-      !default_base_url.empty()) {
+  if (!network.base_url().empty() && out->base_path.empty() && !default_base_url.empty()) {
     if (absl::StatusOr<UpstreamEndpoint> family = ParseBaseUrl(default_base_url); family.ok()) {
-      entry->endpoint.base_path = family->base_path;
+      out->base_path = family->base_path;
     }
   }
-  entry->endpoint.ca_cert_pem = network.ca_cert_pem();
-  entry->endpoint.insecure_skip_verify = network.insecure_skip_verify();
-  entry->endpoint.pool_key = PoolKey(entry->endpoint);
+  out->ca_cert_pem = network.ca_cert_pem();
+  out->insecure_skip_verify = network.insecure_skip_verify();
+  out->pool_key = PoolKey(*out);
   return absl::OkStatus();
 }
 

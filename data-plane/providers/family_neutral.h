@@ -17,6 +17,9 @@ namespace switchyard::dp {
 // port only keeps the family's path prefix. InvalidArgument naming the field.
 absl::Status CompileEndpoint(const switchyard::v1::ProviderConfig& config,
                              std::string_view default_base_url, ProviderEntry* entry);
+// The same into one endpoint (families whose keys have their own, like Vertex's regions).
+absl::Status CompileEndpoint(const switchyard::v1::ProviderConfig& config,
+                             std::string_view default_base_url, UpstreamEndpoint* out);
 
 // An upstream error as every family starts it: the provider's status (not a gateway error),
 // retryable per the retry policy (router/retry_policy.h), Retry-After parsed.

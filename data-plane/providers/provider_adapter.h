@@ -45,6 +45,9 @@ struct AttemptTarget {
   bool merge_extra_params = false;   // x-bf-passthrough-extra-params
   bool raw_request = false;          // send_back_raw_request (or its header override)
   bool raw_response = false;
+  // The key's current access token, for keys with an OAuth credential (Vertex AI); the router
+  // gets it from its token cache before building the request.
+  std::string_view access_token;
 };
 
 // An upstream answer that is not a success, as the router acts on it.

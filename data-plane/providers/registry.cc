@@ -3,6 +3,7 @@
 #include "data-plane/providers/anthropic/anthropic.h"
 #include "data-plane/providers/gemini/gemini.h"
 #include "data-plane/providers/openai/openai_compatible.h"
+#include "data-plane/providers/vertex/vertex.h"
 
 namespace switchyard::dp {
 
@@ -10,9 +11,11 @@ const ProviderAdapter* AdapterFor(std::string_view base_type) {
   static const OpenAiCompatibleAdapter kOpenAiCompatible;
   static const AnthropicAdapter kAnthropic;
   static const GeminiAdapter kGemini;
+  static const VertexAdapter kVertex;
   if (OpenAiCompatibleAdapter::Serves(base_type)) return &kOpenAiCompatible;
   if (base_type == "anthropic") return &kAnthropic;
   if (base_type == "gemini") return &kGemini;
+  if (base_type == "vertex") return &kVertex;
   return nullptr;
 }
 

@@ -53,6 +53,21 @@ ApiError TransportError(const absl::Status& status) {
                       std::string(status.message()));
 }
 
+// A key's access token could not be had: the credential was refused (401), or the token
+// endpoint failed (502) or timed out (504). The message names the endpoint and its answer.
+ApiError TokenError(const absl::Status& status) {
+  if (absl::IsUnauthenticated(status)) {
+    return GatewayError(401, "authentication_error", "token_exchange_refused",
+                        std::string(status.message()));
+  }
+  if (absl::IsDeadlineExceeded(status)) {
+    return GatewayError(504, "timeout_error", "token_exchange_timeout",
+                        std::string(status.message()));
+  }
+  return GatewayError(502, "upstream_error", "token_exchange_failed",
+                      std::string(status.message()));
+}
+
 double Seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
 
 // Forwards what the client receives and records it in the worker's metrics.
@@ -175,6 +190,7 @@ struct Router::Candidate {
   // A native route's request bridged to the internal form, when the adapter does not speak
   // the route's surface (surface.h); the adapter then sees `internal`.
   std::optional<InferenceRequest> internal;
+  std::string access_token;  // target.access_token points here
   const InferenceRequest& Sent(const InferenceRequest& request) const {
     return internal ? *internal : request;
   }
@@ -279,6 +295,20 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
                     : GatewayError(400, "invalid_request_error", "invalid_request",
                                    std::string(status.message())));
   };
+  candidate.client = entry->proxy.type == "none" ? direct_ : proxied_;
+  if (target.key != nullptr && target.key->oauth != nullptr) {
+    if (tokens_ == nullptr) {
+      co_return fail(GatewayError(500, "internal_error", "no_token_cache",
+                                  "this router has no token cache for OAuth credentials"));
+    }
+    const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::min<Clock::duration>(entry->timeout, deadline - Clock::now()));
+    absl::StatusOr<std::string> token =
+        co_await tokens_->Token(target.key->oauth, *candidate.client, timeout);
+    if (!token.ok()) co_return fail(TokenError(token.status()));
+    candidate.access_token = *std::move(token);
+    target.access_token = candidate.access_token;
+  }
   if (!entry->adapter->Speaks(request.surface)) {
     absl::StatusOr<InferenceRequest> internal = ToInternalRequest(request, model);
     if (!internal.ok()) co_return refused(internal.status());
@@ -289,7 +319,6 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
       !built.ok()) {
     co_return refused(built);
   }
-  candidate.client = entry->proxy.type == "none" ? direct_ : proxied_;
   if (co_await Attempts(request, candidate, deadline, writer, error)) co_return true;
   co_return fail(std::move(*error));
 }

@@ -2,7 +2,8 @@
 //
 //   resolve "provider/model" (then each fallback, at most kMaxFallbacks) -> entry state
 //   (unsupported 501, isolated 503) -> allowed_requests -> weighted key choice -> the
-//   provider's adapter builds the upstream request -> limiter slot -> upstream call ->
+//   provider's adapter builds the upstream request (after the key's access token, for keys
+//   with an OAuth credential, from the shared token cache) -> limiter slot -> upstream call ->
 //   retry with backoff (slot released while waiting) -> next candidate
 //
 // One overall deadline bounds the whole request up to the response head: limiter waits,
@@ -24,6 +25,7 @@
 #include "data-plane/providers/inference_request.h"
 #include "data-plane/router/request_metrics.h"
 #include "data-plane/router/response_writer.h"
+#include "data-plane/router/token_cache.h"
 #include "data-plane/table/routing_table.h"
 #include "data-plane/upstream/upstream_client.h"
 
@@ -39,10 +41,16 @@ struct RouterOptions {
 class Router {
  public:
   // `direct` serves providers reached directly; `proxied` those with a proxy_config.
-  // `metrics` is this worker's own.
+  // `metrics` is this worker's own; `tokens` is shared by every worker (null: keys with an
+  // OAuth credential cannot be served).
   Router(UpstreamClient* direct, UpstreamClient* proxied, uint64_t seed, RouterOptions options,
-         RequestMetrics* metrics)
-      : direct_(direct), proxied_(proxied), random_(seed), options_(options), metrics_(metrics) {}
+         RequestMetrics* metrics, TokenCache* tokens = nullptr)
+      : direct_(direct),
+        proxied_(proxied),
+        random_(seed),
+        options_(options),
+        metrics_(metrics),
+        tokens_(tokens) {}
 
   // Answers `request` through `writer`; never throws.
   boost::asio::awaitable<void> Serve(const RoutingTable& table, const InferenceRequest& request,
@@ -69,6 +77,7 @@ class Router {
   std::mt19937_64 random_;
   const RouterOptions options_;
   RequestMetrics* const metrics_;
+  TokenCache* const tokens_;
 };
 
 }  // namespace switchyard::dp

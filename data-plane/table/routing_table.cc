@@ -16,7 +16,25 @@ namespace {
 
 constexpr std::string_view kReservedEnvPrefix = "SWITCHYARD_";
 
-// Resolves every key's value; returns how many are disabled for lack of a variable.
+// The deployments (model -> deployment) of the key's family config.
+const google::protobuf::Map<std::string, std::string>& FamilyDeployments(const v1::Key& key) {
+  if (key.has_azure_key_config()) return key.azure_key_config().deployments();
+  if (key.has_vertex_key_config()) return key.vertex_key_config().deployments();
+  if (key.has_bedrock_key_config()) return key.bedrock_key_config().deployments();
+  return key.huggingface_key_config().deployments();
+}
+
+// The key's family config (vertex_key_config, ...), or null.
+const google::protobuf::Message* FamilyKeyConfig(const v1::Key& key) {
+  if (key.has_azure_key_config()) return &key.azure_key_config();
+  if (key.has_vertex_key_config()) return &key.vertex_key_config();
+  if (key.has_bedrock_key_config()) return &key.bedrock_key_config();
+  if (key.has_huggingface_key_config()) return &key.huggingface_key_config();
+  return nullptr;
+}
+
+// Every key's value and family-config fields, resolved; a key with a missing or refused
+// variable is disabled and counted.
 void ResolveKeys(const v1::ProviderConfig& config, const KeyEnvironment& env,
                  ProviderEntry* entry) {
   for (const v1::Key& key : config.keys()) {
@@ -26,21 +44,44 @@ void ResolveKeys(const v1::ProviderConfig& config, const KeyEnvironment& env,
     resolved.weight = key.weight();
     resolved.models.assign(key.models().begin(), key.models().end());
     resolved.enabled = key.enabled();
-    if (key.value().from_env()) {
-      resolved.env_var = key.value().env_var();
-      const std::string name = key.value().env_var().substr(4);  // "env."
-      std::string value;
-      const KeyEnvironment::Result result = env.Resolve(name, &value);
-      if (result == KeyEnvironment::Result::kFound && !value.empty()) {
-        resolved.secret = std::move(value);
-      } else {
-        resolved.env_missing = true;
-        resolved.env_refused = result == KeyEnvironment::Result::kRefused;
-        resolved.enabled = false;
-        ++entry->missing_env_keys;
+    // One value: false (and the key marked) when its variable is missing or refused.
+    auto resolve = [&](const v1::EnvValue& value, std::string* out) {
+      if (!value.from_env()) {
+        *out = value.value();
+        return true;
       }
-    } else {
-      resolved.secret = key.value().value();
+      const KeyEnvironment::Result result = env.Resolve(value.env_var().substr(4), out);  // "env."
+      if (result == KeyEnvironment::Result::kFound && !out->empty()) return true;
+      out->clear();
+      if (!resolved.env_missing) resolved.env_var = value.env_var();
+      resolved.env_missing = true;
+      resolved.env_refused |= result == KeyEnvironment::Result::kRefused;
+      return false;
+    };
+    if (key.value().from_env()) resolved.env_var = key.value().env_var();
+    resolve(key.value(), &resolved.secret);
+    if (const google::protobuf::Message* family = FamilyKeyConfig(key); family != nullptr) {
+      const google::protobuf::Descriptor* descriptor = family->GetDescriptor();
+      const google::protobuf::Reflection* reflection = family->GetReflection();
+      for (int i = 0; i < descriptor->field_count(); ++i) {
+        const google::protobuf::FieldDescriptor* field = descriptor->field(i);
+        if (field->is_map() && field->name() == "deployments") {
+          for (const auto& [model, deployment] : FamilyDeployments(key)) {
+            resolved.deployments.emplace(model, deployment);
+          }
+        }
+        if (field->message_type() != v1::EnvValue::descriptor() || field->is_repeated() ||
+            !reflection->HasField(*family, field)) {
+          continue;
+        }
+        std::string value;
+        resolve(static_cast<const v1::EnvValue&>(reflection->GetMessage(*family, field)), &value);
+        resolved.config_fields.emplace_back(field->name(), std::move(value));
+      }
+    }
+    if (resolved.env_missing) {
+      resolved.enabled = false;
+      ++entry->missing_env_keys;
     }
     entry->keys.push_back(std::move(resolved));
   }
@@ -165,6 +206,13 @@ void ProviderMap::Assign(std::vector<value_type> entries) {
     hashes_.push_back(HashOf(*entry));
     Count(*entry, +1);
   }
+}
+
+std::string_view ResolvedKey::ConfigField(std::string_view name) const {
+  for (const auto& [field, value] : config_fields) {
+    if (field == name) return value;
+  }
+  return {};
 }
 
 bool ProviderEntry::HasExtraHeader(std::string_view lower_case_name) const {

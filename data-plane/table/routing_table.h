@@ -60,6 +60,10 @@ class KeyEnvironment {
   std::vector<std::string> allow_prefixes_;
 };
 
+// A service account (or other credential) exchanged at a token endpoint for access tokens
+// (providers/vertex/service_account.h).
+struct OAuthCredential;
+
 struct ResolvedKey {
   std::string id;
   std::string name;
@@ -73,6 +77,18 @@ struct ResolvedKey {
   HeaderList auth_headers;
   std::string auth_header_lines;
   std::vector<std::string> models;  // ["*"] = every model
+  // The EnvValue fields of the key's family config (vertex_key_config, bedrock_key_config,
+  // ...), resolved like `secret`: {"region", "us-central1"}, ...; set fields only. And its
+  // deployments (model -> deployment).
+  std::vector<std::pair<std::string, std::string>> config_fields;
+  std::map<std::string, std::string> deployments;
+  std::string_view ConfigField(std::string_view name) const;  // empty when unset
+  // Compiled by adapters whose keys carry more than header lines: the key's own endpoint
+  // (Vertex's region), the path prefix it implies, and an OAuth credential the router
+  // exchanges for a short-lived access token before each attempt (router/token_cache.h).
+  std::optional<UpstreamEndpoint> endpoint;
+  std::string path_prefix;
+  std::shared_ptr<const OAuthCredential> oauth;
 };
 
 struct ProviderEntry {

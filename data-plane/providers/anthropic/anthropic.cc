@@ -78,6 +78,18 @@ std::string FilterAnthropicBeta(std::string_view client_value,
   return joined;
 }
 
+void AddAnthropicBeta(const InferenceRequest& request, const ProviderEntry& entry,
+                      UpstreamRequest* out) {
+  if (const std::string_view beta = request.ControlHeader("anthropic-beta");
+      !beta.empty() && !entry.HasExtraHeader("anthropic-beta") &&
+      std::none_of(out->headers.begin(), out->headers.end(),
+                   [](const auto& header) { return header.first == "anthropic-beta"; })) {
+    std::string filtered =
+        FilterAnthropicBeta(beta, entry.config.network_config().beta_header_overrides());
+    if (!filtered.empty()) out->headers.emplace_back("anthropic-beta", std::move(filtered));
+  }
+}
+
 absl::Status AnthropicAdapter::Compile(const v1::ProviderConfig& config,
                                        ProviderEntry* entry) const {
   if (absl::Status endpoint = CompileEndpoint(config, kDefaultBaseUrl, entry); !endpoint.ok()) {
@@ -114,15 +126,7 @@ absl::Status AnthropicAdapter::BuildRequest(const InferenceRequest& request,
   if (!entry.HasExtraHeader("anthropic-version")) {
     out->headers.emplace_back("anthropic-version", "2023-06-01");
   }
-  // The client's betas, filtered; a configured or x-bf-eh-* anthropic-beta header wins.
-  if (const std::string_view beta = request.ControlHeader("anthropic-beta");
-      !beta.empty() && !entry.HasExtraHeader("anthropic-beta") &&
-      std::none_of(out->headers.begin(), out->headers.end(),
-                   [](const auto& header) { return header.first == "anthropic-beta"; })) {
-    std::string filtered =
-        FilterAnthropicBeta(beta, entry.config.network_config().beta_header_overrides());
-    if (!filtered.empty()) out->headers.emplace_back("anthropic-beta", std::move(filtered));
-  }
+  AddAnthropicBeta(request, entry, out);
   out->body = *std::move(body);
   return absl::OkStatus();
 }

@@ -46,6 +46,11 @@ class AnthropicAdapter : public ProviderAdapter {
 std::string FilterAnthropicBeta(std::string_view client_value,
                                 const google::protobuf::Map<std::string, bool>& overrides);
 
+// Adds the client's anthropic-beta, filtered (FilterAnthropicBeta), to `out`; a configured or
+// x-bf-eh-* anthropic-beta header wins. (Anthropic's and Vertex's Claude requests.)
+void AddAnthropicBeta(const InferenceRequest& request, const ProviderEntry& entry,
+                      UpstreamRequest* out);
+
 }  // namespace switchyard::dp
 
 #endif  // SWITCHYARD_DATA_PLANE_PROVIDERS_ANTHROPIC_ANTHROPIC_H_

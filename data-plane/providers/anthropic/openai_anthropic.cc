@@ -295,7 +295,8 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
 }  // namespace
 
 absl::StatusOr<std::string> OpenAiToAnthropicRequest(std::string_view openai_body,
-                                                     std::string_view model, bool stream) {
+                                                     std::string_view model, bool stream,
+                                                     std::string_view anthropic_version) {
   const json in = json::parse(openai_body, nullptr, false);
   if (!in.is_object()) return Invalid("body must be a JSON object");
   if (const json* n = FindMember(in, "n"); n != nullptr && (!n->is_number_integer() || *n != 1)) {
@@ -304,7 +305,9 @@ absl::StatusOr<std::string> OpenAiToAnthropicRequest(std::string_view openai_bod
   const json* messages = FindMember(in, "messages");
   if (messages == nullptr || !messages->is_array()) return Invalid("messages must be an array");
 
-  json out{{"model", std::string(model)}};
+  json out = anthropic_version.empty()
+                 ? json{{"model", std::string(model)}}
+                 : json{{"anthropic_version", std::string(anthropic_version)}};
   json system = json::array();
   json turns = json::array();
   for (const json& message : *messages) {

@@ -19,9 +19,12 @@ inline constexpr int kAnthropicDefaultMaxTokens = 4096;
 // OpenAI chat request body -> Messages API body for `model`. InvalidArgument for what
 // Anthropic cannot take (n > 1, malformed messages, tool arguments that are not JSON,
 // response_format json_object); Unimplemented for content parts not translated yet (audio,
-// files). response_format json_schema -> output_config.format.
+// files). response_format json_schema -> output_config.format. With `anthropic_version` (Vertex
+// AI's rawPredict: "vertex-2023-10-16"), the body carries that instead of the model, which the
+// URL names.
 absl::StatusOr<std::string> OpenAiToAnthropicRequest(std::string_view openai_body,
-                                                     std::string_view model, bool stream);
+                                                     std::string_view model, bool stream,
+                                                     std::string_view anthropic_version = {});
 
 // Messages API response -> OpenAI chat.completion.
 absl::StatusOr<std::string> AnthropicToOpenAiResponse(std::string_view anthropic_body);

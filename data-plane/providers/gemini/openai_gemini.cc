@@ -483,6 +483,27 @@ std::string Base64Floats(const json& values) {
   return out;
 }
 
+// OpenAI's embedding list from Google's embeddings (objects with "values"), as floats or,
+// when the client asked for encoding_format base64, as base64 of little-endian float32.
+absl::StatusOr<std::string> OpenAiEmbeddingList(const std::vector<const json*>& embeddings,
+                                                std::string_view openai_body,
+                                                std::string_view model, int64_t prompt_tokens) {
+  const json request = json::parse(openai_body, nullptr, false);
+  const bool base64 = StringMember(request, "encoding_format") == "base64";
+  json data = json::array();
+  for (size_t i = 0; i < embeddings.size(); ++i) {
+    const json* values = FindMember(*embeddings[i], "values");
+    if (values == nullptr || !values->is_array()) return Invalid("an embedding has no values");
+    data.push_back({{"object", "embedding"},
+                    {"index", i},
+                    {"embedding", base64 ? json(Base64Floats(*values)) : *values}});
+  }
+  return DumpJson({{"object", "list"},
+                   {"data", std::move(data)},
+                   {"model", std::string(model)},
+                   {"usage", {{"prompt_tokens", prompt_tokens}, {"total_tokens", prompt_tokens}}}});
+}
+
 }  // namespace
 
 absl::StatusOr<GeminiEmbedding> OpenAiToGeminiEmbedding(std::string_view openai_body,
@@ -517,8 +538,6 @@ absl::StatusOr<std::string> GeminiToOpenAiEmbedding(std::string_view gemini_body
                                                     std::string_view openai_body,
                                                     std::string_view model) {
   const json in = json::parse(gemini_body, nullptr, false);
-  const json request = json::parse(openai_body, nullptr, false);
-  const bool base64 = StringMember(request, "encoding_format") == "base64";
   std::vector<const json*> embeddings;
   if (const json* one = FindMember(in, "embedding")) {
     embeddings.push_back(one);
@@ -527,18 +546,42 @@ absl::StatusOr<std::string> GeminiToOpenAiEmbedding(std::string_view gemini_body
   } else {
     return Invalid("the gemini response holds no embedding");
   }
-  json data = json::array();
-  for (size_t i = 0; i < embeddings.size(); ++i) {
-    const json* values = FindMember(*embeddings[i], "values");
-    if (values == nullptr || !values->is_array()) return Invalid("a gemini embedding has no values");
-    data.push_back({{"object", "embedding"},
-                    {"index", i},
-                    {"embedding", base64 ? json(Base64Floats(*values)) : *values}});
+  return OpenAiEmbeddingList(embeddings, openai_body, model, 0);
+}
+
+absl::StatusOr<std::string> OpenAiToVertexEmbedding(std::string_view openai_body) {
+  const json in = json::parse(openai_body, nullptr, false);
+  if (!in.is_object()) return Invalid("body must be a JSON object");
+  absl::StatusOr<std::vector<std::string>> texts = EmbeddingInputs(in);
+  if (!texts.ok()) return texts.status();
+  json instances = json::array();
+  for (const std::string& text : *texts) instances.push_back({{"content", text}});
+  json out{{"instances", std::move(instances)}};
+  if (const json* dimensions = FindMember(in, "dimensions")) {
+    out["parameters"] = {{"outputDimensionality", *dimensions}};
   }
-  return DumpJson({{"object", "list"},
-                   {"data", std::move(data)},
-                   {"model", std::string(model)},
-                   {"usage", {{"prompt_tokens", 0}, {"total_tokens", 0}}}});
+  return DumpJson(out);
+}
+
+absl::StatusOr<std::string> VertexToOpenAiEmbedding(std::string_view vertex_body,
+                                                    std::string_view openai_body,
+                                                    std::string_view model) {
+  const json in = json::parse(vertex_body, nullptr, false);
+  const json* predictions = FindMember(in, "predictions");
+  if (predictions == nullptr || !predictions->is_array()) {
+    return Invalid("the vertex response holds no predictions");
+  }
+  std::vector<const json*> embeddings;
+  int64_t tokens = 0;
+  for (const json& prediction : *predictions) {
+    const json* embedding = FindMember(prediction, "embeddings");
+    if (embedding == nullptr) return Invalid("a vertex prediction has no embeddings");
+    embeddings.push_back(embedding);
+    if (const json* statistics = FindMember(*embedding, "statistics")) {
+      tokens += IntMember(*statistics, "token_count", 0);
+    }
+  }
+  return OpenAiEmbeddingList(embeddings, openai_body, model, tokens);
 }
 
 }  // namespace switchyard::dp

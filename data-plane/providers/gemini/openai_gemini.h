@@ -58,6 +58,13 @@ absl::StatusOr<std::string> GeminiToOpenAiEmbedding(std::string_view gemini_body
                                                     std::string_view openai_body,
                                                     std::string_view model);
 
+// Vertex AI's embeddings (publishers/google/models/{m}:predict): {instances:[{content}],
+// parameters:{outputDimensionality}} and back, token_count summed into usage.
+absl::StatusOr<std::string> OpenAiToVertexEmbedding(std::string_view openai_body);
+absl::StatusOr<std::string> VertexToOpenAiEmbedding(std::string_view vertex_body,
+                                                    std::string_view openai_body,
+                                                    std::string_view model);
+
 }  // namespace switchyard::dp
 
 #endif  // SWITCHYARD_DATA_PLANE_PROVIDERS_GEMINI_OPENAI_GEMINI_H_

@@ -3,6 +3,7 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -99,6 +100,31 @@ absl::StatusOr<std::string> SignedJwt(const ServiceAccount& account, std::string
   }
   signature.resize(length);
   return StrCat(signing_input, ".", Base64Url(signature));
+}
+
+absl::StatusOr<std::shared_ptr<const OAuthCredential>> CompileServiceAccount(
+    std::string_view credential_json, std::string_view scope, const ProxySettings& proxy) {
+  absl::StatusOr<ServiceAccount> account = ParseServiceAccount(credential_json);
+  if (!account.ok()) return account.status();
+  absl::StatusOr<UpstreamEndpoint> endpoint = ParseBaseUrl(account->token_uri);
+  if (!endpoint.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat("auth_credentials.token_uri ", endpoint.status().message()));
+  }
+  auto credential = std::make_shared<OAuthCredential>();
+  credential->token_target = endpoint->base_path.empty() ? "/" : endpoint->base_path;
+  endpoint->base_path.clear();
+  endpoint->pool_key = PoolKey(*endpoint);
+  credential->token_endpoint = *std::move(endpoint);
+  credential->account = *std::move(account);
+  credential->scope = std::string(scope);
+  credential->proxy = proxy;
+  const std::string identity =
+      StrCat(credential_json, "\n", scope, "\n", proxy.type, "\n", proxy.url);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(identity.data()), identity.size(), digest);
+  credential->cache_key.assign(reinterpret_cast<const char*>(digest), sizeof(digest));
+  return std::shared_ptr<const OAuthCredential>(std::move(credential));
 }
 
 std::string TokenRequestBody(std::string_view assertion) {

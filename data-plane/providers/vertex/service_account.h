@@ -9,7 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include <memory>
+
 #include "absl/status/statusor.h"
+#include "data-plane/upstream/upstream_client.h"
 
 namespace switchyard::dp {
 
@@ -43,6 +46,24 @@ struct AccessToken {
 
 // The token endpoint's JSON answer. InvalidArgument when it holds no access_token.
 absl::StatusOr<AccessToken> ParseTokenResponse(std::string_view body);
+
+// A service account as the data plane uses it (routing_table.h ResolvedKey::oauth): compiled
+// with the routing table, exchanged for access tokens by router/token_cache.h.
+struct OAuthCredential {
+  ServiceAccount account;
+  std::string scope;
+  UpstreamEndpoint token_endpoint;  // token_uri's scheme, host and port
+  std::string token_target;         // token_uri's path
+  ProxySettings proxy;              // the provider's proxy, for the exchange too
+  // The credential's identity (SHA-256 over the key file, the scope and the proxy): tokens are
+  // cached under it, across routing-table rebuilds.
+  std::string cache_key;
+};
+
+// A credential from a service-account key file; InvalidArgument naming what is wrong (the
+// file itself is never quoted).
+absl::StatusOr<std::shared_ptr<const OAuthCredential>> CompileServiceAccount(
+    std::string_view credential_json, std::string_view scope, const ProxySettings& proxy);
 
 // base64url without padding (RFC 7515 §2).
 std::string Base64Url(std::string_view bytes);
