@@ -74,7 +74,9 @@ bool HasControlChars(std::string_view text) {
 }
 
 // Splits a value into a literal or an environment reference; see EnvValue in provider.proto.
-absl::Status NormalizeEnvValue(std::string_view path, EnvValue* value) {
+// A `document` (a key file pasted whole, like Vertex's auth_credentials) may hold line breaks
+// and tabs.
+absl::Status NormalizeEnvValue(std::string_view path, EnvValue* value, bool document = false) {
   std::string var;
   if (!value->env_var().empty()) {
     var = value->env_var();
@@ -86,7 +88,13 @@ absl::Status NormalizeEnvValue(std::string_view path, EnvValue* value) {
   if (var.empty()) {
     value->clear_env_var();
     value->set_from_env(false);
-    if (HasControlChars(value->value())) return Invalid(path, "contains control characters");
+    std::string_view text = value->value();
+    const bool bad = document ? std::any_of(text.begin(), text.end(), [](char c) {
+                                  return c != '\n' && c != '\r' && c != '\t' &&
+                                         HasControlChars(std::string_view(&c, 1));
+                                })
+                              : HasControlChars(text);
+    if (bad) return Invalid(path, "contains control characters");
     return absl::OkStatus();
   }
   std::string_view name = var;
@@ -118,7 +126,7 @@ template <typename Message>
 absl::Status NormalizeOptionalEnv(std::string_view path, bool present, Message* message,
                                   bool secret) {
   if (!present) return absl::OkStatus();
-  RETURN_IF_ERROR(NormalizeEnvValue(path, message));
+  RETURN_IF_ERROR(NormalizeEnvValue(path, message, path.ends_with(".auth_credentials")));
   if (secret) RETURN_IF_ERROR(RejectRedacted(path, *message));
   return absl::OkStatus();
 }

@@ -20,6 +20,13 @@
 //   x-mock-fail-after       close the connection after this many stream chunks
 // Scripted answers: POST /_mock/script {"responses":[{"status":500,"retry_after":"1",
 //   "body":"..."}, ...]} queues answers used, in order, by the next inference requests.
+// Vertex AI (…/projects/{p}/locations/{r}/publishers/…): :generateContent and
+//   :streamGenerateContent answer like Gemini, :rawPredict and :streamRawPredict like Anthropic
+//   (the body must carry anthropic_version vertex-2023-10-16 and no model), :predict embeds;
+//   each wants "Authorization: Bearer" with a live token of this mock's token endpoint.
+// Google auth (mock_google_auth.h): GET /_mock/service_account?client_email=E&lifetime=S
+//   issues a service-account key file whose token_uri is this mock's POST /token; GET
+//   /_mock/token_exchanges?client_email=E counts its granted and refused exchanges.
 // Observation: GET /_mock/requests (what was received: method, path, headers, body);
 //   GET /_mock/stats ({"total":N,"by_authorization":{...}}); DELETE /_mock/requests resets
 //   the log, the stats and the script.
@@ -36,6 +43,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/fakes/mock_google_auth.h"
 
 namespace {
 
@@ -81,7 +90,43 @@ std::string Header(const http::request<http::string_body>& request, const char* 
 }
 
 // Anthropic's Messages API (POST …/v1/messages): the same answers in Anthropic's dialect.
-bool IsAnthropic(const std::string& path) { return path.ends_with("/v1/messages"); }
+mock::MockGoogleAuth google_auth;
+
+// Vertex AI: …/projects/{p}/locations/{r}/publishers/{google|anthropic}/models/{m}:{method}.
+bool IsVertex(const std::string& path) {
+  return path.find("/projects/") != std::string::npos &&
+         path.find("/locations/") != std::string::npos;
+}
+bool IsRawPredict(const std::string& path) {
+  return path.ends_with(":rawPredict") || path.ends_with(":streamRawPredict");
+}
+bool IsAnthropic(const std::string& path) {
+  return path.ends_with("/v1/messages") || IsRawPredict(path);
+}
+// Vertex embeddings: …/models/{m}:predict {instances:[{content}]}.
+json VertexPredictions(const json& body) {
+  json predictions = json::array();
+  const json instances = body.is_object() ? body.value("instances", json::array()) : json::array();
+  for (const json& instance : instances) {
+    const std::string text = instance.is_object() ? instance.value("content", "") : "";
+    predictions.push_back(
+        {{"embeddings",
+          {{"values", {0.5, -0.25, 1.0}},
+           {"statistics",
+            {{"token_count", std::count(text.begin(), text.end(), ' ') + 1}, {"truncated", false}}}}}});
+  }
+  return {{"predictions", predictions}};
+}
+// A query parameter of a request target ("" when absent).
+std::string QueryParam(const std::string& target, const std::string& name) {
+  const size_t question = target.find('?');
+  if (question == std::string::npos) return "";
+  const std::string query = "&" + target.substr(question + 1);
+  const size_t at = query.find("&" + name + "=");
+  if (at == std::string::npos) return "";
+  const size_t start = at + name.size() + 2;
+  return query.substr(start, query.find('&', start) - start);
+}
 
 // Google's Gemini API (POST …/models/{model}:generateContent | :streamGenerateContent).
 bool IsGemini(const std::string& path) {
@@ -411,7 +456,14 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
       state.script.clear();
     }
     json body;
-    if (path == "/_mock/stats") {
+    if (path.starts_with("/_mock/service_account")) {
+      const std::string lifetime = QueryParam(path, "lifetime");
+      body = google_auth.IssueServiceAccount(std::string(request[http::field::host]),
+                                             QueryParam(path, "client_email"),
+                                             lifetime.empty() ? 3600 : std::stoi(lifetime));
+    } else if (path.starts_with("/_mock/token_exchanges")) {
+      body = google_auth.Counts(QueryParam(path, "client_email"));
+    } else if (path == "/_mock/stats") {
       body = {{"total", state.total},
               {"by_authorization", state.by_authorization},
               {"streams_aborted", state.streams_aborted}};
@@ -426,8 +478,33 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
     co_return co_await Write(stream, response) && keep_alive;
   }
 
+  if (path == "/token" && request.method() == http::verb::post) {
+    const auto [status, body] =
+        google_auth.Exchange(std::string(request[http::field::host]), request.body());
+    co_return co_await SendJson(stream, version, keep_alive, status, body) && keep_alive;
+  }
+  if (IsVertex(path) && !google_auth.Authorized(Header(request, "authorization"))) {
+    const std::string body =
+        json{{"error", {{"code", 401},
+                        {"message", "Request had invalid authentication credentials. Expected "
+                                    "OAuth 2 access token."},
+                        {"status", "UNAUTHENTICATED"}}}}
+            .dump();
+    co_return co_await SendJson(stream, version, keep_alive, 401, body) && keep_alive;
+  }
+
   const json parsed = json::parse(request.body(), nullptr, false);
-  const std::string model = IsGemini(path) ? GeminiModel(path)
+  if (IsRawPredict(path) && (!parsed.is_object() || parsed.contains("model") ||
+                             parsed.value("anthropic_version", "") != "vertex-2023-10-16")) {
+    const std::string body =
+        json{{"type", "error"},
+             {"error", {{"type", "invalid_request_error"},
+                        {"message", "rawPredict wants anthropic_version vertex-2023-10-16 and "
+                                    "no model in the body"}}}}
+            .dump();
+    co_return co_await SendJson(stream, version, keep_alive, 400, body) && keep_alive;
+  }
+  const std::string model = IsGemini(path) || IsVertex(path) ? GeminiModel(path)
                            : parsed.is_object() && parsed.contains("model") &&
                                     parsed["model"].is_string()
                                 ? parsed["model"].get<std::string>()
@@ -513,6 +590,10 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
     count["totalTokens"] = std::count(request.body().begin(), request.body().end(), ' ') + 1;
     const std::string counted = count.dump();
     co_return co_await SendJson(stream, version, keep_alive, 200, counted) && keep_alive;
+  }
+  if (IsVertex(path) && path.ends_with(":predict")) {
+    const std::string predictions = VertexPredictions(parsed).dump();
+    co_return co_await SendJson(stream, version, keep_alive, 200, predictions) && keep_alive;
   }
   if (IsGemini(path) && path.find("mbedContent") != std::string::npos) {
     const std::string embeddings = GeminiEmbeddings(path, parsed).dump();

@@ -2,6 +2,10 @@
 // provider (tests/fakes), all on real sockets. Providers are configured through the admin
 // API exactly as users do; what reached the "provider" is read back from the mock.
 #include <gtest/gtest.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -33,9 +37,13 @@ class InferenceTest : public ::testing::Test {
     mock_ = std::make_unique<Process>(Process::Start(SWITCHYARD_MOCK_PROVIDER_BIN, {}));
     mock_address_ = AddressIn(mock_->WaitForLine("msg=listening"));
     ASSERT_FALSE(mock_address_.empty()) << mock_->Log();
+    // A service-account key file in the data plane's environment, as a Kubernetes secret
+    // would put it there (Vertex keys may name it as env.VERTEX_SA).
+    const json env_account = ServiceAccount("env-sa@mock.iam.gserviceaccount.com");
     data_plane_ = std::make_unique<DataPlane>(DataPlane::Start(
         control_plane_->grpc, "dp-inference", {},
-        {{"KEY_A", "sk-key-a"}, {"KEY_B", "sk-key-b"}, {"KEY_C", "sk-key-c"}}));
+        {{"KEY_A", "sk-key-a"}, {"KEY_B", "sk-key-b"}, {"KEY_C", "sk-key-c"},
+         {"VERTEX_SA", env_account.dump(2)}, {"VERTEX_PROJECT", "env-project"}}));
     ASSERT_FALSE(data_plane_->http.empty()) << data_plane_->process.Log();
   }
   static void TearDownTestSuite() {
@@ -81,6 +89,26 @@ class InferenceTest : public ::testing::Test {
     return log["requests"];
   }
   static json Stats() { return JsonOf(HttpCall("GET", mock_address_, "/_mock/stats")); }
+  // A service-account key file from the mock's Google auth; its tokens live `lifetime` s.
+  static json ServiceAccount(const std::string& client_email, int lifetime = 3600) {
+    return JsonOf(HttpCall("GET", mock_address_,
+                           "/_mock/service_account?client_email=" + client_email +
+                               "&lifetime=" + std::to_string(lifetime)));
+  }
+  // Token exchanges the mock granted to (and refused) a service account.
+  static int Exchanges(const std::string& client_email, const char* which = "exchanges") {
+    return JsonOf(HttpCall("GET", mock_address_,
+                           "/_mock/token_exchanges?client_email=" + client_email))[which];
+  }
+  // A vertex provider with one key of `account` (project p-1, region us-east5).
+  static void ConfigureVertex(const std::string& name, const json& credentials,
+                              json key_config = json::object()) {
+    key_config["auth_credentials"] = credentials;
+    if (!key_config.contains("project_id")) key_config["project_id"] = "p-1";
+    if (!key_config.contains("region")) key_config["region"] = "us-east5";
+    Configure(name, {{"custom_provider_config", {{"base_provider_type", "vertex"}}},
+                     {"keys", json::array({{{"name", "sa"}, {"vertex_key_config", key_config}}})}});
+  }
   static void Script(const json& responses) {
     HttpCall("POST", mock_address_, "/_mock/script", json{{"responses", responses}}.dump());
   }
@@ -889,6 +917,153 @@ TEST_F(InferenceTest, TheAnthropicRouteListsModelsAndErrsInAnthropicsShapes) {
                                 request.dump(), {{"x-bf-eh-x-mock-status", "429"}});
   EXPECT_EQ(limited.status, 429);
   EXPECT_EQ(JsonOf(limited)["error"]["type"], "rate_limit_error") << limited.body;
+}
+
+// Issue 10 point 3: Vertex AI with service-account auth against the mock's token endpoint:
+// Gemini and Claude publishers, plain and streamed, and :predict embeddings; one exchange
+// serves every request while the token is valid.
+TEST_F(InferenceTest, VertexReachesBothPublishersWithAServiceAccountToken) {
+  const std::string email = "vertex-a@mock.iam.gserviceaccount.com";
+  ConfigureVertex("vertex-a", ServiceAccount(email).dump(2));  // pasted whole, line breaks too
+
+  HttpResult gemini = Infer("/v1/chat/completions", Chat("vertex-a/gemini-2.0-flash"));
+  ASSERT_EQ(gemini.status, 200) << gemini.body;
+  EXPECT_EQ(JsonOf(gemini)["choices"][0]["message"]["content"], "Hello from the mock");
+  json sent = Received()[0];
+  EXPECT_EQ(sent["path"],
+            "/v1/projects/p-1/locations/us-east5/publishers/google/models/"
+            "gemini-2.0-flash:generateContent");
+  const std::string authorization = sent["headers"]["authorization"];
+  EXPECT_TRUE(authorization.starts_with("Bearer ya29.mock.")) << authorization;
+  EXPECT_EQ(json::parse(sent["body"].get<std::string>())["contents"][0]["role"], "user");
+
+  json streamed_request = Chat("vertex-a/gemini-2.0-flash");
+  streamed_request["stream"] = true;
+  HttpResult streamed = Infer("/v1/chat/completions", streamed_request);
+  ASSERT_EQ(streamed.status, 200) << streamed.body;
+  EXPECT_TRUE(streamed.body.ends_with("data: [DONE]\n\n")) << streamed.body;
+  EXPECT_TRUE(Received()[1]["path"].get<std::string>().ends_with(
+      "gemini-2.0-flash:streamGenerateContent?alt=sse"));
+
+  HttpResult claude = Infer("/v1/chat/completions", Chat("vertex-a/claude-sonnet-4-5"));
+  ASSERT_EQ(claude.status, 200) << claude.body;
+  EXPECT_EQ(JsonOf(claude)["choices"][0]["message"]["content"], "Hello from the mock");
+  sent = Received()[2];
+  EXPECT_EQ(sent["path"],
+            "/v1/projects/p-1/locations/us-east5/publishers/anthropic/models/"
+            "claude-sonnet-4-5:rawPredict");
+  json body = json::parse(sent["body"].get<std::string>());
+  EXPECT_FALSE(body.contains("model"));
+  EXPECT_EQ(body["anthropic_version"], "vertex-2023-10-16");
+  EXPECT_EQ(sent["headers"]["authorization"], authorization);  // the cached token
+
+  json claude_stream = Chat("vertex-a/claude-sonnet-4-5");
+  claude_stream["stream"] = true;
+  HttpResult claude_streamed = Infer("/v1/chat/completions", claude_stream);
+  ASSERT_EQ(claude_streamed.status, 200) << claude_streamed.body;
+  EXPECT_NE(claude_streamed.body.find(R"("content":"tok2")"), std::string::npos);
+  EXPECT_TRUE(claude_streamed.body.ends_with("data: [DONE]\n\n")) << claude_streamed.body;
+  EXPECT_TRUE(Received()[3]["path"].get<std::string>().ends_with(":streamRawPredict"));
+
+  HttpResult embedded = Infer("/v1/embeddings", {{"model", "vertex-a/text-embedding-005"},
+                                                 {"input", {"one two", "three"}},
+                                                 {"dimensions", 3}});
+  ASSERT_EQ(embedded.status, 200) << embedded.body;
+  json embeddings = JsonOf(embedded);
+  EXPECT_EQ(embeddings["data"].size(), 2u);
+  EXPECT_EQ(embeddings["data"][1]["embedding"], json({0.5, -0.25, 1.0}));
+  EXPECT_EQ(embeddings["usage"]["prompt_tokens"], 3);  // token_count summed
+  sent = Received()[4];
+  EXPECT_TRUE(sent["path"].get<std::string>().ends_with("text-embedding-005:predict"));
+  EXPECT_EQ(json::parse(sent["body"].get<std::string>())["parameters"]["outputDimensionality"], 3);
+
+  EXPECT_EQ(Exchanges(email), 1);  // five requests, one exchange
+}
+
+// Concurrent first requests share one exchange; a key file and project from the data plane's
+// environment work like literal ones.
+TEST_F(InferenceTest, ConcurrentFirstRequestsShareOneTokenExchange) {
+  ConfigureVertex("vertex-env", "env.VERTEX_SA", {{"project_id", "env.VERTEX_PROJECT"}});
+  std::vector<std::thread> clients;
+  std::atomic<int> ok = 0;
+  for (int i = 0; i < 8; ++i) {
+    clients.emplace_back([&] {
+      ok += Infer("/v1/chat/completions", Chat("vertex-env/gemini-2.0-flash")).status == 200;
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(ok, 8);
+  EXPECT_EQ(Exchanges("env-sa@mock.iam.gserviceaccount.com"), 1);
+  EXPECT_NE(Received()[0]["path"].get<std::string>().find("/projects/env-project/"),
+            std::string::npos);
+}
+
+// Point 3 and 6: a token near its expiry is refreshed in the background (the request that
+// notices is served with the cached token); an expired one is exchanged before the request.
+TEST_F(InferenceTest, VertexTokensAreRefreshedBeforeExpiryWithoutDelayingRequests) {
+  const std::string email = "vertex-short@mock.iam.gserviceaccount.com";
+  ConfigureVertex("vertex-short", ServiceAccount(email, /*lifetime=*/8).dump());
+  const Clock::time_point start = Clock::now();
+  ASSERT_EQ(Infer("/v1/chat/completions", Chat("vertex-short/gemini-x")).status, 200);
+  const std::string first = Received()[0]["headers"]["authorization"];
+  ASSERT_EQ(Exchanges(email), 1);
+  // Refresh margin: a quarter of 8 s. At 6.3 s the token is still valid (until 7.2 s).
+  std::this_thread::sleep_until(start + std::chrono::milliseconds(6300));
+  ASSERT_EQ(Infer("/v1/chat/completions", Chat("vertex-short/gemini-x")).status, 200);
+  EXPECT_EQ(Received()[1]["headers"]["authorization"], first);  // did not wait for the new one
+  EXPECT_TRUE(Eventually([&] { return Exchanges(email) == 2; }));
+  ASSERT_EQ(Infer("/v1/chat/completions", Chat("vertex-short/gemini-x")).status, 200);
+  EXPECT_NE(Received()[2]["headers"]["authorization"], first);
+
+  // Lifetime 1 s: after it, the next request gets a new token first (the mock refuses
+  // expired ones, so a 200 proves it).
+  const std::string brief = "vertex-brief@mock.iam.gserviceaccount.com";
+  ConfigureVertex("vertex-brief", ServiceAccount(brief, /*lifetime=*/1).dump());
+  ASSERT_EQ(Infer("/v1/chat/completions", Chat("vertex-brief/gemini-x")).status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  HttpResult again = Infer("/v1/chat/completions", Chat("vertex-brief/gemini-x"));
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(Exchanges(brief), 2);
+}
+
+// A key file signed with another key, an unreachable token endpoint and missing credentials
+// are clear errors in Bifrost's envelope; nothing reaches Vertex and no secret is shown.
+TEST_F(InferenceTest, VertexAuthFailuresAreClearErrors) {
+  const std::string email = "vertex-bad@mock.iam.gserviceaccount.com";
+  json account = ServiceAccount(email);
+  {
+    EVP_PKEY* other = EVP_RSA_gen(2048);
+    BIO* bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_PrivateKey(bio, other, nullptr, nullptr, 0, nullptr, nullptr);
+    char* data = nullptr;
+    const long length = BIO_get_mem_data(bio, &data);
+    account["private_key"] = std::string(data, static_cast<size_t>(length));
+    BIO_free(bio);
+    EVP_PKEY_free(other);
+  }
+  ConfigureVertex("vertex-bad", account.dump());
+  HttpResult refused = Infer("/v1/chat/completions", Chat("vertex-bad/gemini-2.0-flash"));
+  json error = ExpectError(refused, 401);
+  const std::string message = error["error"]["message"];
+  EXPECT_NE(message.find("Invalid JWT Signature"), std::string::npos) << message;
+  EXPECT_NE(message.find(account["token_uri"].get<std::string>()), std::string::npos) << message;
+  EXPECT_EQ(refused.body.find("PRIVATE KEY"), std::string::npos);
+  EXPECT_EQ(Exchanges(email, "refused"), 1);
+
+  json unreachable = ServiceAccount("vertex-far@mock.iam.gserviceaccount.com");
+  unreachable["token_uri"] = "http://127.0.0.1:1/token";
+  ConfigureVertex("vertex-far", unreachable.dump());
+  error = ExpectError(Infer("/v1/chat/completions", Chat("vertex-far/gemini-2.0-flash")), 502);
+  EXPECT_NE(error["error"]["message"].get<std::string>().find("http://127.0.0.1:1/token"),
+            std::string::npos);
+
+  ConfigureVertex("vertex-adc", "");
+  error = ExpectError(Infer("/v1/chat/completions", Chat("vertex-adc/gemini-2.0-flash")), 503);
+  EXPECT_NE(error["error"]["message"].get<std::string>().find(
+                "application default credentials are not supported"),
+            std::string::npos)
+      << error.dump();
+  EXPECT_TRUE(Received().empty());
 }
 
 TEST_F(InferenceTest, HundredUpdatesWhileTrafficRunsFailNothing) {
