@@ -42,6 +42,10 @@ class SdkTest : public ::testing::Test {
           {"allowed_requests",
            {{"chat_completion", true}, {"chat_completion_stream", true}, {"count_tokens", true}}}};
     }
+    Put(name, config);
+  }
+  // Creates or replaces a provider and waits until the data plane has it.
+  static void Put(const std::string& name, const json& config) {
     ASSERT_LT(Admin(*control_plane_, "PUT", "/api/providers/" + name, config.dump()).status, 300);
     ASSERT_TRUE(Eventually([&] {
       for (const json& provider : data_plane_->Config().value("providers", json::array())) {
@@ -52,8 +56,8 @@ class SdkTest : public ::testing::Test {
   }
 
   // The providers both suites reach: an OpenAI-compatible one, the standard anthropic provider
-  // (retries for 529; a beta override), a custom provider built on anthropic (seed 003), and
-  // gemini.
+  // (retries for 529; a beta override), a custom provider built on anthropic (seed 003),
+  // gemini, and vertex (both publishers; tokens from the mock's token endpoint).
   static void ConfigureTargets() {
     Configure("openai");
     Configure("anthropic", {{"max_retries", 2},
@@ -62,6 +66,16 @@ class SdkTest : public ::testing::Test {
                                      {"beta_header_overrides", {{"made-up-", false}}}});
     Configure("team-claude", json::object(), "anthropic");
     Configure("gemini");
+    // Vertex AI with a service-account key file from the mock's Google auth.
+    const json account = JsonOf(HttpCall(
+        "GET", mock_address_, "/_mock/service_account?client_email=sdk@mock.iam.gserviceaccount.com"));
+    const json vertex = {
+        {"keys", json::array({{{"name", "sa"},
+                               {"vertex_key_config", {{"project_id", "p-1"},
+                                                      {"region", "us-central1"},
+                                                      {"auth_credentials", account.dump()}}}}})},
+        {"network_config", {{"base_url", "http://" + mock_address_}}}};
+    Put("vertex", vertex);
   }
 
   // Runs a node:test suite of tests/sdk against the data plane and the mock; its output.

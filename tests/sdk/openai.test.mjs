@@ -1,6 +1,7 @@
 // The official OpenAI SDK against the data plane's /v1, unchanged but for baseURL, for an
-// OpenAI-compatible provider and for anthropic providers reached through the translation
-// (the standard one and a custom provider built on anthropic, seed 003).
+// OpenAI-compatible provider and for providers reached through the translation: anthropic
+// (the standard one and a custom provider built on anthropic, seed 003), gemini, and vertex
+// with both publishers (service-account tokens from the mock's token endpoint).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import OpenAI from "openai";
@@ -19,10 +20,17 @@ const tools = [
 const ask = [{ role: "system", content: "Be brief." }, { role: "user", content: "Hello!" }];
 
 const targets = ["openai/gpt-4o-mini", "anthropic/claude-mock-model",
-                 "team-claude/claude-mock-model", "gemini/gemini-2.5-flash"];
+                 "team-claude/claude-mock-model", "gemini/gemini-2.5-flash",
+                 "vertex/gemini-2.5-flash", "vertex/claude-mock-model"];
+const vertexModels = "/v1/projects/p-1/locations/us-central1/publishers";
 for (const model of targets) {
-  const gemini = model.startsWith("gemini/");
+  const vertex = model.startsWith("vertex/");
+  const gemini = model.includes("/gemini-");
   const anthropic = !model.startsWith("openai/") && !gemini;
+  // Where the mock sees the request (Vertex: the model's publisher path).
+  const upstreamPath = (method) =>
+    vertex ? `${vertexModels}/${gemini ? "google" : "anthropic"}/models/${model.slice(7)}:${method}`
+           : `/v1beta/models/gemini-2.5-flash:${method}`;
   describe(model, () => {
     test("a plain completion", async () => {
       const { id, options } = marked();
@@ -33,13 +41,23 @@ for (const model of targets) {
       assert.ok(completion.usage.prompt_tokens > 0 && completion.usage.completion_tokens > 0);
       // The provider's dialect and key; never the client's key.
       const [sent] = await received(id);
-      assert.equal(sent.path, anthropic ? "/v1/messages"
-                              : gemini ? "/v1beta/models/gemini-2.5-flash:generateContent"
+      assert.equal(sent.path, vertex ? upstreamPath(gemini ? "generateContent" : "rawPredict")
+                              : anthropic ? "/v1/messages"
+                              : gemini ? upstreamPath("generateContent")
                               : "/v1/chat/completions");
       assert.ok(!JSON.stringify(sent.headers).includes("sk-client-key"));
-      if (anthropic) assert.equal(sent.headers["x-api-key"], "sk-key-a");
+      if (vertex) {
+        assert.match(sent.headers.authorization, /^Bearer ya29\.mock\./);
+      } else if (anthropic) {
+        assert.equal(sent.headers["x-api-key"], "sk-key-a");
+      }
+      if (vertex && anthropic) {
+        const body = JSON.parse(sent.body);
+        assert.equal(body.anthropic_version, "vertex-2023-10-16");
+        assert.equal(body.model, undefined);
+      }
       if (gemini) {
-        assert.equal(sent.headers["x-goog-api-key"], "sk-key-a");
+        if (!vertex) assert.equal(sent.headers["x-goog-api-key"], "sk-key-a");
         const body = JSON.parse(sent.body);
         assert.deepEqual(body.systemInstruction, { parts: [{ text: "Be brief." }] });
         assert.deepEqual(body.contents, [{ role: "user", parts: [{ text: "Hello!" }] }]);
@@ -155,9 +173,10 @@ for (const model of targets) {
         assert.deepEqual(Array.from(decoded.data[1].embedding), raw.data[1].embedding);
         assert.deepEqual(Array.from(one.data[0].embedding), [0.5, -0.25, 1]);
         const [sent] = await received(id);
-        assert.equal(sent.path, "/v1beta/models/gemini-2.5-flash:embedContent");
-        assert.deepEqual(JSON.parse(sent.body),
-                         { content: { parts: [{ text: "hello" }] }, outputDimensionality: 3 });
+        assert.equal(sent.path, upstreamPath(vertex ? "predict" : "embedContent"));
+        assert.deepEqual(JSON.parse(sent.body), vertex
+          ? { instances: [{ content: "hello" }], parameters: { outputDimensionality: 3 } }
+          : { content: { parts: [{ text: "hello" }] }, outputDimensionality: 3 });
       });
     }
 

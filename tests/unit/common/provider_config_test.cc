@@ -77,6 +77,23 @@ TEST(CanonicalizeTest, EnvironmentReferencesInEverySpelling) {
             "keys[0].value.env_var");
 }
 
+// Issue 10: a service-account key file is pasted whole, line breaks and all; other fields
+// still refuse control characters.
+TEST(CanonicalizeTest, VertexKeyFilesMayHoldLineBreaks) {
+  auto config = CanonicalizeJson(
+      R"({"provider": "vertex", "keys": [{"vertex_key_config": {"project_id": "p", "region": "r",)"
+      R"( "auth_credentials": "{\n  \"type\": \"service_account\"\r\n\t}"}}]})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->keys(0).vertex_key_config().auth_credentials().value(),
+            "{\n  \"type\": \"service_account\"\r\n\t}");
+  EXPECT_EQ(FieldOfError(R"({"provider": "vertex", "keys": [{"vertex_key_config": )"
+                         R"({"project_id": "p\n", "auth_credentials": "{}"}}]})"),
+            "keys[0].vertex_key_config.project_id");
+  EXPECT_EQ(FieldOfError(R"({"provider": "vertex", "keys": [{"vertex_key_config": )"
+                         R"({"auth_credentials": "{\u0001}"}}]})"),
+            "keys[0].vertex_key_config.auth_credentials");
+}
+
 TEST(CanonicalizeTest, HashIsStableAndSensitive) {
   const std::string base = R"({"provider": "openai", "keys": [{"name": "k", "value": "sk-1"}]})";
   auto a = CanonicalizeJson(base);
