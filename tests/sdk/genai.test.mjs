@@ -20,10 +20,11 @@ const tools = [{
 const options = (id) => ({ httpOptions: { headers: { "x-bf-eh-x-test-id": id } } });
 
 const targets = ["gemini-2.5-flash", "gemini/gemini-2.5-flash", "openai/gpt-4o-mini",
-                 "anthropic/claude-mock-model"];
+                 "anthropic/claude-mock-model", "vertex/gemini-2.5-flash"];
 for (const model of targets) {
   const gemini = model.startsWith("gemini");
   const anthropic = model.startsWith("anthropic/");
+  const vertex = model.startsWith("vertex/");  // bridged through the internal form
   describe(model, () => {
     test("generateContent", async () => {
       const { id } = marked();
@@ -35,7 +36,9 @@ for (const model of targets) {
       assert.ok(response.usageMetadata.totalTokenCount > 0);
       const [sent] = await received(id);
       assert.equal(sent.path, gemini ? "/v1beta/models/gemini-2.5-flash:generateContent"
-                              : anthropic ? "/v1/messages" : "/v1/chat/completions");
+                              : anthropic ? "/v1/messages"
+                              : vertex ? "/v1/projects/p-1/locations/us-central1/publishers/google/models/gemini-2.5-flash:generateContent"
+                              : "/v1/chat/completions");
       assert.ok(!JSON.stringify(sent.headers).includes("client-key"));
       if (gemini) assert.equal(sent.headers["x-goog-api-key"], "sk-key-a");
     });
@@ -77,7 +80,7 @@ for (const model of targets) {
         config: { tools, ...options(id) },
       });
       assert.ok(response.text.length > 0);
-      if (!gemini && !anthropic) {
+      if (!gemini && !anthropic && !vertex) {
         // Each response answers its call by id, right after the assistant's calls.
         const body = JSON.parse((await received(id))[0].body);
         const ids = body.messages.at(-3).tool_calls.map((c) => c.id);
