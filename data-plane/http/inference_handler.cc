@@ -1,5 +1,7 @@
 #include "data-plane/http/inference_handler.h"
 
+#include <optional>
+
 #include <array>
 
 #include "absl/strings/match.h"
@@ -38,6 +40,8 @@ constexpr Route kAnthropicMessages = {"POST", "/messages", ApiSurface::kAnthropi
 constexpr Route kAnthropicModels = {"GET", "/models", ApiSurface::kAnthropic, "list_models", ""};
 constexpr Route kAnthropicCountTokens = {"POST", "/messages/count_tokens", ApiSurface::kAnthropic,
                                          "count_tokens", ""};
+
+constexpr std::string_view kAzureDeployments = "/openai/deployments/";
 
 const Route* FindRoute(std::string_view path) {
   if (path == "/anthropic/v1/messages") return &kAnthropicMessages;
@@ -123,7 +127,30 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
     co_await DispatchGenAi(http, writer);
     co_return;
   }
-  const Route* route = FindRoute(http.path);
+  // Azure OpenAI's form for unchanged AzureOpenAI clients (endpoint http://<data plane>):
+  // /openai/deployments/{deployment}/{chat/completions|completions|embeddings}?api-version=…,
+  // the deployment naming the model: "provider/model" (as the SDK writes it, or
+  // percent-encoded) or a bare name meaning the provider "azure". The path's model wins over
+  // the body's.
+  std::optional<std::string> deployment;
+  const Route* route = nullptr;
+  if (http.path.starts_with(kAzureDeployments)) {
+    const std::string_view rest = std::string_view(http.path).substr(kAzureDeployments.size());
+    for (const Route& candidate : kRoutes) {
+      if (candidate.method == "POST" && rest.size() > candidate.path.size() &&
+          rest.ends_with(candidate.path)) {
+        absl::StatusOr<std::string> name =
+            common::PercentDecode(rest.substr(0, rest.size() - candidate.path.size()));
+        if (name.ok() && !name->empty()) {
+          route = &candidate;
+          deployment = name->find('/') == std::string::npos ? "azure/" + *name : *std::move(name);
+        }
+        break;
+      }
+    }
+  } else {
+    route = FindRoute(http.path);
+  }
   if (route == nullptr) {
     co_await SendError(writer, SurfaceOf(http.path), 404, "not_found_error", "not_found",
                        StrCat("no route for ", http.method, " ", http.path));
@@ -145,6 +172,14 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
     co_await router_->ServeModels(*table.get(), route->surface, writer);
     co_return;
   }
+  if (deployment && http.body.find("\"model\"") == std::string::npos) {
+    // Azure's API takes bodies without a model: give it one for the in-place rewrite.
+    if (const size_t brace = http.body.find('{'); brace != std::string::npos) {
+      const bool empty = http.body.find_first_not_of(" \t\r\n", brace + 1) == http.body.find('}', brace);
+      // (A placeholder: the path's model replaces it.)
+      http.body.insert(brace + 1, empty ? "\"model\":\"-\"" : "\"model\":\"-\",");
+    }
+  }
   absl::StatusOr<RequestBody> body = ParseRequestBody(std::move(http.body), kMaxFallbacks);
   if (!body.ok()) {
     co_await SendError(writer, SurfaceOf(http.path), 400, "invalid_request_error", "invalid_request",
@@ -159,6 +194,7 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
       request.body.model.find('/') == std::string::npos) {
     request.body.model = "anthropic/" + request.body.model;
   }
+  if (deployment) request.body.model = *std::move(deployment);
   request.stream = request.body.stream && !route->stream_request_type.empty();
   request.request_type = request.stream ? route->stream_request_type : route->request_type;
   request.control_headers = std::move(http.headers);

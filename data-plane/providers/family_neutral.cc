@@ -38,6 +38,23 @@ std::string JsonString(std::string_view text) {
 
 }  // namespace
 
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const unsigned char byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 15]);
+    }
+  }
+  return out;
+}
+
 absl::Status CompileEndpoint(const v1::ProviderConfig& config, std::string_view default_base_url,
                              ProviderEntry* entry) {
   return CompileEndpoint(config, default_base_url, &entry->endpoint);

@@ -50,6 +50,10 @@ struct ImageData {
 };
 absl::StatusOr<ImageData> SplitImageDataUrl(std::string_view url);
 
+// Everything but RFC 3986's unreserved characters percent-encoded (a path segment, a form
+// value).
+std::string PercentEncode(std::string_view text);
+
 // The models named by the entry's enabled keys ("*" left out), sorted.
 std::vector<std::string> ConfiguredModels(const ProviderEntry& entry);
 

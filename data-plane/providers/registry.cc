@@ -1,6 +1,7 @@
 #include "data-plane/providers/registry.h"
 
 #include "data-plane/providers/anthropic/anthropic.h"
+#include "data-plane/providers/azure/azure.h"
 #include "data-plane/providers/gemini/gemini.h"
 #include "data-plane/providers/openai/openai_compatible.h"
 #include "data-plane/providers/vertex/vertex.h"
@@ -12,10 +13,12 @@ const ProviderAdapter* AdapterFor(std::string_view base_type) {
   static const AnthropicAdapter kAnthropic;
   static const GeminiAdapter kGemini;
   static const VertexAdapter kVertex;
+  static const AzureAdapter kAzure;
   if (OpenAiCompatibleAdapter::Serves(base_type)) return &kOpenAiCompatible;
   if (base_type == "anthropic") return &kAnthropic;
   if (base_type == "gemini") return &kGemini;
   if (base_type == "vertex") return &kVertex;
+  if (base_type == "azure") return &kAzure;
   return nullptr;
 }
 

@@ -20,19 +20,23 @@ asio::awaitable<absl::StatusOr<AccessToken>> Fetch(const OAuthCredential& creden
                                                    UpstreamClient& client,
                                                    std::chrono::milliseconds timeout) {
   const ServiceAccount& account = credential.account;
-  absl::StatusOr<std::string> assertion =
-      SignedJwt(account, credential.scope, std::chrono::system_clock::now());
-  if (!assertion.ok()) {
-    co_return absl::UnauthenticatedError(
-        StrCat("service account ", account.client_email, ": ", assertion.status().message()));
-  }
   UpstreamRequest request;
+  if (credential.grant == OAuthCredential::Grant::kClientCredentials) {
+    request.body = ClientCredentialsBody(credential);
+  } else {
+    absl::StatusOr<std::string> assertion =
+        SignedJwt(account, credential.scope, std::chrono::system_clock::now());
+    if (!assertion.ok()) {
+      co_return absl::UnauthenticatedError(
+          StrCat("service account ", account.client_email, ": ", assertion.status().message()));
+    }
+    request.body = TokenRequestBody(*assertion);
+  }
   request.endpoint = &credential.token_endpoint;
   request.proxy = &credential.proxy;
   request.target = credential.token_target;
   request.headers = {{"content-type", "application/x-www-form-urlencoded"},
                      {"accept", "application/json"}};
-  request.body = TokenRequestBody(*assertion);
   request.timeout = timeout;
   absl::StatusOr<UpstreamResponse> response = co_await client.Send(request);
   if (!response.ok()) {
@@ -45,7 +49,7 @@ asio::awaitable<absl::StatusOr<AccessToken>> Fetch(const OAuthCredential& creden
   if (response->status < 400 && token.ok()) co_return token;
   const std::string message =
       StrCat("the token endpoint ", account.token_uri, " answered ", response->status,
-             " for service account ", account.client_email,
+             " for ", account.client_email,
              token.ok() ? "" : StrCat(": ", token.status().message()));
   co_return response->status >= 400 && response->status < 500
       ? absl::UnauthenticatedError(message)

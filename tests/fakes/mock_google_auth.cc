@@ -145,12 +145,29 @@ std::pair<int, std::string> MockGoogleAuth::Exchange(const std::string& host,
     return refuse("Invalid JWT: Token must be a short-lived token (60 minutes) and in a "
                   "reasonable timeframe.");
   }
-  ++account->second.exchanges;
+  return {200, Issue(issuer, account->second.lifetime)};
+}
+
+std::string MockGoogleAuth::Issue(const std::string& account, int lifetime) {
+  ++accounts_[account].exchanges;
   const std::string token = "ya29.mock." + std::to_string(++issued_);
-  const int lifetime = account->second.lifetime;
   tokens_[token] = std::chrono::steady_clock::now() + std::chrono::seconds(lifetime);
-  return {200, json{{"access_token", token}, {"expires_in", lifetime}, {"token_type", "Bearer"}}
-                   .dump()};
+  return json{{"access_token", token}, {"expires_in", lifetime}, {"token_type", "Bearer"}}.dump();
+}
+
+std::pair<int, std::string> MockGoogleAuth::ExchangeClientCredentials(std::string_view form_body) {
+  std::map<std::string, std::string> form = FormFields(form_body);
+  const std::string& client = form["client_id"];
+  std::lock_guard lock(mu_);
+  if (form["grant_type"] != "client_credentials" || client.empty() ||
+      form["client_secret"] != "secret-" + client ||
+      form["scope"] != "https://cognitiveservices.azure.com/.default") {
+    ++accounts_[client].refused;
+    return {401, json{{"error", "invalid_client"},
+                      {"error_description", "AADSTS7000215: Invalid client secret provided."}}
+                     .dump()};
+  }
+  return {200, Issue(client, 3600)};
 }
 
 bool MockGoogleAuth::Authorized(std::string_view authorization) {

@@ -6,7 +6,9 @@
 // against the issued key, iss (a service account issued here), aud (this token endpoint's
 // URL), scope (cloud-platform), iat near now and exp at most an hour later. Refusals answer
 // 400 {"error":"invalid_grant","error_description":...} as Google does. Tokens live as long as
-// the service account's `lifetime` (seconds) says. Thread-safe.
+// the service account's `lifetime` (seconds) says. It also plays Microsoft Entra's token
+// endpoint for Azure OpenAI (client credentials grant): the secret of client id X is
+// "secret-X", the scope must be https://cognitiveservices.azure.com/.default. Thread-safe.
 #ifndef SWITCHYARD_TESTS_FAKES_MOCK_GOOGLE_AUTH_H_
 #define SWITCHYARD_TESTS_FAKES_MOCK_GOOGLE_AUTH_H_
 
@@ -34,9 +36,11 @@ class MockGoogleAuth {
                                      int lifetime);
   // POST /token: status and JSON body.
   std::pair<int, std::string> Exchange(const std::string& host, std::string_view form_body);
+  // POST /{tenant}/oauth2/v2.0/token (Entra, client credentials): status and JSON body.
+  std::pair<int, std::string> ExchangeClientCredentials(std::string_view form_body);
   // Whether `authorization` is "Bearer <a live token issued here>".
   bool Authorized(std::string_view authorization);
-  // {"exchanges": granted, "refused": refused} for one service account.
+  // {"exchanges": granted, "refused": refused} for one service account (or Entra client id).
   nlohmann::json Counts(const std::string& client_email);
 
  private:
@@ -51,6 +55,7 @@ class MockGoogleAuth {
   std::map<std::string, Account> accounts_;
   std::map<std::string, std::chrono::steady_clock::time_point> tokens_;  // -> expiry
   int64_t issued_ = 0;
+  std::string Issue(const std::string& account, int lifetime);  // mu_ held
 };
 
 }  // namespace mock

@@ -24,6 +24,9 @@
 //   :streamGenerateContent answer like Gemini, :rawPredict and :streamRawPredict like Anthropic
 //   (the body must carry anthropic_version vertex-2023-10-16 and no model), :predict embeds;
 //   each wants "Authorization: Bearer" with a live token of this mock's token endpoint.
+// Azure OpenAI (/openai/deployments/{d}/…): answers like OpenAI; wants api-version and an
+//   api-key or an Entra token of POST /{tenant}/oauth2/v2.0/token; streams begin with Azure's
+//   prompt-filter chunk (choices: []) and carry a content-filter chunk without a delta.
 // Google auth (mock_google_auth.h): GET /_mock/service_account?client_email=E&lifetime=S
 //   issues a service-account key file whose token_uri is this mock's POST /token; GET
 //   /_mock/token_exchanges?client_email=E counts its granted and refused exchanges.
@@ -117,6 +120,8 @@ json VertexPredictions(const json& body) {
   }
   return {{"predictions", predictions}};
 }
+// Azure OpenAI: /openai/deployments/{deployment}/{operation}?api-version=….
+bool IsAzure(const std::string& path) { return path.starts_with("/openai/deployments/"); }
 // A query parameter of a request target ("" when absent).
 std::string QueryParam(const std::string& target, const std::string& name) {
   const size_t question = target.find('?');
@@ -483,6 +488,23 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
         google_auth.Exchange(std::string(request[http::field::host]), request.body());
     co_return co_await SendJson(stream, version, keep_alive, status, body) && keep_alive;
   }
+  if (path.ends_with("/oauth2/v2.0/token") && request.method() == http::verb::post) {
+    const auto [status, body] = google_auth.ExchangeClientCredentials(request.body());
+    co_return co_await SendJson(stream, version, keep_alive, status, body) && keep_alive;
+  }
+  if (IsAzure(path) && Header(request, "api-key").empty() &&
+      !google_auth.Authorized(Header(request, "authorization"))) {
+    const std::string body =
+        json{{"error", {{"code", "401"},
+                        {"message", "Access denied due to invalid subscription key or wrong API "
+                                    "endpoint."}}}}
+            .dump();
+    co_return co_await SendJson(stream, version, keep_alive, 401, body) && keep_alive;
+  }
+  if (IsAzure(path) && QueryParam(path, "api-version").empty()) {
+    const std::string body = json{{"error", {{"code", "404"}, {"message", "Resource not found"}}}}.dump();
+    co_return co_await SendJson(stream, version, keep_alive, 404, body) && keep_alive;
+  }
   if (IsVertex(path) && !google_auth.Authorized(Header(request, "authorization"))) {
     const std::string body =
         json{{"error", {{"code", 401},
@@ -637,6 +659,18 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
     auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(start)), kTuple);
     if (ec) co_return false;
   }
+  if (IsAzure(path)) {
+    // Azure's prompt-filter chunk comes first, with no choices.
+    const std::string filter =
+        "data: " +
+        json{{"id", ""}, {"object", ""}, {"created", 0}, {"model", ""}, {"choices", json::array()},
+             {"prompt_filter_results",
+              {{{"prompt_index", 0}, {"content_filter_results", {{"hate", {{"filtered", false}}}}}}}}}
+            .dump() +
+        "\n\n";
+    auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(filter)), kTuple);
+    if (ec) co_return false;
+  }
   for (int i = 0; i < chunks; ++i) {
     if (i > 0) co_await Sleep(gap);
     if (i == fail_after) co_return false;  // drop the connection mid-stream
@@ -649,6 +683,21 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
     }
   }
   if (fail_after == chunks) co_return false;
+  if (IsAzure(path)) {
+    // And a content-filter report without a delta.
+    const std::string report =
+        "data: " +
+        json{{"id", "chatcmpl-mock"}, {"object", "chat.completion.chunk"}, {"created", 1700000000},
+             {"model", model},
+             {"choices", {{{"index", 0}, {"finish_reason", nullptr},
+                           {"content_filter_results", {{"hate", {{"filtered", false}}}}},
+                           {"content_filter_offsets",
+                            {{"check_offset", 0}, {"start_offset", 0}, {"end_offset", 12}}}}}}}
+            .dump() +
+        "\n\n";
+    auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(report)), kTuple);
+    if (ec) co_return false;
+  }
   const std::string done =
       IsGemini(path) ? GeminiEvent(GeminiResponse(model, json::array({{{"text", ""}}}), true))
       : IsAnthropic(path)

@@ -43,7 +43,8 @@ class InferenceTest : public ::testing::Test {
     data_plane_ = std::make_unique<DataPlane>(DataPlane::Start(
         control_plane_->grpc, "dp-inference", {},
         {{"KEY_A", "sk-key-a"}, {"KEY_B", "sk-key-b"}, {"KEY_C", "sk-key-c"},
-         {"VERTEX_SA", env_account.dump(2)}, {"VERTEX_PROJECT", "env-project"}}));
+         {"VERTEX_SA", env_account.dump(2)}, {"VERTEX_PROJECT", "env-project"},
+         {"AZURE_AUTHORITY_HOST", "http://" + mock_address_}}));
     ASSERT_FALSE(data_plane_->http.empty()) << data_plane_->process.Log();
   }
   static void TearDownTestSuite() {
@@ -1064,6 +1065,90 @@ TEST_F(InferenceTest, VertexAuthFailuresAreClearErrors) {
             std::string::npos)
       << error.dump();
   EXPECT_TRUE(Received().empty());
+}
+
+// Issue 11 point 4: Azure OpenAI deployments with api-key or Entra tokens (the mock plays
+// Entra through AZURE_AUTHORITY_HOST); Azure's filter chunks never reach the client.
+TEST_F(InferenceTest, AzureDeploymentsWithApiKeyOrEntraTokens) {
+  Configure("azure", {{"keys", json::array({{{"name", "k"}, {"value", "env.KEY_A"},
+                                             {"azure_key_config",
+                                              {{"endpoint", "https://unused.openai.azure.com"},
+                                               {"deployments", {{"gpt-4o", "prod-4o"}}}}}}})}});
+  ASSERT_EQ(Infer("/v1/chat/completions", Chat("azure/gpt-4o")).status, 200);
+  ASSERT_EQ(Infer("/v1/chat/completions", Chat("azure/gpt-4o-mini")).status, 200);
+  json sent = Received();
+  EXPECT_EQ(sent[0]["path"], "/openai/deployments/prod-4o/chat/completions?api-version=2024-10-21");
+  EXPECT_EQ(sent[0]["headers"]["api-key"], "sk-key-a");
+  EXPECT_FALSE(sent[0]["headers"].contains("authorization"));
+  EXPECT_EQ(sent[1]["path"],
+            "/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21");
+  json streamed = Chat("azure/gpt-4o");
+  streamed["stream"] = true;
+  HttpResult stream = Infer("/v1/chat/completions", streamed);
+  ASSERT_EQ(stream.status, 200) << stream.body;
+  EXPECT_EQ(stream.body.find("prompt_filter_results"), std::string::npos) << stream.body;
+  EXPECT_EQ(stream.body.find("content_filter_offsets"), std::string::npos) << stream.body;
+  EXPECT_NE(stream.body.find(R"("content":"tok2")"), std::string::npos);
+  EXPECT_TRUE(stream.body.ends_with("data: [DONE]\n\n"));
+  HttpResult embedded =
+      Infer("/v1/embeddings", {{"model", "azure/text-embedding-3-small"}, {"input", "hi"}});
+  ASSERT_EQ(embedded.status, 200) << embedded.body;
+  EXPECT_EQ(Received()[3]["path"],
+            "/openai/deployments/text-embedding-3-small/embeddings?api-version=2024-10-21");
+
+  // Entra: client credentials at {AZURE_AUTHORITY_HOST}/{tenant}/oauth2/v2.0/token, cached.
+  json entra = {{"endpoint", "https://unused.openai.azure.com"}, {"client_id", "app-1"},
+                {"client_secret", "secret-app-1"}, {"tenant_id", "tenant-9"},
+                {"api_version", "2025-01-01-preview"}};
+  Configure("azure-entra", {{"custom_provider_config", {{"base_provider_type", "azure"}}},
+                            {"keys", json::array({{{"name", "e"}, {"azure_key_config", entra}}})}});
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  ASSERT_EQ(Infer("/v1/chat/completions", Chat("azure-entra/gpt-4o")).status, 200);
+  ASSERT_EQ(Infer("/v1/chat/completions", Chat("azure-entra/gpt-4o")).status, 200);
+  sent = Received()[1];
+  EXPECT_EQ(sent["path"], "/openai/deployments/gpt-4o/chat/completions?api-version=2025-01-01-preview");
+  EXPECT_TRUE(sent["headers"]["authorization"].get<std::string>().starts_with("Bearer ya29.mock."));
+  EXPECT_FALSE(sent["headers"].contains("api-key"));
+  EXPECT_EQ(Exchanges("app-1"), 1);
+  entra["client_id"] = "app-2";  // its secret is wrong
+  Configure("azure-entra", {{"custom_provider_config", {{"base_provider_type", "azure"}}},
+                            {"keys", json::array({{{"name", "e"}, {"azure_key_config", entra}}})}});
+  json error = ExpectError(Infer("/v1/chat/completions", Chat("azure-entra/gpt-4o")), 401);
+  EXPECT_NE(error["error"]["message"].get<std::string>().find("AADSTS7000215"), std::string::npos)
+      << error.dump();
+  EXPECT_EQ(error.dump().find("secret-app-1"), std::string::npos);
+}
+
+// The AzureOpenAI client's form on the data plane: the deployment names the model, bare
+// (provider azure), "provider/model" or percent-encoded; the client's api-key stays here.
+TEST_F(InferenceTest, TheAzureRouteNamesTheModelInThePath) {
+  Configure("azure", {{"keys", json::array({{{"name", "k"}, {"value", "env.KEY_A"},
+                                             {"azure_key_config",
+                                              {{"endpoint", "https://unused.openai.azure.com"},
+                                               {"deployments", {{"gpt-4o", "prod-4o"}}}}}}})}});
+  Configure("t-openai", {{"keys", json::array({{{"name", "k"}, {"value", "env.KEY_B"}}})}});
+  const json body = {{"messages", {{{"role", "user"}, {"content", "hi"}}}}};  // no model
+  for (const std::string deployment : {"gpt-4o", "azure/gpt-4o", "azure%2Fgpt-4o"}) {
+    HttpResult answer = HttpCall("POST", data_plane_->http,
+                                 "/openai/deployments/" + deployment +
+                                     "/chat/completions?api-version=2024-10-21",
+                                 body.dump(), {{"api-key", "client-key"}});
+    EXPECT_EQ(answer.status, 200) << deployment << answer.body;
+  }
+  HttpResult other = HttpCall("POST", data_plane_->http,
+                              "/openai/deployments/t-openai/gpt-x/chat/completions?api-version=1",
+                              json{{"model", "ignored"}, {"messages", body["messages"]}}.dump(),
+                              {{"api-key", "client-key"}});
+  EXPECT_EQ(other.status, 200) << other.body;
+  json sent = Received();
+  ASSERT_EQ(sent.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(sent[i]["path"], "/openai/deployments/prod-4o/chat/completions?api-version=2024-10-21");
+    EXPECT_EQ(sent[i]["headers"]["api-key"], "sk-key-a");
+  }
+  EXPECT_EQ(sent[3]["path"], "/v1/chat/completions");
+  EXPECT_EQ(json::parse(sent[3]["body"].get<std::string>())["model"], "gpt-x");
+  EXPECT_FALSE(sent[3]["headers"].contains("api-key"));
 }
 
 TEST_F(InferenceTest, HundredUpdatesWhileTrafficRunsFailNothing) {

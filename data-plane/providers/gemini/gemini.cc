@@ -14,23 +14,6 @@ namespace {
 using common::StrCat;
 using nlohmann::json;
 
-// A model name as one path segment: everything but unreserved characters percent-encoded.
-std::string PathSegment(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : text) {
-    const unsigned char byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 15]);
-    }
-  }
-  return out;
-}
-
 bool IsChat(std::string_view request_type) {
   return request_type == "chat_completion" || request_type == "chat_completion_stream";
 }
@@ -56,7 +39,7 @@ absl::Status GeminiAdapter::BuildRequest(const InferenceRequest& request,
   const ProviderEntry& entry = *target.entry;
   std::string_view base = entry.endpoint.base_path;
   if (base.ends_with("/v1beta")) base.remove_suffix(7);  // a base URL written with the version
-  const std::string model_path = StrCat(base, "/v1beta/models/", PathSegment(target.model));
+  const std::string model_path = StrCat(base, "/v1beta/models/", PercentEncode(target.model));
   if (request.surface == ApiSurface::kGenAi) {
     // Google's own wire format: the same method on the provider's model.
     out->target = StrCat(model_path, ":", request.native_method,

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
+#include "data-plane/providers/family_neutral.h"
 #include "data-plane/providers/json_util.h"
 
 namespace switchyard::dp {
@@ -102,29 +103,71 @@ absl::StatusOr<std::string> SignedJwt(const ServiceAccount& account, std::string
   return StrCat(signing_input, ".", Base64Url(signature));
 }
 
-absl::StatusOr<std::shared_ptr<const OAuthCredential>> CompileServiceAccount(
-    std::string_view credential_json, std::string_view scope, const ProxySettings& proxy) {
-  absl::StatusOr<ServiceAccount> account = ParseServiceAccount(credential_json);
-  if (!account.ok()) return account.status();
-  absl::StatusOr<UpstreamEndpoint> endpoint = ParseBaseUrl(account->token_uri);
+namespace {
+
+// The parts of a credential every grant has: the token endpoint, the scope, the proxy and the
+// identity the token cache keys it by.
+absl::Status CompileTokenEndpoint(std::string_view token_uri, std::string_view identity,
+                                  std::string_view scope, const ProxySettings& proxy,
+                                  OAuthCredential* credential) {
+  absl::StatusOr<UpstreamEndpoint> endpoint = ParseBaseUrl(token_uri);
   if (!endpoint.ok()) {
-    return absl::InvalidArgumentError(
-        StrCat("auth_credentials.token_uri ", endpoint.status().message()));
+    return absl::InvalidArgumentError(StrCat("token_uri ", endpoint.status().message()));
   }
-  auto credential = std::make_shared<OAuthCredential>();
   credential->token_target = endpoint->base_path.empty() ? "/" : endpoint->base_path;
   endpoint->base_path.clear();
   endpoint->pool_key = PoolKey(*endpoint);
   credential->token_endpoint = *std::move(endpoint);
-  credential->account = *std::move(account);
   credential->scope = std::string(scope);
   credential->proxy = proxy;
-  const std::string identity =
-      StrCat(credential_json, "\n", scope, "\n", proxy.type, "\n", proxy.url);
+  const std::string text = StrCat(identity, "\n", scope, "\n", proxy.type, "\n", proxy.url);
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(identity.data()), identity.size(), digest);
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
   credential->cache_key.assign(reinterpret_cast<const char*>(digest), sizeof(digest));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const OAuthCredential>> CompileServiceAccount(
+    std::string_view credential_json, std::string_view scope, const ProxySettings& proxy) {
+  absl::StatusOr<ServiceAccount> account = ParseServiceAccount(credential_json);
+  if (!account.ok()) return account.status();
+  auto credential = std::make_shared<OAuthCredential>();
+  if (absl::Status endpoint =
+          CompileTokenEndpoint(account->token_uri, credential_json, scope, proxy, credential.get());
+      !endpoint.ok()) {
+    return absl::InvalidArgumentError(StrCat("auth_credentials.", endpoint.message()));
+  }
+  credential->account = *std::move(account);
   return std::shared_ptr<const OAuthCredential>(std::move(credential));
+}
+
+absl::StatusOr<std::shared_ptr<const OAuthCredential>> CompileClientCredentials(
+    std::string_view token_uri, std::string_view client_id, std::string_view client_secret,
+    std::string_view scope, const ProxySettings& proxy) {
+  if (client_id.empty() || client_secret.empty()) {
+    return absl::InvalidArgumentError("client_id and client_secret are both required");
+  }
+  auto credential = std::make_shared<OAuthCredential>();
+  credential->grant = OAuthCredential::Grant::kClientCredentials;
+  credential->account.client_email = std::string(client_id);
+  credential->account.token_uri = std::string(token_uri);
+  credential->client_secret = std::string(client_secret);
+  if (absl::Status endpoint =
+          CompileTokenEndpoint(token_uri, StrCat(token_uri, "\n", client_id, "\n", client_secret),
+                               scope, proxy, credential.get());
+      !endpoint.ok()) {
+    return endpoint;
+  }
+  return std::shared_ptr<const OAuthCredential>(std::move(credential));
+}
+
+std::string ClientCredentialsBody(const OAuthCredential& credential) {
+  return StrCat("grant_type=client_credentials&client_id=",
+                PercentEncode(credential.account.client_email),
+                "&client_secret=", PercentEncode(credential.client_secret),
+                "&scope=", PercentEncode(credential.scope));
 }
 
 std::string TokenRequestBody(std::string_view assertion) {

@@ -50,7 +50,12 @@ absl::StatusOr<AccessToken> ParseTokenResponse(std::string_view body);
 // A service account as the data plane uses it (routing_table.h ResolvedKey::oauth): compiled
 // with the routing table, exchanged for access tokens by router/token_cache.h.
 struct OAuthCredential {
-  ServiceAccount account;
+  // How a token is asked for: a signed JWT assertion (RFC 7523; Google service accounts) or a
+  // client id and secret (RFC 6749 client credentials; Microsoft Entra for Azure OpenAI).
+  enum class Grant { kJwtBearer, kClientCredentials };
+  Grant grant = Grant::kJwtBearer;
+  ServiceAccount account;     // client_email is the client id, for client credentials
+  std::string client_secret;  // client credentials only
   std::string scope;
   UpstreamEndpoint token_endpoint;  // token_uri's scheme, host and port
   std::string token_target;         // token_uri's path
@@ -64,6 +69,15 @@ struct OAuthCredential {
 // file itself is never quoted).
 absl::StatusOr<std::shared_ptr<const OAuthCredential>> CompileServiceAccount(
     std::string_view credential_json, std::string_view scope, const ProxySettings& proxy);
+
+// A client-credentials credential (Entra: token_uri
+// {authority}/{tenant}/oauth2/v2.0/token); InvalidArgument naming what is missing.
+absl::StatusOr<std::shared_ptr<const OAuthCredential>> CompileClientCredentials(
+    std::string_view token_uri, std::string_view client_id, std::string_view client_secret,
+    std::string_view scope, const ProxySettings& proxy);
+
+// The form body of a client-credentials token request.
+std::string ClientCredentialsBody(const OAuthCredential& credential);
 
 // base64url without padding (RFC 7515 §2).
 std::string Base64Url(std::string_view bytes);
