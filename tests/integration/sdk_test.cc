@@ -76,6 +76,10 @@ class SdkTest : public ::testing::Test {
                                                       {"auth_credentials", account.dump()}}}}})},
         {"network_config", {{"base_url", "http://" + mock_address_}}}};
     Put("vertex", vertex);
+    Put("azure", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"},
+                                         {"azure_key_config",
+                                          {{"endpoint", "http://" + mock_address_},
+                                           {"deployments", {{"gpt-4o", "prod-4o"}}}}}}})}});
   }
 
   // Runs a node:test suite of tests/sdk against the data plane and the mock; its output.
@@ -136,6 +140,16 @@ TEST_F(SdkTest, AnthropicSdkSuite) {
 // (pass-through) and providers of other families (translated both ways): generateContent,
 // streams, function calls and responses, embeddings, countTokens, errors.
 // tests/sdk/genai.test.mjs.
+// Issue 11 point 4: openai's AzureOpenAI client on the data plane's /openai/deployments/…
+// route, reaching the azure provider and (through "provider/model") others. azure.test.mjs.
+TEST_F(SdkTest, AzureOpenAiClientSuite) {
+  ConfigureTargets();
+  int code = 0;
+  const std::string out = NodeTest("azure.test.mjs", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("# fail 0"), std::string::npos) << out;
+}
+
 TEST_F(SdkTest, GenAiSdkSuite) {
   ConfigureTargets();
   int code = 0;
