@@ -41,12 +41,19 @@ constexpr Route kAnthropicModels = {"GET", "/models", ApiSurface::kAnthropic, "l
 constexpr Route kAnthropicCountTokens = {"POST", "/messages/count_tokens", ApiSurface::kAnthropic,
                                          "count_tokens", ""};
 
+// Cohere's v2 API for unchanged Cohere clients (environment http://<data plane>/cohere).
+constexpr Route kCohereChat = {"POST", "/chat", ApiSurface::kCohere, "chat_completion",
+                               "chat_completion_stream"};
+constexpr Route kCohereEmbed = {"POST", "/embed", ApiSurface::kCohere, "embedding", ""};
+
 constexpr std::string_view kAzureDeployments = "/openai/deployments/";
 
 const Route* FindRoute(std::string_view path) {
   if (path == "/anthropic/v1/messages") return &kAnthropicMessages;
   if (path == "/anthropic/v1/models") return &kAnthropicModels;
   if (path == "/anthropic/v1/messages/count_tokens") return &kAnthropicCountTokens;
+  if (path == "/cohere/v2/chat") return &kCohereChat;
+  if (path == "/cohere/v2/embed") return &kCohereEmbed;
   if (path.starts_with("/openai/v1/")) path.remove_prefix(7);
   if (!path.starts_with("/v1/")) return nullptr;
   path.remove_prefix(3);
@@ -76,6 +83,7 @@ constexpr GenAiMethod kGenAiMethods[] = {
 ApiSurface SurfaceOf(std::string_view path) {
   if (path.starts_with("/anthropic/")) return ApiSurface::kAnthropic;
   if (path.starts_with("/genai/")) return ApiSurface::kGenAi;
+  if (path.starts_with("/cohere/")) return ApiSurface::kCohere;
   return ApiSurface::kOpenAi;
 }
 
@@ -189,10 +197,10 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
   InferenceRequest request;
   request.surface = route->surface;
   request.body = *std::move(body);
-  // Anthropic clients name bare models: they mean the provider "anthropic".
-  if (request.surface == ApiSurface::kAnthropic &&
-      request.body.model.find('/') == std::string::npos) {
-    request.body.model = "anthropic/" + request.body.model;
+  // Native clients name bare models: they mean their own provider.
+  if (request.body.model.find('/') == std::string::npos) {
+    if (request.surface == ApiSurface::kAnthropic) request.body.model.insert(0, "anthropic/");
+    if (request.surface == ApiSurface::kCohere) request.body.model.insert(0, "cohere/");
   }
   if (deployment) request.body.model = *std::move(deployment);
   request.stream = request.body.stream && !route->stream_request_type.empty();

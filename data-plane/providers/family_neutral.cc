@@ -85,6 +85,15 @@ absl::Status CompileEndpoint(const v1::ProviderConfig& config, std::string_view 
   return absl::OkStatus();
 }
 
+void CompileKeyHeader(std::string_view name, std::string_view prefix, ProviderEntry* entry) {
+  const bool extra = entry->HasExtraHeader(name);
+  for (ResolvedKey& key : entry->keys) {
+    if (key.secret.empty()) continue;
+    key.auth_headers = {{std::string(name), common::StrCat(prefix, key.secret)}};
+    if (!extra) key.auth_header_lines = common::StrCat(name, ": ", prefix, key.secret, "\r\n");
+  }
+}
+
 UpstreamFailure UpstreamFailureFor(int status, std::string_view retry_after) {
   UpstreamFailure failure;
   failure.retryable = IsRetryableStatus(status);

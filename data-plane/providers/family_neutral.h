@@ -21,6 +21,10 @@ absl::Status CompileEndpoint(const switchyard::v1::ProviderConfig& config,
 absl::Status CompileEndpoint(const switchyard::v1::ProviderConfig& config,
                              std::string_view default_base_url, UpstreamEndpoint* out);
 
+// Every usable key's auth header: `name: prefix<secret>` (e.g. "authorization", "Bearer "),
+// as a header and as a preformatted line; a configured extra header of that name replaces it.
+void CompileKeyHeader(std::string_view name, std::string_view prefix, ProviderEntry* entry);
+
 // An upstream error as every family starts it: the provider's status (not a gateway error),
 // retryable per the retry policy (router/retry_policy.h), Retry-After parsed.
 UpstreamFailure UpstreamFailureFor(int status, std::string_view retry_after);

@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "data-plane/providers/anthropic/anthropic_openai.h"
+#include "data-plane/providers/cohere/cohere_openai.h"
 #include "data-plane/providers/gemini/gemini_openai.h"
 #include "data-plane/providers/json_util.h"
 
@@ -82,6 +83,7 @@ static std::string_view GoogleStatus(int status) {
 
 std::string EncodeError(ApiSurface surface, const common::ApiError& error) {
   if (surface == ApiSurface::kOpenAi) return common::ErrorEnvelopeJson(error);
+  if (surface == ApiSurface::kCohere) return DumpJson({{"message", error.message}});
   if (surface == ApiSurface::kGenAi) {
     return DumpJson({{"error", {{"code", error.http_status},
                                 {"message", error.message},
@@ -129,21 +131,47 @@ std::string EncodeStreamError(ApiSurface surface, const common::ApiError& error)
     return common::StrCat("data: ", common::ErrorEnvelopeJson(error), "\n\n");
   }
   if (surface == ApiSurface::kGenAi) return common::StrCat("data: ", EncodeError(surface, error), "\r\n\r\n");
+  if (surface == ApiSurface::kCohere) {
+    // Cohere ends a failed stream with message-end, finish_reason ERROR and the error.
+    return common::StrCat(
+        "event: message-end\ndata: ",
+        DumpJson({{"type", "message-end"},
+                  {"delta", {{"finish_reason", "ERROR"}, {"error", error.message}}}}),
+        "\n\n");
+  }
   return common::StrCat("event: error\ndata: ", EncodeError(surface, error), "\n\n");
 }
 
 absl::StatusOr<InferenceRequest> ToInternalRequest(const InferenceRequest& native,
                                                    std::string_view bare_model) {
-  const bool genai = native.surface == ApiSurface::kGenAi;
-  if (native.request_type != "chat_completion" &&
-      native.request_type != "chat_completion_stream") {
-    return absl::UnimplementedError(common::StrCat(
-        genai ? native.native_method : native.request_type, " is served by ",
-        genai ? "gemini" : "anthropic", "-family providers only"));
+  const bool chat = native.request_type == "chat_completion" ||
+                    native.request_type == "chat_completion_stream";
+  absl::StatusOr<RequestBody> body = absl::UnimplementedError("");
+  switch (native.surface) {
+    case ApiSurface::kGenAi:
+      if (chat) body = GeminiToOpenAiRequest(native.body.text, bare_model, native.stream);
+      break;
+    case ApiSurface::kAnthropic:
+      if (chat) body = AnthropicToOpenAiRequest(native.body.text, bare_model);
+      break;
+    case ApiSurface::kCohere:
+      body = chat ? CohereToOpenAiRequest(native.body.text, bare_model)
+             : native.request_type == "embedding"
+                 ? CohereToOpenAiEmbeddingRequest(native.body.text, bare_model)
+                 : body;
+      break;
+    case ApiSurface::kOpenAi:
+      break;
   }
-  absl::StatusOr<RequestBody> body =
-      genai ? GeminiToOpenAiRequest(native.body.text, bare_model, native.stream)
-            : AnthropicToOpenAiRequest(native.body.text, bare_model);
+  if (absl::IsUnimplemented(body.status())) {
+    const bool genai = native.surface == ApiSurface::kGenAi;
+    const std::string_view family = genai                                    ? "gemini"
+                                    : native.surface == ApiSurface::kCohere ? "cohere"
+                                                                            : "anthropic";
+    return absl::UnimplementedError(common::StrCat(
+        genai ? native.native_method : native.request_type, " is served by ", family,
+        "-family providers only"));
+  }
   if (!body.ok()) return body.status();
   InferenceRequest internal;
   internal.surface = ApiSurface::kOpenAi;
@@ -154,18 +182,31 @@ absl::StatusOr<InferenceRequest> ToInternalRequest(const InferenceRequest& nativ
   return internal;
 }
 
-absl::StatusOr<std::string> FromInternalResponse(ApiSurface surface, std::string internal_body) {
-  if (surface == ApiSurface::kOpenAi) return internal_body;
-  if (surface == ApiSurface::kGenAi) return OpenAiToGeminiResponse(internal_body);
+absl::StatusOr<std::string> FromInternalResponse(const InferenceRequest& native,
+                                                 std::string internal_body) {
+  switch (native.surface) {
+    case ApiSurface::kOpenAi:
+      return internal_body;
+    case ApiSurface::kGenAi:
+      return OpenAiToGeminiResponse(internal_body);
+    case ApiSurface::kCohere:
+      if (native.request_type == "embedding") {
+        return OpenAiToCohereEmbeddingResponse(internal_body, native.body.text);
+      }
+      return OpenAiToCohereResponse(internal_body);
+    case ApiSurface::kAnthropic:
+      break;
+  }
   return OpenAiToAnthropicResponse(internal_body);
 }
 
 std::unique_ptr<StreamTranslator> NewFromInternalStream(const InferenceRequest& native,
                                                         std::unique_ptr<StreamTranslator> inner) {
   if (native.surface == ApiSurface::kOpenAi) return inner;
-  std::unique_ptr<StreamTranslator> outer = native.surface == ApiSurface::kGenAi
-                                                ? NewOpenAiToGeminiStream(native.native_sse)
-                                                : NewOpenAiToAnthropicStream();
+  std::unique_ptr<StreamTranslator> outer =
+      native.surface == ApiSurface::kGenAi    ? NewOpenAiToGeminiStream(native.native_sse)
+      : native.surface == ApiSurface::kCohere ? NewOpenAiToCohereStream()
+                                              : NewOpenAiToAnthropicStream();
   if (inner == nullptr) return outer;
   return std::make_unique<ChainedStream>(std::move(inner), std::move(outer));
 }

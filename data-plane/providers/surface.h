@@ -2,7 +2,8 @@
 // and model lists. OpenAI-shaped routes get Bifrost's error envelope and OpenAI's model list;
 // the native /anthropic route gets Anthropic's error shape ({"type":"error","error":{type,
 // message}}) and model list, the native /genai route Google's ({"error":{code, message,
-// status}}, {"models":[...]}), so unchanged clients read them as they would their provider's.
+// status}}, {"models":[...]}), the native /cohere route Cohere's ({"message"}), so unchanged
+// clients read them as they would their provider's.
 // Pure functions; any thread.
 #ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_SURFACE_H_
 #define SWITCHYARD_DATA_PLANE_PROVIDERS_SURFACE_H_
@@ -32,7 +33,8 @@ std::string EncodeStreamError(ApiSurface surface, const common::ApiError& error)
 // cannot express.
 absl::StatusOr<InferenceRequest> ToInternalRequest(const InferenceRequest& native,
                                                    std::string_view bare_model);
-absl::StatusOr<std::string> FromInternalResponse(ApiSurface surface, std::string internal_body);
+absl::StatusOr<std::string> FromInternalResponse(const InferenceRequest& native,
+                                                 std::string internal_body);
 // Events of the surface's stream from the internal form's, behind the adapter's own translator
 // (`inner`, null when the provider already streams the internal form).
 std::unique_ptr<StreamTranslator> NewFromInternalStream(const InferenceRequest& native,

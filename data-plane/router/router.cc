@@ -442,7 +442,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
           absl::StatusOr<std::string> body =
               adapter.TranslateResponse(sent, candidate.target, std::move(response->body));
           if (body.ok() && candidate.internal) {
-            body = FromInternalResponse(request.surface, *std::move(body));
+            body = FromInternalResponse(request, *std::move(body));
           }
           if (!body.ok()) {
             *error = GatewayError(502, "upstream_error", "bad_upstream_response",

@@ -95,12 +95,7 @@ absl::Status AnthropicAdapter::Compile(const v1::ProviderConfig& config,
   if (absl::Status endpoint = CompileEndpoint(config, kDefaultBaseUrl, entry); !endpoint.ok()) {
     return endpoint;
   }
-  const bool extra_key = entry->HasExtraHeader("x-api-key");
-  for (ResolvedKey& key : entry->keys) {
-    if (key.secret.empty()) continue;
-    key.auth_headers = {{"x-api-key", key.secret}};
-    if (!extra_key) key.auth_header_lines = StrCat("x-api-key: ", key.secret, "\r\n");
-  }
+  CompileKeyHeader("x-api-key", "", entry);
   return absl::OkStatus();
 }
 

@@ -24,12 +24,7 @@ absl::Status GeminiAdapter::Compile(const v1::ProviderConfig& config, ProviderEn
   if (absl::Status endpoint = CompileEndpoint(config, kDefaultBaseUrl, entry); !endpoint.ok()) {
     return endpoint;
   }
-  const bool extra_key = entry->HasExtraHeader("x-goog-api-key");
-  for (ResolvedKey& key : entry->keys) {
-    if (key.secret.empty()) continue;
-    key.auth_headers = {{"x-goog-api-key", key.secret}};
-    if (!extra_key) key.auth_header_lines = StrCat("x-goog-api-key: ", key.secret, "\r\n");
-  }
+  CompileKeyHeader("x-goog-api-key", "", entry);
   return absl::OkStatus();
 }
 

@@ -10,6 +10,7 @@
 #include "common/errors.h"
 #include "common/strings.h"
 #include "data-plane/providers/family_neutral.h"
+#include "data-plane/providers/embeddings.h"
 #include "data-plane/providers/json_util.h"
 #include "data-plane/providers/sse.h"
 
@@ -448,69 +449,13 @@ std::unique_ptr<StreamTranslator> NewGeminiToOpenAiStream(std::string_view model
 namespace {
 
 // The texts of an embeddings request's input.
-absl::StatusOr<std::vector<std::string>> EmbeddingInputs(const json& in) {
-  const json* input = FindMember(in, "input");
-  if (input == nullptr) return Invalid("input is required");
-  if (input->is_string()) return std::vector<std::string>{input->get<std::string>()};
-  if (!input->is_array() || input->empty()) {
-    return Invalid("input must be a string or a non-empty array of strings");
-  }
-  std::vector<std::string> texts;
-  for (const json& item : *input) {
-    if (!item.is_string()) {
-      return Invalid("gemini providers embed text only: input must be strings, not token arrays");
-    }
-    texts.push_back(item.get<std::string>());
-  }
-  return texts;
-}
-
-// Little-endian float32 values, base64 (OpenAI's encoding_format "base64").
-std::string Base64Floats(const json& values) {
-  std::string bytes;
-  bytes.reserve(values.size() * 4);
-  for (const json& value : values) {
-    const float number = value.is_number() ? value.get<float>() : 0.0f;
-    uint32_t bits;
-    std::memcpy(&bits, &number, 4);
-    for (int shift = 0; shift < 32; shift += 8) bytes.push_back(static_cast<char>(bits >> shift));
-  }
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(bytes.data()),
-                                      static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(written));
-  return out;
-}
-
-// OpenAI's embedding list from Google's embeddings (objects with "values"), as floats or,
-// when the client asked for encoding_format base64, as base64 of little-endian float32.
-absl::StatusOr<std::string> OpenAiEmbeddingList(const std::vector<const json*>& embeddings,
-                                                std::string_view openai_body,
-                                                std::string_view model, int64_t prompt_tokens) {
-  const json request = json::parse(openai_body, nullptr, false);
-  const bool base64 = StringMember(request, "encoding_format") == "base64";
-  json data = json::array();
-  for (size_t i = 0; i < embeddings.size(); ++i) {
-    const json* values = FindMember(*embeddings[i], "values");
-    if (values == nullptr || !values->is_array()) return Invalid("an embedding has no values");
-    data.push_back({{"object", "embedding"},
-                    {"index", i},
-                    {"embedding", base64 ? json(Base64Floats(*values)) : *values}});
-  }
-  return DumpJson({{"object", "list"},
-                   {"data", std::move(data)},
-                   {"model", std::string(model)},
-                   {"usage", {{"prompt_tokens", prompt_tokens}, {"total_tokens", prompt_tokens}}}});
-}
-
 }  // namespace
 
 absl::StatusOr<GeminiEmbedding> OpenAiToGeminiEmbedding(std::string_view openai_body,
                                                         std::string_view model) {
   const json in = json::parse(openai_body, nullptr, false);
   if (!in.is_object()) return Invalid("body must be a JSON object");
-  absl::StatusOr<std::vector<std::string>> texts = EmbeddingInputs(in);
+  absl::StatusOr<std::vector<std::string>> texts = EmbeddingInputs(in, "gemini");
   if (!texts.ok()) return texts.status();
   const json* dimensions = FindMember(in, "dimensions");
   auto request = [&](const std::string& text) {
@@ -546,13 +491,14 @@ absl::StatusOr<std::string> GeminiToOpenAiEmbedding(std::string_view gemini_body
   } else {
     return Invalid("the gemini response holds no embedding");
   }
+  for (const json*& embedding : embeddings) embedding = FindMember(*embedding, "values");
   return OpenAiEmbeddingList(embeddings, openai_body, model, 0);
 }
 
 absl::StatusOr<std::string> OpenAiToVertexEmbedding(std::string_view openai_body) {
   const json in = json::parse(openai_body, nullptr, false);
   if (!in.is_object()) return Invalid("body must be a JSON object");
-  absl::StatusOr<std::vector<std::string>> texts = EmbeddingInputs(in);
+  absl::StatusOr<std::vector<std::string>> texts = EmbeddingInputs(in, "vertex");
   if (!texts.ok()) return texts.status();
   json instances = json::array();
   for (const std::string& text : *texts) instances.push_back({{"content", text}});
@@ -581,6 +527,7 @@ absl::StatusOr<std::string> VertexToOpenAiEmbedding(std::string_view vertex_body
       tokens += IntMember(*statistics, "token_count", 0);
     }
   }
+  for (const json*& embedding : embeddings) embedding = FindMember(*embedding, "values");
   return OpenAiEmbeddingList(embeddings, openai_body, model, tokens);
 }
 

@@ -84,13 +84,7 @@ absl::Status OpenAiCompatibleAdapter::Compile(const v1::ProviderConfig& config,
       !endpoint.ok()) {
     return endpoint;
   }
-  // An extra "authorization" header replaces the key's.
-  const bool extra_auth = entry->HasExtraHeader("authorization");
-  for (ResolvedKey& key : entry->keys) {
-    if (key.secret.empty()) continue;
-    key.auth_headers = {{"authorization", StrCat("Bearer ", key.secret)}};
-    if (!extra_auth) key.auth_header_lines = StrCat("authorization: Bearer ", key.secret, "\r\n");
-  }
+  CompileKeyHeader("authorization", "Bearer ", entry);
   return absl::OkStatus();
 }
 
