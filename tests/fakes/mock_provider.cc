@@ -24,6 +24,8 @@
 //   :streamGenerateContent answer like Gemini, :rawPredict and :streamRawPredict like Anthropic
 //   (the body must carry anthropic_version vertex-2023-10-16 and no model), :predict embeds;
 //   each wants "Authorization: Bearer" with a live token of this mock's token endpoint.
+// Cohere v2 (…/v2/chat, …/v2/embed): answers, streams (Cohere's events, no [DONE]), tool calls
+//   and errors ({"message"}) as Cohere does.
 // Azure OpenAI (/openai/deployments/{d}/…): answers like OpenAI; wants api-version and an
 //   api-key or an Entra token of POST /{tenant}/oauth2/v2.0/token; streams begin with Azure's
 //   prompt-filter chunk (choices: []) and carry a content-filter chunk without a delta.
@@ -414,6 +416,86 @@ std::string ToolStream(const std::string& path, const std::string& model, bool i
   return out + end;
 }
 
+// Cohere v2 (…/v2/chat, …/v2/embed).
+bool IsCohere(const std::string& path) {
+  return path.ends_with("/v2/chat") || path.ends_with("/v2/embed");
+}
+json CohereUsage(int output) {
+  const json counts{{"input_tokens", 5}, {"output_tokens", output}};
+  return {{"billed_units", counts}, {"tokens", counts}};
+}
+std::string CohereEvent(const json& data) {
+  return "event: " + data["type"].get<std::string>() + "\ndata: " + data.dump() + "\n\n";
+}
+// A whole answer: text, or the calls of the offered tools.
+json CohereMessage(const std::vector<MockCall>& calls) {
+  if (calls.empty()) {
+    return {{"id", "cohere-mock"},
+            {"finish_reason", "COMPLETE"},
+            {"message", {{"role", "assistant"},
+                         {"content", {{{"type", "text"}, {"text", "Hello from the mock"}}}}}},
+            {"usage", CohereUsage(4)}};
+  }
+  json tool_calls = json::array();
+  for (size_t i = 0; i < calls.size(); ++i) {
+    tool_calls.push_back({{"id", "call_cohere_" + std::to_string(i)},
+                          {"type", "function"},
+                          {"function", {{"name", calls[i].name}, {"arguments", calls[i].Arguments()}}}});
+  }
+  return {{"id", "cohere-mock"},
+          {"finish_reason", "TOOL_CALL"},
+          {"message", {{"role", "assistant"}, {"tool_plan", "I will call the tools."},
+                       {"tool_calls", tool_calls}}},
+          {"usage", CohereUsage(7)}};
+}
+// A whole stream, as Cohere sends it (no [DONE]); a call without arguments streams none.
+std::string CohereStream(const std::vector<MockCall>& calls, int chunks) {
+  std::string out = CohereEvent({{"type", "message-start"}, {"id", "cohere-mock"},
+                                 {"delta", {{"message", {{"role", "assistant"}}}}}});
+  if (calls.empty()) {
+    out += CohereEvent({{"type", "content-start"}, {"index", 0},
+                        {"delta", {{"message", {{"content", {{"type", "text"}, {"text", ""}}}}}}}});
+    for (int i = 0; i < chunks; ++i) {
+      out += CohereEvent({{"type", "content-delta"}, {"index", 0},
+                          {"delta", {{"message", {{"content", {{"text", "tok" + std::to_string(i)}}}}}}}});
+    }
+    out += CohereEvent({{"type", "content-end"}, {"index", 0}});
+  } else {
+    out += CohereEvent({{"type", "tool-plan-delta"},
+                        {"delta", {{"message", {{"tool_plan", "I will call the tools."}}}}}});
+    for (size_t i = 0; i < calls.size(); ++i) {
+      out += CohereEvent(
+          {{"type", "tool-call-start"}, {"index", i},
+           {"delta", {{"message", {{"tool_calls", {{"id", "call_cohere_" + std::to_string(i)},
+                                                   {"type", "function"},
+                                                   {"function", {{"name", calls[i].name},
+                                                                 {"arguments", ""}}}}}}}}}});
+      if (!calls[i].property.empty()) {
+        for (int f = 0; f < 2; ++f) {
+          out += CohereEvent(
+              {{"type", "tool-call-delta"}, {"index", i},
+               {"delta", {{"message", {{"tool_calls", {{"function", {{"arguments", calls[i].Fragment(f)}}}}}}}}}});
+        }
+      }
+      out += CohereEvent({{"type", "tool-call-end"}, {"index", i}});
+    }
+  }
+  out += CohereEvent({{"type", "message-end"},
+                      {"delta", {{"finish_reason", calls.empty() ? "COMPLETE" : "TOOL_CALL"},
+                                 {"usage", CohereUsage(calls.empty() ? chunks : 7)}}}});
+  return out;
+}
+json CohereEmbeddings(const json& body) {
+  const json texts = body.is_object() ? body.value("texts", json::array()) : json::array();
+  json floats = json::array();
+  for (size_t i = 0; i < texts.size(); ++i) floats.push_back({0.5, -0.25, 1.0});
+  return {{"id", "embed-mock"},
+          {"response_type", "embeddings_by_type"},
+          {"embeddings", {{"float", floats}}},
+          {"texts", texts},
+          {"meta", {{"billed_units", {{"input_tokens", texts.size()}}}}}};
+}
+
 template <class Body>
 asio::awaitable<bool> Write(beast::tcp_stream& stream, http::response<Body>& response) {
   auto [ec, n] = co_await http::async_write(stream, response, kTuple);
@@ -583,6 +665,10 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
                                   {"status", status}}}}
                       .dump();
   }
+  if (answer.status != 200 && answer.body.empty() && IsCohere(path)) {
+    answer.body = json{{"id", "cohere-mock-error"},
+                       {"message", "mock error " + std::to_string(answer.status)}}.dump();
+  }
   if (answer.status != 200) {
     const std::string body =
         answer.body.empty()
@@ -597,6 +683,24 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
   }
   if (!answer.body.empty()) {
     co_return co_await SendJson(stream, version, keep_alive, 200, answer.body) && keep_alive;
+  }
+  if (IsCohere(path)) {
+    if (path.ends_with("/v2/embed")) {
+      co_return co_await SendJson(stream, version, keep_alive, 200, CohereEmbeddings(parsed).dump()) &&
+          keep_alive;
+    }
+    const std::vector<MockCall> cohere_calls = CallsFor(parsed, false);
+    if (!streaming) {
+      co_return co_await SendJson(stream, version, keep_alive, 200,
+                                  CohereMessage(cohere_calls).dump()) &&
+          keep_alive;
+    }
+    http::response<http::string_body> events{http::status::ok, version};
+    events.set(http::field::content_type, "text/event-stream");
+    events.keep_alive(keep_alive);
+    events.body() = CohereStream(cohere_calls, HeaderInt(request, "x-mock-chunks", 3));
+    events.prepare_payload();
+    co_return co_await Write(stream, events) && keep_alive;
   }
   if (path.ends_with("/v1/messages/count_tokens")) {
     // Anthropic's token count: a word count stands in for the tokenizer.

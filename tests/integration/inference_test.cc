@@ -843,8 +843,8 @@ TEST_F(InferenceTest, SlowClientsAreCutOff) {
 }
 
 TEST_F(InferenceTest, OtherProviderFamiliesAnswer501UntilTheirAdapterLands) {
-  Configure("cohere", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
-  json error = ExpectError(Infer("/v1/chat/completions", Chat("cohere/command-r")), 501);
+  Configure("replicate", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  json error = ExpectError(Infer("/v1/chat/completions", Chat("replicate/some-model")), 501);
   EXPECT_NE(error["error"]["message"].get<std::string>().find("not supported"), std::string::npos);
   EXPECT_TRUE(Received().empty());
 }
@@ -1149,6 +1149,71 @@ TEST_F(InferenceTest, TheAzureRouteNamesTheModelInThePath) {
   EXPECT_EQ(sent[3]["path"], "/v1/chat/completions");
   EXPECT_EQ(json::parse(sent[3]["body"].get<std::string>())["model"], "gpt-x");
   EXPECT_FALSE(sent[3]["headers"].contains("api-key"));
+}
+
+// Issue 11 point 3: a cohere provider behind /v1 (translated both ways, streams and
+// embeddings included), and the native /cohere route to cohere (as sent) and to another
+// family (bridged).
+TEST_F(InferenceTest, CohereProvidersAreTranslatedAndTheCohereRouteReachesEveryFamily) {
+  Configure("cohere", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  json request = Chat("cohere/command-r");
+  request["top_p"] = 0.5;
+  request["stop"] = "END";
+  HttpResult plain = Infer("/v1/chat/completions", request);
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  json answer = JsonOf(plain);
+  EXPECT_EQ(answer["choices"][0]["message"]["content"], "Hello from the mock");
+  EXPECT_EQ(answer["choices"][0]["finish_reason"], "stop");
+  EXPECT_EQ(answer["usage"]["total_tokens"], 9);
+  json sent = Received()[0];
+  EXPECT_EQ(sent["path"], "/v2/chat");
+  EXPECT_EQ(sent["headers"]["authorization"], "Bearer sk-key-a");
+  json body = json::parse(sent["body"].get<std::string>());
+  EXPECT_EQ(body["model"], "command-r");
+  EXPECT_EQ(body["p"], 0.5);
+  EXPECT_EQ(body["stop_sequences"], json({"END"}));
+
+  request["stream"] = true;
+  request["stream_options"] = {{"include_usage", true}};
+  HttpResult streamed = Infer("/v1/chat/completions", request);
+  ASSERT_EQ(streamed.status, 200) << streamed.body;
+  EXPECT_NE(streamed.body.find(R"("content":"tok2")"), std::string::npos) << streamed.body;
+  EXPECT_NE(streamed.body.find(R"("finish_reason":"stop")"), std::string::npos);
+  EXPECT_NE(streamed.body.find(R"("choices":[])"), std::string::npos);
+  EXPECT_TRUE(streamed.body.ends_with("data: [DONE]\n\n")) << streamed.body;
+
+  HttpResult embedded = Infer("/v1/embeddings", {{"model", "cohere/embed-v4.0"},
+                                                 {"input", {"a", "b"}}, {"dimensions", 256}});
+  ASSERT_EQ(embedded.status, 200) << embedded.body;
+  EXPECT_EQ(JsonOf(embedded)["data"].size(), 2u);
+  EXPECT_EQ(JsonOf(embedded)["usage"]["prompt_tokens"], 2);
+  body = json::parse(Received()[2]["body"].get<std::string>());
+  EXPECT_EQ(body["texts"], json({"a", "b"}));
+  EXPECT_EQ(body["embedding_types"], json({"float"}));
+  EXPECT_EQ(body["output_dimension"], 256);
+
+  // The native route: a bare model means cohere and passes through; another family is bridged.
+  Configure("t-openai", {{"keys", json::array({{{"name", "k"}, {"value", "env.KEY_B"}}})}});
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  const json native = {{"model", "command-r"}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
+  HttpResult direct = HttpCall("POST", data_plane_->http, "/cohere/v2/chat", native.dump(),
+                               {{"authorization", "Bearer client-key"}});
+  ASSERT_EQ(direct.status, 200) << direct.body;
+  EXPECT_EQ(JsonOf(direct)["message"]["content"][0]["text"], "Hello from the mock");
+  json bridged_request = native;
+  bridged_request["model"] = "t-openai/gpt-x";
+  HttpResult bridged = HttpCall("POST", data_plane_->http, "/cohere/v2/chat", bridged_request.dump());
+  ASSERT_EQ(bridged.status, 200) << bridged.body;
+  EXPECT_EQ(JsonOf(bridged)["finish_reason"], "COMPLETE");
+  EXPECT_EQ(JsonOf(bridged)["message"]["content"][0]["text"], "Hello from the mock");
+  sent = Received();
+  EXPECT_EQ(sent[0]["path"], "/v2/chat");
+  EXPECT_EQ(sent[0]["headers"]["authorization"], "Bearer sk-key-a");  // never the client's
+  EXPECT_EQ(sent[1]["path"], "/v1/chat/completions");
+  // Errors in Cohere's shape.
+  HttpResult missing = HttpCall("POST", data_plane_->http, "/cohere/v2/chat", "{not json");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_TRUE(JsonOf(missing)["message"].is_string()) << missing.body;
 }
 
 TEST_F(InferenceTest, HundredUpdatesWhileTrafficRunsFailNothing) {
