@@ -182,17 +182,24 @@ std::string AnthropicEvent(const json& data) {
   return "event: " + data["type"].get<std::string>() + "\ndata: " + data.dump() + "\n\n";
 }
 
+// OpenAI's embeddings: one per input (a string or an array).
+json OpenAiEmbeddings(const std::string& model, const json& body) {
+  const json input = body.is_object() ? body.value("input", json()) : json();
+  const size_t count = input.is_array() ? input.size() : 1;
+  json data = json::array();
+  for (size_t i = 0; i < count; ++i) {
+    data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", {0.1, 0.2, 0.3}}});
+  }
+  return {{"object", "list"},
+          {"model", model},
+          {"data", data},
+          {"usage", {{"prompt_tokens", 3}, {"total_tokens", 3}}}};
+}
+
 json Completion(const std::string& path, const std::string& model) {
   if (IsAnthropic(path)) return AnthropicMessage(model);
   if (IsGemini(path)) {
     return GeminiResponse(model, json::array({{{"text", "Hello from the mock"}}}), true);
-  }
-  if (path.find("embeddings") != std::string::npos) {
-    return {{"object", "list"},
-            {"model", model},
-            {"data", json::array({{{"object", "embedding"}, {"index", 0},
-                                   {"embedding", {0.1, 0.2, 0.3}}}})},
-            {"usage", {{"prompt_tokens", 3}, {"total_tokens", 3}}}};
   }
   return {{"id", "chatcmpl-mock"},
           {"object", "chat.completion"},
@@ -723,6 +730,10 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
   }
   if (IsGemini(path) && path.find("mbedContent") != std::string::npos) {
     const std::string embeddings = GeminiEmbeddings(path, parsed).dump();
+    co_return co_await SendJson(stream, version, keep_alive, 200, embeddings) && keep_alive;
+  }
+  if (path.find("/embeddings") != std::string::npos) {
+    const std::string embeddings = OpenAiEmbeddings(model, parsed).dump();
     co_return co_await SendJson(stream, version, keep_alive, 200, embeddings) && keep_alive;
   }
   const std::vector<MockCall> calls =

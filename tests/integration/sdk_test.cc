@@ -66,6 +66,7 @@ class SdkTest : public ::testing::Test {
                                      {"beta_header_overrides", {{"made-up-", false}}}});
     Configure("team-claude", json::object(), "anthropic");
     Configure("gemini");
+    Configure("cohere");
     // Vertex AI with a service-account key file from the mock's Google auth.
     const json account = JsonOf(HttpCall(
         "GET", mock_address_, "/_mock/service_account?client_email=sdk@mock.iam.gserviceaccount.com"));
@@ -146,6 +147,16 @@ TEST_F(SdkTest, AzureOpenAiClientSuite) {
   ConfigureTargets();
   int code = 0;
   const std::string out = NodeTest("azure.test.mjs", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("# fail 0"), std::string::npos) << out;
+}
+
+// Issue 11 point 3: the official Cohere SDK (CohereClientV2) on the native /cohere route
+// against the cohere provider and other families. tests/sdk/cohere.test.mjs.
+TEST_F(SdkTest, CohereSdkSuite) {
+  ConfigureTargets();
+  int code = 0;
+  const std::string out = NodeTest("cohere.test.mjs", &code);
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("# fail 0"), std::string::npos) << out;
 }

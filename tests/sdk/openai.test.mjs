@@ -21,12 +21,13 @@ const ask = [{ role: "system", content: "Be brief." }, { role: "user", content: 
 
 const targets = ["openai/gpt-4o-mini", "anthropic/claude-mock-model",
                  "team-claude/claude-mock-model", "gemini/gemini-2.5-flash",
-                 "vertex/gemini-2.5-flash", "vertex/claude-mock-model"];
+                 "vertex/gemini-2.5-flash", "vertex/claude-mock-model", "cohere/command-r"];
 const vertexModels = "/v1/projects/p-1/locations/us-central1/publishers";
 for (const model of targets) {
   const vertex = model.startsWith("vertex/");
   const gemini = model.includes("/gemini-");
-  const anthropic = !model.startsWith("openai/") && !gemini;
+  const cohere = model.startsWith("cohere/");
+  const anthropic = !model.startsWith("openai/") && !gemini && !cohere;
   // Where the mock sees the request (Vertex: the model's publisher path).
   const upstreamPath = (method) =>
     vertex ? `${vertexModels}/${gemini ? "google" : "anthropic"}/models/${model.slice(7)}:${method}`
@@ -41,12 +42,16 @@ for (const model of targets) {
       assert.ok(completion.usage.prompt_tokens > 0 && completion.usage.completion_tokens > 0);
       // The provider's dialect and key; never the client's key.
       const [sent] = await received(id);
-      assert.equal(sent.path, vertex ? upstreamPath(gemini ? "generateContent" : "rawPredict")
+      assert.equal(sent.path, cohere ? "/v2/chat"
+                              : vertex ? upstreamPath(gemini ? "generateContent" : "rawPredict")
                               : anthropic ? "/v1/messages"
                               : gemini ? upstreamPath("generateContent")
                               : "/v1/chat/completions");
       assert.ok(!JSON.stringify(sent.headers).includes("sk-client-key"));
-      if (vertex) {
+      if (cohere) {
+        assert.equal(sent.headers.authorization, "Bearer sk-key-a");
+        assert.deepEqual(JSON.parse(sent.body).messages[0], { role: "system", content: "Be brief." });
+      } else if (vertex) {
         assert.match(sent.headers.authorization, /^Bearer ya29\.mock\./);
       } else if (anthropic) {
         assert.equal(sent.headers["x-api-key"], "sk-key-a");
@@ -136,6 +141,12 @@ for (const model of targets) {
         ],
       }, options);
       assert.equal(completion.choices[0].finish_reason, "stop");
+      if (cohere) {
+        // Tool results keep OpenAI's shape: one tool message per call.
+        const body = JSON.parse((await received(id))[0].body);
+        assert.deepEqual(body.messages.slice(-2).map((m) => [m.role, m.tool_call_id, m.content]),
+                         [["tool", "call_1", "sunny"], ["tool", "call_2", "noon"]]);
+      }
       if (anthropic) {
         // Consecutive tool results form one user turn of tool_result blocks.
         const body = JSON.parse((await received(id))[0].body);
@@ -159,7 +170,7 @@ for (const model of targets) {
       }
     });
 
-    if (gemini) {
+    if (gemini || cohere) {
       test("embeddings, float and base64", async () => {
         const { id, options } = marked();
         const one = await client.embeddings.create({ model, input: "hello", dimensions: 3 }, options);
@@ -173,8 +184,11 @@ for (const model of targets) {
         assert.deepEqual(Array.from(decoded.data[1].embedding), raw.data[1].embedding);
         assert.deepEqual(Array.from(one.data[0].embedding), [0.5, -0.25, 1]);
         const [sent] = await received(id);
-        assert.equal(sent.path, upstreamPath(vertex ? "predict" : "embedContent"));
-        assert.deepEqual(JSON.parse(sent.body), vertex
+        assert.equal(sent.path, cohere ? "/v2/embed" : upstreamPath(vertex ? "predict" : "embedContent"));
+        assert.deepEqual(JSON.parse(sent.body), cohere
+          ? { model: "command-r", texts: ["hello"], input_type: "search_document",
+              embedding_types: ["float"], output_dimension: 3 }
+          : vertex
           ? { instances: [{ content: "hello" }], parameters: { outputDimensionality: 3 } }
           : { content: { parts: [{ text: "hello" }] }, outputDimensionality: 3 });
       });

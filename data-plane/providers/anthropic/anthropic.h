@@ -23,7 +23,9 @@ class AnthropicAdapter : public ProviderAdapter {
   static constexpr std::string_view kDefaultBaseUrl = "https://api.anthropic.com";
 
   std::string_view family() const override { return "anthropic"; }
-  bool Speaks(ApiSurface surface) const override { return surface != ApiSurface::kGenAi; }
+  bool Speaks(ApiSurface surface) const override {
+    return surface == ApiSurface::kOpenAi || surface == ApiSurface::kAnthropic;
+  }
   absl::Status Compile(const switchyard::v1::ProviderConfig& config,
                        ProviderEntry* entry) const override;
   absl::Status BuildRequest(const InferenceRequest& request, const AttemptTarget& target,

@@ -24,7 +24,9 @@ class GeminiAdapter : public ProviderAdapter {
   static constexpr std::string_view kDefaultBaseUrl = "https://generativelanguage.googleapis.com";
 
   std::string_view family() const override { return "gemini"; }
-  bool Speaks(ApiSurface surface) const override { return surface != ApiSurface::kAnthropic; }
+  bool Speaks(ApiSurface surface) const override {
+    return surface == ApiSurface::kOpenAi || surface == ApiSurface::kGenAi;
+  }
   absl::Status Compile(const switchyard::v1::ProviderConfig& config,
                        ProviderEntry* entry) const override;
   absl::Status BuildRequest(const InferenceRequest& request, const AttemptTarget& target,
