@@ -9,7 +9,7 @@ RUN_DIR ?= .run
 PACKAGES := cmake ninja-build ccache g++ pkg-config \
 	libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev \
 	libpqxx-dev libnghttp2-dev libcurl4-openssl-dev libboost1.81-dev libboost-url1.81-dev libsimdjson-dev \
-	nlohmann-json3-dev libssl-dev libgtest-dev libgmock-dev postgresql-15 curl \
+	nlohmann-json3-dev libssl-dev zlib1g-dev libgtest-dev libgmock-dev postgresql-15 curl \
 	wrk nginx-light strace python3 python3-yaml tinyproxy microsocks nghttp2-client openssl valgrind
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
