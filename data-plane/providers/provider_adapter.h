@@ -48,6 +48,9 @@ struct AttemptTarget {
   // The key's current access token, for keys with an OAuth credential (Vertex AI); the router
   // gets it from its token cache before building the request.
   std::string_view access_token;
+  // The wall-clock time of the attempt, for families that sign requests (Bedrock's SigV4);
+  // adapters read no clock of their own.
+  std::chrono::system_clock::time_point now;
 };
 
 // An upstream answer that is not a success, as the router acts on it.

@@ -2,6 +2,7 @@
 
 #include "data-plane/providers/anthropic/anthropic.h"
 #include "data-plane/providers/azure/azure.h"
+#include "data-plane/providers/bedrock/bedrock.h"
 #include "data-plane/providers/cohere/cohere.h"
 #include "data-plane/providers/gemini/gemini.h"
 #include "data-plane/providers/openai/openai_compatible.h"
@@ -16,12 +17,14 @@ const ProviderAdapter* AdapterFor(std::string_view base_type) {
   static const VertexAdapter kVertex;
   static const AzureAdapter kAzure;
   static const CohereAdapter kCohere;
+  static const BedrockAdapter kBedrock;
   if (OpenAiCompatibleAdapter::Serves(base_type)) return &kOpenAiCompatible;
   if (base_type == "anthropic") return &kAnthropic;
   if (base_type == "gemini") return &kGemini;
   if (base_type == "vertex") return &kVertex;
   if (base_type == "azure") return &kAzure;
   if (base_type == "cohere") return &kCohere;
+  if (base_type == "bedrock") return &kBedrock;
   return nullptr;
 }
 

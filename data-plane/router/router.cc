@@ -279,6 +279,7 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
           StrCat("no enabled key of provider \"", provider, "\" serves model \"", model, "\"")));
     }
   }
+  target.now = std::chrono::system_clock::now();
   target.merge_extra_params = FlagWithOverride(request, "x-bf-passthrough-extra-params", false);
   target.raw_request = FlagWithOverride(request, "x-bf-send-back-raw-request",
                                         entry->config.send_back_raw_request());
