@@ -142,11 +142,10 @@ class ClientSink : public UpstreamSink {
       co_return co_await writer_.Begin(status, std::move(out), first_data);
     }
     translated_.clear();
-    if (absl::Status fed = translator_->Feed(first_data, &translated_); !fed.ok()) {
-      translation_error_ = fed;
-      co_return false;
-    }
-    co_return co_await writer_.Begin(status, std::move(out), translated_);
+    // What was translated before a failure still reaches the client, then the error event.
+    translation_error_ = translator_->Feed(first_data, &translated_);
+    const bool begun = co_await writer_.Begin(status, std::move(out), translated_);
+    co_return begun && translation_error_.ok();
   }
 
   asio::awaitable<bool> OnData(std::string_view data) override {
@@ -156,12 +155,10 @@ class ClientSink : public UpstreamSink {
     }
     if (translator_ == nullptr) co_return co_await writer_.Write(data);
     translated_.clear();
-    if (absl::Status fed = translator_->Feed(data, &translated_); !fed.ok()) {
-      translation_error_ = fed;
-      co_return false;
-    }
-    if (translated_.empty()) co_return true;
-    co_return co_await writer_.Write(translated_);
+    translation_error_ = translator_->Feed(data, &translated_);
+    bool written = true;  // (not `||`: GCC 12 mishandles co_await in such expressions)
+    if (!translated_.empty()) written = co_await writer_.Write(translated_);
+    co_return written && translation_error_.ok();
   }
 
   int status() const { return status_; }

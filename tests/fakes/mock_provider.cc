@@ -24,6 +24,10 @@
 //   :streamGenerateContent answer like Gemini, :rawPredict and :streamRawPredict like Anthropic
 //   (the body must carry anthropic_version vertex-2023-10-16 and no model), :predict embeds;
 //   each wants "Authorization: Bearer" with a live token of this mock's token endpoint.
+// Amazon Bedrock (/model/{id}/converse, /converse-stream, /invoke): SigV4 verified for real
+//   (mock_aws.h; the secret of access key X is "secret-X") or a Bedrock API key (Bearer);
+//   Converse answers and tool calls, ConverseStream in AWS's event-stream framing
+//   (x-mock-bad-crc breaks a frame's CRC), Titan and Cohere embeddings; errors {"message"}.
 // Cohere v2 (…/v2/chat, …/v2/embed): answers, streams (Cohere's events, no [DONE]), tool calls
 //   and errors ({"message"}) as Cohere does.
 // Azure OpenAI (/openai/deployments/{d}/…): answers like OpenAI; wants api-version and an
@@ -49,6 +53,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/fakes/mock_aws.h"
 #include "tests/fakes/mock_google_auth.h"
 
 namespace {
@@ -503,6 +508,79 @@ json CohereEmbeddings(const json& body) {
           {"meta", {{"billed_units", {{"input_tokens", texts.size()}}}}}};
 }
 
+// Amazon Bedrock (/model/{id}/converse | converse-stream | invoke).
+bool IsBedrock(const std::string& path) {
+  return path.starts_with("/model/") &&
+         (path.ends_with("/converse") || path.ends_with("/converse-stream") || path.ends_with("/invoke"));
+}
+// The tools a Converse request offers, as the mock calls them (the first two).
+std::vector<MockCall> ConverseCallsFor(const json& body) {
+  std::vector<MockCall> calls;
+  if (!body.is_object() || !body.contains("toolConfig")) return calls;
+  for (const json& message : body.value("messages", json::array())) {
+    for (const json& block : message.value("content", json::array())) {
+      if (block.contains("toolResult")) return calls;
+    }
+  }
+  for (const json& tool : body["toolConfig"].value("tools", json::array())) {
+    if (calls.size() == 2) break;
+    const json spec = tool.value("toolSpec", json::object());
+    const json schema = spec.value("inputSchema", json::object()).value("json", json::object());
+    MockCall call{spec.value("name", "")};
+    if (schema.contains("properties") && schema["properties"].is_object() && !schema["properties"].empty()) {
+      call.property = schema["properties"].begin().key();
+    }
+    calls.push_back(call);
+  }
+  return calls;
+}
+json ConverseAnswer(const std::vector<MockCall>& calls) {
+  json content = json::array();
+  if (calls.empty()) content.push_back({{"text", "Hello from the mock"}});
+  for (size_t i = 0; i < calls.size(); ++i) {
+    content.push_back({{"toolUse", {{"toolUseId", "tooluse_" + std::to_string(i)},
+                                    {"name", calls[i].name},
+                                    {"input", json::parse(calls[i].Arguments())}}}});
+  }
+  return {{"output", {{"message", {{"role", "assistant"}, {"content", content}}}}},
+          {"stopReason", calls.empty() ? "end_turn" : "tool_use"},
+          {"usage", {{"inputTokens", 5}, {"outputTokens", 4}, {"totalTokens", 9}}},
+          {"metrics", {{"latencyMs", 1}}}};
+}
+// ConverseStream's frames; `corrupt` breaks one frame's CRC (a frame cut in transit).
+std::string ConverseFrames(const std::vector<MockCall>& calls, int chunks, bool corrupt) {
+  std::string out = mock::EventFrame("messageStart", json{{"role", "assistant"}}.dump());
+  if (calls.empty()) {
+    for (int i = 0; i < chunks; ++i) {
+      std::string frame = mock::EventFrame(
+          "contentBlockDelta",
+          json{{"contentBlockIndex", 0}, {"delta", {{"text", "tok" + std::to_string(i)}}}, {"p", "abc"}}.dump());
+      if (corrupt && i == 1) frame[frame.size() - 1] ^= 0x5a;
+      out += frame;
+    }
+    out += mock::EventFrame("contentBlockStop", json{{"contentBlockIndex", 0}}.dump());
+  }
+  for (size_t i = 0; i < calls.size(); ++i) {
+    out += mock::EventFrame(
+        "contentBlockStart",
+        json{{"contentBlockIndex", i},
+             {"start", {{"toolUse", {{"toolUseId", "tooluse_" + std::to_string(i)}, {"name", calls[i].name}}}}}}.dump());
+    if (!calls[i].property.empty()) {
+      for (int f = 0; f < 2; ++f) {
+        out += mock::EventFrame(
+            "contentBlockDelta",
+            json{{"contentBlockIndex", i}, {"delta", {{"toolUse", {{"input", calls[i].Fragment(f)}}}}}}.dump());
+      }
+    }
+    out += mock::EventFrame("contentBlockStop", json{{"contentBlockIndex", i}}.dump());
+  }
+  out += mock::EventFrame("messageStop", json{{"stopReason", calls.empty() ? "end_turn" : "tool_use"}}.dump());
+  out += mock::EventFrame(
+      "metadata", json{{"usage", {{"inputTokens", 5}, {"outputTokens", chunks}, {"totalTokens", 5 + chunks}}},
+                       {"metrics", {{"latencyMs", 1}}}}.dump());
+  return out;
+}
+
 template <class Body>
 asio::awaitable<bool> Write(beast::tcp_stream& stream, http::response<Body>& response) {
   auto [ec, n] = co_await http::async_write(stream, response, kTuple);
@@ -594,6 +672,26 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
     const std::string body = json{{"error", {{"code", "404"}, {"message", "Resource not found"}}}}.dump();
     co_return co_await SendJson(stream, version, keep_alive, 404, body) && keep_alive;
   }
+  if (IsBedrock(path)) {
+    // SigV4 verified for real, or a Bedrock API key.
+    const std::string authorization = Header(request, "authorization");
+    std::string refused;
+    if (!authorization.starts_with("Bearer ") || authorization.size() <= 7) {
+      std::map<std::string, std::string> headers;
+      for (const auto& field : request) {
+        std::string name(field.name_string());
+        std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+        headers[name] = std::string(field.value());
+      }
+      refused = mock::VerifySigV4(std::string(request.method_string()), path, headers, request.body());
+    }
+    if (!refused.empty()) {
+      json error = json::object();
+      error["message"] = refused;
+      const std::string body = error.dump();
+      co_return co_await SendJson(stream, version, keep_alive, 403, body) && keep_alive;
+    }
+  }
   if (IsVertex(path) && !google_auth.Authorized(Header(request, "authorization"))) {
     const std::string body =
         json{{"error", {{"code", 401},
@@ -672,6 +770,9 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
                                   {"status", status}}}}
                       .dump();
   }
+  if (answer.status != 200 && answer.body.empty() && IsBedrock(path)) {
+    answer.body = json{{"message", "mock error " + std::to_string(answer.status)}}.dump();
+  }
   if (answer.status != 200 && answer.body.empty() && IsCohere(path)) {
     answer.body = json{{"id", "cohere-mock-error"},
                        {"message", "mock error " + std::to_string(answer.status)}}.dump();
@@ -690,6 +791,33 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
   }
   if (!answer.body.empty()) {
     co_return co_await SendJson(stream, version, keep_alive, 200, answer.body) && keep_alive;
+  }
+  if (IsBedrock(path)) {
+    if (path.ends_with("/invoke")) {
+      const bool cohere = path.find("cohere.") != std::string::npos;
+      json answer;
+      if (cohere) {
+        json floats = json::array();
+        for (size_t i = 0; i < parsed.value("texts", json::array()).size(); ++i) floats.push_back({0.5, -0.25, 1.0});
+        answer = {{"id", "embed-bedrock"}, {"embeddings", floats}, {"response_type", "embeddings_floats"}};
+      } else {
+        answer = {{"embedding", {0.5, -0.25, 1.0}}, {"inputTextTokenCount", 2}};
+      }
+      co_return co_await SendJson(stream, version, keep_alive, 200, answer.dump()) && keep_alive;
+    }
+    const std::vector<MockCall> converse_calls = ConverseCallsFor(parsed);
+    if (!path.ends_with("/converse-stream")) {
+      co_return co_await SendJson(stream, version, keep_alive, 200,
+                                  ConverseAnswer(converse_calls).dump()) &&
+          keep_alive;
+    }
+    http::response<http::string_body> frames{http::status::ok, version};
+    frames.set(http::field::content_type, "application/vnd.amazon.eventstream");
+    frames.keep_alive(keep_alive);
+    frames.body() = ConverseFrames(converse_calls, HeaderInt(request, "x-mock-chunks", 3),
+                                   !Header(request, "x-mock-bad-crc").empty());
+    frames.prepare_payload();
+    co_return co_await Write(stream, frames) && keep_alive;
   }
   if (IsCohere(path)) {
     if (path.ends_with("/v2/embed")) {

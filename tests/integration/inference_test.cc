@@ -1216,6 +1216,86 @@ TEST_F(InferenceTest, CohereProvidersAreTranslatedAndTheCohereRouteReachesEveryF
   EXPECT_TRUE(JsonOf(missing)["message"].is_string()) << missing.body;
 }
 
+// Issue 11 point 1: bedrock providers behind /v1: SigV4 (session token included) verified by
+// the mock for a model id with ':', Converse translated both ways, ConverseStream's event
+// stream decoded (a frame with a bad CRC ends the stream with an error event), API keys,
+// Titan embeddings, and clear refusals.
+TEST_F(InferenceTest, BedrockRequestsAreSignedTranslatedAndStreamed) {
+  Configure("bedrock", {{"keys", json::array({{{"name", "iam"},
+                                               {"bedrock_key_config",
+                                                {{"access_key", "AKIDMOCK"},
+                                                 {"secret_key", "secret-AKIDMOCK"},
+                                                 {"session_token", "session-1"},
+                                                 {"region", "us-west-2"}}}}})}});
+  const std::string model = "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0";
+  json request = Chat(model);
+  request["messages"].insert(request["messages"].begin(),
+                             json{{"role", "system"}, {"content", "Be brief."}});
+  HttpResult plain = Infer("/v1/chat/completions", request);
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  EXPECT_EQ(JsonOf(plain)["choices"][0]["message"]["content"], "Hello from the mock");
+  EXPECT_EQ(JsonOf(plain)["usage"]["total_tokens"], 9);
+  json sent = Received()[0];
+  EXPECT_EQ(sent["path"], "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse");
+  EXPECT_TRUE(sent["headers"]["authorization"].get<std::string>().starts_with(
+      "AWS4-HMAC-SHA256 Credential=AKIDMOCK/"))
+      << sent["headers"].dump();
+  EXPECT_NE(sent["headers"]["authorization"].get<std::string>().find("/us-west-2/bedrock/aws4_request"),
+            std::string::npos);
+  EXPECT_EQ(sent["headers"]["x-amz-security-token"], "session-1");
+  json body = json::parse(sent["body"].get<std::string>());
+  EXPECT_EQ(body["system"][0]["text"], "Be brief.");
+  EXPECT_EQ(body["messages"][0]["content"][0]["text"], "hi");
+
+  request["stream"] = true;
+  request["stream_options"] = {{"include_usage", true}};
+  HttpResult streamed = Infer("/v1/chat/completions", request);
+  ASSERT_EQ(streamed.status, 200) << streamed.body;
+  EXPECT_NE(streamed.body.find(R"("content":"tok2")"), std::string::npos) << streamed.body;
+  EXPECT_NE(streamed.body.find(R"("finish_reason":"stop")"), std::string::npos);
+  EXPECT_NE(streamed.body.find(R"("choices":[])"), std::string::npos);  // usage from metadata
+  EXPECT_TRUE(streamed.body.ends_with("data: [DONE]\n\n")) << streamed.body;
+  EXPECT_TRUE(Received()[1]["path"].get<std::string>().ends_with("/converse-stream"));
+
+  HttpResult broken = Infer("/v1/chat/completions", request, {{"x-bf-eh-x-mock-bad-crc", "1"}});
+  EXPECT_EQ(broken.status, 200);
+  EXPECT_NE(broken.body.find(R"("content":"tok0")"), std::string::npos) << broken.body;
+  EXPECT_NE(broken.body.find("CRC does not match"), std::string::npos) << broken.body;
+  EXPECT_EQ(broken.body.find("[DONE]"), std::string::npos) << broken.body;
+
+  HttpResult embedded = Infer("/v1/embeddings", {{"model", "bedrock/amazon.titan-embed-text-v2:0"},
+                                                 {"input", "hello"}, {"dimensions", 256}});
+  ASSERT_EQ(embedded.status, 200) << embedded.body;
+  EXPECT_EQ(JsonOf(embedded)["usage"]["prompt_tokens"], 2);
+  sent = Received()[3];
+  EXPECT_EQ(sent["path"], "/model/amazon.titan-embed-text-v2%3A0/invoke");
+  EXPECT_EQ(json::parse(sent["body"].get<std::string>()),
+            json({{"inputText", "hello"}, {"dimensions", 256}}));
+
+  // An image URL is refused, not dropped; nothing is sent.
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  json image = Chat(model);
+  image["messages"][0]["content"] = {
+      {{"type", "image_url"}, {"image_url", {{"url", "https://example.com/cat.png"}}}}};
+  ExpectError(Infer("/v1/chat/completions", image), 400);
+  EXPECT_TRUE(Received().empty());
+
+  // A wrong secret: AWS's refusal comes back; a Bedrock API key goes as Bearer.
+  Configure("bedrock", {{"keys", json::array({{{"name", "iam"},
+                                               {"bedrock_key_config",
+                                                {{"access_key", "AKIDMOCK"},
+                                                 {"secret_key", "not-the-secret"},
+                                                 {"region", "us-west-2"}}}}})}});
+  json refused = ExpectError(Infer("/v1/chat/completions", Chat(model)), 403);
+  EXPECT_NE(refused["error"]["message"].get<std::string>().find("signature we calculated"),
+            std::string::npos)
+      << refused.dump();
+  Configure("bedrock", {{"keys", json::array({{{"name", "api"}, {"value", "env.KEY_A"},
+                                               {"bedrock_key_config", {{"region", "us-west-2"}}}}})}});
+  ASSERT_EQ(Infer("/v1/chat/completions", Chat(model)).status, 200);
+  EXPECT_EQ(Received().back()["headers"]["authorization"], "Bearer sk-key-a");
+}
+
 TEST_F(InferenceTest, HundredUpdatesWhileTrafficRunsFailNothing) {
   Configure("t-live", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
   std::atomic<bool> done{false};
