@@ -3,7 +3,12 @@
 //   anthropic/openai_anthropic   OpenAI clients, an anthropic provider;
 //   anthropic/anthropic_openai   Anthropic clients (native route), an OpenAI-compatible provider;
 //   gemini/openai_gemini         OpenAI clients, a gemini provider;
-//   gemini/gemini_openai         GenAI clients (native route), an OpenAI-compatible provider.
+//   gemini/gemini_openai         GenAI clients (native route), an OpenAI-compatible provider;
+//   cohere/openai_cohere         OpenAI clients, a cohere provider;
+//   cohere/cohere_openai         Cohere clients (native route), an OpenAI-compatible provider;
+//   bedrock/openai_bedrock       OpenAI clients, a bedrock provider (requests and responses;
+//                                its binary event streams are tested in bedrock_test.cc);
+//   azure/openai_azure           OpenAI clients, an azure provider (stream normalisation).
 // <case> starts with its kind: request_ (client body in, upstream body out), response_
 // (provider body in, client body out), stream_ (provider SSE in, client SSE out; "usage" in
 // the name sets stream_options.include_usage). Bodies compare as JSON; streams byte for byte,
@@ -21,6 +26,10 @@
 
 #include "data-plane/providers/anthropic/anthropic_openai.h"
 #include "data-plane/providers/anthropic/openai_anthropic.h"
+#include "data-plane/providers/azure/azure.h"
+#include "data-plane/providers/bedrock/openai_bedrock.h"
+#include "data-plane/providers/cohere/cohere_openai.h"
+#include "data-plane/providers/cohere/openai_cohere.h"
 #include "data-plane/providers/gemini/gemini_openai.h"
 #include "data-plane/providers/gemini/openai_gemini.h"
 
@@ -49,7 +58,12 @@ std::string Translate(const std::string& pair, const std::string& name, const st
       return Pretty(OpenAiToAnthropicRequest(in, "claude-sonnet-4-5", stream));
     }
     if (pair == "openai_gemini") return Pretty(OpenAiToGeminiRequest(in));
-    auto out = pair == "gemini_openai"
+    if (pair == "openai_bedrock") return Pretty(OpenAiToConverseRequest(in));
+    if (pair == "openai_cohere") {
+      return Pretty(OpenAiToCohereRequest(in, "command-r", json::parse(in).value("stream", false)));
+    }
+    auto out = pair == "cohere_openai"   ? CohereToOpenAiRequest(in, "gpt-4o-mini")
+               : pair == "gemini_openai"
                    ? GeminiToOpenAiRequest(in, "gpt-4o-mini", name.find("stream") != std::string::npos)
                    : AnthropicToOpenAiRequest(in, "gpt-4o-mini");
     EXPECT_TRUE(out.ok()) << out.status();
@@ -59,6 +73,11 @@ std::string Translate(const std::string& pair, const std::string& name, const st
     if (pair == "openai_anthropic") return Pretty(AnthropicToOpenAiResponse(in));
     if (pair == "openai_gemini") return Pretty(GeminiToOpenAiResponse(in, "gemini-2.5-flash"));
     if (pair == "gemini_openai") return Pretty(OpenAiToGeminiResponse(in));
+    if (pair == "openai_cohere") return Pretty(CohereToOpenAiResponse(in, "command-r"));
+    if (pair == "cohere_openai") return Pretty(OpenAiToCohereResponse(in));
+    if (pair == "openai_bedrock") {
+      return Pretty(ConverseToOpenAiResponse(in, "anthropic.claude-3-5-sonnet-20240620-v1:0"));
+    }
     return Pretty(OpenAiToAnthropicResponse(in));
   }
   ADD_FAILURE() << "unknown case kind: " << name;
@@ -70,6 +89,12 @@ std::unique_ptr<StreamTranslator> NewStream(const std::string& pair, const std::
   if (pair == "openai_anthropic") return NewAnthropicToOpenAiStream(usage);
   if (pair == "openai_gemini") return NewGeminiToOpenAiStream("gemini-2.5-flash", usage);
   if (pair == "gemini_openai") return NewOpenAiToGeminiStream(name.find("array") == std::string::npos);
+  if (pair == "openai_cohere") return NewCohereToOpenAiStream("command-r", usage);
+  if (pair == "cohere_openai") return NewOpenAiToCohereStream();
+  if (pair == "openai_azure") {
+    static const AzureAdapter kAzure;
+    return kAzure.NewStreamTranslator(InferenceRequest{}, AttemptTarget{});
+  }
   return NewOpenAiToAnthropicStream();
 }
 
@@ -126,7 +151,11 @@ TEST(GoldenTest, EveryCaseMatchesItsGoldenFile) {
   for (const std::string path : {"anthropic/testdata/openai_anthropic",
                                  "anthropic/testdata/anthropic_openai",
                                  "gemini/testdata/openai_gemini",
-                                 "gemini/testdata/gemini_openai"}) {
+                                 "gemini/testdata/gemini_openai",
+                                 "cohere/testdata/openai_cohere",
+                                 "cohere/testdata/cohere_openai",
+                                 "bedrock/testdata/openai_bedrock",
+                                 "azure/testdata/openai_azure"}) {
     const std::string pair = fs::path(path).filename();
     std::vector<fs::path> inputs;
     for (const auto& file : fs::directory_iterator(kProviders / path)) {
@@ -153,7 +182,7 @@ TEST(GoldenTest, EveryCaseMatchesItsGoldenFile) {
       ++cases;
     }
   }
-  EXPECT_GE(cases, 19);
+  EXPECT_GE(cases, 30);
 }
 
 }  // namespace
