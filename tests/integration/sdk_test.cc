@@ -67,6 +67,11 @@ class SdkTest : public ::testing::Test {
     Configure("team-claude", json::object(), "anthropic");
     Configure("gemini");
     Configure("cohere");
+    Put("bedrock", {{"keys", json::array({{{"name", "iam"},
+                                           {"bedrock_key_config", {{"access_key", "AKIDSDK"},
+                                                                   {"secret_key", "secret-AKIDSDK"},
+                                                                   {"region", "eu-west-1"}}}}})},
+                    {"network_config", {{"base_url", "http://" + mock_address_}}}});
     // Vertex AI with a service-account key file from the mock's Google auth.
     const json account = JsonOf(HttpCall(
         "GET", mock_address_, "/_mock/service_account?client_email=sdk@mock.iam.gserviceaccount.com"));

@@ -1,7 +1,8 @@
 // The official OpenAI SDK against the data plane's /v1, unchanged but for baseURL, for an
 // OpenAI-compatible provider and for providers reached through the translation: anthropic
 // (the standard one and a custom provider built on anthropic, seed 003), gemini, and vertex
-// with both publishers (service-account tokens from the mock's token endpoint).
+// with both publishers (service-account tokens from the mock's token endpoint), cohere, and
+// bedrock (SigV4-signed Converse, event-stream streams).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import OpenAI from "openai";
@@ -21,13 +22,15 @@ const ask = [{ role: "system", content: "Be brief." }, { role: "user", content: 
 
 const targets = ["openai/gpt-4o-mini", "anthropic/claude-mock-model",
                  "team-claude/claude-mock-model", "gemini/gemini-2.5-flash",
-                 "vertex/gemini-2.5-flash", "vertex/claude-mock-model", "cohere/command-r"];
+                 "vertex/gemini-2.5-flash", "vertex/claude-mock-model", "cohere/command-r",
+                 "bedrock/anthropic.claude-mock-v1:0"];
 const vertexModels = "/v1/projects/p-1/locations/us-central1/publishers";
 for (const model of targets) {
   const vertex = model.startsWith("vertex/");
   const gemini = model.includes("/gemini-");
   const cohere = model.startsWith("cohere/");
-  const anthropic = !model.startsWith("openai/") && !gemini && !cohere;
+  const bedrock = model.startsWith("bedrock/");
+  const anthropic = !model.startsWith("openai/") && !gemini && !cohere && !bedrock;
   // Where the mock sees the request (Vertex: the model's publisher path).
   const upstreamPath = (method) =>
     vertex ? `${vertexModels}/${gemini ? "google" : "anthropic"}/models/${model.slice(7)}:${method}`
@@ -42,13 +45,18 @@ for (const model of targets) {
       assert.ok(completion.usage.prompt_tokens > 0 && completion.usage.completion_tokens > 0);
       // The provider's dialect and key; never the client's key.
       const [sent] = await received(id);
-      assert.equal(sent.path, cohere ? "/v2/chat"
+      assert.equal(sent.path, bedrock ? "/model/anthropic.claude-mock-v1%3A0/converse"
+                              : cohere ? "/v2/chat"
                               : vertex ? upstreamPath(gemini ? "generateContent" : "rawPredict")
                               : anthropic ? "/v1/messages"
                               : gemini ? upstreamPath("generateContent")
                               : "/v1/chat/completions");
       assert.ok(!JSON.stringify(sent.headers).includes("sk-client-key"));
-      if (cohere) {
+      if (bedrock) {
+        // SigV4, which the mock verifies; the system prompt in Converse's place.
+        assert.match(sent.headers.authorization, /^AWS4-HMAC-SHA256 Credential=AKIDSDK\//);
+        assert.deepEqual(JSON.parse(sent.body).system, [{ text: "Be brief." }]);
+      } else if (cohere) {
         assert.equal(sent.headers.authorization, "Bearer sk-key-a");
         assert.deepEqual(JSON.parse(sent.body).messages[0], { role: "system", content: "Be brief." });
       } else if (vertex) {
