@@ -66,6 +66,7 @@ const Route* FindRoute(std::string_view path) {
 // Google's GenAI API for unchanged GenAI clients (base URL http://<data plane>/genai):
 // POST /genai/v1beta/models/{model}:{method} and GET /genai/v1beta/models.
 constexpr std::string_view kGenAiModels = "/genai/v1beta/models";
+constexpr std::string_view kBedrockModels = "/bedrock/model/";
 struct GenAiMethod {
   std::string_view method;
   std::string_view request_type;
@@ -84,6 +85,7 @@ ApiSurface SurfaceOf(std::string_view path) {
   if (path.starts_with("/anthropic/")) return ApiSurface::kAnthropic;
   if (path.starts_with("/genai/")) return ApiSurface::kGenAi;
   if (path.starts_with("/cohere/")) return ApiSurface::kCohere;
+  if (path.starts_with("/bedrock/")) return ApiSurface::kBedrock;
   return ApiSurface::kOpenAi;
 }
 
@@ -96,6 +98,11 @@ asio::awaitable<void> SendError(ResponseWriter& writer, ApiSurface surface, int 
   HeaderList headers;
   headers.emplace_back("Content-Type", "application/json");
   co_await writer.Send(status, std::move(headers), EncodeError(surface, error));
+}
+
+asio::awaitable<void> SendNotReady(ResponseWriter& writer, ApiSurface surface) {
+  co_await SendError(writer, surface, 503, "service_unavailable_error", "not_ready",
+                     "no routing table yet: the data plane has not received its configuration");
 }
 
 }  // namespace
@@ -135,6 +142,10 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
     co_await DispatchGenAi(http, writer);
     co_return;
   }
+  if (http.path.starts_with(kBedrockModels)) {
+    co_await DispatchBedrock(http, writer);
+    co_return;
+  }
   // Azure OpenAI's form for unchanged AzureOpenAI clients (endpoint http://<data plane>):
   // /openai/deployments/{deployment}/{chat/completions|completions|embeddings}?api-version=…,
   // the deployment naming the model: "provider/model" (as the SDK writes it, or
@@ -171,9 +182,7 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
   }
   WorkerTable::Lease table = tables_->Acquire();  // kept for the whole request
   if (!table) {
-    co_await SendError(writer, SurfaceOf(http.path), 503, "service_unavailable_error", "not_ready",
-                       "no routing table yet: the data plane has not received its "
-                       "configuration");
+    co_await SendNotReady(writer, SurfaceOf(http.path));
     co_return;
   }
   if (route->method == "GET") {
@@ -233,36 +242,76 @@ asio::awaitable<void> InferenceHandler::DispatchGenAi(common::HttpRequest& http,
                        "method_not_allowed", StrCat(http.path, " takes ", list ? "GET" : "POST"));
     co_return;
   }
-  WorkerTable::Lease table = tables_->Acquire();
-  if (!table) {
-    co_await SendError(writer, ApiSurface::kGenAi, 503, "service_unavailable_error", "not_ready",
-                       "no routing table yet: the data plane has not received its "
-                       "configuration");
-    co_return;
-  }
   if (list) {
+    WorkerTable::Lease table = tables_->Acquire();
+    if (!table) {
+      co_await SendNotReady(writer, ApiSurface::kGenAi);
+      co_return;
+    }
     co_await router_->ServeModels(*table.get(), ApiSurface::kGenAi, writer);
     co_return;
   }
-  absl::StatusOr<std::string> model = common::PercentDecode(
-      path.substr(kGenAiModels.size() + 1, colon - kGenAiModels.size() - 1));
+  NativeCall call{ApiSurface::kGenAi, "gemini",
+                  path.substr(kGenAiModels.size() + 1, colon - kGenAiModels.size() - 1),
+                  method->method, method->request_type, method->stream};
+  call.sse = http.query.find("alt=sse") != std::string::npos;
+  co_await ServeNative(http, call, writer);
+}
+
+// AWS's Bedrock runtime for unchanged AWS SDK clients (endpoint http://<data plane>/bedrock):
+// POST /bedrock/model/{modelId}/converse | converse-stream | invoke, the model id
+// "provider/model" (percent-encoded, as the SDK sends it) or a bare id meaning the provider
+// "bedrock". The client's SigV4 signature is neither checked nor forwarded.
+asio::awaitable<void> InferenceHandler::DispatchBedrock(common::HttpRequest& http,
+                                                        ResponseWriter& writer) {
+  const std::string_view path = std::string_view(http.path).substr(kBedrockModels.size());
+  const size_t slash = path.rfind('/');
+  const std::string_view method = slash == std::string_view::npos ? "" : path.substr(slash + 1);
+  const bool stream = method == "converse-stream";
+  if (slash == 0 || slash == std::string_view::npos ||
+      (method != "converse" && method != "converse-stream" && method != "invoke")) {
+    co_await SendError(writer, ApiSurface::kBedrock, 404, "not_found_error", "not_found",
+                       StrCat("no route for ", http.method, " ", http.path));
+    co_return;
+  }
+  if (http.method != "POST") {
+    co_await SendError(writer, ApiSurface::kBedrock, 405, "invalid_request_error",
+                       "method_not_allowed", StrCat(http.path, " takes POST"));
+    co_return;
+  }
+  co_await ServeNative(http,
+                       NativeCall{ApiSurface::kBedrock, "bedrock", path.substr(0, slash), method,
+                                  stream ? "chat_completion_stream" : "chat_completion", stream},
+                       writer);
+}
+
+asio::awaitable<void> InferenceHandler::ServeNative(common::HttpRequest& http,
+                                                    const NativeCall& call,
+                                                    ResponseWriter& writer) {
+  WorkerTable::Lease table = tables_->Acquire();
+  if (!table) {
+    co_await SendNotReady(writer, call.surface);
+    co_return;
+  }
+  absl::StatusOr<std::string> model = common::PercentDecode(call.encoded_model);
   absl::StatusOr<RequestBody> body =
       model.ok() ? ParseRequestBody(std::move(http.body), kMaxFallbacks, /*model_in_body=*/false)
                  : absl::StatusOr<RequestBody>(model.status());
   if (!body.ok()) {
-    co_await SendError(writer, ApiSurface::kGenAi, 400, "invalid_request_error",
-                       "invalid_request", std::string(body.status().message()));
+    co_await SendError(writer, call.surface, 400, "invalid_request_error", "invalid_request",
+                       std::string(body.status().message()));
     co_return;
   }
   InferenceRequest request;
-  request.surface = ApiSurface::kGenAi;
+  request.surface = call.surface;
   request.body = *std::move(body);
-  request.body.model = model->find('/') == std::string::npos ? "gemini/" + *model : *model;
+  request.body.model =
+      model->find('/') == std::string::npos ? StrCat(call.default_provider, "/", *model) : *model;
   request.body.model_offset = request.body.model_length = 0;  // not in the body
-  request.stream = method->stream;
-  request.request_type = method->request_type;
-  request.native_method = std::string(method->method);
-  request.native_sse = http.query.find("alt=sse") != std::string::npos;
+  request.stream = call.stream;
+  request.request_type = call.request_type;
+  request.native_method = std::string(call.method);
+  request.native_sse = call.sse;
   request.control_headers = std::move(http.headers);
   co_await router_->Serve(*table.get(), request, writer);
 }

@@ -52,6 +52,20 @@ class InferenceHandler {
  private:
   boost::asio::awaitable<void> Dispatch(common::HttpRequest& request, ResponseWriter& writer);
   boost::asio::awaitable<void> DispatchGenAi(common::HttpRequest& request, ResponseWriter& writer);
+  boost::asio::awaitable<void> DispatchBedrock(common::HttpRequest& request,
+                                               ResponseWriter& writer);
+  // A native route naming its model in the path (GenAI's, Bedrock's).
+  struct NativeCall {
+    ApiSurface surface;
+    std::string_view default_provider;  // what a bare model name means
+    std::string_view encoded_model;     // as in the path
+    std::string_view method;            // the route's own name for it
+    std::string_view request_type;
+    bool stream = false;
+    bool sse = false;
+  };
+  boost::asio::awaitable<void> ServeNative(common::HttpRequest& request, const NativeCall& call,
+                                           ResponseWriter& writer);
 
   WorkerTable* const tables_;
   Router* const router_;

@@ -17,7 +17,7 @@ namespace switchyard::dp {
 
 // The wire format a client spoke (the route family it called): OpenAI's (/v1, /openai/v1),
 // Anthropic's Messages API (/anthropic/v1/messages) or Google's GenAI API (/genai/v1beta).
-enum class ApiSurface { kOpenAi, kAnthropic, kGenAi, kCohere };
+enum class ApiSurface { kOpenAi, kAnthropic, kGenAi, kCohere, kBedrock };
 
 // The request body, validated as a whole, with the fields the gateway reads.
 struct RequestBody {

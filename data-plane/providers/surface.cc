@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "data-plane/providers/anthropic/anthropic_openai.h"
+#include "data-plane/providers/bedrock/bedrock_openai.h"
 #include "data-plane/providers/cohere/cohere_openai.h"
 #include "data-plane/providers/gemini/gemini_openai.h"
 #include "data-plane/providers/json_util.h"
@@ -81,9 +82,24 @@ static std::string_view GoogleStatus(int status) {
   }
 }
 
+// AWS's error shapes by status, for the Bedrock surface (the SDK reads __type).
+static std::string_view AwsErrorType(int status) {
+  switch (status) {
+    case 403: return "AccessDeniedException";
+    case 404: return "ResourceNotFoundException";
+    case 408: case 504: return "ModelTimeoutException";
+    case 429: return "ThrottlingException";
+    case 503: return "ServiceUnavailableException";
+    default: return status >= 500 ? "InternalServerException" : "ValidationException";
+  }
+}
+
 std::string EncodeError(ApiSurface surface, const common::ApiError& error) {
   if (surface == ApiSurface::kOpenAi) return common::ErrorEnvelopeJson(error);
   if (surface == ApiSurface::kCohere) return DumpJson({{"message", error.message}});
+  if (surface == ApiSurface::kBedrock) {
+    return DumpJson({{"message", error.message}, {"__type", std::string(AwsErrorType(error.http_status))}});
+  }
   if (surface == ApiSurface::kGenAi) {
     return DumpJson({{"error", {{"code", error.http_status},
                                 {"message", error.message},
@@ -131,6 +147,11 @@ std::string EncodeStreamError(ApiSurface surface, const common::ApiError& error)
     return common::StrCat("data: ", common::ErrorEnvelopeJson(error), "\n\n");
   }
   if (surface == ApiSurface::kGenAi) return common::StrCat("data: ", EncodeError(surface, error), "\r\n\r\n");
+  if (surface == ApiSurface::kBedrock) {
+    return ConverseExceptionFrame(error.http_status == 429 ? "throttlingException"
+                                                           : "modelStreamErrorException",
+                                  error.message);
+  }
   if (surface == ApiSurface::kCohere) {
     // Cohere ends a failed stream with message-end, finish_reason ERROR and the error.
     return common::StrCat(
@@ -160,16 +181,23 @@ absl::StatusOr<InferenceRequest> ToInternalRequest(const InferenceRequest& nativ
                  ? CohereToOpenAiEmbeddingRequest(native.body.text, bare_model)
                  : body;
       break;
+    case ApiSurface::kBedrock:
+      if (chat && native.native_method != "invoke") {
+        body = ConverseToOpenAiRequest(native.body.text, bare_model, native.stream);
+      }
+      break;
     case ApiSurface::kOpenAi:
       break;
   }
   if (absl::IsUnimplemented(body.status())) {
     const bool genai = native.surface == ApiSurface::kGenAi;
-    const std::string_view family = genai                                    ? "gemini"
-                                    : native.surface == ApiSurface::kCohere ? "cohere"
-                                                                            : "anthropic";
+    const std::string_view family = genai                                     ? "gemini"
+                                    : native.surface == ApiSurface::kCohere  ? "cohere"
+                                    : native.surface == ApiSurface::kBedrock ? "bedrock"
+                                                                             : "anthropic";
     return absl::UnimplementedError(common::StrCat(
-        genai ? native.native_method : native.request_type, " is served by ", family,
+        genai || native.surface == ApiSurface::kBedrock ? native.native_method : native.request_type,
+        " is served by ", family,
         "-family providers only"));
   }
   if (!body.ok()) return body.status();
@@ -194,6 +222,8 @@ absl::StatusOr<std::string> FromInternalResponse(const InferenceRequest& native,
         return OpenAiToCohereEmbeddingResponse(internal_body, native.body.text);
       }
       return OpenAiToCohereResponse(internal_body);
+    case ApiSurface::kBedrock:
+      return OpenAiToConverseResponse(internal_body);
     case ApiSurface::kAnthropic:
       break;
   }
@@ -205,8 +235,9 @@ std::unique_ptr<StreamTranslator> NewFromInternalStream(const InferenceRequest& 
   if (native.surface == ApiSurface::kOpenAi) return inner;
   std::unique_ptr<StreamTranslator> outer =
       native.surface == ApiSurface::kGenAi    ? NewOpenAiToGeminiStream(native.native_sse)
-      : native.surface == ApiSurface::kCohere ? NewOpenAiToCohereStream()
-                                              : NewOpenAiToAnthropicStream();
+      : native.surface == ApiSurface::kCohere  ? NewOpenAiToCohereStream()
+      : native.surface == ApiSurface::kBedrock ? NewOpenAiToConverseStream()
+                                               : NewOpenAiToAnthropicStream();
   if (inner == nullptr) return outer;
   return std::make_unique<ChainedStream>(std::move(inner), std::move(outer));
 }

@@ -166,6 +166,16 @@ TEST_F(SdkTest, CohereSdkSuite) {
   EXPECT_NE(out.find("# fail 0"), std::string::npos) << out;
 }
 
+// Issue 11 point 2: the official AWS SDK (BedrockRuntimeClient) on the native /bedrock route
+// against the bedrock provider and other families. tests/sdk/bedrock.test.mjs.
+TEST_F(SdkTest, AwsBedrockSdkSuite) {
+  ConfigureTargets();
+  int code = 0;
+  const std::string out = NodeTest("bedrock.test.mjs", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("# fail 0"), std::string::npos) << out;
+}
+
 TEST_F(SdkTest, GenAiSdkSuite) {
   ConfigureTargets();
   int code = 0;

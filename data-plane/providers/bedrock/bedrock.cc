@@ -23,6 +23,7 @@ bool IsChat(std::string_view request_type) {
 }
 
 absl::StatusOr<std::string> UpstreamBody(const InferenceRequest& request, std::string_view id) {
+  if (request.surface == ApiSurface::kBedrock) return request.body.text;  // as the SDK sent it
   if (request.request_type == "embedding") return OpenAiToBedrockEmbedding(request.body.text, id);
   return OpenAiToConverseRequest(request.body.text);
 }
@@ -80,7 +81,11 @@ absl::Status BedrockAdapter::BuildRequest(const InferenceRequest& request,
   const ResolvedKey* key = target.key;
   if (key == nullptr || !key->endpoint) return absl::InternalError("bedrock request without a key");
   std::string_view method;
-  if (IsChat(request.request_type)) {
+  std::string native_method;
+  if (request.surface == ApiSurface::kBedrock) {
+    native_method = StrCat("/", request.native_method);
+    method = native_method;
+  } else if (IsChat(request.request_type)) {
     method = request.stream ? "/converse-stream" : "/converse";
   } else if (request.request_type == "embedding") {
     method = "/invoke";
@@ -124,6 +129,7 @@ absl::Status BedrockAdapter::BuildRequest(const InferenceRequest& request,
 absl::StatusOr<std::string> BedrockAdapter::TranslateResponse(const InferenceRequest& request,
                                                               const AttemptTarget& target,
                                                               std::string upstream_body) const {
+  if (request.surface == ApiSurface::kBedrock) return upstream_body;  // as Bedrock sent it
   if (request.request_type == "embedding") {
     return BedrockToOpenAiEmbedding(upstream_body, request.body.text, target.model);
   }
@@ -136,6 +142,7 @@ absl::StatusOr<std::string> BedrockAdapter::TranslateResponse(const InferenceReq
 
 std::unique_ptr<StreamTranslator> BedrockAdapter::NewStreamTranslator(
     const InferenceRequest& request, const AttemptTarget& target) const {
+  if (request.surface == ApiSurface::kBedrock) return nullptr;  // already AWS's event stream
   return NewConverseToOpenAiStream(target.model, request.body.include_usage);
 }
 

@@ -11,6 +11,10 @@
 // API key, sent as "Authorization: Bearer". `deployments` maps a model to an inference profile
 // or ARN; `arn`, when set, prefixes it ("{arn}/{deployment}"). The model id is percent-encoded
 // as one path segment (':' -> %3A) and signed encoded once more.
+//
+// The native /bedrock route's Converse, ConverseStream and Invoke requests pass through (the
+// body as the AWS SDK sent it, signed with the provider's credentials), and the answers,
+// event streams included, come back as Bedrock sent them.
 #ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_BEDROCK_BEDROCK_H_
 #define SWITCHYARD_DATA_PLANE_PROVIDERS_BEDROCK_BEDROCK_H_
 
@@ -26,6 +30,9 @@ namespace switchyard::dp {
 class BedrockAdapter : public ProviderAdapter {
  public:
   std::string_view family() const override { return "bedrock"; }
+  bool Speaks(ApiSurface surface) const override {
+    return surface == ApiSurface::kOpenAi || surface == ApiSurface::kBedrock;
+  }
   absl::Status Compile(const switchyard::v1::ProviderConfig& config,
                        ProviderEntry* entry) const override;
   absl::Status BuildRequest(const InferenceRequest& request, const AttemptTarget& target,
