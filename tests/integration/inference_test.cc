@@ -1294,6 +1294,22 @@ TEST_F(InferenceTest, BedrockRequestsAreSignedTranslatedAndStreamed) {
                                                {"bedrock_key_config", {{"region", "us-west-2"}}}}})}});
   ASSERT_EQ(Infer("/v1/chat/completions", Chat(model)).status, 200);
   EXPECT_EQ(Received().back()["headers"]["authorization"], "Bearer sk-key-a");
+
+  // The native route's invoke passes through to bedrock providers, and only to them.
+  HttpResult invoked = HttpCall("POST", data_plane_->http,
+                                "/bedrock/model/amazon.titan-embed-text-v2%3A0/invoke",
+                                R"({"inputText":"hello"})", {{"authorization", "AWS4-HMAC-SHA256 x"}});
+  ASSERT_EQ(invoked.status, 200) << invoked.body;
+  EXPECT_EQ(JsonOf(invoked)["inputTextTokenCount"], 2);
+  sent = Received().back();
+  EXPECT_EQ(sent["path"], "/model/amazon.titan-embed-text-v2%3A0/invoke");
+  EXPECT_EQ(sent["body"], R"({"inputText":"hello"})");
+  EXPECT_EQ(sent["headers"]["authorization"], "Bearer sk-key-a");  // never the client's
+  Configure("t-openai", {{"keys", json::array({{{"name", "k"}, {"value", "env.KEY_B"}}})}});
+  HttpResult elsewhere = HttpCall("POST", data_plane_->http, "/bedrock/model/t-openai%2Fx/invoke",
+                                  R"({"inputText":"hello"})");
+  EXPECT_EQ(elsewhere.status, 501) << elsewhere.body;
+  EXPECT_EQ(JsonOf(elsewhere)["__type"], "InternalServerException") << elsewhere.body;
 }
 
 TEST_F(InferenceTest, HundredUpdatesWhileTrafficRunsFailNothing) {

@@ -135,6 +135,15 @@ TEST(BedrockTest, EmbeddingsAndRefusals) {
   ASSERT_TRUE(cohere.ok());
   EXPECT_EQ(json::parse(*cohere)["texts"], json({"a", "b"}));
   EXPECT_TRUE(absl::IsUnimplemented(OpenAiToBedrockEmbedding(R"({"input":"a"})", "meta.llama3").status()));
+  // ADAPTERS.md §9 item 11: an image URL is refused, never dropped; a data URL is inlined.
+  auto url = OpenAiToConverseRequest(
+      R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/cat.png"}}]}]})");
+  EXPECT_TRUE(absl::IsInvalidArgument(url.status())) << url.status();
+  auto inline_image = OpenAiToConverseRequest(
+      R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/webp;base64,UklG"}}]}]})");
+  ASSERT_TRUE(inline_image.ok()) << inline_image.status();
+  EXPECT_EQ(json::parse(*inline_image)["messages"][0]["content"][0]["image"],
+            json({{"format", "webp"}, {"source", {{"bytes", "UklG"}}}}));
   // Converse needs the user to speak first; response_format has no Converse form.
   EXPECT_FALSE(OpenAiToConverseRequest(R"({"messages":[{"role":"assistant","content":"hi"}]})").ok());
   EXPECT_FALSE(OpenAiToConverseRequest(
