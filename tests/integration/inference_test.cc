@@ -1271,6 +1271,11 @@ TEST_F(InferenceTest, BedrockRequestsAreSignedTranslatedAndStreamed) {
   EXPECT_EQ(sent["path"], "/model/amazon.titan-embed-text-v2%3A0/invoke");
   EXPECT_EQ(json::parse(sent["body"].get<std::string>()),
             json({{"inputText", "hello"}, {"dimensions", 256}}));
+  HttpResult cohere_embedded = Infer(
+      "/v1/embeddings", {{"model", "bedrock/cohere.embed-english-v3"}, {"input", {"a", "b"}}});
+  ASSERT_EQ(cohere_embedded.status, 200) << cohere_embedded.body;
+  EXPECT_EQ(JsonOf(cohere_embedded)["data"].size(), 2u);
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
 
   // An image URL is refused, not dropped; nothing is sent.
   HttpCall("DELETE", mock_address_, "/_mock/requests");

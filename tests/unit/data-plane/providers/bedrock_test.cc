@@ -8,6 +8,7 @@
 #include "data-plane/providers/bedrock/bedrock.h"
 #include "data-plane/providers/bedrock/event_stream.h"
 #include "data-plane/providers/bedrock/openai_bedrock.h"
+#include "common/provider_config.h"
 #include "data-plane/table/routing_table.h"
 
 namespace switchyard::dp {
@@ -127,6 +128,29 @@ TEST(BedrockTest, ModelIdsComeFromDeploymentsAndTheArn) {
   EXPECT_EQ(BedrockModelId(key, "claude"),
             "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
             "us.anthropic.claude-3-5-sonnet-20240620-v1:0");
+}
+
+TEST(BedrockTest, EachKeysRegionNamesItsEndpointUnlessBaseUrlReplacesIt) {
+  v1::ProviderConfig config;
+  config.set_name("bedrock");
+  auto* key = config.add_keys()->mutable_bedrock_key_config();
+  key->mutable_region()->set_value("eu-west-1");
+  key->mutable_access_key()->set_value("AKID");
+  key->mutable_secret_key()->set_value("secret");
+  const KeyEnvironment env([](const std::string&) { return std::nullopt; });
+  auto entry = CompileProvider(*common::Canonicalize(config), env);
+  ASSERT_EQ(entry->state, ProviderEntry::State::kServed) << entry->unserved_reason;
+  EXPECT_EQ(entry->keys[0].endpoint->host, "bedrock-runtime.eu-west-1.amazonaws.com");
+  EXPECT_TRUE(entry->keys[0].endpoint->tls);
+  config.mutable_network_config()->set_base_url("http://127.0.0.1:9000");
+  entry = CompileProvider(*common::Canonicalize(config), env);
+  EXPECT_EQ(entry->keys[0].endpoint->host, "127.0.0.1");
+  EXPECT_EQ(entry->keys[0].endpoint->port, 9000);
+  // Half a key pair, or no credentials at all, isolates the provider with the reason.
+  key->clear_secret_key();
+  entry = CompileProvider(*common::Canonicalize(config), env);
+  EXPECT_EQ(entry->state, ProviderEntry::State::kBroken);
+  EXPECT_NE(entry->unserved_reason.find("access_key and secret_key go together"), std::string::npos);
 }
 
 TEST(BedrockTest, EmbeddingsAndRefusals) {
