@@ -314,6 +314,10 @@ absl::Status NormalizeNetwork(ProviderConfig* config, std::string_view base_type
     const std::string lower = absl::AsciiStrToLower(name);
     if (!IsHeaderToken(name)) return Invalid(path, "is not a valid HTTP header name");
     if (HasControlChars(value)) return Invalid(path, "must not contain control characters");
+    if (IsSensitiveHeader(lower) && LooksRedacted(value)) {
+      return Invalid(path, "is a redacted placeholder that matches no stored secret; send the "
+                           "real value");
+    }
     if (IsDeniedHeader(lower)) {
       return Invalid(path, "is on the security denylist and is never forwarded");
     }
@@ -416,6 +420,10 @@ absl::Status NormalizeProxy(ProviderConfig* config) {
   }
   if (HasControlChars(proxy->username()) || HasControlChars(proxy->password())) {
     return Invalid("proxy_config", "username and password must not contain control characters");
+  }
+  if (UrlHasRedactedPassword(proxy->url())) {
+    return Invalid("proxy_config.url", "holds a redacted password that matches no stored URL; "
+                                       "send the real one");
   }
   if (proxy->password() == kRedactedMarker) {
     return Invalid("proxy_config.password",

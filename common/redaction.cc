@@ -1,5 +1,8 @@
 #include "common/redaction.h"
 
+#include <cctype>
+#include <utility>
+
 namespace switchyard::common {
 namespace {
 
@@ -54,6 +57,28 @@ std::string* MarkedSecret(ProviderConfig* config, int slot) {
   return nullptr;
 }
 
+// "scheme://user:password@host" -> the offset and length of "password" (0, 0 when none).
+std::pair<size_t, size_t> UrlPassword(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {0, 0};
+  const size_t authority = scheme + 3;
+  const size_t end = url.find_first_of("/?#", authority);
+  const std::string_view host_part = url.substr(authority, end == std::string_view::npos ? url.npos : end - authority);
+  const size_t at = host_part.rfind('@');
+  if (at == std::string_view::npos) return {0, 0};
+  const size_t colon = host_part.find(':');
+  if (colon == std::string_view::npos || colon > at || colon + 1 == at) return {0, 0};
+  return {authority + colon + 1, at - colon - 1};
+}
+
+std::string RedactUrl(const std::string& url) {
+  const auto [offset, length] = UrlPassword(url);
+  if (length == 0) return url;
+  std::string redacted = url;
+  redacted.replace(offset, length, kRedactedMarker);
+  return redacted;
+}
+
 const Key* FindStoredKey(const ProviderConfig& stored, const Key& incoming) {
   if (!incoming.id().empty()) {
     for (const Key& key : stored.keys()) {
@@ -78,6 +103,23 @@ std::string RedactSecret(std::string_view secret) {
   return redacted;
 }
 
+bool IsSensitiveHeader(std::string_view name) {
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const std::string_view exact : {"authorization", "proxy-authorization", "cookie"}) {
+    if (lower == exact) return true;
+  }
+  for (const std::string_view part : {"token", "secret", "key"}) {
+    if (lower.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool UrlHasRedactedPassword(std::string_view url) {
+  const auto [offset, length] = UrlPassword(url);
+  return length != 0 && url.substr(offset, length) == kRedactedMarker;
+}
+
 bool LooksRedacted(std::string_view value) {
   if (value == kRedactedMarker) return true;
   if (value.empty()) return false;
@@ -97,6 +139,14 @@ ProviderConfig RedactSecrets(const ProviderConfig& config) {
   for (int slot = 0; slot < kMarkedSecretSlots; ++slot) {
     std::string* secret = MarkedSecret(&redacted, slot);
     if (secret != nullptr && !secret->empty()) *secret = std::string(kRedactedMarker);
+  }
+  if (redacted.has_network_config()) {
+    for (auto& [name, value] : *redacted.mutable_network_config()->mutable_extra_headers()) {
+      if (IsSensitiveHeader(name) && !value.empty()) value = RedactSecret(value);
+    }
+  }
+  if (redacted.has_proxy_config()) {
+    redacted.mutable_proxy_config()->set_url(RedactUrl(redacted.proxy_config().url()));
   }
   return redacted;
 }
@@ -125,6 +175,20 @@ void RestoreRedactedSecrets(const ProviderConfig& stored, ProviderConfig* incomi
     if (secret != nullptr && from != nullptr && *secret == kRedactedMarker && !from->empty()) {
       *secret = *from;
     }
+  }
+  if (incoming->has_network_config()) {
+    const auto& stored_headers = stored.network_config().extra_headers();
+    for (auto& [name, value] : *incoming->mutable_network_config()->mutable_extra_headers()) {
+      auto from = stored_headers.find(name);
+      if (IsSensitiveHeader(name) && LooksRedacted(value) && from != stored_headers.end() &&
+          RedactSecret(from->second) == value) {
+        value = from->second;
+      }
+    }
+  }
+  if (incoming->has_proxy_config() && UrlHasRedactedPassword(incoming->proxy_config().url()) &&
+      RedactUrl(stored.proxy_config().url()) == incoming->proxy_config().url()) {
+    incoming->mutable_proxy_config()->set_url(stored.proxy_config().url());
   }
 }
 

@@ -5,7 +5,9 @@
 // Redacted forms (Bifrost's):
 //   key values and other secret literals: first 4 + 24 '*' + last 4 characters;
 //     8 characters or fewer: all '*' (same length);
-//   proxy password, network and proxy ca_cert_pem: "<REDACTED>".
+//   proxy password, network and proxy ca_cert_pem: "<REDACTED>";
+//   extra_headers values of sensitive names (IsSensitiveHeader): like key values;
+//   the password of a proxy URL's userinfo: "<REDACTED>" in its place.
 // Environment references ("env.NAME") are not secrets and are never redacted.
 //
 // Pure functions; any thread.
@@ -22,6 +24,13 @@ namespace switchyard::common {
 inline constexpr std::string_view kRedactedMarker = "<REDACTED>";
 
 std::string RedactSecret(std::string_view secret);
+
+// Header names whose values are secrets: authorization, proxy-authorization, cookie, and any
+// name containing "token", "secret" or "key" (x-api-key, api-key, x-goog-api-key, ...).
+bool IsSensitiveHeader(std::string_view name);
+
+// True when a URL's userinfo password is the redaction marker.
+bool UrlHasRedactedPassword(std::string_view url);
 
 // True when `value` has the shape RedactSecret produces (or is the marker).
 bool LooksRedacted(std::string_view value);

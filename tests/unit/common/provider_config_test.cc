@@ -94,6 +94,21 @@ TEST(CanonicalizeTest, VertexKeyFilesMayHoldLineBreaks) {
             "keys[0].vertex_key_config.auth_credentials");
 }
 
+// Issue 12 point 3: a redacted header value or proxy URL password that matched no stored
+// secret is refused, naming the field, rather than stored as if it were the secret.
+TEST(CanonicalizeTest, RedactedHeaderValuesAndProxyUrlsAreRefused) {
+  EXPECT_EQ(FieldOfError(R"({"provider": "openai", "keys": [{"value": "sk"}], "network_config": )"
+                         R"({"extra_headers": {"Authorization": "Bear************************1234"}}})"),
+            "network_config.extra_headers.Authorization");
+  EXPECT_EQ(FieldOfError(R"({"provider": "openai", "keys": [{"value": "sk"}], "proxy_config": )"
+                         R"({"type": "http", "url": "http://u:<REDACTED>@proxy:3128"}})"),
+            "proxy_config.url");
+  // Not sensitive: kept as given, stars and all.
+  auto fine = CanonicalizeJson(R"({"provider": "openai", "keys": [{"value": "sk"}], )"
+                               R"("network_config": {"extra_headers": {"x-team": "****"}}})");
+  EXPECT_TRUE(fine.ok()) << fine.status();
+}
+
 TEST(CanonicalizeTest, HashIsStableAndSensitive) {
   const std::string base = R"({"provider": "openai", "keys": [{"name": "k", "value": "sk-1"}]})";
   auto a = CanonicalizeJson(base);

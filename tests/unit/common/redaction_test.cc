@@ -72,5 +72,44 @@ TEST(RestoreRedactedSecretsTest, ADifferentRedactionIsNotRestored) {
   EXPECT_EQ(incoming.keys(0).value().value(), "sk-x************************9999");
 }
 
+// Issue 12 point 3: extra_headers values of sensitive names and a proxy URL's password are
+// secrets too: redacted in answers, restored on PUT, refused when they match nothing.
+TEST(RedactSecretsTest, SensitiveHeadersAndProxyUrlPasswordsAreSecrets) {
+  ProviderConfig config = Stored();
+  auto& headers = *config.mutable_network_config()->mutable_extra_headers();
+  headers["authorization"] = "Bearer upstream-token-1234";
+  headers["x-goog-api-key"] = "AIzaSecretValue1234";
+  headers["x-session-token"] = "short";
+  headers["x-team"] = "search";
+  config.mutable_proxy_config()->set_url("http://proxyuser:proxy-url-pass@proxy.internal:3128");
+  const ProviderConfig redacted = RedactSecrets(config);
+  const auto& out = redacted.network_config().extra_headers();
+  EXPECT_EQ(out.at("authorization"), "Bear************************1234");
+  EXPECT_EQ(out.at("x-goog-api-key"), "AIza************************1234");
+  EXPECT_EQ(out.at("x-session-token"), "*****");
+  EXPECT_EQ(out.at("x-team"), "search");  // not a secret
+  EXPECT_EQ(redacted.proxy_config().url(), "http://proxyuser:<REDACTED>@proxy.internal:3128");
+  EXPECT_TRUE(IsSensitiveHeader("Proxy-Authorization"));
+  EXPECT_TRUE(IsSensitiveHeader("api-key"));
+  EXPECT_FALSE(IsSensitiveHeader("x-request-source"));
+
+  ProviderConfig incoming = redacted;
+  RestoreRedactedSecrets(config, &incoming);
+  EXPECT_EQ(incoming.network_config().extra_headers().at("authorization"),
+            "Bearer upstream-token-1234");
+  EXPECT_EQ(incoming.network_config().extra_headers().at("x-session-token"), "short");
+  EXPECT_EQ(incoming.proxy_config().url(), config.proxy_config().url());
+
+  // A redacted value the stored config cannot explain stays redacted (and is refused then).
+  ProviderConfig stranger = redacted;
+  (*stranger.mutable_network_config()->mutable_extra_headers())["authorization"] =
+      "Xear************************1234";
+  stranger.mutable_proxy_config()->set_url("http://other:<REDACTED>@proxy.internal:3128");
+  RestoreRedactedSecrets(config, &stranger);
+  EXPECT_EQ(stranger.network_config().extra_headers().at("authorization"),
+            "Xear************************1234");
+  EXPECT_TRUE(UrlHasRedactedPassword(stranger.proxy_config().url()));
+}
+
 }  // namespace
 }  // namespace switchyard::common
