@@ -19,6 +19,8 @@
 #include "common/process.h"
 #include "common/strings.h"
 #include "data-plane/config/config_applier.h"
+#include <unistd.h>
+
 #include "data-plane/config/last_good_cache.h"
 #include "data-plane/config/metrics.h"
 #include "data-plane/config/watch_client.h"
@@ -40,6 +42,9 @@ int Run(int argc, char** argv) {
   flags.Define("admin-listen", "127.0.0.1:9901", "admin listener address (health, metrics)");
   flags.Define("cache-dir", "", "directory for the last good table (start without a control "
                                 "plane)");
+  flags.Define("cache-key-file", "",
+               "AES-256 keys (base64, one per line; the first seals) for the disk cache: it holds "
+               "provider secrets, so without a key no cache is written");
   flags.Define("reconnect-max-ms", "30000", "longest wait between reconnect attempts");
   flags.Define("workers", "0", "inference worker threads (0: one per core)");
   flags.Define("header-timeout-ms", "10000",
@@ -124,7 +129,22 @@ int Run(int argc, char** argv) {
   TableSlot slot;
   ConfigMetrics metrics;
   std::unique_ptr<LastGoodCache> cache;
-  if (!flags.Get("cache-dir").empty()) cache = std::make_unique<LastGoodCache>(flags.Get("cache-dir"));
+  if (const std::string dir = flags.Get("cache-dir"); !dir.empty()) {
+    if (flags.Get("cache-key-file").empty()) {
+      // Secrets never rest on disk in clear: no key, no cache (and an old clear one goes).
+      common::LogWarning("not writing the disk cache: --cache-key-file is not set and the cache "
+                         "would hold provider secrets in clear",
+                         {{"cache_dir", dir}});
+      ::unlink((dir + "/last-good.json").c_str());
+    } else {
+      absl::StatusOr<common::SecretBox> box = common::SecretBox::FromKeyFile(flags.Get("cache-key-file"));
+      if (!box.ok()) {
+        common::LogError("bad --cache-key-file", {{"error", common::ToStd(box.status().message())}});
+        return 2;
+      }
+      cache = std::make_unique<LastGoodCache>(dir, *std::move(box));
+    }
+  }
   ConfigApplier applier(&slot, cache.get(), &metrics, KeyEnvironment::Process(env_allow));
   if (cache != nullptr) {
     if (absl::Status loaded = applier.LoadCache(); !loaded.ok() && !absl::IsNotFound(loaded)) {

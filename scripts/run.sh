@@ -67,8 +67,11 @@ pids+=($!)
   --grpc-listen="$grpc" --config="$run/config.json" > "$run/control-plane.log" 2>&1 &
 pids+=($!)
 wait_for "$run/control-plane.log" "api=rest"
+# The disk cache holds provider secrets: sealed with a key made for this run.
+[ -f "$run/cache.key" ] || (umask 077 && head -c 32 /dev/urandom | base64 > "$run/cache.key")
 OPENAI_API_KEY=sk-demo-key "$build/bin/switchyard-data-plane" --control-plane="$grpc" \
   --node-id=local --http-listen="$http" --admin-listen="$admin" --cache-dir="$run/cache" \
+  --cache-key-file="$run/cache.key" \
   > "$run/data-plane.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 200); do

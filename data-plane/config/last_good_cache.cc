@@ -42,10 +42,10 @@ absl::Status LastGoodCache::Save(const RoutingTable& table) {
     providers.push_back(
         nlohmann::json::parse(common::ProviderToJson(entry->config, common::JsonView::kResponse)));
   }
-  const std::string text = nlohmann::json{{"revision", table.revision()},
-                                          {"table_hash", table.table_hash()},
-                                          {"providers", providers}}
-                               .dump();
+  const std::string text = box_.Seal(nlohmann::json{{"revision", table.revision()},
+                                                    {"table_hash", table.table_hash()},
+                                                    {"providers", providers}}
+                                         .dump());
   const std::string temporary = path() + ".tmp";
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -73,9 +73,13 @@ absl::Status LastGoodCache::Save(const RoutingTable& table) {
 absl::StatusOr<std::shared_ptr<const RoutingTable>> LastGoodCache::Load(const KeyEnvironment& env) {
   std::ifstream in(path(), std::ios::binary);
   if (!in) return absl::NotFoundError(StrCat("no cache at ", path()));
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json cache = nlohmann::json::parse(text.str(), nullptr, false);
+  std::stringstream sealed;
+  sealed << in.rdbuf();
+  absl::StatusOr<std::string> text = box_.Open(sealed.str());
+  if (!text.ok()) {
+    return absl::DataLossError(StrCat(path(), " does not open: ", text.status().message()));
+  }
+  nlohmann::json cache = nlohmann::json::parse(*text, nullptr, false);
   if (!cache.is_object() || !cache["revision"].is_number_integer() ||
       !cache["table_hash"].is_string() || !cache["providers"].is_array()) {
     return absl::DataLossError(StrCat(path(), " is not a last-good cache"));

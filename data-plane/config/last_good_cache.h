@@ -2,9 +2,10 @@
 // while the control plane is unreachable (--cache-dir).
 //
 // Save() writes <dir>/last-good.json atomically (temporary file, fsync, rename) with mode
-// 0600: the file holds the configs as distributed, literal secrets included, so no other
-// user may read it. Load() rebuilds the table through RoutingTable::Build, so a damaged or
-// tampered file is refused like any bad update.
+// 0600, sealed with AES-256-GCM (common/secret_box.h, --cache-key-file): the configs hold
+// literal secrets, which never rest on disk in clear. Load() opens and rebuilds the table
+// through RoutingTable::Build, so a damaged, tampered or unsealed file is refused like any
+// bad update. Without a key the data plane writes no cache (data-plane/main.cc).
 //
 // Used by the config thread only.
 #ifndef SWITCHYARD_DATA_PLANE_CONFIG_LAST_GOOD_CACHE_H_
@@ -14,13 +15,14 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/secret_box.h"
 #include "data-plane/table/routing_table.h"
 
 namespace switchyard::dp {
 
 class LastGoodCache {
  public:
-  explicit LastGoodCache(std::string dir) : dir_(std::move(dir)) {}
+  LastGoodCache(std::string dir, common::SecretBox box) : dir_(std::move(dir)), box_(std::move(box)) {}
 
   absl::Status Save(const RoutingTable& table);
   // NotFound when there is no cache yet.
@@ -30,6 +32,7 @@ class LastGoodCache {
 
  private:
   std::string dir_;
+  common::SecretBox box_;
 };
 
 }  // namespace switchyard::dp

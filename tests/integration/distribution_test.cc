@@ -1,6 +1,8 @@
 // Config distribution end to end: real control-plane and data-plane processes, a real
 // PostgreSQL, real gRPC streams. Data planes are observed through their admin listener.
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -76,7 +78,13 @@ class DistributionTest : public ::testing::Test {
     std::string dir = std::filesystem::temp_directory_path() / "switchyard-cache-XXXXXX";
     EXPECT_NE(mkdtemp(dir.data()), nullptr);
     dirs_.push_back(dir);
+    std::ofstream(dir + "/cache.key") << "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n";
     return dir + "/cache";
+  }
+  // The data-plane flags of a disk cache in `cache` (from TempDir), sealed with its key.
+  static std::vector<std::string> CacheFlags(const std::string& cache) {
+    return {"--cache-dir=" + cache,
+            "--cache-key-file=" + std::filesystem::path(cache).parent_path().string() + "/cache.key"};
   }
 
   void TearDown() override {
@@ -152,14 +160,14 @@ TEST_F(DistributionTest, ReconnectGetsDeltasAndABehindDataPlaneGetsASnapshot) {
     Admin(cp, "PUT", "/api/providers/p" + std::to_string(i), ProviderBody(i));
   }
   {
-    DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", {"--cache-dir=" + cache});
+    DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", CacheFlags(cache));
     ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
   }  // killed
   // Two changes: within the log depth, so the restarted data plane gets a delta.
   Admin(cp, "PUT", "/api/providers/p0", ProviderBody(10));
   Admin(cp, "DELETE", "/api/providers/p1");
   {
-    DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", {"--cache-dir=" + cache});
+    DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", CacheFlags(cache));
     ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
     EXPECT_EQ(dp.Metric("switchyard_config_snapshots_applied_total"), 0);
     EXPECT_EQ(dp.Metric("switchyard_config_updates_applied_total"), 1);
@@ -168,7 +176,7 @@ TEST_F(DistributionTest, ReconnectGetsDeltasAndABehindDataPlaneGetsASnapshot) {
   Admin(cp, "DELETE", "/api/providers/p2");
   for (int i = 0; i < 19; ++i) Admin(cp, "PUT", "/api/providers/p0", ProviderBody(100 + i));
   {
-    DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", {"--cache-dir=" + cache});
+    DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", CacheFlags(cache));
     ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
     EXPECT_EQ(dp.Metric("switchyard_config_snapshots_applied_total"), 1);
     EXPECT_EQ(DataPlaneTable(dp.Config()).count("p2"), 0u);
@@ -473,17 +481,23 @@ TEST_F(DistributionTest, ColdStartFromTheDiskCacheWithoutAControlPlane) {
     ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai",
                     R"({"keys": [{"name": "k", "value": "sk-literal-cache-secret"}]})").status,
               201);
-    DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", {"--cache-dir=" + cache});
+    DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", CacheFlags(cache));
     ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
     hash = dp.Config()["table_hash"];
   }
   struct stat info {};
   ASSERT_EQ(stat((cache + "/last-good.json").c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600u);
+  // Issue 12 point 3: sealed, the literal key is nowhere in the file.
+  std::ifstream file(cache + "/last-good.json");
+  const std::string stored((std::istreambuf_iterator<char>(file)), {});
+  EXPECT_TRUE(stored.starts_with("sy1:")) << stored.substr(0, 40);
+  EXPECT_EQ(stored.find("sk-literal-cache-secret"), std::string::npos);
+  EXPECT_EQ(stored.find("openai"), std::string::npos);
 
   // No control plane at that address any more.
   DataPlane dp = DataPlane::Start("127.0.0.1:" + std::to_string(FreePort()), "dp-1",
-                                  {"--cache-dir=" + cache});
+                                  CacheFlags(cache));
   ASSERT_TRUE(Eventually([&] { return HttpCall("GET", dp.admin, "/readyz").status == 200; }))
       << dp.process.Log();
   json config = dp.Config();
@@ -495,6 +509,31 @@ TEST_F(DistributionTest, ColdStartFromTheDiskCacheWithoutAControlPlane) {
   // Without a cache, the same situation is not ready.
   DataPlane empty = DataPlane::Start("127.0.0.1:" + std::to_string(FreePort()), "dp-2");
   EXPECT_EQ(HttpCall("GET", empty.admin, "/readyz").status, 503);
+}
+
+// Issue 12 point 3: without a cache key the data plane writes no cache (it would hold
+// secrets in clear), says why, and removes a clear one left by an older version.
+TEST_F(DistributionTest, WithoutACacheKeyNoCacheIsWritten) {
+  const std::string cache = TempDir();
+  std::filesystem::create_directories(cache);
+  std::ofstream(cache + "/last-good.json") << R"({"providers":[{"keys":[{"value":"sk-old-clear"}]}]})";
+  ControlPlane cp = StartControlPlane();
+  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai",
+                  R"({"keys": [{"name": "k", "value": "sk-literal-cache-secret"}]})").status,
+            201);
+  DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", {"--cache-dir=" + cache});
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+  EXPECT_FALSE(dp.process.WaitForLine("not writing the disk cache").empty());
+  EXPECT_FALSE(std::filesystem::exists(cache + "/last-good.json"));
+  // A wrong key cannot open a sealed cache: refused like a damaged one.
+  DataPlane sealed = DataPlane::Start(cp.grpc, "dp-2", CacheFlags(cache));
+  ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(cache + "/last-good.json"); }));
+  const std::string other_key = std::filesystem::path(cache).parent_path().string() + "/other.key";
+  std::ofstream(other_key) << "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=\n";
+  DataPlane wrong = DataPlane::Start("127.0.0.1:" + std::to_string(FreePort()), "dp-3",
+                                     {"--cache-dir=" + cache, "--cache-key-file=" + other_key});
+  EXPECT_FALSE(wrong.process.WaitForLine("ignoring the disk cache").empty());
+  EXPECT_EQ(HttpCall("GET", wrong.admin, "/readyz").status, 503);
 }
 
 TEST_F(DistributionTest, WatchesNeedTheDataPlaneToken) {
