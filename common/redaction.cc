@@ -128,6 +128,23 @@ bool LooksRedacted(std::string_view value) {
          value.substr(kVisible, kStars).find_first_not_of('*') == std::string_view::npos;
 }
 
+void VisitStoredSecrets(ProviderConfig* config, const std::function<void(std::string*)>& visit) {
+  for (Key& key : *config->mutable_keys()) {
+    for (int slot = 0; slot < kKeySecretSlots; ++slot) {
+      EnvValue* value = KeySecret(&key, slot);
+      if (value != nullptr && IsLiteral(*value)) visit(value->mutable_value());
+    }
+  }
+  if (config->has_proxy_config() && !config->proxy_config().password().empty()) {
+    visit(config->mutable_proxy_config()->mutable_password());
+  }
+  if (config->has_network_config()) {
+    for (auto& [name, value] : *config->mutable_network_config()->mutable_extra_headers()) {
+      if (IsSensitiveHeader(name) && !value.empty()) visit(&value);
+    }
+  }
+}
+
 ProviderConfig RedactSecrets(const ProviderConfig& config) {
   ProviderConfig redacted = config;
   for (Key& key : *redacted.mutable_keys()) {

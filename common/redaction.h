@@ -14,6 +14,7 @@
 #ifndef SWITCHYARD_COMMON_REDACTION_H_
 #define SWITCHYARD_COMMON_REDACTION_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,12 @@ bool UrlHasRedactedPassword(std::string_view url);
 
 // True when `value` has the shape RedactSecret produces (or is the marker).
 bool LooksRedacted(std::string_view value);
+
+// Calls `visit` on every secret that rests in storage as a literal: key values and the
+// secret fields of azure/vertex/bedrock key configs (not env. references), the proxy
+// password and sensitive extra_headers values. Empty values are skipped.
+void VisitStoredSecrets(switchyard::v1::ProviderConfig* config,
+                        const std::function<void(std::string*)>& visit);
 
 // A copy of `config` with every secret literal replaced by its redacted form.
 switchyard::v1::ProviderConfig RedactSecrets(const switchyard::v1::ProviderConfig& config);

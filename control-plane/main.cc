@@ -77,6 +77,12 @@ int Run(int argc, char** argv) {
   flags.Define("db-timeout-ms", "5000",
                "bound on every database call (connect, statement, waiting for a connection): a "
                "hung or unreachable database answers 503 within it");
+  flags.Define("encryption-key-file", "",
+               "AES-256 keys sealing stored secrets: base64 of 32 bytes per line, the first seals, "
+               "all open (or SWITCHYARD_ENCRYPTION_KEY); without one secrets are stored in clear");
+  flags.DefineSwitch("reencrypt",
+                     "re-seal every stored secret under the first encryption key, then exit "
+                     "(key rotation)");
   flags.DefineSwitch("dev", "development mode: loopback only; no token needed when none is set");
   flags.DefineSwitch("help", "print this help");
   if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
@@ -145,11 +151,44 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
 
+  std::shared_ptr<const common::SecretBox> secrets;
+  {
+    std::string keys = Env("SWITCHYARD_ENCRYPTION_KEY");
+    if (const std::string& file = flags.Get("encryption-key-file"); !file.empty()) {
+      absl::StatusOr<common::SecretBox> box = common::SecretBox::FromKeyFile(file);
+      if (!box.ok()) return Fail("bad --encryption-key-file", common::ToStd(box.status().message()));
+      secrets = std::make_shared<const common::SecretBox>(*std::move(box));
+    } else if (!keys.empty()) {
+      absl::StatusOr<common::SecretBox> box = common::SecretBox::FromKeys(keys);
+      if (!box.ok()) return Fail("bad SWITCHYARD_ENCRYPTION_KEY", common::ToStd(box.status().message()));
+      secrets = std::make_shared<const common::SecretBox>(*std::move(box));
+    }
+  }
+  if (flags.IsSet("reencrypt") && secrets == nullptr) {
+    std::cerr << "--reencrypt needs the encryption keys (--encryption-key-file or "
+                 "SWITCHYARD_ENCRYPTION_KEY), the new one first\n";
+    return kExitUsage;
+  }
+
   common::TerminationSignals signals;  // before any thread starts
 
-  auto store = PostgresStore::Create(
-      {.dsn = dsn, .operation_timeout = std::chrono::milliseconds(db_timeout_ms)});
+  auto store = PostgresStore::Create({.dsn = dsn,
+                                      .operation_timeout = std::chrono::milliseconds(db_timeout_ms),
+                                      .secrets = secrets});
   if (!store.ok()) return Fail("cannot open the database", common::ToStd(store.status().message()));
+  if (secrets == nullptr) {
+    LogWarning("secrets are stored in clear in PostgreSQL: give --encryption-key-file or "
+               "SWITCHYARD_ENCRYPTION_KEY to seal them (AES-256-GCM)");
+  } else {
+    // Rows written in clear (before a key was given) are sealed now; --reencrypt re-seals all.
+    absl::StatusOr<int> sealed = (*store)->SealStoredSecrets(flags.IsSet("reencrypt"));
+    if (!sealed.ok()) return Fail("cannot seal the stored secrets", common::ToStd(sealed.status().message()));
+    if (*sealed > 0 || flags.IsSet("reencrypt")) {
+      LogInfo("stored secrets sealed", {{"rows", std::to_string(*sealed)},
+                                        {"key_id", secrets->sealing_key_id()}});
+    }
+    if (flags.IsSet("reencrypt")) return 0;
+  }
   ProviderService service(store->get());
   if (absl::StatusOr<int> upgraded = service.UpgradeStoredConfigs(); !upgraded.ok()) {
     return Fail("cannot upgrade the stored configs", common::ToStd(upgraded.status().message()));
@@ -194,7 +233,7 @@ int Run(int argc, char** argv) {
                         {"addr", StrCat(grpc_host.ok() ? grpc_host->first : "0.0.0.0", ":",
                                         grpc_port)}});
 
-  RestApi rest_api(&service, &fleet, tokens);
+  RestApi rest_api(&service, &fleet, tokens, /*secrets_sealed=*/secrets != nullptr);
   common::HttpServerOptions http_options;
   http_options.listen = http_listen;
   http_options.threads = 4;

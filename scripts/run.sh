@@ -63,8 +63,11 @@ wait_for() {  # wait_for <log> <text>
 dsn=$("$here/postgres.sh" start "$run/postgres" "$pg_port")
 "$build/bin/mock_provider" --listen="$mock" > "$run/mock.log" 2>&1 &
 pids+=($!)
+# Stored secrets are sealed (AES-256-GCM) with a key made for this run directory.
+[ -f "$run/encryption.key" ] || (umask 077 && head -c 32 /dev/urandom | base64 > "$run/encryption.key")
 "$build/bin/switchyard-control-plane" --dev --postgres-dsn="$dsn" --http-listen="$rest" \
-  --grpc-listen="$grpc" --config="$run/config.json" > "$run/control-plane.log" 2>&1 &
+  --grpc-listen="$grpc" --config="$run/config.json" --encryption-key-file="$run/encryption.key" \
+  > "$run/control-plane.log" 2>&1 &
 pids+=($!)
 wait_for "$run/control-plane.log" "api=rest"
 # The disk cache holds provider secrets: sealed with a key made for this run.

@@ -511,6 +511,25 @@ TEST_F(DistributionTest, ColdStartFromTheDiskCacheWithoutAControlPlane) {
   EXPECT_EQ(HttpCall("GET", empty.admin, "/readyz").status, 503);
 }
 
+// Issue 12 point 2: secrets sealed at rest are opened for distribution: the data plane gets
+// the key it needs and re-derives the same hashes.
+TEST_F(DistributionTest, SealedSecretsStillReachDataPlanes) {
+  ControlPlane cp = ControlPlane::Start(
+      postgres_->dsn(), {"--catch-up-interval-ms=200"},
+      {{"SWITCHYARD_ADMIN_TOKEN", kAdminToken},
+       {"SWITCHYARD_ENCRYPTION_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}});
+  ASSERT_TRUE(cp.listening()) << cp.process.Log();
+  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai",
+                  R"({"keys": [{"name": "k", "value": "sk-sealed-distributed"}]})").status,
+            201);
+  DataPlane dp = DataPlane::Start(cp.grpc, "dp-1");
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
+  EXPECT_EQ(dp.Config()["providers"][0]["keys"][0]["enabled"], true);
+  for (const auto& row : Sql(postgres_->dsn(), "SELECT config::text FROM providers")) {
+    EXPECT_EQ(row[0].find("sk-sealed-distributed"), std::string::npos) << row[0];
+  }
+}
+
 // Issue 12 point 3: without a cache key the data plane writes no cache (it would hold
 // secrets in clear), says why, and removes a clear one left by an older version.
 TEST_F(DistributionTest, WithoutACacheKeyNoCacheIsWritten) {

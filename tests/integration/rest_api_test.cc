@@ -1,5 +1,7 @@
 // The REST admin API end to end: a real control-plane process on a real PostgreSQL.
 #include <gtest/gtest.h>
+#include <fstream>
+#include <filesystem>
 
 #include <string>
 
@@ -191,6 +193,86 @@ TEST_F(RestApiTest, EveryRedactedFieldRoundTrips) {
   // redacted too: RedactSecretsTest.SensitiveHeadersAndProxyUrlPasswordsAreSecrets.)
   EXPECT_NE(StoredConfig("openai").find("header-secret-0001"), std::string::npos);
   EXPECT_NE(StoredConfig("bedrock").find("bedrock-secret-0009"), std::string::npos);
+}
+
+// Issue 12 point 2: with a key every stored secret rests sealed (AES-256-GCM) in providers and
+// provider_changes; rows written in clear before are sealed at start; --reencrypt rotates;
+// hashes never change. A database of its own: the suite's control plane has no key.
+TEST_F(RestApiTest, SecretsRestSealedAndKeysRotate) {
+  Sql(postgres()->dsn(), "DROP DATABASE IF EXISTS sealed");
+  Sql(postgres()->dsn(), "CREATE DATABASE sealed");
+  const std::string dsn = postgres()->dsn() + " dbname=sealed";
+  const std::string key_a = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+  const std::string key_b = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+  auto dump = [&] {
+    std::string text;
+    for (const char* query : {"SELECT config::text FROM providers",
+                              "SELECT coalesce(config::text, '') FROM provider_changes"}) {
+      for (const auto& row : Sql(dsn, query)) text += row[0] + "\n";
+    }
+    return text;
+  };
+  const std::map<std::string, std::string> admin = {{"SWITCHYARD_ADMIN_TOKEN", kAdminToken}};
+  std::string hash;
+  {  // No key: clear, and /health says so.
+    ControlPlane cp = ControlPlane::Start(dsn, {}, admin);
+    ASSERT_TRUE(cp.listening()) << cp.process.Log();
+    EXPECT_EQ(JsonOf(HttpCall("GET", cp.rest, "/health"))["secrets_at_rest"], "clear");
+    EXPECT_FALSE(cp.process.WaitForLine("secrets are stored in clear").empty());
+    HttpResult put = Admin(cp, "PUT", "/api/providers/openai",
+                           R"({"keys": [{"name": "k", "value": "sk-clear-before-key-1234"}]})");
+    ASSERT_EQ(put.status, 201) << put.body;
+    hash = JsonOf(put)["config_hash"];
+    EXPECT_NE(dump().find("sk-clear-before-key-1234"), std::string::npos);
+  }
+  {  // Key A: the old rows are sealed at start, new ones as written; answers unchanged.
+    std::map<std::string, std::string> env = admin;
+    env["SWITCHYARD_ENCRYPTION_KEY"] = key_a;
+    ControlPlane cp = ControlPlane::Start(dsn, {}, env);
+    ASSERT_TRUE(cp.listening()) << cp.process.Log();
+    EXPECT_EQ(JsonOf(HttpCall("GET", cp.rest, "/health"))["secrets_at_rest"], "encrypted");
+    json got = JsonOf(Admin(cp, "GET", "/api/providers/openai"));
+    EXPECT_EQ(got["config_hash"], hash);
+    EXPECT_EQ(got["keys"][0]["value"]["value"], "sk-c************************1234");
+    ASSERT_EQ(Admin(cp, "PUT", "/api/providers/bedrock",
+                    R"({"keys": [{"name": "iam", "bedrock_key_config": {"region": "us-east-1",
+                        "access_key": "AKIAATREST", "secret_key": "bedrock-secret-at-rest"}}],
+                        "network_config": {"extra_headers": {"authorization": "Bearer hdr-at-rest"}}})")
+                  .status,
+              201);
+    const std::string sealed = dump();
+    EXPECT_EQ(sealed.find("sk-clear-before-key-1234"), std::string::npos) << sealed;
+    EXPECT_EQ(sealed.find("bedrock-secret-at-rest"), std::string::npos) << sealed;
+    EXPECT_EQ(sealed.find("hdr-at-rest"), std::string::npos) << sealed;
+    EXPECT_NE(sealed.find("sy1:"), std::string::npos);
+    // GET -> PUT round trip still restores the (sealed) stored secrets.
+    HttpResult same = Admin(cp, "PUT", "/api/providers/openai", got.dump());
+    EXPECT_EQ(same.status, 200) << same.body;
+    EXPECT_EQ(JsonOf(same)["config_hash"], hash);
+  }
+  // Rotation: B first, A still given; then B alone reads everything.
+  const std::string keys = (std::filesystem::temp_directory_path() / "switchyard-keys").string();
+  std::ofstream(keys) << key_b << "\n" << key_a << "\n";
+  Process reencrypt = Process::Start(SWITCHYARD_CONTROL_PLANE_BIN,
+                                     {"--postgres-dsn=" + dsn, "--reencrypt",
+                                      "--encryption-key-file=" + keys},
+                                     {{"SWITCHYARD_ADMIN_TOKEN", kAdminToken},
+                                      {"SWITCHYARD_POSTGRES_DSN", ""}});
+  EXPECT_EQ(reencrypt.Wait(), 0) << reencrypt.Log();
+  EXPECT_EQ(dump().find("sk-clear-before"), std::string::npos);
+  {
+    std::map<std::string, std::string> env = admin;
+    env["SWITCHYARD_ENCRYPTION_KEY"] = key_b;
+    ControlPlane cp = ControlPlane::Start(dsn, {}, env);
+    ASSERT_TRUE(cp.listening()) << cp.process.Log();
+    json got = JsonOf(Admin(cp, "GET", "/api/providers/openai"));
+    EXPECT_EQ(got["keys"][0]["value"]["value"], "sk-c************************1234") << got.dump();
+    EXPECT_EQ(got["config_hash"], hash);
+    EXPECT_EQ(JsonOf(Admin(cp, "GET", "/api/providers/bedrock"))["keys"][0]["bedrock_key_config"]
+                  ["secret_key"]["value"],
+              "bedr************************rest");
+  }
+  std::filesystem::remove(keys);
 }
 
 TEST_F(RestApiTest, PutIsAFullReplacement) {

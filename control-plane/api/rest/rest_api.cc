@@ -158,7 +158,8 @@ HttpResponse RestApi::Fleet(const HttpRequest& request) {
 HttpResponse RestApi::Health() {
   const absl::Status database = service_->CheckDatabase();
   nlohmann::json body{{"status", "ok"},
-                      {"components", {{"database", database.ok() ? "ok" : "unavailable"}}}};
+                      {"components", {{"database", database.ok() ? "ok" : "unavailable"}}},
+                      {"secrets_at_rest", secrets_sealed_ ? "encrypted" : "clear"}};
   return HttpResponse::Json(200, body.dump());
 }
 

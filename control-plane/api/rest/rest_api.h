@@ -24,8 +24,13 @@ namespace switchyard::cp {
 class RestApi {
  public:
   // `tokens` empty means admin calls need no token (development mode only).
-  RestApi(ProviderService* service, FleetRegistry* fleet, common::BearerTokens tokens)
-      : service_(service), fleet_(fleet), tokens_(std::move(tokens)) {}
+  // `secrets_sealed`: stored secrets are encrypted at rest (/health says which).
+  RestApi(ProviderService* service, FleetRegistry* fleet, common::BearerTokens tokens,
+          bool secrets_sealed = false)
+      : service_(service),
+        fleet_(fleet),
+        tokens_(std::move(tokens)),
+        secrets_sealed_(secrets_sealed) {}
 
   common::HttpResponse Handle(const common::HttpRequest& request);
 
@@ -38,6 +43,7 @@ class RestApi {
   ProviderService* service_;
   FleetRegistry* fleet_;
   const common::BearerTokens tokens_;
+  const bool secrets_sealed_ = false;
 };
 
 }  // namespace switchyard::cp

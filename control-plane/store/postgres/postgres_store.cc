@@ -13,6 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include "common/log.h"
 #include "common/provider_json.h"
+#include "common/redaction.h"
 #include "common/strings.h"
 #include "control-plane/store/postgres/migrations.h"
 
@@ -49,12 +50,41 @@ auto Guard(std::string_view what, Fn&& fn) -> decltype(fn()) {
   }
 }
 
-absl::StatusOr<StoredProvider> RowToProvider(const pqxx::row& row) {
+// The stored secrets of `config` opened in place.
+absl::Status OpenSecrets(v1::ProviderConfig* config, const common::SecretBox* box) {
+  absl::Status status;
+  common::VisitStoredSecrets(config, [&](std::string* value) {
+    if (!status.ok() || !common::SecretBox::IsSealed(*value)) return;
+    if (box == nullptr) {
+      status = absl::FailedPreconditionError(
+          "stored secrets are sealed: start the control plane with its encryption key");
+      return;
+    }
+    absl::StatusOr<std::string> opened = box->Open(*value);
+    if (!opened.ok()) {
+      status = absl::InternalError(StrCat("a stored secret does not open: ", opened.status().message()));
+      return;
+    }
+    *value = *std::move(opened);
+  });
+  return status;
+}
+
+// The stored (canonical JSON) form of `config`, its secrets sealed when there is a key.
+std::string StoredJson(v1::ProviderConfig config, const common::SecretBox* box) {
+  if (box != nullptr) {
+    common::VisitStoredSecrets(&config, [&](std::string* value) { *value = box->Seal(*value); });
+  }
+  return common::ProviderToJson(config, common::JsonView::kCanonical);
+}
+
+absl::StatusOr<StoredProvider> RowToProvider(const pqxx::row& row, const common::SecretBox* box) {
   // Columns: config::text, config_hash, source_hash, revision
   auto config = common::ProviderFromJson(row[0].as<std::string>());
   if (!config.ok()) {
     return absl::InternalError(StrCat("stored config is unreadable: ", config.status().message()));
   }
+  if (absl::Status opened = OpenSecrets(&*config, box); !opened.ok()) return opened;
   StoredProvider stored;
   stored.config = *std::move(config);
   stored.config.set_config_hash(row[1].as<std::string>());
@@ -68,7 +98,7 @@ absl::StatusOr<StoredProvider> RowToProvider(const pqxx::row& row) {
 constexpr char kSelectColumns[] = "SELECT config::text, config_hash, source_hash, revision ";
 
 // Columns: revision, provider, config::text (NULL for a delete), config_hash
-absl::StatusOr<ChangeRow> RowToChange(const pqxx::row& row) {
+absl::StatusOr<ChangeRow> RowToChange(const pqxx::row& row, const common::SecretBox* box) {
   ChangeRow change;
   change.revision = row[0].as<int64_t>();
   change.provider = row[1].as<std::string>();
@@ -78,6 +108,7 @@ absl::StatusOr<ChangeRow> RowToChange(const pqxx::row& row) {
       return absl::InternalError(
           StrCat("change ", change.revision, " is unreadable: ", config.status().message()));
     }
+    if (absl::Status opened = OpenSecrets(&*config, box); !opened.ok()) return opened;
     config->set_config_hash(row[3].is_null() ? "" : row[3].as<std::string>());
     config->set_provider_status("active");
     config->set_status("active");
@@ -300,8 +331,9 @@ class PostgresStore::Pool {
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
 };
 
-PostgresStore::PostgresStore(std::unique_ptr<Pool> pool)
-    : pool_(std::move(pool)), probe_([this] { ProbeHealth(); }) {}
+PostgresStore::PostgresStore(std::unique_ptr<Pool> pool,
+                             std::shared_ptr<const common::SecretBox> secrets)
+    : pool_(std::move(pool)), secrets_(std::move(secrets)), probe_([this] { ProbeHealth(); }) {}
 
 PostgresStore::~PostgresStore() {
   {
@@ -330,8 +362,10 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Create(
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
-  return std::unique_ptr<PostgresStore>(new PostgresStore(std::make_unique<Pool>(
-      options.dsn, std::max(1, options.pool_size), options.operation_timeout)));
+  return std::unique_ptr<PostgresStore>(new PostgresStore(
+      std::make_unique<Pool>(options.dsn, std::max(1, options.pool_size),
+                             options.operation_timeout),
+      std::move(options.secrets)));
 }
 
 absl::StatusOr<std::optional<StoredProvider>> PostgresStore::Get(std::string_view name) {
@@ -341,7 +375,7 @@ absl::StatusOr<std::optional<StoredProvider>> PostgresStore::Get(std::string_vie
     const pqxx::result rows = tx.exec_params(
         StrCat(kSelectColumns, "FROM providers WHERE name = $1"), std::string(name));
     if (rows.empty()) return std::nullopt;
-    auto stored = RowToProvider(rows[0]);
+    auto stored = RowToProvider(rows[0], secrets_.get());
     if (!stored.ok()) return stored.status();
     return std::optional<StoredProvider>(*std::move(stored));
   });
@@ -355,7 +389,7 @@ absl::StatusOr<std::vector<StoredProvider>> PostgresStore::List() {
     std::vector<StoredProvider> providers;
     providers.reserve(rows.size());
     for (const pqxx::row& row : rows) {
-      auto stored = RowToProvider(row);
+      auto stored = RowToProvider(row, secrets_.get());
       if (!stored.ok()) return stored.status();
       providers.push_back(*std::move(stored));
     }
@@ -376,7 +410,7 @@ absl::StatusOr<WriteResult> PostgresStore::Write(std::string_view name,
         StrCat(kSelectColumns, "FROM providers WHERE name = $1"), std::string(name));
     std::optional<StoredProvider> current;
     if (!rows.empty()) {
-      auto stored = RowToProvider(rows[0]);
+      auto stored = RowToProvider(rows[0], secrets_.get());
       if (!stored.ok()) return stored.status();
       current = *std::move(stored);
     }
@@ -392,7 +426,7 @@ absl::StatusOr<WriteResult> PostgresStore::Write(std::string_view name,
           "INSERT INTO provider_changes (revision, provider, op) VALUES ($1, $2, 'delete')",
           revision, std::string(name));
     } else {
-      const std::string config = common::ProviderToJson(c.config, common::JsonView::kCanonical);
+      const std::string config = StoredJson(c.config, secrets_.get());
       const std::string& hash = c.config.config_hash();
       const char* source_hash = c.source_hash.empty() ? nullptr : c.source_hash.c_str();
       tx.exec_params0(
@@ -457,7 +491,7 @@ absl::StatusOr<ConfigSnapshot> PostgresStore::LoadSnapshot() {
     ConfigSnapshot snapshot;
     snapshot.revision = tx.exec1("SELECT revision FROM config_revision")[0].as<int64_t>();
     for (const pqxx::row& row : tx.exec(StrCat(kSelectColumns, "FROM providers ORDER BY name"))) {
-      auto stored = RowToProvider(row);
+      auto stored = RowToProvider(row, secrets_.get());
       if (!stored.ok()) return stored.status();
       snapshot.providers.push_back(*std::move(stored));
     }
@@ -466,7 +500,7 @@ absl::StatusOr<ConfigSnapshot> PostgresStore::LoadSnapshot() {
     for (const pqxx::row& row : tx.exec(StrCat(kChangeColumns,
                                                "FROM provider_changes WHERE op = 'delete' "
                                                "ORDER BY revision"))) {
-      auto change = RowToChange(row);
+      auto change = RowToChange(row, secrets_.get());
       if (!change.ok()) return change.status();
       snapshot.deletes.push_back(*std::move(change));
     }
@@ -485,11 +519,60 @@ absl::StatusOr<ChangeBatch> PostgresStore::ChangesAfter(int64_t revision, int li
                                "LIMIT $2"),
         revision, limit);
     for (const pqxx::row& row : rows) {
-      auto change = RowToChange(row);
+      auto change = RowToChange(row, secrets_.get());
       if (!change.ok()) return change.status();
       batch.rows.push_back(*std::move(change));
     }
     return batch;
+  });
+}
+
+absl::StatusOr<int> PostgresStore::SealStoredSecrets(bool reseal) {
+  if (secrets_ == nullptr) return absl::FailedPreconditionError("no encryption key given");
+  const common::SecretBox& box = *secrets_;
+  const std::string current = StrCat("sy1:", box.sealing_key_id(), ":");
+  // The row's stored JSON with every secret sealed under the first key; "" when unchanged.
+  auto reseal_row = [&](const std::string& text) -> absl::StatusOr<std::string> {
+    auto config = common::ProviderFromJson(text);
+    if (!config.ok()) return absl::InternalError("a stored config is unreadable");
+    bool changed = false;
+    absl::Status status;
+    common::VisitStoredSecrets(&*config, [&](std::string* value) {
+      if (!status.ok()) return;
+      if (common::SecretBox::IsSealed(*value)) {
+        if (!reseal || value->starts_with(current)) return;
+        absl::StatusOr<std::string> opened = box.Open(*value);
+        if (!opened.ok()) {
+          status = opened.status();
+          return;
+        }
+        *value = *std::move(opened);
+      }
+      *value = box.Seal(*value);
+      changed = true;
+    });
+    if (!status.ok()) return status;
+    return changed ? common::ProviderToJson(*config, common::JsonView::kCanonical) : std::string();
+  };
+  return Guard("seal secrets", [&]() -> absl::StatusOr<int> {
+    auto connection = pool_->Acquire();
+    pqxx::work tx(*connection);
+    int rewritten = 0;
+    for (const auto& [table, key] : {std::pair<const char*, const char*>{"providers", "name"},
+                                     {"provider_changes", "revision"}}) {
+      const pqxx::result rows = tx.exec(StrCat("SELECT ", key, "::text, config::text FROM ", table,
+                                               " WHERE config IS NOT NULL FOR UPDATE"));
+      for (const pqxx::row& row : rows) {
+        absl::StatusOr<std::string> sealed = reseal_row(row[1].as<std::string>());
+        if (!sealed.ok()) return sealed.status();
+        if (sealed->empty()) continue;
+        tx.exec_params0(StrCat("UPDATE ", table, " SET config = $2::jsonb WHERE ", key, "::text = $1"),
+                        row[0].as<std::string>(), *sealed);
+        ++rewritten;
+      }
+    }
+    tx.commit();
+    return rewritten;
   });
 }
 

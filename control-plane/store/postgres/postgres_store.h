@@ -22,6 +22,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "common/secret_box.h"
 #include "control-plane/store/distribution_store.h"
 #include "control-plane/store/provider_store.h"
 
@@ -34,6 +35,10 @@ struct PostgresStoreOptions {
   // Every call afterwards (connect, statement, waiting for a pooled connection) is bounded
   // by this: a hung or unreachable database answers Unavailable (503) within it.
   std::chrono::milliseconds operation_timeout{5000};
+  // Seals every stored secret (common/redaction.h VisitStoredSecrets) with AES-256-GCM in
+  // providers and provider_changes; null: secrets are stored in clear. Hashes are of the
+  // plaintext, so they never change with sealing or key rotation.
+  std::shared_ptr<const common::SecretBox> secrets;
 };
 
 class PostgresStore : public ProviderStore, public ChangeLogStore, public FleetStore {
@@ -57,16 +62,22 @@ class PostgresStore : public ProviderStore, public ChangeLogStore, public FleetS
   absl::Status TouchConnected(const std::string& replica) override;
   absl::StatusOr<std::vector<DataPlaneRow>> ListDataPlanes() override;
 
+  // Seals the secrets of every stored row still in clear (rows written before a key was
+  // given); with `reseal`, also re-seals those sealed under another key than the first
+  // (rotation). The number of rows rewritten. FailedPrecondition without a key.
+  absl::StatusOr<int> SealStoredSecrets(bool reseal);
+
   // A LISTEN connection of its own for the change feed.
   std::unique_ptr<ChangeNotifier> NewNotifier() const;
 
   class Pool;
 
  private:
-  explicit PostgresStore(std::unique_ptr<Pool> pool);
+  PostgresStore(std::unique_ptr<Pool> pool, std::shared_ptr<const common::SecretBox> secrets);
   void ProbeHealth();  // the probe thread: pings every 500 ms
 
   std::unique_ptr<Pool> pool_;
+  std::shared_ptr<const common::SecretBox> secrets_;
   std::atomic<int64_t> probe_started_ms_{0};  // steady clock; 0 when no probe runs
   std::mutex probe_mu_;
   std::condition_variable probe_wake_;
