@@ -17,18 +17,22 @@ BearerTokens BearerTokens::Parse(std::string_view text) {
 }
 
 bool BearerTokens::Accepts(std::string_view authorization) const {
+  return Find(authorization) >= 0;
+}
+
+int BearerTokens::Find(std::string_view authorization) const {
   constexpr std::string_view kScheme = "bearer ";
   if (authorization.size() <= kScheme.size() ||
       !absl::EqualsIgnoreCase(absl::string_view(authorization.data(), kScheme.size()),
                               absl::string_view(kScheme.data(), kScheme.size()))) {
-    return false;
+    return -1;
   }
   std::string_view presented = authorization.substr(kScheme.size());
-  bool accepted = false;
-  for (const std::string& token : tokens_) {
-    accepted |= ConstantTimeEquals(presented, token);
+  int found = -1;
+  for (size_t i = 0; i < tokens_.size(); ++i) {  // every token compared: constant time
+    if (ConstantTimeEquals(presented, tokens_[i])) found = static_cast<int>(i);
   }
-  return accepted;
+  return found;
 }
 
 }  // namespace switchyard::common

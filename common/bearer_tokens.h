@@ -25,6 +25,8 @@ class BearerTokens {
   // True when `authorization` is "Bearer <token>" for one of the tokens. Compares against
   // every token, each in constant time.
   bool Accepts(std::string_view authorization) const;
+  // The index of the token `authorization` carries; -1 for none.
+  int Find(std::string_view authorization) const;
 
  private:
   std::vector<std::string> tokens_;

@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "absl/strings/numbers.h"
+#include "common/admin_auth.h"
 #include "common/bearer_tokens.h"
 #include "common/flags.h"
 #include "common/http/http_server.h"
@@ -77,6 +78,13 @@ int Run(int argc, char** argv) {
   flags.Define("db-timeout-ms", "5000",
                "bound on every database call (connect, statement, waiting for a connection): a "
                "hung or unreachable database answers 503 within it");
+  flags.Define("admin-jwks-file", "",
+               "JWKS document (RS256, ES256 keys) admin JWTs are verified against; re-read on change");
+  flags.Define("admin-jwt-issuer", "", "required iss of admin JWTs");
+  flags.Define("admin-jwt-audience", "", "required aud of admin JWTs");
+  flags.Define("admin-jwt-role-claim", "",
+               "claim that must hold admin (read and write) or viewer (read only); unset: any "
+               "valid JWT may read and write");
   flags.Define("encryption-key-file", "",
                "AES-256 keys sealing stored secrets: base64 of 32 bytes per line, the first seals, "
                "all open (or SWITCHYARD_ENCRYPTION_KEY); without one secrets are stored in clear");
@@ -104,7 +112,21 @@ int Run(int argc, char** argv) {
     token_text += "\n" + contents.str();
   }
   common::BearerTokens tokens = common::BearerTokens::Parse(token_text);
-  if (tokens.empty() && !dev) {
+  std::optional<common::AdminAuth::JwtConfig> jwt;
+  if (const std::string& jwks = flags.Get("admin-jwks-file"); !jwks.empty()) {
+    jwt = common::AdminAuth::JwtConfig{jwks,
+                                       {.issuer = flags.Get("admin-jwt-issuer"),
+                                        .audience = flags.Get("admin-jwt-audience"),
+                                        .role_claim = flags.Get("admin-jwt-role-claim")}};
+  }
+  const bool any_admin_credential = !tokens.empty() || jwt.has_value();
+  absl::StatusOr<std::shared_ptr<common::AdminAuth>> admin_auth =
+      common::AdminAuth::Create(tokens, std::move(jwt));
+  if (!admin_auth.ok()) {
+    std::cerr << admin_auth.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (!any_admin_credential && !dev) {
     std::cerr << "no admin token configured: set SWITCHYARD_ADMIN_TOKEN or --admin-token-file, "
                  "or pass --dev for a loopback-only development server\n";
     return kExitUsage;
@@ -137,7 +159,7 @@ int Run(int argc, char** argv) {
   if (dev) {
     grpc_listen = Loopback(grpc_listen);
     http_listen = Loopback(http_listen);
-    if (tokens.empty()) {
+    if (!any_admin_credential) {
       LogWarning("development mode: admin API open without a token, bound to loopback only");
     } else {
       LogWarning("development mode: bound to loopback only");
@@ -212,8 +234,8 @@ int Run(int argc, char** argv) {
   FleetRegistry fleet(store->get(), &feed, replica);
   fleet.Start();
 
-  AdminService admin_service(&service, tokens);
-  FleetService fleet_service(&fleet, tokens);
+  AdminService admin_service(&service, *admin_auth);
+  FleetService fleet_service(&fleet, *admin_auth);
   WatchService watch_service(&feed, &fleet, data_plane_tokens,
                              /*open_without_token=*/dev && data_plane_tokens.empty());
   grpc::EnableDefaultHealthCheckService(true);
@@ -233,7 +255,7 @@ int Run(int argc, char** argv) {
                         {"addr", StrCat(grpc_host.ok() ? grpc_host->first : "0.0.0.0", ":",
                                         grpc_port)}});
 
-  RestApi rest_api(&service, &fleet, tokens, /*secrets_sealed=*/secrets != nullptr);
+  RestApi rest_api(&service, &fleet, *admin_auth, /*secrets_sealed=*/secrets != nullptr);
   common::HttpServerOptions http_options;
   http_options.listen = http_listen;
   http_options.threads = 4;

@@ -34,7 +34,8 @@ absl::Status CheckExpectedHash(std::string_view name, std::string_view expected,
 
 }  // namespace
 
-absl::StatusOr<ProviderResult> ProviderService::Create(ProviderConfig incoming) {
+absl::StatusOr<ProviderResult> ProviderService::Create(ProviderConfig incoming,
+                                                       std::string_view actor) {
   ASSIGN_OR_RETURN(ProviderConfig canonical, common::Canonicalize(std::move(incoming)));
   const std::string name = canonical.name();
   ASSIGN_OR_RETURN(
@@ -45,7 +46,7 @@ absl::StatusOr<ProviderResult> ProviderService::Create(ProviderConfig incoming) 
           return absl::AlreadyExistsError(
               StrCat("provider \"", name, "\" already exists; use PUT to replace it"));
         }
-        return ProviderChange{ProviderChange::Op::kUpsert, canonical, ""};
+        return ProviderChange{ProviderChange::Op::kUpsert, canonical, "", std::string(actor)};
       }));
   return ProviderResult{common::RedactSecrets(canonical), write.revision, true};
 }
@@ -69,7 +70,8 @@ absl::StatusOr<std::vector<ProviderConfig>> ProviderService::List() {
 
 absl::StatusOr<ProviderResult> ProviderService::Update(std::string_view name,
                                                        ProviderConfig incoming,
-                                                       std::string_view expected_hash) {
+                                                       std::string_view expected_hash,
+                                                       std::string_view actor) {
   RETURN_IF_ERROR(common::ValidateProviderName(name));
   if (incoming.name().empty()) {
     incoming.set_name(std::string(name));
@@ -94,14 +96,15 @@ absl::StatusOr<ProviderResult> ProviderService::Update(std::string_view name,
           return std::nullopt;  // same config: nothing to write or distribute
         }
         return ProviderChange{ProviderChange::Op::kUpsert, std::move(canonical),
-                              current ? current->source_hash : ""};
+                              current ? current->source_hash : "", std::string(actor)};
       }));
   result.revision = write.revision;
   return result;
 }
 
 absl::StatusOr<ProviderResult> ProviderService::Delete(std::string_view name,
-                                                       std::string_view expected_hash) {
+                                                       std::string_view expected_hash,
+                                                       std::string_view actor) {
   RETURN_IF_ERROR(common::ValidateProviderName(name));
   ProviderResult result;
   ASSIGN_OR_RETURN(
@@ -111,7 +114,7 @@ absl::StatusOr<ProviderResult> ProviderService::Delete(std::string_view name,
         if (!current) return NotFound(name);
         RETURN_IF_ERROR(CheckExpectedHash(name, expected_hash, current));
         result.provider = common::RedactSecrets(current->config);
-        return ProviderChange{ProviderChange::Op::kDelete, {}, ""};
+        return ProviderChange{ProviderChange::Op::kDelete, {}, "", std::string(actor)};
       }));
   result.revision = write.revision;
   return result;
@@ -135,7 +138,7 @@ absl::StatusOr<int> ProviderService::UpgradeStoredConfigs() {
                                   }
                                   wrote = true;
                                   return ProviderChange{ProviderChange::Op::kUpsert, *canonical,
-                                                        current->source_hash};
+                                                        current->source_hash, "upgrade"};
                                 })
                         .status());
     rewritten += wrote ? 1 : 0;
@@ -155,7 +158,8 @@ absl::StatusOr<BootstrapAction> ProviderService::ApplyBootstrapEntry(ProviderCon
                       -> absl::StatusOr<std::optional<ProviderChange>> {
                     if (current && current->source_hash == source_hash) return std::nullopt;
                     action = current ? BootstrapAction::kReplaced : BootstrapAction::kCreated;
-                    return ProviderChange{ProviderChange::Op::kUpsert, canonical, source_hash};
+                    return ProviderChange{ProviderChange::Op::kUpsert, canonical, source_hash,
+                                          "config-file"};
                   })
           .status());
   return action;

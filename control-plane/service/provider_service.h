@@ -37,17 +37,21 @@ class ProviderService {
  public:
   explicit ProviderService(ProviderStore* store) : store_(store) {}
 
-  absl::StatusOr<ProviderResult> Create(switchyard::v1::ProviderConfig incoming);
+  // `actor` (who asks) is stored with the change.
+  absl::StatusOr<ProviderResult> Create(switchyard::v1::ProviderConfig incoming,
+                                        std::string_view actor = "");
   absl::StatusOr<ProviderResult> Get(std::string_view name);
   absl::StatusOr<std::vector<switchyard::v1::ProviderConfig>> List();
 
   // `incoming.name()` may be empty (it takes `name`) or must equal `name`.
   absl::StatusOr<ProviderResult> Update(std::string_view name,
                                         switchyard::v1::ProviderConfig incoming,
-                                        std::string_view expected_hash);
+                                        std::string_view expected_hash,
+                                        std::string_view actor = "");
 
   // Returns the deleted provider (redacted) and the revision of the delete.
-  absl::StatusOr<ProviderResult> Delete(std::string_view name, std::string_view expected_hash);
+  absl::StatusOr<ProviderResult> Delete(std::string_view name, std::string_view expected_hash,
+                                        std::string_view actor = "");
 
   // Applies one config.json entry: created when missing, replaced when the entry differs
   // from the one the file last applied (source hash), otherwise left as the API left it.

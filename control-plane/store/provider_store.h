@@ -34,6 +34,7 @@ struct ProviderChange {
   Op op = Op::kUpsert;
   switchyard::v1::ProviderConfig config;  // kUpsert: canonical, config_hash set
   std::string source_hash;                // kUpsert: stored as given
+  std::string actor;                      // who asked: "token-1", "jwt:<sub>", "config-file", ...
 };
 
 using WriteDecision = std::function<absl::StatusOr<std::optional<ProviderChange>>(

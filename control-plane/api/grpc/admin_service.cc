@@ -15,34 +15,33 @@ void Fill(ProviderResult result, v1::ProviderResponse* response) {
   response->set_created(result.created);
 }
 
-void LogWrite(std::string_view what, const v1::ProviderResponse& response) {
+void LogWrite(std::string_view what, const v1::ProviderResponse& response,
+              const common::AdminCaller& caller) {
   common::LogInfo(what, {{"provider", response.provider().name()},
                          {"revision", std::to_string(response.revision())},
                          {"config_hash", response.provider().config_hash()},
+                         {"actor", caller.actor},
                          {"api", "grpc"}});
 }
 
 }  // namespace
 
-grpc::Status AdminService::Authenticate(const grpc::ServerContext& context) const {
-  return CheckAdminToken(context, tokens_);
-}
-
 grpc::Status AdminService::CreateProvider(grpc::ServerContext* context,
                                           const v1::CreateProviderRequest* request,
                                           v1::ProviderResponse* response) {
-  if (grpc::Status auth = Authenticate(*context); !auth.ok()) return auth;
-  auto result = service_->Create(request->provider());
+  common::AdminCaller caller;
+  if (grpc::Status auth = CheckAdmin(*context, *auth_, true, &caller); !auth.ok()) return auth;
+  auto result = service_->Create(request->provider(), caller.actor);
   if (!result.ok()) return ToGrpcStatus(result.status());
   Fill(*std::move(result), response);
-  LogWrite("provider created", *response);
+  LogWrite("provider created", *response, caller);
   return grpc::Status::OK;
 }
 
 grpc::Status AdminService::GetProvider(grpc::ServerContext* context,
                                        const v1::GetProviderRequest* request,
                                        v1::ProviderResponse* response) {
-  if (grpc::Status auth = Authenticate(*context); !auth.ok()) return auth;
+  if (grpc::Status auth = CheckAdmin(*context, *auth_, false); !auth.ok()) return auth;
   auto result = service_->Get(request->name());
   if (!result.ok()) return ToGrpcStatus(result.status());
   Fill(*std::move(result), response);
@@ -52,7 +51,7 @@ grpc::Status AdminService::GetProvider(grpc::ServerContext* context,
 grpc::Status AdminService::ListProviders(grpc::ServerContext* context,
                                          const v1::ListProvidersRequest* /*request*/,
                                          v1::ListProvidersResponse* response) {
-  if (grpc::Status auth = Authenticate(*context); !auth.ok()) return auth;
+  if (grpc::Status auth = CheckAdmin(*context, *auth_, false); !auth.ok()) return auth;
   auto providers = service_->List();
   if (!providers.ok()) return ToGrpcStatus(providers.status());
   for (auto& provider : *providers) *response->add_providers() = std::move(provider);
@@ -63,24 +62,27 @@ grpc::Status AdminService::ListProviders(grpc::ServerContext* context,
 grpc::Status AdminService::UpdateProvider(grpc::ServerContext* context,
                                           const v1::UpdateProviderRequest* request,
                                           v1::ProviderResponse* response) {
-  if (grpc::Status auth = Authenticate(*context); !auth.ok()) return auth;
-  auto result =
-      service_->Update(request->name(), request->provider(), request->expected_config_hash());
+  common::AdminCaller caller;
+  if (grpc::Status auth = CheckAdmin(*context, *auth_, true, &caller); !auth.ok()) return auth;
+  auto result = service_->Update(request->name(), request->provider(),
+                                 request->expected_config_hash(), caller.actor);
   if (!result.ok()) return ToGrpcStatus(result.status());
   Fill(*std::move(result), response);
-  LogWrite(response->created() ? "provider created" : "provider replaced", *response);
+  LogWrite(response->created() ? "provider created" : "provider replaced", *response, caller);
   return grpc::Status::OK;
 }
 
 grpc::Status AdminService::DeleteProvider(grpc::ServerContext* context,
                                           const v1::DeleteProviderRequest* request,
                                           v1::DeleteProviderResponse* response) {
-  if (grpc::Status auth = Authenticate(*context); !auth.ok()) return auth;
-  auto result = service_->Delete(request->name(), request->expected_config_hash());
+  common::AdminCaller caller;
+  if (grpc::Status auth = CheckAdmin(*context, *auth_, true, &caller); !auth.ok()) return auth;
+  auto result = service_->Delete(request->name(), request->expected_config_hash(), caller.actor);
   if (!result.ok()) return ToGrpcStatus(result.status());
   response->set_revision(result->revision);
   common::LogInfo("provider deleted", {{"provider", request->name()},
                                        {"revision", std::to_string(result->revision)},
+                                       {"actor", caller.actor},
                                        {"api", "grpc"}});
   return grpc::Status::OK;
 }

@@ -6,7 +6,7 @@
 #ifndef SWITCHYARD_CONTROL_PLANE_API_GRPC_ADMIN_SERVICE_H_
 #define SWITCHYARD_CONTROL_PLANE_API_GRPC_ADMIN_SERVICE_H_
 
-#include "common/bearer_tokens.h"
+#include "common/admin_auth.h"
 #include "control-plane/service/provider_service.h"
 #include "switchyard/v1/admin.grpc.pb.h"
 
@@ -14,9 +14,8 @@ namespace switchyard::cp {
 
 class AdminService final : public switchyard::v1::ProviderAdmin::Service {
  public:
-  // `tokens` empty means calls need no token (development mode only).
-  AdminService(ProviderService* service, common::BearerTokens tokens)
-      : service_(service), tokens_(std::move(tokens)) {}
+  AdminService(ProviderService* service, std::shared_ptr<const common::AdminAuth> auth)
+      : service_(service), auth_(std::move(auth)) {}
 
   grpc::Status CreateProvider(grpc::ServerContext* context,
                               const switchyard::v1::CreateProviderRequest* request,
@@ -35,10 +34,8 @@ class AdminService final : public switchyard::v1::ProviderAdmin::Service {
                               switchyard::v1::DeleteProviderResponse* response) override;
 
  private:
-  grpc::Status Authenticate(const grpc::ServerContext& context) const;
-
   ProviderService* service_;
-  const common::BearerTokens tokens_;
+  const std::shared_ptr<const common::AdminAuth> auth_;
 };
 
 }  // namespace switchyard::cp

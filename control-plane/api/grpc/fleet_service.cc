@@ -8,7 +8,7 @@ namespace switchyard::cp {
 grpc::Status FleetService::ListDataPlanes(grpc::ServerContext* context,
                                           const v1::ListDataPlanesRequest* /*request*/,
                                           v1::ListDataPlanesResponse* response) {
-  if (grpc::Status auth = CheckAdminToken(*context, tokens_); !auth.ok()) return auth;
+  if (grpc::Status auth = CheckAdmin(*context, *auth_, false); !auth.ok()) return auth;
   auto fleet = fleet_->List();
   if (!fleet.ok()) return common::ToGrpcStatus(fleet.status());
   *response = *std::move(fleet);

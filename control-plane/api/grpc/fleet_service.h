@@ -2,7 +2,9 @@
 #ifndef SWITCHYARD_CONTROL_PLANE_API_GRPC_FLEET_SERVICE_H_
 #define SWITCHYARD_CONTROL_PLANE_API_GRPC_FLEET_SERVICE_H_
 
-#include "common/bearer_tokens.h"
+#include <memory>
+
+#include "common/admin_auth.h"
 #include "control-plane/feed/fleet_registry.h"
 #include "switchyard/v1/distribution.grpc.pb.h"
 
@@ -10,8 +12,8 @@ namespace switchyard::cp {
 
 class FleetService final : public switchyard::v1::Fleet::Service {
  public:
-  FleetService(FleetRegistry* fleet, common::BearerTokens admin_tokens)
-      : fleet_(fleet), tokens_(std::move(admin_tokens)) {}
+  FleetService(FleetRegistry* fleet, std::shared_ptr<const common::AdminAuth> auth)
+      : fleet_(fleet), auth_(std::move(auth)) {}
 
   grpc::Status ListDataPlanes(grpc::ServerContext* context,
                               const switchyard::v1::ListDataPlanesRequest* request,
@@ -19,7 +21,7 @@ class FleetService final : public switchyard::v1::Fleet::Service {
 
  private:
   FleetRegistry* const fleet_;
-  const common::BearerTokens tokens_;
+  const std::shared_ptr<const common::AdminAuth> auth_;
 };
 
 }  // namespace switchyard::cp

@@ -52,10 +52,12 @@ std::string ExpectedHash(const HttpRequest& request) {
   return std::string(value);
 }
 
-void LogWrite(std::string_view what, const ProviderResult& result) {
+void LogWrite(std::string_view what, const ProviderResult& result,
+              const common::AdminCaller& caller) {
   common::LogInfo(what, {{"provider", result.provider.name()},
                          {"revision", std::to_string(result.revision)},
-                         {"config_hash", result.provider.config_hash()}});
+                         {"config_hash", result.provider.config_hash()},
+                         {"actor", caller.actor}});
 }
 
 }  // namespace
@@ -72,20 +74,23 @@ HttpResponse RestApi::Handle(const HttpRequest& request) {
   if (!collection && !item && !fleet) {
     return Error(absl::NotFoundError(StrCat("no route for ", request.method, " ", path)));
   }
-  if (!tokens_.empty() && !tokens_.Accepts(request.Header("authorization"))) {
-    return Error(absl::UnauthenticatedError(
-        "missing or invalid admin token: send Authorization: Bearer <token>"));
+  absl::StatusOr<common::AdminCaller> caller = auth_->Authenticate(request.Header("authorization"));
+  if (!caller.ok()) return Error(caller.status());
+  if (request.method != "GET" && !caller->can_write) {
+    return Error(absl::PermissionDeniedError(
+        "this admin credential may read, not change, providers (role viewer)"));
   }
   if (fleet) return Fleet(request);
-  if (collection) return HandleCollection(request);
+  if (collection) return HandleCollection(request, *caller);
   std::string_view name = path.substr(kCollection.size() + 1);
   if (name.find('/') != std::string_view::npos) {
     return Error(absl::NotFoundError(StrCat("no route for ", request.method, " ", path)));
   }
-  return HandleProvider(request, name);
+  return HandleProvider(request, name, *caller);
 }
 
-HttpResponse RestApi::HandleCollection(const HttpRequest& request) {
+HttpResponse RestApi::HandleCollection(const HttpRequest& request,
+                                       const common::AdminCaller& caller) {
   if (request.method == "GET") {
     auto providers = service_->List();
     if (!providers.ok()) return Error(providers.status());
@@ -94,9 +99,9 @@ HttpResponse RestApi::HandleCollection(const HttpRequest& request) {
   if (request.method == "POST") {
     auto incoming = common::ProviderFromJson(request.body);
     if (!incoming.ok()) return Error(incoming.status());
-    auto result = service_->Create(*std::move(incoming));
+    auto result = service_->Create(*std::move(incoming), caller.actor);
     if (!result.ok()) return Error(result.status());
-    LogWrite("provider created", *result);
+    LogWrite("provider created", *result, caller);
     HttpResponse response = ProviderBody(201, *result);
     response.headers.emplace_back("Location", StrCat(kCollection, "/", result->provider.name()));
     return response;
@@ -104,7 +109,8 @@ HttpResponse RestApi::HandleCollection(const HttpRequest& request) {
   return MethodNotAllowed(request.method, "GET, POST");
 }
 
-HttpResponse RestApi::HandleProvider(const HttpRequest& request, std::string_view name) {
+HttpResponse RestApi::HandleProvider(const HttpRequest& request, std::string_view name,
+                                     const common::AdminCaller& caller) {
   if (request.method == "GET") {
     auto result = service_->Get(name);
     if (!result.ok()) return Error(result.status());
@@ -113,15 +119,15 @@ HttpResponse RestApi::HandleProvider(const HttpRequest& request, std::string_vie
   if (request.method == "PUT") {
     auto incoming = common::ProviderFromJson(request.body);
     if (!incoming.ok()) return Error(incoming.status());
-    auto result = service_->Update(name, *std::move(incoming), ExpectedHash(request));
+    auto result = service_->Update(name, *std::move(incoming), ExpectedHash(request), caller.actor);
     if (!result.ok()) return Error(result.status());
-    LogWrite(result->created ? "provider created" : "provider replaced", *result);
+    LogWrite(result->created ? "provider created" : "provider replaced", *result, caller);
     return ProviderBody(result->created ? 201 : 200, *result);
   }
   if (request.method == "DELETE") {
-    auto result = service_->Delete(name, ExpectedHash(request));
+    auto result = service_->Delete(name, ExpectedHash(request), caller.actor);
     if (!result.ok()) return Error(result.status());
-    LogWrite("provider deleted", *result);
+    LogWrite("provider deleted", *result, caller);
     HttpResponse response = HttpResponse::Json(
         200, common::ProviderToJson(result->provider, common::JsonView::kResponse));
     response.headers.emplace_back("X-Switchyard-Revision", std::to_string(result->revision));

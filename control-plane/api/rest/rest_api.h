@@ -14,7 +14,9 @@
 #ifndef SWITCHYARD_CONTROL_PLANE_API_REST_REST_API_H_
 #define SWITCHYARD_CONTROL_PLANE_API_REST_REST_API_H_
 
-#include "common/bearer_tokens.h"
+#include <memory>
+
+#include "common/admin_auth.h"
 #include "common/http/http_server.h"
 #include "control-plane/feed/fleet_registry.h"
 #include "control-plane/service/provider_service.h"
@@ -23,26 +25,27 @@ namespace switchyard::cp {
 
 class RestApi {
  public:
-  // `tokens` empty means admin calls need no token (development mode only).
   // `secrets_sealed`: stored secrets are encrypted at rest (/health says which).
-  RestApi(ProviderService* service, FleetRegistry* fleet, common::BearerTokens tokens,
-          bool secrets_sealed = false)
+  RestApi(ProviderService* service, FleetRegistry* fleet,
+          std::shared_ptr<const common::AdminAuth> auth, bool secrets_sealed = false)
       : service_(service),
         fleet_(fleet),
-        tokens_(std::move(tokens)),
+        auth_(std::move(auth)),
         secrets_sealed_(secrets_sealed) {}
 
   common::HttpResponse Handle(const common::HttpRequest& request);
 
  private:
-  common::HttpResponse HandleCollection(const common::HttpRequest& request);
-  common::HttpResponse HandleProvider(const common::HttpRequest& request, std::string_view name);
+  common::HttpResponse HandleCollection(const common::HttpRequest& request,
+                                        const common::AdminCaller& caller);
+  common::HttpResponse HandleProvider(const common::HttpRequest& request, std::string_view name,
+                                      const common::AdminCaller& caller);
   common::HttpResponse Health();
   common::HttpResponse Fleet(const common::HttpRequest& request);
 
   ProviderService* service_;
   FleetRegistry* fleet_;
-  const common::BearerTokens tokens_;
+  const std::shared_ptr<const common::AdminAuth> auth_;
   const bool secrets_sealed_ = false;
 };
 

@@ -55,6 +55,9 @@ CREATE TABLE data_planes (
     {3, "isolated providers per data plane", R"sql(
 ALTER TABLE data_planes ADD COLUMN isolated_providers text[] NOT NULL DEFAULT '{}';
 )sql"},
+    {4, "who made each change", R"sql(
+ALTER TABLE provider_changes ADD COLUMN actor text NOT NULL DEFAULT '';
+)sql"},
 };
 
 }  // namespace

@@ -423,8 +423,8 @@ absl::StatusOr<WriteResult> PostgresStore::Write(std::string_view name,
     if (c.op == ProviderChange::Op::kDelete) {
       tx.exec_params0("DELETE FROM providers WHERE name = $1", std::string(name));
       tx.exec_params0(
-          "INSERT INTO provider_changes (revision, provider, op) VALUES ($1, $2, 'delete')",
-          revision, std::string(name));
+          "INSERT INTO provider_changes (revision, provider, op, actor) VALUES ($1, $2, 'delete', $3)",
+          revision, std::string(name), c.actor);
     } else {
       const std::string config = StoredJson(c.config, secrets_.get());
       const std::string& hash = c.config.config_hash();
@@ -437,9 +437,9 @@ absl::StatusOr<WriteResult> PostgresStore::Write(std::string_view name,
           "revision = EXCLUDED.revision, updated_at = now()",
           std::string(name), config, hash, source_hash, revision);
       tx.exec_params0(
-          "INSERT INTO provider_changes (revision, provider, op, config, config_hash) "
-          "VALUES ($1, $2, 'upsert', $3::jsonb, $4)",
-          revision, std::string(name), config, hash);
+          "INSERT INTO provider_changes (revision, provider, op, config, config_hash, actor) "
+          "VALUES ($1, $2, 'upsert', $3::jsonb, $4, $5)",
+          revision, std::string(name), config, hash, c.actor);
     }
     // Delivered by PostgreSQL at commit, never before.
     tx.exec_params("SELECT pg_notify('switchyard_changes', $1)", std::to_string(revision));
