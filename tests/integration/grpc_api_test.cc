@@ -1,14 +1,19 @@
 // The gRPC admin API end to end, plus the standard health and reflection services.
 #include <gtest/gtest.h>
+#include <thread>
+#include <fstream>
+#include <filesystem>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "tests/integration/control_plane_fixture.h"
+#include "tests/support/jwt_signer.h"
 
 namespace switchyard::testing {
 namespace {
 
 using v1::ProviderConfig;
+using switchyard::testing::TestJwtKey;
 using v1::ProviderResponse;
 
 class GrpcApiTest : public ControlPlaneTest {
@@ -209,6 +214,92 @@ TEST_F(GrpcApiTest, HealthAndReflectionAreOn) {
   while (stream->Read(&services)) {
   }
   EXPECT_TRUE(stream->Finish().ok());
+}
+
+// Issue 12 point 4: admin JWTs on REST and gRPC alike: a viewer reads and cannot write, an
+// admin writes and is recorded as the change's actor (static tokens as token-<n>), bad tokens
+// are refused, and a rotated JWKS file is picked up without a restart.
+TEST_F(GrpcApiTest, AdminJwtsAuthorizeByRoleOnBothApis) {
+  const TestJwtKey first = TestJwtKey::Ec("k1");
+  const std::string jwks =
+      (std::filesystem::temp_directory_path() / "switchyard-jwks.json").string();
+  std::ofstream(jwks) << Jwks({&first});
+  ControlPlane cp = ControlPlane::Start(
+      postgres()->dsn(),
+      {"--admin-jwks-file=" + jwks, "--admin-jwt-issuer=https://idp.example",
+       "--admin-jwt-audience=switchyard-admin", "--admin-jwt-role-claim=roles"},
+      {{"SWITCHYARD_ADMIN_TOKEN", kAdminToken}});
+  ASSERT_TRUE(cp.listening()) << cp.process.Log();
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto token = [&](const TestJwtKey& key, const std::string& sub, nlohmann::json roles,
+                   const std::string& issuer = "https://idp.example", int64_t exp = 600) {
+    nlohmann::json claims{{"iss", issuer}, {"aud", "switchyard-admin"}, {"sub", sub},
+                          {"iat", now}, {"exp", now + exp}};
+    if (!roles.is_null()) claims["roles"] = roles;
+    return "Bearer " + key.Sign(claims);
+  };
+  const std::string body = R"({"keys": [{"name": "k", "value": "env.OPENAI_API_KEY"}]})";
+  auto rest = [&](const std::string& method, const std::string& authorization) {
+    return HttpCall(method, cp.rest, "/api/providers/openai", method == "PUT" ? body : "",
+                    {{"Authorization", authorization}});
+  };
+  // REST: roles decide; the envelope is Bifrost's.
+  const std::string viewer = token(first, "victor", {"viewer"});
+  HttpResult refused = rest("PUT", viewer);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(JsonOf(refused)["error"]["type"], "permission_error");
+  EXPECT_EQ(rest("PUT", token(first, "alice", {"admin"})).status, 201);
+  EXPECT_EQ(rest("GET", viewer).status, 200);
+  EXPECT_EQ(rest("PUT", token(first, "nobody", nullptr)).status, 403);  // no role at all
+  EXPECT_EQ(rest("GET", token(first, "alice", {"admin"}, "https://evil.example")).status, 401);
+  EXPECT_EQ(rest("GET", token(first, "alice", {"admin"}, "https://idp.example", -600)).status,
+            401);
+  EXPECT_EQ(rest("DELETE", "Bearer " + std::string(kAdminToken)).status, 200);
+  auto actors = Sql(postgres()->dsn(), "SELECT actor FROM provider_changes ORDER BY revision");
+  ASSERT_EQ(actors.size(), 2u);
+  EXPECT_EQ(actors[0][0], "jwt:alice");
+  EXPECT_EQ(actors[1][0], "token-1");
+  EXPECT_NE(cp.process.Log().find("jwt:alice"), std::string::npos);  // logged too
+
+  // gRPC: the same rules.
+  auto stub = v1::ProviderAdmin::NewStub(
+      grpc::CreateChannel(cp.grpc, grpc::InsecureChannelCredentials()));
+  v1::CreateProviderRequest create;
+  create.mutable_provider()->set_name("groq");
+  create.mutable_provider()->add_keys()->mutable_value()->set_value("env.GROQ_API_KEY");
+  v1::ProviderResponse response;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", viewer);
+    EXPECT_EQ(stub->CreateProvider(&context, create, &response).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", token(first, "bob", {"viewer", "admin"}));
+    EXPECT_TRUE(stub->CreateProvider(&context, create, &response).ok());
+  }
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer not.a.jwt");
+    v1::ListProvidersResponse list;
+    EXPECT_EQ(stub->ListProviders(&context, v1::ListProvidersRequest(), &list).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+
+  // Key rotation: the file changes, the new key is accepted and the old one no longer is.
+  const TestJwtKey second = TestJwtKey::Rsa("k2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  std::ofstream(jwks) << Jwks({&second});
+  auto list = [&](const std::string& authorization) {
+    return HttpCall("GET", cp.rest, "/api/providers", "", {{"Authorization", authorization}});
+  };
+  EXPECT_TRUE(Eventually([&] { return list(token(second, "carol", {"viewer"})).status == 200; }))
+      << list(token(second, "carol", {"viewer"})).body;
+  EXPECT_EQ(list(token(first, "alice", {"admin"})).status, 401);
+  std::filesystem::remove(jwks);
 }
 
 }  // namespace
