@@ -9,6 +9,9 @@
 // Without one the process refuses to start, unless --dev: then it binds loopback only and,
 // when no token is configured, accepts admin calls without one.
 #include <grpcpp/ext/health_check_service_server_builder_option.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 
@@ -85,6 +88,13 @@ int Run(int argc, char** argv) {
   flags.Define("admin-jwt-role-claim", "",
                "claim that must hold admin (read and write) or viewer (read only); unset: any "
                "valid JWT may read and write");
+  flags.Define("tls-cert", "", "PEM certificate chain: serve the gRPC and REST APIs over TLS");
+  flags.Define("tls-key", "", "PEM private key of --tls-cert");
+  flags.Define("client-ca", "",
+               "PEM CA bundle: the gRPC port requires client certificates signed by it (mutual "
+               "TLS; the data-plane token is still checked)");
+  flags.Define("tls-reload-interval-s", "60",
+               "how often certificate, key and CA files are checked for rotation");
   flags.Define("encryption-key-file", "",
                "AES-256 keys sealing stored secrets: base64 of 32 bytes per line, the first seals, "
                "all open (or SWITCHYARD_ENCRYPTION_KEY); without one secrets are stored in clear");
@@ -192,6 +202,43 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
 
+  // TLS (and mutual TLS) on the gRPC port; files re-read for rotation by gRPC's watcher.
+  std::shared_ptr<grpc::ServerCredentials> grpc_credentials = grpc::InsecureServerCredentials();
+  const std::string tls_cert = flags.Get("tls-cert");
+  const std::string tls_key = flags.Get("tls-key");
+  const std::string client_ca = flags.Get("client-ca");
+  int64_t reload_s = 0;
+  if (!absl::SimpleAtoi(flags.Get("tls-reload-interval-s"), &reload_s) || reload_s < 1) {
+    std::cerr << "--tls-reload-interval-s must be >= 1\n";
+    return kExitUsage;
+  }
+  if (tls_cert.empty() != tls_key.empty() || (!client_ca.empty() && tls_cert.empty())) {
+    std::cerr << "--tls-cert and --tls-key go together; --client-ca needs them\n";
+    return kExitUsage;
+  }
+  for (const std::string& file : {tls_cert, tls_key, client_ca}) {
+    if (!file.empty() && !std::ifstream(file)) return Fail("cannot read a TLS file", file);
+  }
+  if (tls_cert.empty()) {
+    LogWarning("no --tls-cert: the gRPC and REST APIs are plaintext, and config distribution "
+               "carries provider secrets in clear");
+  } else {
+    auto provider = client_ca.empty()
+                        ? std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                              tls_key, tls_cert, static_cast<unsigned>(reload_s))
+                        : std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                              tls_key, tls_cert, client_ca, static_cast<unsigned>(reload_s));
+    grpc::experimental::TlsServerCredentialsOptions tls(provider);
+    tls.watch_identity_key_cert_pairs();
+    if (client_ca.empty()) {
+      tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    } else {
+      tls.watch_root_certs();
+      tls.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    }
+    grpc_credentials = grpc::experimental::TlsServerCredentials(tls);
+  }
+
   common::TerminationSignals signals;  // before any thread starts
 
   auto store = PostgresStore::Create({.dsn = dsn,
@@ -242,7 +289,7 @@ int Run(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int grpc_port = 0;
-  builder.AddListeningPort(grpc_listen, grpc::InsecureServerCredentials(), &grpc_port);
+  builder.AddListeningPort(grpc_listen, grpc_credentials, &grpc_port);
   builder.RegisterService(&admin_service);
   builder.RegisterService(&fleet_service);
   builder.RegisterService(&watch_service);

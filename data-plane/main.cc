@@ -42,6 +42,12 @@ int Run(int argc, char** argv) {
   flags.Define("admin-listen", "127.0.0.1:9901", "admin listener address (health, metrics)");
   flags.Define("cache-dir", "", "directory for the last good table (start without a control "
                                 "plane)");
+  flags.Define("control-plane-ca", "",
+               "PEM CA that signed the control plane's certificate: watch over TLS");
+  flags.Define("control-plane-cert", "", "PEM client certificate for mutual TLS");
+  flags.Define("control-plane-key", "", "PEM private key of --control-plane-cert");
+  flags.Define("tls-reload-interval-s", "60",
+               "how often the control-plane CA and client certificate files are re-read");
   flags.Define("cache-key-file", "",
                "AES-256 keys (base64, one per line; the first seals) for the disk cache: it holds "
                "provider secrets, so without a key no cache is written");
@@ -126,6 +132,22 @@ int Run(int argc, char** argv) {
 
   common::TerminationSignals signals;  // before any thread starts
 
+  int64_t tls_reload_s = 0;
+  if (!absl::SimpleAtoi(flags.Get("tls-reload-interval-s"), &tls_reload_s) || tls_reload_s < 1) {
+    LogError("--tls-reload-interval-s must be >= 1");
+    return 2;
+  }
+  if (flags.Get("control-plane-cert").empty() != flags.Get("control-plane-key").empty() ||
+      (!flags.Get("control-plane-cert").empty() && flags.Get("control-plane-ca").empty())) {
+    LogError("--control-plane-cert and --control-plane-key go together, and need "
+             "--control-plane-ca");
+    return 2;
+  }
+  if (flags.Get("control-plane-ca").empty()) {
+    common::LogWarning("no --control-plane-ca: the config stream (provider secrets included) is "
+               "plaintext");
+  }
+
   TableSlot slot;
   ConfigMetrics metrics;
   std::unique_ptr<LastGoodCache> cache;
@@ -195,7 +217,11 @@ int Run(int argc, char** argv) {
   WatchClient watch({.control_plane = flags.Get("control-plane"),
                      .node_id = node_id,
                      .token = token == nullptr ? "" : token,
-                     .max_backoff = std::chrono::milliseconds(reconnect_max_ms)},
+                     .max_backoff = std::chrono::milliseconds(reconnect_max_ms),
+                     .ca_file = flags.Get("control-plane-ca"),
+                     .cert_file = flags.Get("control-plane-cert"),
+                     .key_file = flags.Get("control-plane-key"),
+                     .tls_reload_interval = std::chrono::seconds(tls_reload_s)},
                     &applier, &slot, &metrics);
   watch.Start();
   LogInfo("data plane started", {{"node", node_id}, {"control_plane", flags.Get("control-plane")}});

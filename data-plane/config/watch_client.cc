@@ -1,5 +1,9 @@
 #include "data-plane/config/watch_client.h"
 
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
+
 #include "common/log.h"
 #include "common/strings.h"
 #include "switchyard/v1/distribution.grpc.pb.h"
@@ -24,8 +28,23 @@ WatchClient::WatchClient(WatchClientOptions options, ConfigApplier* applier,
   // capped at 800 ms, a data plane is watching again within 1 s of it becoming reachable.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 800);
-  channel_ = grpc::CreateCustomChannel(options_.control_plane, grpc::InsecureChannelCredentials(),
-                                       args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!options_.ca_file.empty()) {
+    const auto interval = static_cast<unsigned>(options_.tls_reload_interval.count());
+    auto provider =
+        options_.cert_file.empty()
+            ? std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                  options_.ca_file, interval)
+            : std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                  options_.key_file, options_.cert_file, options_.ca_file, interval);
+    grpc::experimental::TlsChannelCredentialsOptions tls;
+    tls.set_certificate_provider(provider);
+    tls.watch_root_certs();
+    if (!options_.cert_file.empty()) tls.watch_identity_key_cert_pairs();
+    tls.set_verify_server_certs(true);
+    credentials = grpc::experimental::TlsCredentials(tls);
+  }
+  channel_ = grpc::CreateCustomChannel(options_.control_plane, credentials, args);
 }
 
 WatchClient::~WatchClient() { Stop(); }

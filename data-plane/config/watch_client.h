@@ -31,6 +31,13 @@ struct WatchClientOptions {
   std::string token;  // SWITCHYARD_DATA_PLANE_TOKEN; empty sends none
   std::chrono::milliseconds initial_backoff{250};
   std::chrono::milliseconds max_backoff{30000};
+  // TLS to the control plane when `ca_file` is set (the CA that signed its certificate);
+  // `cert_file` + `key_file`: this data plane's client certificate (mutual TLS). The files
+  // are re-read every `tls_reload_interval` (rotation without restarts).
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::chrono::seconds tls_reload_interval{60};
 };
 
 class WatchClient {

@@ -12,11 +12,13 @@
 
 #include "switchyard/v1/distribution.grpc.pb.h"
 #include "tests/integration/control_plane_fixture.h"
+#include "tests/support/test_pki.h"
 
 namespace switchyard::testing {
 namespace {
 
 using nlohmann::json;
+using switchyard::testing::TestCert;
 
 json Fleet(const ControlPlane& cp) { return JsonOf(Admin(cp, "GET", "/api/fleet")); }
 
@@ -509,6 +511,56 @@ TEST_F(DistributionTest, ColdStartFromTheDiskCacheWithoutAControlPlane) {
   // Without a cache, the same situation is not ready.
   DataPlane empty = DataPlane::Start("127.0.0.1:" + std::to_string(FreePort()), "dp-2");
   EXPECT_EQ(HttpCall("GET", empty.admin, "/readyz").status, 503);
+}
+
+// Issue 12 point 1: mutual TLS on the config stream: a data plane without a client
+// certificate, with one from another CA, or in plaintext is refused; with the right one it
+// converges; a rotated server certificate is served without a restart.
+TEST_F(DistributionTest, MutualTlsRefusesStrangersAndRotatesCertificates) {
+  const std::string dir = std::filesystem::path(TempDir()).parent_path().string();
+  const TestCert ca = MakeTestCa(dir, "ca");
+  const TestCert other_ca = MakeTestCa(dir, "other-ca");
+  const TestCert server = MakeTestCert(dir, "server", ca);
+  const TestCert client = MakeTestCert(dir, "dp", ca);
+  const TestCert stranger = MakeTestCert(dir, "stranger", other_ca);
+  const TestCert next_server = MakeTestCert(dir, "next-server", other_ca);
+  const std::string live_cert = dir + "/live.pem";
+  const std::string live_key = dir + "/live.key";
+  std::filesystem::copy_file(server.cert, live_cert);
+  std::filesystem::copy_file(server.key, live_key);
+  ControlPlane cp = StartControlPlane({"--tls-cert=" + live_cert, "--tls-key=" + live_key,
+                                      "--client-ca=" + ca.cert, "--tls-reload-interval-s=1"});
+  ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", OpenAiBody(1)).status, 201);
+
+  auto tls_flags = [&](const std::string& trusted, const TestCert* cert) {
+    std::vector<std::string> flags = {"--control-plane-ca=" + trusted,
+                                      "--tls-reload-interval-s=1"};
+    if (cert != nullptr) {
+      flags.push_back("--control-plane-cert=" + cert->cert);
+      flags.push_back("--control-plane-key=" + cert->key);
+    }
+    return flags;
+  };
+  DataPlane good = DataPlane::Start(cp.grpc, "dp-good", tls_flags(ca.cert, &client));
+  DataPlane no_cert = DataPlane::Start(cp.grpc, "dp-no-cert", tls_flags(ca.cert, nullptr));
+  DataPlane wrong_ca = DataPlane::Start(cp.grpc, "dp-stranger", tls_flags(ca.cert, &stranger));
+  DataPlane plaintext = DataPlane::Start(cp.grpc, "dp-plain");
+  ASSERT_TRUE(Eventually([&] { return InSync(cp, good); })) << good.process.Log();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  for (const DataPlane* refused : {&no_cert, &wrong_ca, &plaintext}) {
+    EXPECT_EQ(HttpCall("GET", refused->admin, "/readyz").status, 503) << refused->process.Log();
+  }
+  EXPECT_EQ(Fleet(cp)["total"], 1);
+
+  // Rotation: a data plane that trusts only the other CA is refused until the control plane's
+  // files hold a certificate from it, then converges; nothing restarts.
+  DataPlane next = DataPlane::Start(cp.grpc, "dp-next", tls_flags(other_ca.cert, &client));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(HttpCall("GET", next.admin, "/readyz").status, 503);
+  std::filesystem::copy_file(next_server.key, live_key, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(next_server.cert, live_cert, std::filesystem::copy_options::overwrite_existing);
+  EXPECT_TRUE(Eventually([&] { return InSync(cp, next); }, std::chrono::seconds(30)))
+      << next.process.Log() << cp.process.Log();
 }
 
 // Issue 12 point 2: secrets sealed at rest are opened for distribution: the data plane gets
