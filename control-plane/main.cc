@@ -306,6 +306,9 @@ int Run(int argc, char** argv) {
   common::HttpServerOptions http_options;
   http_options.listen = http_listen;
   http_options.threads = 4;
+  http_options.tls_cert_file = tls_cert;
+  http_options.tls_key_file = tls_key;
+  http_options.tls_reload_interval = std::chrono::seconds(reload_s);
   auto http_server = common::HttpServer::Start(
       http_options, [&rest_api](const common::HttpRequest& request) {
         return rest_api.Handle(request);

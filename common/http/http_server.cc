@@ -5,6 +5,9 @@
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <mutex>
+#include <sys/stat.h>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -113,8 +116,73 @@ absl::StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(std::string_view 
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
+// The TLS context, rebuilt when the certificate or key file changes (looked at most once per
+// reload interval), so certificates rotate without a restart. A pair that does not load keeps
+// the previous context.
+class TlsContexts {
+ public:
+  TlsContexts(std::string cert, std::string key, std::chrono::seconds interval)
+      : cert_(std::move(cert)), key_(std::move(key)), interval_(interval) {}
+
+  absl::Status Load() {
+    std::lock_guard lock(mu_);
+    return Reload();
+  }
+  std::shared_ptr<asio::ssl::context> Current() {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - checked_ >= interval_) {
+      checked_ = now;
+      if (Stamp() != stamp_) {
+        if (absl::Status status = Reload(); !status.ok()) {
+          LogWarning("TLS certificate files do not load; keeping the current ones",
+                     {{"error", ToStd(status.message())}});
+        } else {
+          LogInfo("TLS certificate reloaded", {{"cert", cert_}});
+        }
+      }
+    }
+    return context_;
+  }
+
+ private:
+  std::string Stamp() const {
+    std::string stamp;
+    for (const std::string* file : {&cert_, &key_}) {
+      struct stat info {};
+      if (::stat(file->c_str(), &info) == 0) {
+        stamp += StrCat(info.st_mtim.tv_sec, ".", info.st_mtim.tv_nsec, ":", info.st_size, ";");
+      }
+    }
+    return stamp;
+  }
+  absl::Status Reload() {
+    stamp_ = Stamp();
+    auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                         asio::ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    context->use_certificate_chain_file(cert_, ec);
+    if (!ec) context->use_private_key_file(key_, asio::ssl::context::pem, ec);
+    if (ec) return absl::InvalidArgumentError(StrCat("TLS certificate or key: ", ec.message()));
+    context_ = std::move(context);
+    checked_ = std::chrono::steady_clock::now();
+    return absl::OkStatus();
+  }
+
+  const std::string cert_;
+  const std::string key_;
+  const std::chrono::seconds interval_;
+  std::mutex mu_;
+  std::shared_ptr<asio::ssl::context> context_;
+  std::string stamp_;
+  std::chrono::steady_clock::time_point checked_;
+};
+
 struct HttpServer::Impl {
   HttpServerOptions options;
+  std::unique_ptr<TlsContexts> tls;  // null: cleartext
   HttpHandler handler;
   asio::io_context io;
   tcp::acceptor acceptor{io};
@@ -125,6 +193,8 @@ struct HttpServer::Impl {
 
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Session(tcp::socket socket);
+  template <class Stream>
+  asio::awaitable<void> Serve(Stream& stream, beast::tcp_stream& lowest);
   HttpResponse Dispatch(http::request<http::string_body>& request);
 };
 
@@ -150,7 +220,27 @@ HttpResponse HttpServer::Impl::Dispatch(http::request<http::string_body>& beast_
 }
 
 asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
+  if (tls == nullptr) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await Serve(stream, stream);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    co_return;
+  }
+  const std::shared_ptr<asio::ssl::context> context = tls->Current();  // outlives the stream
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *context);
+  beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
+  lowest.expires_after(options.header_timeout);
+  auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+  if (handshake_ec) co_return;
+  co_await Serve(stream, lowest);
+  lowest.expires_after(std::chrono::seconds(2));
+  auto [shutdown_ec] = co_await stream.async_shutdown(kTuple);
+  (void)shutdown_ec;
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::Serve(Stream& stream, beast::tcp_stream& lowest) {
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
@@ -159,12 +249,12 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
 
     if (buffer.size() == 0) {
       // Between requests: wait for the first byte under the idle timeout.
-      stream.expires_after(options.idle_timeout);
+      lowest.expires_after(options.idle_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
       if (ec) co_return;
       buffer.commit(n);
     }
-    stream.expires_after(options.header_timeout);
+    lowest.expires_after(options.header_timeout);
     auto [header_ec, header_bytes] =
         co_await http::async_read_header(stream, buffer, parser, kTuple);
     beast::error_code ec = header_ec;
@@ -176,7 +266,7 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
         auto [write_ec, written] = co_await http::async_write(stream, proceed, kTuple);
         if (write_ec) co_return;
       }
-      stream.expires_after(options.body_timeout);
+      lowest.expires_after(options.body_timeout);
       auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
       ec = body_ec;
     }
@@ -186,7 +276,7 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
       if (!error) break;
     }
     if (error) {
-      co_await RespondAndClose(stream, stream, std::move(*error), options.header_timeout);
+      co_await RespondAndClose(stream, lowest, std::move(*error), options.header_timeout);
       break;
     }
 
@@ -194,12 +284,10 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
     const bool keep_alive = request.keep_alive();
     const unsigned version = request.version();
     auto response = ToBeast(Dispatch(request), version, keep_alive);
-    stream.expires_after(options.body_timeout);
+    lowest.expires_after(options.body_timeout);
     auto [write_ec, written] = co_await http::async_write(stream, response, kTuple);
     if (write_ec || !keep_alive) break;
   }
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
@@ -225,6 +313,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions 
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
   impl->handler = std::move(handler);
+  if (!impl->options.tls_cert_file.empty()) {
+    impl->tls = std::make_unique<TlsContexts>(impl->options.tls_cert_file,
+                                              impl->options.tls_key_file,
+                                              impl->options.tls_reload_interval);
+    if (absl::Status loaded = impl->tls->Load(); !loaded.ok()) return loaded;
+  }
 
   beast::error_code ec;
   const auto ip = asio::ip::make_address(host_port->first, ec);

@@ -60,6 +60,11 @@ struct HttpServerOptions {
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds idle_timeout{60000};
+  // TLS when set: the PEM certificate chain and key, re-read when they change (checked at most
+  // once per reload interval) so certificates rotate without a restart.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::chrono::seconds tls_reload_interval{60};
 };
 
 class HttpServer {

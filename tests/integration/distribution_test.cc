@@ -530,6 +530,21 @@ TEST_F(DistributionTest, MutualTlsRefusesStrangersAndRotatesCertificates) {
   std::filesystem::copy_file(server.key, live_key);
   ControlPlane cp = StartControlPlane({"--tls-cert=" + live_cert, "--tls-key=" + live_key,
                                       "--client-ca=" + ca.cert, "--tls-reload-interval-s=1"});
+  const std::string rest_port = cp.rest.substr(cp.rest.rfind(':') + 1);
+  EXPECT_EQ(HttpCall("GET", cp.rest, "/health").status, 0);  // REST is TLS too: no plaintext
+  cp.rest = "https://" + cp.rest;
+  ASSERT_EQ(HttpCall("GET", cp.rest, "/health").status, 200);
+  // The certificate a client sees on the REST port (openssl s_client).
+  auto served_subject = [&] {
+    std::string subject;
+    FILE* pipe = popen(("echo | openssl s_client -connect 127.0.0.1:" + rest_port +
+                        " 2>/dev/null | openssl x509 -noout -subject 2>/dev/null").c_str(), "r");
+    char line[256];
+    while (pipe != nullptr && fgets(line, sizeof(line), pipe) != nullptr) subject += line;
+    if (pipe != nullptr) pclose(pipe);
+    return subject;
+  };
+  EXPECT_NE(served_subject().find("CN = server"), std::string::npos) << served_subject();
   ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai", OpenAiBody(1)).status, 201);
 
   auto tls_flags = [&](const std::string& trusted, const TestCert* cert) {
@@ -561,6 +576,9 @@ TEST_F(DistributionTest, MutualTlsRefusesStrangersAndRotatesCertificates) {
   std::filesystem::copy_file(next_server.cert, live_cert, std::filesystem::copy_options::overwrite_existing);
   EXPECT_TRUE(Eventually([&] { return InSync(cp, next); }, std::chrono::seconds(30)))
       << next.process.Log() << cp.process.Log();
+  EXPECT_TRUE(Eventually([&] { return served_subject().find("CN = next-server") != std::string::npos; },
+                         std::chrono::seconds(10)))
+      << served_subject();
 }
 
 // Issue 12 point 2: secrets sealed at rest are opened for distribution: the data plane gets
