@@ -31,3 +31,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "switchyard.providerKeysSecret" -}}
 {{- if .Values.providerKeys.existingSecret -}}{{ .Values.providerKeys.existingSecret }}{{- else if .Values.providerKeys.values -}}{{ include "switchyard.fullname" . }}-provider-keys{{- end -}}
 {{- end -}}
+
+{{- define "switchyard.tlsSecret" -}}
+{{- if .Values.tls.existingSecret -}}{{ .Values.tls.existingSecret }}{{- else -}}{{ include "switchyard.fullname" . }}-tls{{- end -}}
+{{- end -}}
