@@ -579,6 +579,21 @@ TEST_F(DistributionTest, MutualTlsRefusesStrangersAndRotatesCertificates) {
   EXPECT_TRUE(Eventually([&] { return served_subject().find("CN = next-server") != std::string::npos; },
                          std::chrono::seconds(10)))
       << served_subject();
+
+  // A data plane's own client certificate rotates too: refused while its files hold the
+  // stranger's certificate, converging once they hold one from the CA the control plane trusts.
+  const std::string own_cert = dir + "/own.pem";
+  const std::string own_key = dir + "/own.key";
+  std::filesystem::copy_file(stranger.cert, own_cert);
+  std::filesystem::copy_file(stranger.key, own_key);
+  const TestCert own{own_cert, own_key};
+  DataPlane rotating = DataPlane::Start(cp.grpc, "dp-rotating", tls_flags(other_ca.cert, &own));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(HttpCall("GET", rotating.admin, "/readyz").status, 503);
+  std::filesystem::copy_file(client.key, own_key, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(client.cert, own_cert, std::filesystem::copy_options::overwrite_existing);
+  EXPECT_TRUE(Eventually([&] { return InSync(cp, rotating); }, std::chrono::seconds(30)))
+      << rotating.process.Log();
 }
 
 // Issue 12 point 2: secrets sealed at rest are opened for distribution: the data plane gets
