@@ -97,11 +97,18 @@ Streaming:
   curl -sN http://$http/v1/chat/completions -H 'Content-Type: application/json' \\
     -d '{"model": "openai/gpt-4o-mini", "stream": true, "messages": [{"role": "user", "content": "Hello!"}]}'
 
-Native routes (Anthropic's Messages API, Google's GenAI API; any provider, translated):
+Native routes (Anthropic's, Google's GenAI, Cohere's, Bedrock's and Azure's APIs; any
+provider, translated):
   curl -s http://$http/anthropic/v1/messages -H 'Content-Type: application/json' \\
     -d '{"model": "openai/gpt-4o-mini", "max_tokens": 64, "messages": [{"role": "user", "content": "Hello!"}]}'
   curl -s http://$http/genai/v1beta/models/openai%2Fgpt-4o-mini:generateContent \\
     -H 'Content-Type: application/json' -d '{"contents": [{"parts": [{"text": "Hello!"}]}]}'
+  curl -s http://$http/cohere/v2/chat -H 'Content-Type: application/json' \\
+    -d '{"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hello!"}]}'
+  curl -s http://$http/bedrock/model/openai%2Fgpt-4o-mini/converse -H 'Content-Type: application/json' \\
+    -d '{"messages": [{"role": "user", "content": [{"text": "Hello!"}]}]}'
+  curl -s 'http://$http/openai/deployments/openai%2Fgpt-4o-mini/chat/completions?api-version=2024-10-21' \\
+    -H 'Content-Type: application/json' -d '{"messages": [{"role": "user", "content": "Hello!"}]}'
 
 Admin API:
   curl -s http://$rest/api/providers
