@@ -136,7 +136,7 @@ int Run(int argc, char** argv) {
     std::cerr << admin_auth.status().message() << "\n";
     return kExitUsage;
   }
-  if (!any_admin_credential && !dev) {
+  if (!any_admin_credential && !dev && !flags.IsSet("reencrypt")) {  // (--reencrypt serves nothing)
     std::cerr << "no admin token configured: set SWITCHYARD_ADMIN_TOKEN or --admin-token-file, "
                  "or pass --dev for a loopback-only development server\n";
     return kExitUsage;
