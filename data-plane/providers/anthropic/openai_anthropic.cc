@@ -134,9 +134,14 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
   // One chunk around `delta` (JSON text), in a fixed frame (keys in nlohmann's sorted order,
   // so every chunk reads alike): only the delta is serialized per chunk.
   void RawChunk(std::string_view delta, std::string* client, std::string_view finish = "null") {
-    client->append("data: {\"choices\":[{\"delta\":")
-        .append(delta)
-        .append(",\"finish_reason\":")
+    ChunkHead(client);
+    client->append(delta);
+    ChunkTail(client, finish);
+  }
+  // The frame around a delta written in place (the fast paths write the delta themselves).
+  static void ChunkHead(std::string* client) { client->append("data: {\"choices\":[{\"delta\":"); }
+  void ChunkTail(std::string* client, std::string_view finish = "null") const {
+    client->append(",\"finish_reason\":")
         .append(finish)
         .append(",\"index\":0}],\"created\":0,\"id\":")
         .append(id_json_)
@@ -151,17 +156,74 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
     client->append("data: ").append(DumpJson(chunk)).append("\n\n");
   }
 
-  // The frequent events (text, argument and thinking deltas) take a fast path: simdjson's DOM
-  // (which validates the whole event) and the delta's own JSON string copied into the chunk.
-  // False when the event is not one of them (the general path below handles it).
+  // A JSON string value appended as JSON text: quoted as it is when nothing in it needs
+  // escaping (the common case), else simdjson's own serialization.
+  static void AppendJsonText(simdjson::dom::element value, std::string* out) {
+    std::string_view text;
+    if (!value.get(text) && std::none_of(text.begin(), text.end(), [](char c) {
+          return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+        })) {
+      out->append("\"").append(text).append("\"");
+      return;
+    }
+    out->append(simdjson::to_string(value));
+  }
+
+  // The frequent events (text, argument and thinking deltas, block stops, pings, the final
+  // stop without usage) take a fast path: simdjson's DOM (which validates the whole event) and
+  // the delta's own JSON string copied into the chunk. False when the event is not one of them
+  // (the general path below handles it); the bytes are the same either way.
   bool FastDelta(std::string_view data, std::string* client) {
     thread_local simdjson::dom::parser parser;
     simdjson::dom::element event;
     std::string_view type;
     simdjson::dom::object delta;
     std::string_view kind;
-    if (parser.parse(data.data(), data.size()).get(event) || event["type"].get(type) ||
-        type != "content_block_delta" || event["delta"].get(delta) || delta["type"].get(kind)) {
+    if (parser.parse(data.data(), data.size()).get(event) || event["type"].get(type)) {
+      return false;
+    }
+    if (type == "ping") return true;
+    if (type == "message_stop" && !include_usage_) {
+      client->append("data: [DONE]\n\n");
+      Done();
+      return true;
+    }
+    if (type == "message_delta") {
+      // Everything read first: an unexpected shape goes to the general path untouched.
+      simdjson::dom::element usage;
+      const bool has_usage = !event["usage"].get(usage);
+      int64_t tokens = 0;
+      if (has_usage) {
+        simdjson::dom::element count;
+        if (!usage.is_object() || (!usage["output_tokens"].get(count) && count.get(tokens))) {
+          return false;
+        }
+      }
+      simdjson::dom::element delta_value;
+      simdjson::dom::element stop;
+      std::string_view stop_reason;
+      const bool has_stop = !event["delta"].get(delta_value) && delta_value.is_object() &&
+                            !delta_value["stop_reason"].get(stop) && !stop.get(stop_reason);
+      if (has_usage) output_tokens_ = tokens;
+      if (has_stop) {
+        RawChunk("{}", client, StrCat("\"", FinishReason(stop_reason, next_tool_ > 0), "\""));
+      }
+      return true;
+    }
+    if (type == "content_block_stop") {
+      int64_t index = 0;
+      if (event["index"].get(index)) return false;
+      auto tool = tools_.find(index);
+      if (tool != tools_.end() && !tool->second.second) {
+        // A tool with no argument fragments still gets valid JSON arguments.
+        RawChunk(StrCat("{\"tool_calls\":[{\"function\":{\"arguments\":\"{}\"},\"index\":",
+                        tool->second.first, "}]}"),
+                 client);
+        tool->second.second = true;
+      }
+      return true;
+    }
+    if (type != "content_block_delta" || event["delta"].get(delta) || delta["type"].get(kind)) {
       return false;
     }
     simdjson::dom::element value;
@@ -169,9 +231,11 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
       if (delta[kind == "text_delta" ? "text" : "thinking"].get(value) || !value.is_string()) {
         return false;
       }
-      RawChunk(StrCat(kind == "text_delta" ? "{\"content\":" : "{\"reasoning_content\":",
-                      simdjson::to_string(value), "}"),
-               client);
+      ChunkHead(client);
+      client->append(kind == "text_delta" ? "{\"content\":" : "{\"reasoning_content\":");
+      AppendJsonText(value, client);
+      client->append("}");
+      ChunkTail(client);
       return true;
     }
     int64_t index = 0;
@@ -183,9 +247,11 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
     auto tool = tools_.find(index);
     if (fragment.empty() || tool == tools_.end()) return true;  // nothing to send
     tool->second.second = true;
-    RawChunk(StrCat("{\"tool_calls\":[{\"function\":{\"arguments\":",
-                    simdjson::to_string(value), "},\"index\":", tool->second.first, "}]}"),
-             client);
+    ChunkHead(client);
+    client->append("{\"tool_calls\":[{\"function\":{\"arguments\":");
+    AppendJsonText(value, client);
+    common::StrAppend(client, "},\"index\":", tool->second.first, "}]}");
+    ChunkTail(client);
     return true;
   }
 
