@@ -17,6 +17,11 @@ namespace switchyard::dp {
 
 // The wire format a client spoke (the route family it called): OpenAI's (/v1, /openai/v1),
 // Anthropic's Messages API (/anthropic/v1/messages) or Google's GenAI API (/genai/v1beta).
+// A chat completion request type, plain or streamed.
+inline bool IsChatRequest(std::string_view request_type) {
+  return request_type == "chat_completion" || request_type == "chat_completion_stream";
+}
+
 enum class ApiSurface { kOpenAi, kAnthropic, kGenAi, kCohere, kBedrock };
 
 // The request body, validated as a whole, with the fields the gateway reads.

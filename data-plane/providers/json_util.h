@@ -73,19 +73,49 @@ inline absl::StatusOr<std::vector<ParsedToolCall>> AssistantToolCalls(
 
 // A native route's request in the internal form: `body` (an OpenAI chat request without its
 // model) with `model` written first, its position recorded so adapters rewrite it like a
-// client's.
-inline RequestBody InternalRequestBody(const nlohmann::json& body, std::string_view model,
-                                       bool stream) {
+// client's. A stream asks for usage (stream_options.include_usage): every native surface
+// reports it at the end.
+inline RequestBody InternalRequestBody(nlohmann::json body, std::string_view model, bool stream) {
+  if (stream) {
+    body["stream"] = true;
+    body["stream_options"] = {{"include_usage", true}};
+  }
   RequestBody out;
   out.model = std::string(model);
   out.stream = stream;
-  out.include_usage = stream;  // the bridges ask for usage on every stream
+  out.include_usage = stream;
   const std::string model_token = DumpJson(nlohmann::json(out.model));
   const std::string rest = DumpJson(body);  // "{...}"
   out.text = "{\"model\":" + model_token + (rest.size() > 2 ? "," : "") + rest.substr(1);
   out.model_offset = 9;  // after {"model":
   out.model_length = model_token.size();
   return out;
+}
+
+// What the bridges' stream translators (the internal form -> a native surface) read from one
+// OpenAI chunk: its usage, when it carries one, and its first choice's delta and
+// finish_reason ("" while the choice goes on).
+struct OpenAiChunk {
+  const nlohmann::json* usage = nullptr;
+  const nlohmann::json* delta = nullptr;
+  std::string finish_reason;
+};
+inline OpenAiChunk ReadOpenAiChunk(const nlohmann::json& chunk) {
+  OpenAiChunk out;
+  if (const nlohmann::json* usage = FindMember(chunk, "usage"); usage && usage->is_object()) {
+    out.usage = usage;
+  }
+  const nlohmann::json* choices = FindMember(chunk, "choices");
+  if (choices != nullptr && choices->is_array() && !choices->empty()) {
+    out.delta = FindMember(choices->front(), "delta");
+    out.finish_reason = StringMember(choices->front(), "finish_reason");
+  }
+  return out;
+}
+
+// InvalidArgument with `message` (what a translation refuses: a 400 for the client).
+inline absl::Status Invalid(std::string_view message) {
+  return absl::InvalidArgumentError(std::string(message));
 }
 
 }  // namespace switchyard::dp

@@ -165,8 +165,7 @@ std::string EncodeStreamError(ApiSurface surface, const common::ApiError& error)
 
 absl::StatusOr<InferenceRequest> ToInternalRequest(const InferenceRequest& native,
                                                    std::string_view bare_model) {
-  const bool chat = native.request_type == "chat_completion" ||
-                    native.request_type == "chat_completion_stream";
+  const bool chat = IsChatRequest(native.request_type);
   absl::StatusOr<RequestBody> body = absl::UnimplementedError("");
   switch (native.surface) {
     case ApiSurface::kGenAi:

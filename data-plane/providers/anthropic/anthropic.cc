@@ -103,8 +103,7 @@ absl::Status AnthropicAdapter::BuildRequest(const InferenceRequest& request,
                                             const AttemptTarget& target,
                                             UpstreamRequest* out) const {
   std::string path;
-  if (request.request_type == "chat_completion" ||
-      request.request_type == "chat_completion_stream") {
+  if (IsChatRequest(request.request_type)) {
     path = "/v1/messages";
   } else if (request.request_type == "count_tokens" && request.surface == ApiSurface::kAnthropic) {
     path = "/v1/messages/count_tokens";

@@ -13,10 +13,6 @@ namespace {
 using common::StrCat;
 using nlohmann::json;
 
-absl::Status Invalid(std::string_view message) {
-  return absl::InvalidArgumentError(std::string(message));
-}
-
 // Text blocks (a system prompt, a tool result) as one string.
 absl::StatusOr<std::string> JoinedText(const json& content, std::string_view what) {
   if (content.is_string()) return content.get<std::string>();
@@ -222,13 +218,9 @@ class OpenAiToAnthropicStream : public SseStreamTranslator {
                                          {"stop_sequence", nullptr},
                                          {"usage", {{"input_tokens", 0}, {"output_tokens", 0}}}}}}));
     }
-    if (const json* usage = FindMember(chunk, "usage"); usage != nullptr && usage->is_object()) {
-      usage_ = *usage;
-    }
-    const json* choices = FindMember(chunk, "choices");
-    if (choices == nullptr || !choices->is_array() || choices->empty()) return absl::OkStatus();
-    const json& choice = choices->front();
-    if (const json* delta = FindMember(choice, "delta")) {
+    const OpenAiChunk parts = ReadOpenAiChunk(chunk);
+    if (parts.usage != nullptr) usage_ = *parts.usage;
+    if (const json* delta = parts.delta) {
       if (const std::string reasoning = Reasoning(*delta); !reasoning.empty()) {
         Open(Kind::kThinking, {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}}, client);
         Delta(block_, {{"type", "thinking_delta"}, {"thinking", reasoning}}, client);
@@ -241,8 +233,8 @@ class OpenAiToAnthropicStream : public SseStreamTranslator {
         for (const json& call : *calls) ToolDelta(call, client);
       }
     }
-    if (const std::string finish = StringMember(choice, "finish_reason"); !finish.empty()) {
-      stop_reason_ = StopReason(finish);
+    if (!parts.finish_reason.empty()) {
+      stop_reason_ = StopReason(parts.finish_reason);
       if (tools_seen_ && stop_reason_ == "end_turn") stop_reason_ = "tool_use";
       Close(client);
     }
@@ -362,12 +354,7 @@ absl::StatusOr<RequestBody> AnthropicToOpenAiRequest(std::string_view messages_b
   }
   const json* stream = FindMember(in, "stream");
   const bool streaming = stream != nullptr && stream->is_boolean() && stream->get<bool>();
-  if (streaming) {
-    out["stream"] = true;
-    out["stream_options"] = {{"include_usage", true}};
-  }
-
-  return InternalRequestBody(out, model, streaming);
+  return InternalRequestBody(std::move(out), model, streaming);
 }
 
 absl::StatusOr<std::string> OpenAiToAnthropicResponse(std::string_view openai_body) {

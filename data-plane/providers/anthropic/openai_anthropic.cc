@@ -16,10 +16,6 @@ namespace {
 using common::StrCat;
 using nlohmann::json;
 
-absl::Status Invalid(std::string_view message) {
-  return absl::InvalidArgumentError(std::string(message));
-}
-
 // An OpenAI content value (string, or array of parts) as Anthropic content blocks.
 absl::StatusOr<json> ContentBlocks(const json& content) {
   json blocks = json::array();

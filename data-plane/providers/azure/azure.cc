@@ -18,7 +18,7 @@ using common::StrCat;
 using nlohmann::json;
 
 std::string_view PathOf(std::string_view request_type) {
-  if (request_type == "chat_completion" || request_type == "chat_completion_stream") {
+  if (IsChatRequest(request_type)) {
     return "/chat/completions";
   }
   if (request_type == "text_completion" || request_type == "text_completion_stream") {

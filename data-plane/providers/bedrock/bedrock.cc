@@ -18,10 +18,6 @@ using nlohmann::json;
 
 constexpr std::string_view kEventStreamAccept = "accept: application/vnd.amazon.eventstream\r\n";
 
-bool IsChat(std::string_view request_type) {
-  return request_type == "chat_completion" || request_type == "chat_completion_stream";
-}
-
 absl::StatusOr<std::string> UpstreamBody(const InferenceRequest& request, std::string_view id) {
   if (request.surface == ApiSurface::kBedrock) return request.body.text;  // as the SDK sent it
   if (request.request_type == "embedding") return OpenAiToBedrockEmbedding(request.body.text, id);
@@ -85,7 +81,7 @@ absl::Status BedrockAdapter::BuildRequest(const InferenceRequest& request,
   if (request.surface == ApiSurface::kBedrock) {
     native_method = StrCat("/", request.native_method);
     method = native_method;
-  } else if (IsChat(request.request_type)) {
+  } else if (IsChatRequest(request.request_type)) {
     method = request.stream ? "/converse-stream" : "/converse";
   } else if (request.request_type == "embedding") {
     method = "/invoke";
@@ -135,7 +131,7 @@ absl::StatusOr<std::string> BedrockAdapter::TranslateResponse(const InferenceReq
   }
   absl::StatusOr<std::string> translated = ConverseToOpenAiResponse(upstream_body, target.model);
   if (!translated.ok() || (!target.raw_request && !target.raw_response)) return translated;
-  absl::StatusOr<std::string> sent = UpstreamBody(request, target.model);
+  absl::StatusOr<std::string> sent = UpstreamBody(request, BedrockModelId(*target.key, target.model));
   return WithRawFields(*std::move(translated), sent.ok() ? *sent : std::string(), upstream_body,
                        target);
 }

@@ -13,10 +13,6 @@ namespace {
 using common::StrCat;
 using nlohmann::json;
 
-absl::Status Invalid(std::string_view message) {
-  return absl::InvalidArgumentError(std::string(message));
-}
-
 std::string StopReason(std::string_view finish) {
   if (finish == "length") return "max_tokens";
   if (finish == "tool_calls") return "tool_use";
@@ -73,16 +69,10 @@ class OpenAiToConverseStream : public SseStreamTranslator {
       client->append(Frame("messageStart", {{"role", "assistant"}}));
       started_ = true;
     }
-    if (const json* usage = FindMember(chunk, "usage"); usage != nullptr && !usage->is_null()) {
-      usage_ = *usage;
-    }
-    const json* choices = FindMember(chunk, "choices");
-    if (choices == nullptr || !choices->is_array() || choices->empty()) return absl::OkStatus();
-    const json& choice = choices->front();
-    if (const json* finish = FindMember(choice, "finish_reason"); finish && finish->is_string()) {
-      stop_ = StopReason(finish->get<std::string>());
-    }
-    const json* delta = FindMember(choice, "delta");
+    const OpenAiChunk parts = ReadOpenAiChunk(chunk);
+    if (parts.usage != nullptr) usage_ = *parts.usage;
+    if (!parts.finish_reason.empty()) stop_ = StopReason(parts.finish_reason);
+    const json* delta = parts.delta;
     if (delta == nullptr) return absl::OkStatus();
     if (const std::string text = StringMember(*delta, "content"); !text.empty()) {
       if (kind_ != Kind::kText) {
@@ -236,11 +226,7 @@ absl::StatusOr<RequestBody> ConverseToOpenAiRequest(std::string_view converse_bo
       }
     }
   }
-  if (stream) {
-    out["stream"] = true;
-    out["stream_options"] = {{"include_usage", true}};
-  }
-  return InternalRequestBody(out, model, stream);
+  return InternalRequestBody(std::move(out), model, stream);
 }
 
 absl::StatusOr<std::string> OpenAiToConverseResponse(std::string_view openai_body) {

@@ -17,10 +17,6 @@ namespace {
 using common::StrCat;
 using nlohmann::json;
 
-absl::Status Invalid(std::string_view message) {
-  return absl::InvalidArgumentError(std::string(message));
-}
-
 std::string FinishReason(std::string_view stop) {
   if (stop == "max_tokens" || stop == "model_context_window_exceeded") return "length";
   if (stop == "tool_use") return "tool_calls";

@@ -15,10 +15,6 @@ namespace {
 using common::StrCat;
 using nlohmann::json;
 
-bool IsChat(std::string_view request_type) {
-  return request_type == "chat_completion" || request_type == "chat_completion_stream";
-}
-
 // The body sent upstream: Cohere's own wire format passes through with the model rewritten;
 // OpenAI's is translated.
 absl::StatusOr<std::string> UpstreamBody(const InferenceRequest& request,
@@ -46,7 +42,7 @@ absl::Status CohereAdapter::BuildRequest(const InferenceRequest& request,
                                          const AttemptTarget& target,
                                          UpstreamRequest* out) const {
   std::string path;
-  if (IsChat(request.request_type)) {
+  if (IsChatRequest(request.request_type)) {
     path = "/v2/chat";
   } else if (request.request_type == "embedding") {
     path = "/v2/embed";

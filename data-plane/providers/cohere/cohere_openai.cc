@@ -14,10 +14,6 @@ namespace {
 using common::StrCat;
 using nlohmann::json;
 
-absl::Status Invalid(std::string_view message) {
-  return absl::InvalidArgumentError(std::string(message));
-}
-
 std::string FinishReason(std::string_view openai) {
   if (openai == "length") return "MAX_TOKENS";
   if (openai == "tool_calls" || openai == "function_call") return "TOOL_CALL";
@@ -110,16 +106,10 @@ class OpenAiToCohereStream : public SseStreamTranslator {
             client);
       started_ = true;
     }
-    if (const json* usage = FindMember(chunk, "usage"); usage != nullptr && !usage->is_null()) {
-      usage_ = *usage;
-    }
-    const json* choices = FindMember(chunk, "choices");
-    if (choices == nullptr || !choices->is_array() || choices->empty()) return absl::OkStatus();
-    const json& choice = choices->front();
-    if (const json* finish = FindMember(choice, "finish_reason"); finish && finish->is_string()) {
-      finish_ = FinishReason(finish->get<std::string>());
-    }
-    const json* delta = FindMember(choice, "delta");
+    const OpenAiChunk parts = ReadOpenAiChunk(chunk);
+    if (parts.usage != nullptr) usage_ = *parts.usage;
+    if (!parts.finish_reason.empty()) finish_ = FinishReason(parts.finish_reason);
+    const json* delta = parts.delta;
     if (delta == nullptr) return absl::OkStatus();
     if (const std::string text = StringMember(*delta, "content"); !text.empty()) {
       if (!content_open_) {
@@ -223,11 +213,7 @@ absl::StatusOr<RequestBody> CohereToOpenAiRequest(std::string_view cohere_body,
   }
   const json* stream = FindMember(in, "stream");
   const bool streaming = stream != nullptr && stream->is_boolean() && stream->get<bool>();
-  if (streaming) {
-    out["stream"] = true;
-    out["stream_options"] = {{"include_usage", true}};
-  }
-  return InternalRequestBody(out, model, streaming);
+  return InternalRequestBody(std::move(out), model, streaming);
 }
 
 absl::StatusOr<std::string> OpenAiToCohereResponse(std::string_view openai_body) {

@@ -13,10 +13,6 @@ namespace {
 using common::StrCat;
 using nlohmann::json;
 
-absl::Status Invalid(std::string_view message) {
-  return absl::InvalidArgumentError(std::string(message));
-}
-
 absl::StatusOr<std::string> FinishReason(std::string_view cohere) {
   if (cohere == "COMPLETE" || cohere == "STOP_SEQUENCE" || cohere.empty()) return "stop";
   if (cohere == "MAX_TOKENS") return "length";

@@ -14,10 +14,6 @@ namespace {
 using common::StrCat;
 using nlohmann::json;
 
-bool IsChat(std::string_view request_type) {
-  return request_type == "chat_completion" || request_type == "chat_completion_stream";
-}
-
 }  // namespace
 
 absl::Status GeminiAdapter::Compile(const v1::ProviderConfig& config, ProviderEntry* entry) const {
@@ -56,7 +52,7 @@ absl::Status GeminiAdapter::BuildRequest(const InferenceRequest& request,
     if (!embedding.ok()) return embedding.status();
     out->target = StrCat(model_path, embedding->batch ? ":batchEmbedContents" : ":embedContent");
     out->body = std::move(embedding->body);
-  } else if (IsChat(request.request_type)) {
+  } else if (IsChatRequest(request.request_type)) {
     absl::StatusOr<std::string> body = OpenAiToGeminiRequest(request.body.text);
     if (!body.ok()) return body.status();
     out->target = StrCat(model_path, request.stream ? ":streamGenerateContent?alt=sse"

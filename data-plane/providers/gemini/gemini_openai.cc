@@ -14,10 +14,6 @@ namespace {
 using common::StrCat;
 using nlohmann::json;
 
-absl::Status Invalid(std::string_view message) {
-  return absl::InvalidArgumentError(std::string(message));
-}
-
 // Text parts (a system instruction) as one string; a bare string is taken as it is.
 std::string Text(const json& content) {
   if (content.is_string()) return content.get<std::string>();
@@ -121,13 +117,9 @@ class OpenAiToGeminiStream : public SseStreamTranslator {
     }
     if (id_.empty()) id_ = StringMember(chunk, "id");
     if (model_.empty()) model_ = StringMember(chunk, "model");
-    if (const json* usage = FindMember(chunk, "usage"); usage != nullptr && usage->is_object()) {
-      usage_ = *usage;
-    }
-    const json* choices = FindMember(chunk, "choices");
-    if (choices == nullptr || !choices->is_array() || choices->empty()) return absl::OkStatus();
-    const json& choice = choices->front();
-    if (const json* delta = FindMember(choice, "delta")) {
+    const OpenAiChunk parts = ReadOpenAiChunk(chunk);
+    if (parts.usage != nullptr) usage_ = *parts.usage;
+    if (const json* delta = parts.delta) {
       json parts = json::array();
       std::string reasoning = StringMember(*delta, "reasoning_content");
       if (reasoning.empty()) reasoning = StringMember(*delta, "reasoning");
@@ -148,9 +140,7 @@ class OpenAiToGeminiStream : public SseStreamTranslator {
         }
       }
     }
-    if (std::string finish = StringMember(choice, "finish_reason"); !finish.empty()) {
-      finish_ = FinishReason(finish);
-    }
+    if (!parts.finish_reason.empty()) finish_ = FinishReason(parts.finish_reason);
     return absl::OkStatus();
   }
 
@@ -317,11 +307,7 @@ absl::StatusOr<RequestBody> GeminiToOpenAiRequest(std::string_view gemini_body,
       }
     }
   }
-  if (stream) {
-    out["stream"] = true;
-    out["stream_options"] = {{"include_usage", true}};
-  }
-  return InternalRequestBody(out, model, stream);
+  return InternalRequestBody(std::move(out), model, stream);
 }
 
 absl::StatusOr<std::string> OpenAiToGeminiResponse(std::string_view openai_body) {

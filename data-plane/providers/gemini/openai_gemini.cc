@@ -20,10 +20,6 @@ namespace {
 using common::StrCat;
 using nlohmann::json;
 
-absl::Status Invalid(std::string_view message) {
-  return absl::InvalidArgumentError(std::string(message));
-}
-
 // The MIME type of an image URL's extension, or "".
 std::string ImageType(std::string_view url) {
   const size_t query = url.find_first_of("?#");

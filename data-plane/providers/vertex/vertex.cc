@@ -21,10 +21,6 @@ using nlohmann::json;
 
 bool IsClaude(std::string_view model) { return model.starts_with("claude"); }
 
-bool IsChat(std::string_view request_type) {
-  return request_type == "chat_completion" || request_type == "chat_completion_stream";
-}
-
 // The upstream body of a chat request for `model`.
 absl::StatusOr<std::string> ChatBody(const InferenceRequest& request, std::string_view model) {
   if (IsClaude(model)) {
@@ -103,7 +99,7 @@ absl::Status VertexAdapter::BuildRequest(const InferenceRequest& request,
     if (!body.ok()) return body.status();
     out->target = StrCat(model_path, ":predict");
     out->body = *std::move(body);
-  } else if (IsChat(request.request_type)) {
+  } else if (IsChatRequest(request.request_type)) {
     absl::StatusOr<std::string> body = ChatBody(request, model);
     if (!body.ok()) return body.status();
     out->body = *std::move(body);
