@@ -150,6 +150,16 @@ std::string RewriteBody(const RequestBody& body, std::string_view bare_model,
   return DumpJson(json);
 }
 
+absl::StatusOr<std::string> WithRawFieldsIfAsked(
+    absl::StatusOr<std::string> translated,
+    const std::function<absl::StatusOr<std::string>()>& sent, std::string_view upstream_body,
+    const AttemptTarget& target) {
+  if (!translated.ok() || (!target.raw_request && !target.raw_response)) return translated;
+  absl::StatusOr<std::string> body = sent();
+  return WithRawFields(*std::move(translated), body.ok() ? *body : std::string(), upstream_body,
+                       target);
+}
+
 std::string WithRawFields(std::string response, std::string_view raw_request,
                           std::string_view raw_response, const AttemptTarget& target) {
   nlohmann::json json = nlohmann::json::parse(response, nullptr, false);

@@ -4,6 +4,7 @@
 #ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_FAMILY_NEUTRAL_H_
 #define SWITCHYARD_DATA_PLANE_PROVIDERS_FAMILY_NEUTRAL_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,14 @@ std::string RewriteBody(const RequestBody& body, std::string_view bare_model,
 // provider's body as received. A response that is not a JSON object is returned as it is.
 std::string WithRawFields(std::string response, std::string_view raw_request,
                           std::string_view raw_response, const AttemptTarget& target);
+
+// `translated` (a translated response) with the raw fields `target` asks for, if any:
+// `sent` rebuilds the body sent upstream (pure translation again, only when asked; a failure
+// leaves raw_request empty). Errors pass through.
+absl::StatusOr<std::string> WithRawFieldsIfAsked(
+    absl::StatusOr<std::string> translated,
+    const std::function<absl::StatusOr<std::string>()>& sent, std::string_view upstream_body,
+    const AttemptTarget& target);
 
 // An image data URL (data:<mime>;base64,<data>) split into its MIME type and base64 data;
 // InvalidArgument for any other shape. (ADAPTERS.md §0: every family wants them split.)

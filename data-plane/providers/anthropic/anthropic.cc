@@ -129,13 +129,9 @@ absl::StatusOr<std::string> AnthropicAdapter::TranslateResponse(const InferenceR
                                                                 const AttemptTarget& target,
                                                                 std::string upstream_body) const {
   if (request.surface == ApiSurface::kAnthropic) return upstream_body;  // as the provider sent it
-  if (!target.raw_request && !target.raw_response) return AnthropicToOpenAiResponse(upstream_body);
-  absl::StatusOr<std::string> translated = AnthropicToOpenAiResponse(upstream_body);
-  if (!translated.ok()) return translated;
-  // The raw request is the body as sent upstream: translate it again (pure, cheap).
-  absl::StatusOr<std::string> sent = UpstreamBody(request, target);
-  return WithRawFields(*std::move(translated), sent.ok() ? *sent : std::string(), upstream_body,
-                       target);
+  return WithRawFieldsIfAsked(
+      AnthropicToOpenAiResponse(upstream_body), [&] { return UpstreamBody(request, target); },
+      upstream_body, target);
 }
 
 std::unique_ptr<StreamTranslator> AnthropicAdapter::NewStreamTranslator(

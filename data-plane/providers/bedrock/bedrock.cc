@@ -129,11 +129,10 @@ absl::StatusOr<std::string> BedrockAdapter::TranslateResponse(const InferenceReq
   if (request.request_type == "embedding") {
     return BedrockToOpenAiEmbedding(upstream_body, request.body.text, target.model);
   }
-  absl::StatusOr<std::string> translated = ConverseToOpenAiResponse(upstream_body, target.model);
-  if (!translated.ok() || (!target.raw_request && !target.raw_response)) return translated;
-  absl::StatusOr<std::string> sent = UpstreamBody(request, BedrockModelId(*target.key, target.model));
-  return WithRawFields(*std::move(translated), sent.ok() ? *sent : std::string(), upstream_body,
-                       target);
+  return WithRawFieldsIfAsked(
+      ConverseToOpenAiResponse(upstream_body, target.model),
+      [&] { return UpstreamBody(request, BedrockModelId(*target.key, target.model)); },
+      upstream_body, target);
 }
 
 std::unique_ptr<StreamTranslator> BedrockAdapter::NewStreamTranslator(

@@ -67,11 +67,9 @@ absl::StatusOr<std::string> CohereAdapter::TranslateResponse(const InferenceRequ
   if (request.request_type == "embedding") {
     return CohereToOpenAiEmbedding(upstream_body, request.body.text, target.model);
   }
-  absl::StatusOr<std::string> translated = CohereToOpenAiResponse(upstream_body, target.model);
-  if (!translated.ok() || (!target.raw_request && !target.raw_response)) return translated;
-  absl::StatusOr<std::string> sent = UpstreamBody(request, target);
-  return WithRawFields(*std::move(translated), sent.ok() ? *sent : std::string(), upstream_body,
-                       target);
+  return WithRawFieldsIfAsked(CohereToOpenAiResponse(upstream_body, target.model),
+                              [&] { return UpstreamBody(request, target); }, upstream_body,
+                              target);
 }
 
 std::unique_ptr<StreamTranslator> CohereAdapter::NewStreamTranslator(

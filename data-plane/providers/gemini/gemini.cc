@@ -73,11 +73,9 @@ absl::StatusOr<std::string> GeminiAdapter::TranslateResponse(const InferenceRequ
   if (request.request_type == "embedding") {
     return GeminiToOpenAiEmbedding(upstream_body, request.body.text, target.model);
   }
-  absl::StatusOr<std::string> translated = GeminiToOpenAiResponse(upstream_body, target.model);
-  if (!translated.ok() || (!target.raw_request && !target.raw_response)) return translated;
-  absl::StatusOr<std::string> sent = OpenAiToGeminiRequest(request.body.text);
-  return WithRawFields(*std::move(translated), sent.ok() ? *sent : std::string(), upstream_body,
-                       target);
+  return WithRawFieldsIfAsked(GeminiToOpenAiResponse(upstream_body, target.model),
+                              [&] { return OpenAiToGeminiRequest(request.body.text); },
+                              upstream_body, target);
 }
 
 std::unique_ptr<StreamTranslator> GeminiAdapter::NewStreamTranslator(

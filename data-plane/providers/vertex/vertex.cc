@@ -128,13 +128,11 @@ absl::StatusOr<std::string> VertexAdapter::TranslateResponse(const InferenceRequ
   if (request.request_type == "embedding") {
     return VertexToOpenAiEmbedding(upstream_body, request.body.text, target.model);
   }
-  absl::StatusOr<std::string> translated =
-      IsClaude(target.model) ? AnthropicToOpenAiResponse(upstream_body)
-                             : GeminiToOpenAiResponse(upstream_body, target.model);
-  if (!translated.ok() || (!target.raw_request && !target.raw_response)) return translated;
-  absl::StatusOr<std::string> sent = ChatBody(request, target.model);
-  return WithRawFields(*std::move(translated), sent.ok() ? *sent : std::string(), upstream_body,
-                       target);
+  return WithRawFieldsIfAsked(IsClaude(target.model)
+                                  ? AnthropicToOpenAiResponse(upstream_body)
+                                  : GeminiToOpenAiResponse(upstream_body, target.model),
+                              [&] { return ChatBody(request, target.model); }, upstream_body,
+                              target);
 }
 
 std::unique_ptr<StreamTranslator> VertexAdapter::NewStreamTranslator(
