@@ -86,11 +86,16 @@ absl::Status CompileEndpoint(const v1::ProviderConfig& config, std::string_view 
 }
 
 void CompileKeyHeader(std::string_view name, std::string_view prefix, ProviderEntry* entry) {
-  const bool extra = entry->HasExtraHeader(name);
   for (ResolvedKey& key : entry->keys) {
-    if (key.secret.empty()) continue;
-    key.auth_headers = {{std::string(name), common::StrCat(prefix, key.secret)}};
-    if (!extra) key.auth_header_lines = common::StrCat(name, ": ", prefix, key.secret, "\r\n");
+    if (!key.secret.empty()) CompileKeyHeader(name, prefix, *entry, &key);
+  }
+}
+
+void CompileKeyHeader(std::string_view name, std::string_view prefix, const ProviderEntry& entry,
+                      ResolvedKey* key) {
+  key->auth_headers = {{std::string(name), common::StrCat(prefix, key->secret)}};
+  if (!entry.HasExtraHeader(name)) {
+    key->auth_header_lines = common::StrCat(name, ": ", prefix, key->secret, "\r\n");
   }
 }
 

@@ -25,6 +25,9 @@ absl::Status CompileEndpoint(const switchyard::v1::ProviderConfig& config,
 // Every usable key's auth header: `name: prefix<secret>` (e.g. "authorization", "Bearer "),
 // as a header and as a preformatted line; a configured extra header of that name replaces it.
 void CompileKeyHeader(std::string_view name, std::string_view prefix, ProviderEntry* entry);
+// The same for one key (families where only some keys send their value as a header).
+void CompileKeyHeader(std::string_view name, std::string_view prefix, const ProviderEntry& entry,
+                      ResolvedKey* key);
 
 // An upstream error as every family starts it: the provider's status (not a gateway error),
 // retryable per the retry policy (router/retry_policy.h), Retry-After parsed.

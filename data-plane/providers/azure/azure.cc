@@ -73,7 +73,6 @@ absl::Status AzureAdapter::Compile(const v1::ProviderConfig& config, ProviderEnt
   const char* authority = std::getenv("AZURE_AUTHORITY_HOST");
   const std::string authority_host =
       authority != nullptr && *authority != '\0' ? authority : "https://login.microsoftonline.com";
-  const bool extra_key = entry->HasExtraHeader("api-key");
   for (ResolvedKey& key : entry->keys) {
     if (key.env_missing) continue;  // disabled; /config shows why
     const std::string where = StrCat("key \"", key.name, "\": azure_key_config.");
@@ -101,8 +100,7 @@ absl::Status AzureAdapter::Compile(const v1::ProviderConfig& config, ProviderEnt
       }
       key.oauth = *std::move(credential);
     } else if (!key.secret.empty()) {
-      key.auth_headers = {{"api-key", key.secret}};
-      if (!extra_key) key.auth_header_lines = StrCat("api-key: ", key.secret, "\r\n");
+      CompileKeyHeader("api-key", "", *entry, &key);
     } else {
       return absl::InvalidArgumentError(
           StrCat("key \"", key.name, "\" needs a value (sent as api-key) or azure_key_config's "

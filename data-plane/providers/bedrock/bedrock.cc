@@ -62,10 +62,7 @@ absl::Status BedrockAdapter::Compile(const v1::ProviderConfig& config, ProviderE
             "key \"", key.name, "\" needs access_key and secret_key, or a Bedrock API key as its "
                                 "value (the default AWS credential chain is not supported)"));
       }
-      key.auth_headers = {{"authorization", StrCat("Bearer ", key.secret)}};
-      if (!entry->HasExtraHeader("authorization")) {
-        key.auth_header_lines = StrCat("authorization: Bearer ", key.secret, "\r\n");
-      }
+      CompileKeyHeader("authorization", "Bearer ", *entry, &key);
     }
   }
   return absl::OkStatus();
