@@ -64,7 +64,10 @@ const Route* FindRoute(std::string_view path) {
 }
 
 // Google's GenAI API for unchanged GenAI clients (base URL http://<data plane>/genai):
-// POST /genai/v1beta/models/{model}:{method} and GET /genai/v1beta/models.
+// POST /genai/v1beta/models/{model}:{method} and GET /genai/v1beta/models. Clients that
+// take a model id with a slash as a resource name (the Vercel AI SDK's @ai-sdk/google) write
+// POST /genai/v1beta/{provider}/{model}:{method}, without "models/": accepted as the same call.
+constexpr std::string_view kGenAi = "/genai/v1beta/";
 constexpr std::string_view kGenAiModels = "/genai/v1beta/models";
 constexpr std::string_view kBedrockModels = "/bedrock/model/";
 struct GenAiMethod {
@@ -138,7 +141,7 @@ asio::awaitable<void> InferenceHandler::Handle(common::HttpRequest& http, Respon
 
 asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
                                                  ResponseWriter& writer) {
-  if (http.path.starts_with(kGenAiModels)) {
+  if (http.path.starts_with(kGenAi)) {
     co_await DispatchGenAi(http, writer);
     co_return;
   }
@@ -218,16 +221,21 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
   co_await router_->Serve(*table.get(), request, writer);
 }
 
-// The model travels in the path: models/{model}:{method}, the model "provider/model" (also
-// percent-encoded) or a bare name meaning the provider "gemini".
+// The model travels in the path: models/{model}:{method} or {provider}/{model}:{method}, the
+// model "provider/model" (also percent-encoded) or a bare name meaning the provider "gemini".
 asio::awaitable<void> InferenceHandler::DispatchGenAi(common::HttpRequest& http,
                                                       ResponseWriter& writer) {
   const std::string_view path = http.path;
   const bool list = path == kGenAiModels || path == StrCat(kGenAiModels, "/");
   const size_t colon = path.rfind(':');
+  // Where the model starts: after "models/", or right after the prefix when the path names
+  // "{provider}/{model}" (a provider called "models" is reached through "models/models/…").
+  const size_t model_at = path.starts_with(StrCat(kGenAiModels, "/")) ? kGenAiModels.size() + 1
+                                                                       : kGenAi.size();
   const GenAiMethod* method = nullptr;
-  if (!list && path.size() > kGenAiModels.size() + 1 && path[kGenAiModels.size()] == '/' &&
-      colon != std::string_view::npos && colon > kGenAiModels.size() + 1) {
+  if (!list && colon != std::string_view::npos && colon > model_at &&
+      (model_at != kGenAi.size() ||
+       path.substr(model_at, colon - model_at).find('/') != std::string_view::npos)) {
     for (const GenAiMethod& candidate : kGenAiMethods) {
       if (path.substr(colon + 1) == candidate.method) method = &candidate;
     }
@@ -251,8 +259,7 @@ asio::awaitable<void> InferenceHandler::DispatchGenAi(common::HttpRequest& http,
     co_await router_->ServeModels(*table.get(), ApiSurface::kGenAi, writer);
     co_return;
   }
-  NativeCall call{ApiSurface::kGenAi, "gemini",
-                  path.substr(kGenAiModels.size() + 1, colon - kGenAiModels.size() - 1),
+  NativeCall call{ApiSurface::kGenAi, "gemini", path.substr(model_at, colon - model_at),
                   method->method, method->request_type, method->stream};
   call.sse = http.query.find("alt=sse") != std::string::npos;
   co_await ServeNative(http, call, writer);

@@ -10,7 +10,7 @@
 namespace switchyard::dp {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // Little-endian float32 values, base64 (OpenAI's encoding_format "base64").
 std::string Base64Floats(const json& values) {

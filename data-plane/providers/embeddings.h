@@ -17,11 +17,11 @@ namespace switchyard::dp {
 
 // The input strings of an OpenAI embeddings request (a string or an array of strings);
 // InvalidArgument for token arrays, which `family` cannot embed.
-absl::StatusOr<std::vector<std::string>> EmbeddingInputs(const nlohmann::json& request,
+absl::StatusOr<std::vector<std::string>> EmbeddingInputs(const nlohmann::ordered_json& request,
                                                          std::string_view family);
 
 // OpenAI's list from `vectors` (each a JSON array of numbers), in order.
-absl::StatusOr<std::string> OpenAiEmbeddingList(const std::vector<const nlohmann::json*>& vectors,
+absl::StatusOr<std::string> OpenAiEmbeddingList(const std::vector<const nlohmann::ordered_json*>& vectors,
                                                 std::string_view openai_body,
                                                 std::string_view model, int64_t prompt_tokens);
 

@@ -13,7 +13,7 @@ namespace switchyard::dp {
 namespace {
 
 // Recursive merge: objects merge member by member, anything else replaces.
-void Merge(nlohmann::json& into, const nlohmann::json& from) {
+void Merge(nlohmann::ordered_json& into, const nlohmann::ordered_json& from) {
   for (const auto& [key, value] : from.items()) {
     if (value.is_object() && into.contains(key) && into[key].is_object()) {
       Merge(into[key], value);
@@ -27,7 +27,7 @@ std::string JsonString(std::string_view text) {
   const bool plain = std::none_of(text.begin(), text.end(), [](char c) {
     return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
   });
-  if (!plain) return nlohmann::json(std::string(text)).dump();
+  if (!plain) return nlohmann::ordered_json(std::string(text)).dump();
   std::string out;
   out.reserve(text.size() + 2);
   out.push_back('"');
@@ -138,12 +138,12 @@ std::string RewriteBody(const RequestBody& body, std::string_view bare_model,
     out.append(body.text, body.model_offset + body.model_length);
     return out;
   }
-  nlohmann::json json = nlohmann::json::parse(body.text, nullptr, false);
+  nlohmann::ordered_json json = nlohmann::ordered_json::parse(body.text, nullptr, false);
   json["model"] = std::string(bare_model);
   json.erase("fallbacks");
   auto extra = json.find("extra_params");
   if (extra != json.end()) {
-    nlohmann::json params = std::move(*extra);
+    nlohmann::ordered_json params = std::move(*extra);
     json.erase("extra_params");
     if (merge_extra_params && params.is_object()) {
       for (const char* handled : {"model", "stream", "fallbacks", "extra_params"}) {
@@ -167,15 +167,15 @@ absl::StatusOr<std::string> WithRawFieldsIfAsked(
 
 std::string WithRawFields(std::string response, std::string_view raw_request,
                           std::string_view raw_response, const AttemptTarget& target) {
-  nlohmann::json json = nlohmann::json::parse(response, nullptr, false);
+  nlohmann::ordered_json json = nlohmann::ordered_json::parse(response, nullptr, false);
   if (!json.is_object()) return response;
-  nlohmann::json& extra = json["extra_fields"];
-  if (!extra.is_object()) extra = nlohmann::json::object();
+  nlohmann::ordered_json& extra = json["extra_fields"];
+  if (!extra.is_object()) extra = nlohmann::ordered_json::object();
   extra["provider"] = std::string(target.provider);
   // A body that is not JSON is kept as a string.
   auto parsed = [](std::string_view text) {
-    nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
-    return value.is_discarded() ? nlohmann::json(std::string(text)) : value;
+    nlohmann::ordered_json value = nlohmann::ordered_json::parse(text, nullptr, false);
+    return value.is_discarded() ? nlohmann::ordered_json(std::string(text)) : value;
   };
   if (target.raw_request) extra["raw_request"] = parsed(raw_request);
   if (target.raw_response) extra["raw_response"] = parsed(raw_response);

@@ -1,4 +1,4 @@
-// Small nlohmann::json helpers the adapters share, and readers and writers of the internal
+// Small nlohmann::ordered_json helpers the adapters share, and readers and writers of the internal
 // (OpenAI-shaped) form. Include only from adapter .cc files (it pulls in nlohmann/json.hpp).
 #ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_JSON_UTIL_H_
 #define SWITCHYARD_DATA_PLANE_PROVIDERS_JSON_UTIL_H_
@@ -16,27 +16,27 @@
 namespace switchyard::dp {
 
 // Compact JSON; invalid UTF-8 is replaced, never thrown on.
-inline std::string DumpJson(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+inline std::string DumpJson(const nlohmann::ordered_json& value) {
+  return value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 // The member `key` of an object, or null when `object` is not an object or the member is
 // missing or null. (find(), not operator[]: on a const json a missing key is undefined.)
-inline const nlohmann::json* FindMember(const nlohmann::json& object, const char* key) {
+inline const nlohmann::ordered_json* FindMember(const nlohmann::ordered_json& object, const char* key) {
   if (!object.is_object()) return nullptr;
   auto it = object.find(key);
   return it == object.end() || it->is_null() ? nullptr : &*it;
 }
 
 // An integer member, or `fallback`.
-inline int64_t IntMember(const nlohmann::json& object, const char* key, int64_t fallback = 0) {
-  const nlohmann::json* value = FindMember(object, key);
+inline int64_t IntMember(const nlohmann::ordered_json& object, const char* key, int64_t fallback = 0) {
+  const nlohmann::ordered_json* value = FindMember(object, key);
   return value != nullptr && value->is_number_integer() ? value->get<int64_t>() : fallback;
 }
 
 // A string member, or "".
-inline std::string StringMember(const nlohmann::json& object, const char* key) {
-  const nlohmann::json* value = FindMember(object, key);
+inline std::string StringMember(const nlohmann::ordered_json& object, const char* key) {
+  const nlohmann::ordered_json* value = FindMember(object, key);
   return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
 }
 
@@ -44,24 +44,24 @@ inline std::string StringMember(const nlohmann::json& object, const char* key) {
 struct ParsedToolCall {
   std::string id;
   std::string name;
-  nlohmann::json arguments;    // any JSON value: each family decides what it accepts
-  const nlohmann::json* call;  // the whole call object (extra_content and the like)
+  nlohmann::ordered_json arguments;    // any JSON value: each family decides what it accepts
+  const nlohmann::ordered_json* call;  // the whole call object (extra_content and the like)
 };
 
 // The tool_calls of an OpenAI assistant message (none when absent). InvalidArgument when they
 // are not an array of calls with a function whose arguments are JSON.
 inline absl::StatusOr<std::vector<ParsedToolCall>> AssistantToolCalls(
-    const nlohmann::json& message) {
+    const nlohmann::ordered_json& message) {
   std::vector<ParsedToolCall> out;
-  const nlohmann::json* calls = FindMember(message, "tool_calls");
+  const nlohmann::ordered_json* calls = FindMember(message, "tool_calls");
   if (calls == nullptr) return out;
   if (!calls->is_array()) return absl::InvalidArgumentError("tool_calls must be an array");
-  for (const nlohmann::json& call : *calls) {
-    const nlohmann::json* function = FindMember(call, "function");
+  for (const nlohmann::ordered_json& call : *calls) {
+    const nlohmann::ordered_json* function = FindMember(call, "function");
     if (function == nullptr) return absl::InvalidArgumentError("tool_calls need a function");
     const std::string arguments = StringMember(*function, "arguments");
-    nlohmann::json parsed =
-        nlohmann::json::parse(arguments.empty() ? "{}" : arguments, nullptr, false);
+    nlohmann::ordered_json parsed =
+        nlohmann::ordered_json::parse(arguments.empty() ? "{}" : arguments, nullptr, false);
     if (parsed.is_discarded()) {
       return absl::InvalidArgumentError("tool call arguments must be a JSON string");
     }
@@ -75,7 +75,7 @@ inline absl::StatusOr<std::vector<ParsedToolCall>> AssistantToolCalls(
 // model) with `model` written first, its position recorded so adapters rewrite it like a
 // client's. A stream asks for usage (stream_options.include_usage): every native surface
 // reports it at the end.
-inline RequestBody InternalRequestBody(nlohmann::json body, std::string_view model, bool stream) {
+inline RequestBody InternalRequestBody(nlohmann::ordered_json body, std::string_view model, bool stream) {
   if (stream) {
     body["stream"] = true;
     body["stream_options"] = {{"include_usage", true}};
@@ -84,7 +84,7 @@ inline RequestBody InternalRequestBody(nlohmann::json body, std::string_view mod
   out.model = std::string(model);
   out.stream = stream;
   out.include_usage = stream;
-  const std::string model_token = DumpJson(nlohmann::json(out.model));
+  const std::string model_token = DumpJson(nlohmann::ordered_json(out.model));
   const std::string rest = DumpJson(body);  // "{...}"
   out.text = "{\"model\":" + model_token + (rest.size() > 2 ? "," : "") + rest.substr(1);
   out.model_offset = 9;  // after {"model":
@@ -96,16 +96,16 @@ inline RequestBody InternalRequestBody(nlohmann::json body, std::string_view mod
 // OpenAI chunk: its usage, when it carries one, and its first choice's delta and
 // finish_reason ("" while the choice goes on).
 struct OpenAiChunk {
-  const nlohmann::json* usage = nullptr;
-  const nlohmann::json* delta = nullptr;
+  const nlohmann::ordered_json* usage = nullptr;
+  const nlohmann::ordered_json* delta = nullptr;
   std::string finish_reason;
 };
-inline OpenAiChunk ReadOpenAiChunk(const nlohmann::json& chunk) {
+inline OpenAiChunk ReadOpenAiChunk(const nlohmann::ordered_json& chunk) {
   OpenAiChunk out;
-  if (const nlohmann::json* usage = FindMember(chunk, "usage"); usage && usage->is_object()) {
+  if (const nlohmann::ordered_json* usage = FindMember(chunk, "usage"); usage && usage->is_object()) {
     out.usage = usage;
   }
-  const nlohmann::json* choices = FindMember(chunk, "choices");
+  const nlohmann::ordered_json* choices = FindMember(chunk, "choices");
   if (choices != nullptr && choices->is_array() && !choices->empty()) {
     out.delta = FindMember(choices->front(), "delta");
     out.finish_reason = StringMember(choices->front(), "finish_reason");

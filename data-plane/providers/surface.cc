@@ -13,7 +13,7 @@
 namespace switchyard::dp {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // Two translators in a row: the adapter's (provider -> internal form), then the surface's
 // (internal form -> client).

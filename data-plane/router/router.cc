@@ -282,10 +282,6 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
                                         entry->config.send_back_raw_request());
   target.raw_response = FlagWithOverride(request, "x-bf-send-back-raw-response",
                                          entry->config.send_back_raw_response());
-  UpstreamRequest& upstream = candidate.upstream;
-  upstream.endpoint = &entry->endpoint;
-  upstream.proxy = &entry->proxy;
-  upstream.stream_idle_timeout = entry->stream_idle_timeout;
   auto refused = [&](const absl::Status& status) {
     return fail(absl::IsUnimplemented(status)
                     ? GatewayError(501, "not_implemented_error", "unsupported_operation",
@@ -312,13 +308,31 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
     if (!internal.ok()) co_return refused(internal.status());
     candidate.internal = *std::move(internal);
   }
-  if (absl::Status built =
-          entry->adapter->BuildRequest(candidate.Sent(request), target, &upstream);
-      !built.ok()) {
-    co_return refused(built);
-  }
+  if (absl::Status built = BuildUpstream(request, candidate); !built.ok()) co_return refused(built);
   if (co_await Attempts(request, candidate, deadline, writer, error)) co_return true;
   co_return fail(std::move(*error));
+}
+
+absl::Status Router::BuildUpstream(const InferenceRequest& request, Candidate& candidate) {
+  const ProviderEntry& entry = *candidate.entry;
+  UpstreamRequest& upstream = candidate.upstream;
+  upstream = UpstreamRequest();
+  upstream.endpoint = &entry.endpoint;
+  upstream.proxy = &entry.proxy;
+  upstream.stream_idle_timeout = entry.stream_idle_timeout;
+  return entry.adapter->BuildRequest(candidate.Sent(request), candidate.target, &upstream);
+}
+
+asio::awaitable<absl::Status> Router::Reauthenticate(const InferenceRequest& request,
+                                                     Candidate& candidate,
+                                                     std::chrono::milliseconds timeout) {
+  const ResolvedKey& key = *candidate.target.key;
+  tokens_->Invalidate(*key.oauth, candidate.access_token);
+  absl::StatusOr<std::string> token = co_await tokens_->Token(key.oauth, *candidate.client, timeout);
+  if (!token.ok()) co_return token.status();
+  candidate.access_token = *std::move(token);
+  candidate.target.access_token = candidate.access_token;
+  co_return BuildUpstream(request, candidate);
 }
 
 asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidate& candidate,
@@ -354,6 +368,10 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
     co_return true;
   };
 
+  // A 401 to a cached access token (revoked or rotated upstream before it expired) gets one
+  // fresh token and one more attempt, outside max_retries; a second 401 is the answer.
+  const bool oauth = candidate.target.key != nullptr && candidate.target.key->oauth != nullptr;
+  bool reauthenticated = false;
   for (int retry = 0;; ++retry) {
     const bool last = retry >= max_retries;
     if (remaining().count() <= 0) {
@@ -381,6 +399,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
     }
     metrics_->Attempt(retry > 0);
     std::optional<std::chrono::milliseconds> retry_after;
+    int failed_status = 0;  // the upstream's error status, when it answered one
     {
       LimiterSlot slot(entry.limiter);
       UpstreamRequest& upstream = candidate.upstream;
@@ -423,7 +442,10 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
         } else {
           UpstreamFailure failure = adapter.ClassifyError(sink.status(), "", sink.error_body());
           *error = std::move(failure.error);
-          if (!failure.retryable) co_return false;
+          failed_status = sink.status();
+          if (!failure.retryable && !(oauth && failed_status == 401 && !reauthenticated)) {
+            co_return false;
+          }
           retry_after = failure.retry_after;
         }
       } else {
@@ -434,7 +456,10 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
           UpstreamFailure failure = adapter.ClassifyError(
               response->status, response->Header("retry-after"), response->body);
           *error = std::move(failure.error);
-          if (!failure.retryable) co_return false;
+          failed_status = response->status;
+          if (!failure.retryable && !(oauth && failed_status == 401 && !reauthenticated)) {
+            co_return false;
+          }
           retry_after = failure.retry_after;
         } else {
           absl::StatusOr<std::string> body =
@@ -456,6 +481,20 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
         }
       }
     }  // the slot is released here, before any wait
+    if (oauth && failed_status == 401 && !reauthenticated) {
+      reauthenticated = true;
+      const absl::Status fresh = co_await Reauthenticate(
+          request, candidate, std::min(entry.timeout, std::max(remaining(), std::chrono::milliseconds(0))));
+      if (!fresh.ok()) {
+        // Keep the provider's 401 unless the token endpoint itself refused or failed.
+        if (!absl::IsInvalidArgument(fresh) && !absl::IsUnimplemented(fresh)) {
+          *error = TokenError(fresh);
+        }
+        co_return false;
+      }
+      --retry;  // outside max_retries
+      continue;
+    }
     if (last || !co_await backoff(retry, retry_after)) co_return false;
   }
 }

@@ -68,6 +68,13 @@ class Router {
                                             const InferenceRequest& request,
                                             std::string_view candidate, Clock::time_point deadline,
                                             ResponseWriter& writer, common::ApiError* error);
+  // The candidate's upstream request, built afresh from its target (again after a new token).
+  absl::Status BuildUpstream(const InferenceRequest& request, Candidate& candidate);
+  // After a 401 to the candidate's cached token: drops it, waits for a fresh one (one exchange
+  // shared by every request that waits) and rebuilds the upstream request with it.
+  boost::asio::awaitable<absl::Status> Reauthenticate(const InferenceRequest& request,
+                                                      Candidate& candidate,
+                                                      std::chrono::milliseconds timeout);
   boost::asio::awaitable<bool> Attempts(const InferenceRequest& request, Candidate& candidate,
                                         Clock::time_point deadline, ResponseWriter& writer,
                                         common::ApiError* error);

@@ -116,6 +116,12 @@ asio::awaitable<absl::StatusOr<std::string>> TokenCache::Token(
                                                                              asio::use_awaitable);
 }
 
+void TokenCache::Invalidate(const OAuthCredential& credential, std::string_view token) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(credential.cache_key);
+  if (it != entries_.end() && it->second->token == token) it->second->token.clear();
+}
+
 asio::awaitable<void> TokenCache::Exchange(std::shared_ptr<Entry> entry,
                                            std::shared_ptr<const OAuthCredential> credential,
                                            UpstreamClient& client,

@@ -9,6 +9,8 @@
 //     not used in the last tenth of its lifetime, at most 30 s) waits, for the one exchange in
 //     flight, shared by every request that waits.
 //   - Failed exchanges are not cached: the next request tries again.
+//   - A token an upstream refused (401) is dropped on the router's word (Invalidate), so the
+//     requests after it wait for a fresh one instead of failing until it expires.
 //
 // Tokens are cached under the credential's identity, so routing-table rebuilds keep them.
 // Errors: Unauthenticated when the token endpoint refused the credential (4xx), Unavailable
@@ -25,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -43,6 +46,10 @@ class TokenCache {
   boost::asio::awaitable<absl::StatusOr<std::string>> Token(
       std::shared_ptr<const OAuthCredential> credential, UpstreamClient& client,
       std::chrono::milliseconds timeout);
+
+  // Forgets `token` for `credential` (an upstream answered 401 to it: revoked or rotated
+  // before its expiry), unless a newer token already replaced it; the next Token() exchanges.
+  void Invalidate(const OAuthCredential& credential, std::string_view token);
 
   // Exchanges started so far (metrics, tests).
   int64_t exchanges() const { return exchanges_.load(std::memory_order_relaxed); }

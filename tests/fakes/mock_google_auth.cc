@@ -178,6 +178,14 @@ bool MockGoogleAuth::Authorized(std::string_view authorization) {
   return token != tokens_.end() && std::chrono::steady_clock::now() < token->second;
 }
 
+int MockGoogleAuth::RevokeAll() {
+  std::lock_guard lock(mu_);
+  int live = 0;
+  for (const auto& [token, expiry] : tokens_) live += std::chrono::steady_clock::now() < expiry;
+  tokens_.clear();
+  return live;
+}
+
 json MockGoogleAuth::Counts(const std::string& client_email) {
   std::lock_guard lock(mu_);
   const Account& account = accounts_[client_email];

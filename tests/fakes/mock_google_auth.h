@@ -40,6 +40,8 @@ class MockGoogleAuth {
   std::pair<int, std::string> ExchangeClientCredentials(std::string_view form_body);
   // Whether `authorization` is "Bearer <a live token issued here>".
   bool Authorized(std::string_view authorization);
+  // Revokes every token issued so far (they answer 401 from now on); how many were live.
+  int RevokeAll();
   // {"exchanges": granted, "refused": refused} for one service account (or Entra client id).
   nlohmann::json Counts(const std::string& client_email);
 

@@ -38,7 +38,8 @@
 //   /_mock/token_exchanges?client_email=E counts its granted and refused exchanges.
 // Observation: GET /_mock/requests (what was received: method, path, headers, body);
 //   GET /_mock/stats ({"total":N,"by_authorization":{...}}); DELETE /_mock/requests resets
-//   the log, the stats and the script.
+//   the log, the stats and the script. POST /_mock/revoke_tokens revokes every access token
+//   issued so far (Google's and Entra's), as a rotation or revocation upstream does.
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
@@ -286,7 +287,9 @@ std::vector<MockCall> GeminiCallsFor(const json& body) {
   for (const json& tool : body["tools"]) {
     for (const json& declaration : tool.value("functionDeclarations", json::array())) {
       if (calls.size() == 2) break;
-      const json schema = declaration.value("parametersJsonSchema", json::object());
+      // Gemini takes either form: JSON Schema, or its OpenAPI subset in `parameters`.
+      const json schema = declaration.value(
+          "parametersJsonSchema", declaration.value("parameters", json::object()));
       MockCall call{declaration.value("name", "")};
       if (schema.contains("properties") && schema["properties"].is_object() &&
           !schema["properties"].empty()) {
@@ -633,6 +636,8 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
       body = google_auth.IssueServiceAccount(std::string(request[http::field::host]),
                                              QueryParam(path, "client_email"),
                                              lifetime.empty() ? 3600 : std::stoi(lifetime));
+    } else if (path == "/_mock/revoke_tokens" && request.method() == http::verb::post) {
+      body = {{"revoked", google_auth.RevokeAll()}};
     } else if (path.starts_with("/_mock/token_exchanges")) {
       body = google_auth.Counts(QueryParam(path, "client_email"));
     } else if (path == "/_mock/stats") {

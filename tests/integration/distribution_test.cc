@@ -210,9 +210,8 @@ TEST_F(DistributionTest, ThousandRapidChangesArriveInOrderWithoutLoss) {
       << dp.Config().dump();
   // The data plane applied revisions in strictly increasing order.
   int64_t previous = -1;
-  std::istringstream log(dp.process.Log());
   int applied = 0;
-  for (std::string line; std::getline(log, line);) {
+  for (const std::string& line : dp.process.Lines()) {
     const size_t at = line.find("msg=\"routing table applied\" revision=");
     if (at == std::string::npos) continue;
     const int64_t revision = std::stoll(line.substr(line.find("revision=", at) + 9));

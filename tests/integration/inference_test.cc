@@ -877,7 +877,7 @@ TEST_F(InferenceTest, AnthropicProvidersAreTranslatedFromAndToOpenAi) {
   request["stream_options"] = {{"include_usage", true}};
   HttpResult streamed = Infer("/v1/chat/completions", request);
   ASSERT_EQ(streamed.status, 200);
-  EXPECT_NE(streamed.body.find(R"("delta":{"content":"","role":"assistant"})"), std::string::npos)
+  EXPECT_NE(streamed.body.find(R"("delta":{"role":"assistant","content":""})"), std::string::npos)
       << streamed.body;
   EXPECT_NE(streamed.body.find(R"("content":"tok2")"), std::string::npos) << streamed.body;
   EXPECT_NE(streamed.body.find(R"("finish_reason":"stop")"), std::string::npos);
@@ -893,6 +893,128 @@ TEST_F(InferenceTest, AnthropicProvidersAreTranslatedFromAndToOpenAi) {
   HttpCall("DELETE", mock_address_, "/_mock/requests");
   ExpectError(Infer("/v1/chat/completions", many), 400);
   EXPECT_TRUE(Received().empty());
+}
+
+// Issue 18 point 1: every object reaches the provider with its keys in the client's order,
+// through every translating pair: tool parameters, a structured-output schema and tool-call
+// arguments, none alphabetical, three levels deep, arrive byte for byte as the client wrote
+// them (so a model generating in schema order writes "reasoning" before "answer").
+TEST_F(InferenceTest, JsonKeyOrderIsKeptThroughEveryTranslatingPair) {
+  const std::string schema =
+      R"({"type":"object","properties":{"reasoning":{"type":"string","description":"first"},)"
+      R"("answer":{"type":"object","properties":{"value":{"type":"number"},"unit":)"
+      R"({"type":"string"}},"required":["value","unit"]}},"required":["reasoning","answer"]})";
+  const std::string params =
+      R"({"type":"object","properties":{"zone":{"type":"string","enum":["b","a"]},"city":)"
+      R"({"type":"object","properties":{"name":{"type":"string"},"country":{"type":"string"}}}},)"
+      R"("required":["zone","city"]})";
+  const std::string args = R"({"zone":"b","city":{"name":"Oslo","country":"NO"}})";
+  const std::string quoted_args = json(args).dump();
+  // An OpenAI chat request with the three, as a client writes it (not through a sorting type).
+  auto openai = [&](const std::string& model, bool with_format) {
+    return R"({"model":")" + model +
+           R"(","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":null,)"
+           R"("tool_calls":[{"id":"c1","type":"function","function":{"name":"lookup","arguments":)" +
+           quoted_args +
+           R"(}}]},{"role":"tool","tool_call_id":"c1","content":"ok"}],"tools":[{"type":"function",)"
+           R"("function":{"name":"lookup","description":"d","parameters":)" +
+           params + "}}]" +
+           (with_format ? R"(,"response_format":{"type":"json_schema","json_schema":{"name":"out",)"
+                          R"("schema":)" + schema + "}}"
+                        : "") +
+           "}";
+  };
+  Configure("anthropic", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  Configure("gemini", {{"keys", json::array({{{"name", "g"}, {"value", "env.KEY_A"}}})}});
+  Configure("cohere", {{"keys", json::array({{{"name", "c"}, {"value", "env.KEY_A"}}})}});
+  Configure("bedrock", {{"keys", json::array({{{"name", "b"},
+                                               {"bedrock_key_config",
+                                                {{"access_key", "AKIDMOCK"},
+                                                 {"secret_key", "secret-AKIDMOCK"},
+                                                 {"region", "us-west-2"}}}}})}});
+  ConfigureVertex("vertex-order", ServiceAccount("order@mock.iam.gserviceaccount.com").dump());
+  Configure("t-openai", {{"keys", json::array({{{"name", "k"}, {"value", "env.KEY_B"}}})}});
+  struct Case {
+    std::string name;
+    std::string path;
+    std::string body;
+    bool format;  // the schema must arrive too
+    bool arguments;
+  };
+  const std::vector<Case> cases = {
+      {"openai->anthropic", "/v1/chat/completions", openai("anthropic/claude-x", true), true, true},
+      {"openai->gemini", "/v1/chat/completions", openai("gemini/gemini-x", true), true, true},
+      {"openai->vertex gemini", "/v1/chat/completions", openai("vertex-order/gemini-x", true), true,
+       true},
+      {"openai->vertex claude", "/v1/chat/completions", openai("vertex-order/claude-x", true), true,
+       true},
+      {"openai->cohere", "/v1/chat/completions", openai("cohere/command-r", true), true, true},
+      {"openai->bedrock", "/v1/chat/completions", openai("bedrock/anthropic.claude-x", false),
+       false, true},
+      {"anthropic->openai", "/anthropic/v1/messages",
+       R"({"model":"t-openai/gpt-x","max_tokens":64,"messages":[{"role":"user","content":"hi"},)"
+       R"({"role":"assistant","content":[{"type":"tool_use","id":"c1","name":"lookup","input":)" +
+           args +
+           R"(}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"c1","content":"ok"}]}],)"
+           R"("tools":[{"name":"lookup","description":"d","input_schema":)" +
+           params + "}]}",
+       false, true},
+      {"genai->openai", "/genai/v1beta/models/t-openai%2Fgpt-x:generateContent",
+       R"({"contents":[{"role":"user","parts":[{"text":"hi"}]},{"role":"model","parts":[)"
+       R"({"functionCall":{"name":"lookup","args":)" +
+           args +
+           R"(}}]},{"role":"user","parts":[{"functionResponse":{"name":"lookup","response":{"r":"ok"}}}]}],)"
+           R"("tools":[{"functionDeclarations":[{"name":"lookup","description":"d","parametersJsonSchema":)" +
+           params +
+           R"(}]}],"generationConfig":{"responseMimeType":"application/json","responseJsonSchema":)" +
+           schema + "}}",
+       true, true},
+      {"cohere->openai", "/cohere/v2/chat",
+       R"({"model":"t-openai/gpt-x","messages":[{"role":"user","content":"hi"}],"tools":)"
+       R"([{"type":"function","function":{"name":"lookup","description":"d","parameters":)" +
+           params + R"(}}],"response_format":{"type":"json_object","json_schema":)" + schema + "}}",
+       true, false},
+      {"bedrock->openai", "/bedrock/model/t-openai%2Fgpt-x/converse",
+       R"({"messages":[{"role":"user","content":[{"text":"hi"}]},{"role":"assistant","content":)"
+       R"([{"toolUse":{"toolUseId":"c1","name":"lookup","input":)" +
+           args +
+           R"(}}]},{"role":"user","content":[{"toolResult":{"toolUseId":"c1","content":[{"text":"ok"}]}}]}],)"
+           R"("toolConfig":{"tools":[{"toolSpec":{"name":"lookup","description":"d","inputSchema":{"json":)" +
+           params + "}}}]}}",
+       false, true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    HttpCall("DELETE", mock_address_, "/_mock/requests");
+    HttpResult result = HttpCall("POST", data_plane_->http, c.path, c.body);
+    ASSERT_EQ(result.status, 200) << result.body;
+    const json received = Received();
+    ASSERT_EQ(received.size(), 1u);
+    const std::string sent = received[0]["body"];
+    EXPECT_NE(sent.find(params), std::string::npos) << sent;
+    if (c.format) EXPECT_NE(sent.find(schema), std::string::npos) << sent;
+    if (c.arguments) {
+      EXPECT_TRUE(sent.find(args) != std::string::npos ||
+                  sent.find(quoted_args) != std::string::npos)
+          << sent;
+    }
+  }
+
+  // extra_params merged into an OpenAI-compatible provider's body keep their order, and so
+  // does everything around them.
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  const std::string extra = R"({"zeta":{"b":1,"a":2},"alpha":0})";
+  std::string body = openai("t-openai/gpt-x", true);
+  body.insert(body.size() - 1, R"(,"extra_params":)" + extra);
+  HttpResult merged = HttpCall("POST", data_plane_->http, "/v1/chat/completions", body,
+                               {{"x-bf-passthrough-extra-params", "true"}});
+  ASSERT_EQ(merged.status, 200) << merged.body;
+  const std::string sent = Received()[0]["body"];
+  EXPECT_NE(sent.find(R"("zeta":{"b":1,"a":2},"alpha":0)"), std::string::npos) << sent;
+  EXPECT_NE(sent.find(R"({"model":"gpt-x","messages":[{"role":"user","content":"hi"})"),
+            std::string::npos)
+      << sent;
+  EXPECT_NE(sent.find(schema), std::string::npos) << sent;
 }
 
 // Issue 9: the native route answers in Anthropic's formats: its model list and its errors.
@@ -1025,6 +1147,52 @@ TEST_F(InferenceTest, VertexTokensAreRefreshedBeforeExpiryWithoutDelayingRequest
   HttpResult again = Infer("/v1/chat/completions", Chat("vertex-brief/gemini-x"));
   EXPECT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(Exchanges(brief), 2);
+}
+
+// Issue 18 point 3: tokens revoked upstream before they expire (a rotation, a revocation)
+// recover by themselves: the 401 drops the cached token, one fresh exchange, one more attempt
+// outside max_retries. Tokens living 3 s, a request every second for 7 s: all succeed.
+TEST_F(InferenceTest, RevokedTokensAreReplacedOnTheFirst401) {
+  const std::string email = "vertex-revoked@mock.iam.gserviceaccount.com";
+  ConfigureVertex("vertex-revoked", ServiceAccount(email, /*lifetime=*/3).dump());
+  ASSERT_EQ(Infer("/v1/chat/completions", Chat("vertex-revoked/gemini-x")).status, 200);
+  ASSERT_EQ(Exchanges(email), 1);
+  ASSERT_EQ(JsonOf(HttpCall("POST", mock_address_, "/_mock/revoke_tokens"))["revoked"].get<int>() >
+                0,
+            true);
+  const Clock::time_point start = Clock::now();
+  for (int i = 0; i < 7; ++i) {
+    std::this_thread::sleep_until(start + std::chrono::seconds(i));
+    json body = Chat("vertex-revoked/gemini-x");
+    if (i % 2 == 1) body["stream"] = true;  // streams recover the same way
+    HttpResult result = Infer("/v1/chat/completions", body);
+    EXPECT_EQ(result.status, 200) << "request " << i << ": " << result.body;
+  }
+  EXPECT_GE(Exchanges(email), 2);
+  // A token endpoint that keeps issuing tokens the provider refuses: the second 401 is the
+  // answer (one re-exchange per request, no loop).
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  Script(json::array({{{"status", 401}}, {{"status", 401}}}));
+  const int before = Exchanges(email);
+  HttpResult refused = Infer("/v1/chat/completions", Chat("vertex-revoked/gemini-x"));
+  EXPECT_EQ(refused.status, 401) << refused.body;
+  EXPECT_EQ(Stats()["total"], 2);
+  EXPECT_EQ(Exchanges(email), before + 1);
+
+  // Azure's Entra tokens: the same.
+  Configure("azure-revoked",
+            {{"custom_provider_config", {{"base_provider_type", "azure"}}},
+             {"keys", json::array({{{"name", "e"},
+                                    {"azure_key_config",
+                                     {{"endpoint", "https://unused.openai.azure.com"},
+                                      {"client_id", "app-revoked"},
+                                      {"client_secret", "secret-app-revoked"},
+                                      {"tenant_id", "t"}}}}})}});
+  ASSERT_EQ(Infer("/v1/chat/completions", Chat("azure-revoked/gpt-4o")).status, 200);
+  HttpCall("POST", mock_address_, "/_mock/revoke_tokens");
+  HttpResult azure = Infer("/v1/chat/completions", Chat("azure-revoked/gpt-4o"));
+  EXPECT_EQ(azure.status, 200) << azure.body;
+  EXPECT_EQ(Exchanges("app-revoked"), 2);
 }
 
 // A key file signed with another key, an unreachable token endpoint and missing credentials

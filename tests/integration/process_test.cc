@@ -131,7 +131,7 @@ TEST_F(ProcessTest, ConfigFileBootstrapKeepsApiEditsUntilTheFileChanges) {
     ControlPlane cp = ControlPlane::Start(postgres_->dsn(), {"--config=" + path});
     ASSERT_TRUE(cp.listening()) << cp.process.Log();
     EXPECT_EQ(JsonOf(Admin(cp, "GET", "/api/providers/openai"))["network_config"]["max_retries"], 4);
-    EXPECT_NE(cp.process.Log().find("provider=openai action=unchanged"), std::string::npos);
+    EXPECT_FALSE(cp.process.WaitForLine("provider=openai action=unchanged").empty());
   }
   std::ofstream(path) << R"({"providers": {
       "openai": {"keys": [{"name": "openai-key", "value": "env.OPENAI_API_KEY"}],

@@ -1,6 +1,7 @@
 // Official client SDKs (tests/sdk, npm, pinned by package-lock.json, installed by make deps)
 // against a real data plane: a translation is done when the official client accepts it.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -95,7 +96,9 @@ class SdkTest : public ::testing::Test {
       *code = -1;
       return "tests/sdk/node_modules is missing: run make deps (npm ci in tests/sdk)";
     }
-    const std::string out = std::filesystem::temp_directory_path() / "switchyard-sdk.out";
+    // Per test process: two suites running at once on one machine must not share the file.
+    const std::string out = std::filesystem::temp_directory_path() /
+                            ("switchyard-sdk-" + std::to_string(getpid()) + ".out");
     // One test at a time: scripted mock answers are consumed in order.
     *code = std::system(("cd " + dir + " && SWITCHYARD_DATA_PLANE=" + data_plane_->http +
                          " SWITCHYARD_MOCK=" + mock_address_ +
@@ -172,6 +175,17 @@ TEST_F(SdkTest, AwsBedrockSdkSuite) {
   ConfigureTargets();
   int code = 0;
   const std::string out = NodeTest("bedrock.test.mjs", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("# fail 0"), std::string::npos) << out;
+}
+
+// Issue 18 point 7: third-party clients on the native routes (the Vercel AI SDK with
+// @ai-sdk/anthropic and @ai-sdk/google, LangChain's ChatAnthropic), each against several
+// families, plain, streamed and with tools. tests/sdk/thirdparty.test.mjs.
+TEST_F(SdkTest, ThirdPartyClientsSuite) {
+  ConfigureTargets();
+  int code = 0;
+  const std::string out = NodeTest("thirdparty.test.mjs", &code);
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("# fail 0"), std::string::npos) << out;
 }

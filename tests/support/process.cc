@@ -101,23 +101,37 @@ std::string Process::Log() const {
   return text.str();
 }
 
+std::vector<std::string> Process::Lines() const {
+  // A line counts once its newline is written: another process's write may land in two parts
+  // ("msg=listening addr=127.0.0.1:" first, the port a moment later), and a reader that took
+  // the first part as the line would act on half of it.
+  const std::string text = Log();
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    lines.push_back(text.substr(start, end - start));
+  }
+  return lines;
+}
+
 std::string Process::WaitForLine(const std::string& needle,
                                  std::chrono::milliseconds timeout) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    std::istringstream lines(Log());
-    for (std::string line; std::getline(lines, line);) {
+    // Whether it had exited is read before the log: an exit seen first means the log read
+    // after it is the last one, and a final unterminated line is as complete as it will get.
+    const bool exited = !const_cast<Process*>(this)->Running();
+    std::vector<std::string> lines = Lines();
+    if (exited) {
+      const std::string text = Log();
+      const size_t last = text.rfind('\n');
+      const std::string tail = text.substr(last == std::string::npos ? 0 : last + 1);
+      if (!tail.empty()) lines.push_back(tail);
+    }
+    for (const std::string& line : lines) {
       if (line.find(needle) != std::string::npos) return line;
     }
-    if (std::chrono::steady_clock::now() >= deadline) return "";
-    if (!const_cast<Process*>(this)->Running()) {
-      // Exited; read the log one last time before giving up.
-      std::istringstream rest(Log());
-      for (std::string line; std::getline(rest, line);) {
-        if (line.find(needle) != std::string::npos) return line;
-      }
-      return "";
-    }
+    if (exited || std::chrono::steady_clock::now() >= deadline) return "";
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }

@@ -26,11 +26,13 @@ class Process {
   Process& operator=(Process&& other) noexcept;
   ~Process();
 
-  // The first log line containing `needle`, waiting up to `timeout`; "" on timeout or when
-  // the process exits first.
+  // The first complete log line containing `needle`, waiting up to `timeout`; "" on timeout
+  // or when the process exits first.
   std::string WaitForLine(const std::string& needle,
                           std::chrono::milliseconds timeout = std::chrono::seconds(20)) const;
+  // Everything written so far, and its complete (newline-terminated) lines.
   std::string Log() const;
+  std::vector<std::string> Lines() const;
 
   void Signal(int signal_number);
   // Waits for exit and returns the exit code (128 + signal when killed); -1 on timeout.

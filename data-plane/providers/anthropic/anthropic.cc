@@ -18,7 +18,7 @@ namespace switchyard::dp {
 namespace {
 
 using common::StrCat;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // Known anthropic-beta prefixes (ADAPTERS.md §7): one token per prefix is sent.
 constexpr std::string_view kKnownBetaPrefixes[] = {

@@ -11,7 +11,7 @@ namespace switchyard::dp {
 namespace {
 
 using common::StrCat;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // Text blocks (a system prompt, a tool result) as one string.
 absl::StatusOr<std::string> JoinedText(const json& content, std::string_view what) {

@@ -14,7 +14,7 @@ namespace switchyard::dp {
 namespace {
 
 using common::StrCat;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // An OpenAI content value (string, or array of parts) as Anthropic content blocks.
 absl::StatusOr<json> ContentBlocks(const json& content) {
@@ -127,23 +127,23 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
   }
 
  private:
-  // One chunk around `delta` (JSON text), in a fixed frame (keys in nlohmann's sorted order,
-  // so every chunk reads alike): only the delta is serialized per chunk.
+  // One chunk around `delta` (JSON text), in a fixed frame with OpenAI's key order (id,
+  // object, created, model, choices): only the delta is serialized per chunk.
   void RawChunk(std::string_view delta, std::string* client, std::string_view finish = "null") {
     ChunkHead(client);
     client->append(delta);
     ChunkTail(client, finish);
   }
   // The frame around a delta written in place (the fast paths write the delta themselves).
-  static void ChunkHead(std::string* client) { client->append("data: {\"choices\":[{\"delta\":"); }
-  void ChunkTail(std::string* client, std::string_view finish = "null") const {
-    client->append(",\"finish_reason\":")
-        .append(finish)
-        .append(",\"index\":0}],\"created\":0,\"id\":")
+  void ChunkHead(std::string* client) const {
+    client->append("data: {\"id\":")
         .append(id_json_)
-        .append(",\"model\":")
+        .append(",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":")
         .append(model_json_)
-        .append(",\"object\":\"chat.completion.chunk\"}\n\n");
+        .append(",\"choices\":[{\"index\":0,\"delta\":");
+  }
+  static void ChunkTail(std::string* client, std::string_view finish = "null") {
+    client->append(",\"finish_reason\":").append(finish).append("}]}\n\n");
   }
   void Chunk(const json& delta, std::string* client, const json& finish = nullptr) {
     RawChunk(DumpJson(delta), client, DumpJson(finish));

@@ -15,7 +15,7 @@ namespace switchyard::dp {
 namespace {
 
 using common::StrCat;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string_view PathOf(std::string_view request_type) {
   if (IsChatRequest(request_type)) {

@@ -14,7 +14,7 @@ namespace switchyard::dp {
 namespace {
 
 using common::StrCat;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 constexpr std::string_view kEventStreamAccept = "accept: application/vnd.amazon.eventstream\r\n";
 

@@ -11,7 +11,7 @@ namespace switchyard::dp {
 namespace {
 
 using common::StrCat;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string StopReason(std::string_view finish) {
   if (finish == "length") return "max_tokens";

@@ -15,7 +15,7 @@ namespace switchyard::dp {
 namespace {
 
 using common::StrCat;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string FinishReason(std::string_view stop) {
   if (stop == "max_tokens" || stop == "model_context_window_exceeded") return "length";

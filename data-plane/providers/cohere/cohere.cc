@@ -13,7 +13,7 @@ namespace switchyard::dp {
 namespace {
 
 using common::StrCat;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // The body sent upstream: Cohere's own wire format passes through with the model rewritten;
 // OpenAI's is translated.

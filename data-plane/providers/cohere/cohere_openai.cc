@@ -12,7 +12,7 @@ namespace switchyard::dp {
 namespace {
 
 using common::StrCat;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string FinishReason(std::string_view openai) {
   if (openai == "length") return "MAX_TOKENS";

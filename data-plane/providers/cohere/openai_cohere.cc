@@ -11,7 +11,7 @@ namespace switchyard::dp {
 namespace {
 
 using common::StrCat;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 absl::StatusOr<std::string> FinishReason(std::string_view cohere) {
   if (cohere == "COMPLETE" || cohere == "STOP_SEQUENCE" || cohere.empty()) return "stop";

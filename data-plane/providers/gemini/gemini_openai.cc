@@ -12,7 +12,7 @@ namespace switchyard::dp {
 namespace {
 
 using common::StrCat;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // Text parts (a system instruction) as one string; a bare string is taken as it is.
 std::string Text(const json& content) {

@@ -18,7 +18,7 @@ namespace switchyard::dp {
 namespace {
 
 using common::StrCat;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // The MIME type of an image URL's extension, or "".
 std::string ImageType(std::string_view url) {

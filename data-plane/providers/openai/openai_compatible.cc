@@ -127,8 +127,8 @@ UpstreamFailure OpenAiCompatibleAdapter::ClassifyError(int status, std::string_v
                                                        std::string_view body) const {
   UpstreamFailure failure = UpstreamFailureFor(status, retry_after);
   common::ApiError& error = failure.error;
-  const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
-  const nlohmann::json* detail = nullptr;
+  const nlohmann::ordered_json json = nlohmann::ordered_json::parse(body, nullptr, false);
+  const nlohmann::ordered_json* detail = nullptr;
   if (json.is_object()) {
     auto it = json.find("error");
     if (it != json.end()) detail = &*it;

@@ -17,7 +17,7 @@ namespace switchyard::dp {
 namespace {
 
 using common::StrCat;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 bool IsClaude(std::string_view model) { return model.starts_with("claude"); }
 

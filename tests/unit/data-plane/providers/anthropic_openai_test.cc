@@ -109,8 +109,8 @@ TEST(AnthropicOpenAiTest, TheBridgeCarriesMessagesOnlyAndEncodesStreamErrorsPerS
 
   const common::ApiError error = common::MakeApiError(502, "upstream_error", "x", "cut");
   EXPECT_EQ(EncodeStreamError(ApiSurface::kAnthropic, error),
-            "event: error\ndata: {\"error\":{\"message\":\"cut\",\"type\":\"api_error\"},"
-            "\"type\":\"error\"}\n\n");
+            "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\","
+            "\"message\":\"cut\"}}\n\n");  // Anthropic's own key order
   EXPECT_TRUE(EncodeStreamError(ApiSurface::kOpenAi, error).starts_with("data: {"));
 }
 

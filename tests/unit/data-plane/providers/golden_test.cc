@@ -11,7 +11,9 @@
 //   azure/openai_azure           OpenAI clients, an azure provider (stream normalisation).
 // <case> starts with its kind: request_ (client body in, upstream body out), response_
 // (provider body in, client body out), stream_ (provider SSE in, client SSE out; "usage" in
-// the name sets stream_options.include_usage). Bodies compare as JSON; streams byte for byte,
+// the name sets stream_options.include_usage). Bodies compare as JSON text in the order the
+// translator wrote it (pretty-printed, keys never sorted: order is part of the answer); streams
+// byte for byte,
 // fed whole, byte by byte, in 7-byte pieces and event by event (where every event carrying
 // text or argument bytes must produce client bytes at once: nothing is buffered, ADAPTERS.md
 // §9 item 3 — except function-call arguments toward Gemini's format, whose calls are whole).
@@ -37,7 +39,7 @@ namespace switchyard::dp {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // golden files show the key order
 
 const fs::path kProviders = fs::path(SWITCHYARD_SOURCE_DIR) / "data-plane/providers";
 
