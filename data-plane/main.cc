@@ -74,6 +74,10 @@ int Run(int argc, char** argv) {
                "(past it: 413)");
   flags.Define("drain-timeout-ms", "25000",
                "on SIGTERM, how long in-flight requests and streams may take to finish");
+  flags.Define("models-wait-ms", "2000",
+               "longest a model listing waits for providers whose model list is not cached yet");
+  flags.Define("models-refresh-s", "300",
+               "cached provider model lists older than this are refreshed in the background");
   flags.DefineSwitch("help", "print this help");
   if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
     std::cerr << parsed.message() << "\n" << flags.Usage(argv[0]);
@@ -114,11 +118,15 @@ int Run(int argc, char** argv) {
   int64_t upstream_idle_ms = 0;
   int64_t write_timeout_ms = 0;
   int64_t h2_buffered = 0;
+  int64_t models_wait_ms = 0;
+  int64_t models_refresh_s = 0;
   if (!number_flag("h2-max-buffered-bytes", 1, &h2_buffered) ||
       !number_flag("write-timeout-ms", 1, &write_timeout_ms) ||
       !number_flag("upstream-idle-timeout-ms", 10, &upstream_idle_ms) ||
       !number_flag("request-deadline-ms", 1, &deadline_ms) ||
-      !number_flag("drain-timeout-ms", 0, &drain_ms)) {
+      !number_flag("drain-timeout-ms", 0, &drain_ms) ||
+      !number_flag("models-wait-ms", 0, &models_wait_ms) ||
+      !number_flag("models-refresh-s", 1, &models_refresh_s)) {
     return 2;
   }
   std::vector<std::string> env_allow;
@@ -201,6 +209,8 @@ int Run(int argc, char** argv) {
   http_options.upstream_idle_timeout = std::chrono::milliseconds(upstream_idle_ms);
   http_options.write_timeout = std::chrono::milliseconds(write_timeout_ms);
   http_options.h2_max_buffered_bytes = static_cast<size_t>(h2_buffered);
+  http_options.model_lists.wait = std::chrono::milliseconds(models_wait_ms);
+  http_options.model_lists.refresh = std::chrono::seconds(models_refresh_s);
   if (http_options.tls_cert_file.empty() != http_options.tls_key_file.empty()) {
     std::cerr << "--tls-cert and --tls-key go together\n";
     return 2;

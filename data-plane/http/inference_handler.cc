@@ -189,7 +189,7 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
     co_return;
   }
   if (route->method == "GET") {
-    co_await router_->ServeModels(*table.get(), route->surface, writer);
+    co_await router_->ServeModels(*table.get(), route->surface, http.query, writer);
     co_return;
   }
   if (deployment && http.body.find("\"model\"") == std::string::npos) {
@@ -256,7 +256,7 @@ asio::awaitable<void> InferenceHandler::DispatchGenAi(common::HttpRequest& http,
       co_await SendNotReady(writer, ApiSurface::kGenAi);
       co_return;
     }
-    co_await router_->ServeModels(*table.get(), ApiSurface::kGenAi, writer);
+    co_await router_->ServeModels(*table.get(), ApiSurface::kGenAi, http.query, writer);
     co_return;
   }
   NativeCall call{ApiSurface::kGenAi, "gemini", path.substr(model_at, colon - model_at),

@@ -152,14 +152,14 @@ class Http1Writer : public ResponseWriter {
 class InferenceServer::Worker {
  public:
   Worker(const InferenceServerOptions& options, TableSlot* slot, ssl::context* tls,
-         TokenCache* tokens, uint64_t seed)
+         TokenCache* tokens, ModelCatalog* models, uint64_t seed)
       : options_(options),
         slot_(slot),
         tls_(tls),
         acceptor_(io_),
         direct_(io_.get_executor(), /*max_idle_per_host=*/512, options.upstream_idle_timeout),
         proxied_(io_.get_executor()),
-        router_(&direct_, &proxied_, seed, options.router, &metrics_, tokens),
+        router_(&direct_, &proxied_, seed, options.router, &metrics_, tokens, models),
         handler_(&tables_, &router_) {
     // The table reaches this worker through its own loop, so requests read it lock-free.
     listener_ = slot->Listen([this](const std::shared_ptr<const RoutingTable>& table) {
@@ -396,10 +396,11 @@ absl::StatusOr<std::unique_ptr<InferenceServer>> InferenceServer::Start(
     server->tls_ = *std::move(context);
   }
   uint16_t port = host_port->second;
+  server->models_ = std::make_unique<ModelCatalog>(shared_options->model_lists);
   std::random_device seeds;
   for (int i = 0; i < workers; ++i) {
     auto worker = std::make_unique<Worker>(*shared_options, slot, server->tls_.get(),
-                                           &server->tokens_,
+                                           &server->tokens_, server->models_.get(),
                                            (static_cast<uint64_t>(seeds()) << 32) ^ seeds());
     // The first worker may let the OS pick the port; the others share it.
     if (absl::Status status = worker->Listen(tcp::endpoint(ip, port)); !status.ok()) {

@@ -41,6 +41,7 @@ struct InferenceServerOptions {
   std::string tls_cert_file;  // with tls_key_file: TLS, ALPN h2 / http/1.1
   std::string tls_key_file;
   RouterOptions router;
+  ModelCatalogOptions model_lists;
   std::chrono::milliseconds upstream_idle_timeout{30000};  // pooled provider connections
 };
 
@@ -69,6 +70,7 @@ class InferenceServer {
   std::shared_ptr<InferenceServerOptions> options_holder_;  // outlives the workers
   std::unique_ptr<boost::asio::ssl::context> tls_;          // null: cleartext
   TokenCache tokens_;                                        // every worker's; outlives them
+  std::unique_ptr<ModelCatalog> models_;                     // the same
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string address_;
 };

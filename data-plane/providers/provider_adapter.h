@@ -10,7 +10,8 @@
 //                         complete client events out), or null when the client's format is the
 //                         family's own (bytes pass through, zero-copy);
 //   - ClassifyError():    an upstream error -> status, retryable, message, Retry-After;
-//   - ListModels():       the models a provider entry serves.
+//   - ListModels():       the models a provider entry names in its configuration;
+//   - BuildModelsRequest() / ParseModelPage(): the provider's own model list, page by page.
 //
 // Adapters are stateless singletons (one per family, see registry.h); per-request state lives
 // in a StreamTranslator. Any thread.
@@ -71,6 +72,12 @@ class StreamTranslator {
   virtual std::string_view content_type() const { return "text/event-stream"; }
 };
 
+// One page of a provider's own model list.
+struct ModelPage {
+  std::vector<std::string> ids;  // as the client names them after "provider/"
+  std::string next_page_token;   // "" on the last page
+};
+
 class ProviderAdapter {
  public:
   virtual ~ProviderAdapter() = default;
@@ -106,7 +113,25 @@ class ProviderAdapter {
   virtual UpstreamFailure ClassifyError(int status, std::string_view retry_after,
                                         std::string_view body) const = 0;
 
+  // The models configured for the entry (key filters, deployments): listed even when the
+  // provider's own list does not name them.
   virtual std::vector<std::string> ListModels(const ProviderEntry& entry) const = 0;
+
+  // Bifrost's list_models: the upstream request for one page of the provider's own model list
+  // (`page_token` "" for the first page, else what the previous page returned), with
+  // `target.key`'s credentials. Unimplemented when the family has no list call here (its
+  // configured models and deployments are then the whole list).
+  virtual absl::Status BuildModelsRequest(const AttemptTarget& target,
+                                          std::string_view page_token,
+                                          UpstreamRequest* out) const {
+    (void)target, (void)page_token, (void)out;
+    return absl::UnimplementedError("this family has no model list call");
+  }
+  // A 2xx answer to that request.
+  virtual absl::StatusOr<ModelPage> ParseModelPage(std::string_view body) const {
+    (void)body;
+    return absl::UnimplementedError("this family has no model list call");
+  }
 };
 
 }  // namespace switchyard::dp

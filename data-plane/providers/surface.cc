@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/numbers.h"
 #include "common/strings.h"
+#include "common/url.h"
 #include "data-plane/providers/anthropic/anthropic_openai.h"
 #include "data-plane/providers/bedrock/bedrock_openai.h"
 #include "data-plane/providers/cohere/cohere_openai.h"
@@ -113,33 +115,100 @@ std::string EncodeError(ApiSurface surface, const common::ApiError& error) {
   return DumpJson({{"type", "error"}, {"error", {{"type", type}, {"message", error.message}}}});
 }
 
+namespace {
+
+// The value of `name` in a query string ("" when absent), percent-decoded.
+std::string QueryValue(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name && eq != std::string_view::npos) {
+      absl::StatusOr<std::string> value = common::PercentDecode(pair.substr(eq + 1));
+      return value.ok() ? *std::move(value) : std::string();
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+// A page size from the query: `fallback` when absent or not a number, else within 1..1000.
+size_t PageSize(std::string_view query, std::string_view name, size_t fallback) {
+  const std::string text = QueryValue(query, name);
+  size_t size = 0;
+  if (text.empty() || !absl::SimpleAtoi(text, &size)) return fallback;
+  return std::clamp<size_t>(size, 1, 1000);
+}
+
+// The first position after `id` in `models` (sorted by id): where a page "after" it starts,
+// also when `id` itself is gone.
+size_t After(const std::vector<std::pair<std::string, std::string>>& models, std::string_view id) {
+  return std::upper_bound(models.begin(), models.end(), id,
+                          [](std::string_view value, const auto& model) {
+                            return value < model.first;
+                          }) -
+         models.begin();
+}
+
+}  // namespace
+
 std::string EncodeModelList(ApiSurface surface,
-                            const std::vector<std::pair<std::string, std::string>>& models) {
+                            const std::vector<std::pair<std::string, std::string>>& models,
+                            std::string_view query) {
   json data = json::array();
   if (surface == ApiSurface::kOpenAi) {
     for (const auto& [id, owner] : models) {
-      data.push_back({{"id", id}, {"object", "model"}, {"owned_by", owner}});
+      data.push_back({{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", owner}});
     }
     return DumpJson({{"object", "list"}, {"data", data}});
   }
   if (surface == ApiSurface::kGenAi) {
+    const size_t size = PageSize(query, "pageSize", 50);
+    const std::string token = QueryValue(query, "pageToken");
+    const size_t begin = token.empty() ? 0 : After(models, token);
+    const size_t end = std::min(models.size(), begin + size);
     json list = json::array();
-    for (const auto& [id, owner] : models) {
+    for (size_t i = begin; i < end; ++i) {
+      const std::string& id = models[i].first;
       list.push_back({{"name", "models/" + id},
                       {"displayName", id},
                       {"supportedGenerationMethods",
                        {"generateContent", "streamGenerateContent", "countTokens", "embedContent"}}});
     }
-    return DumpJson({{"models", std::move(list)}});
+    json out = {{"models", std::move(list)}};
+    if (end < models.size()) out["nextPageToken"] = models[end - 1].first;
+    return DumpJson(out);
   }
-  for (const auto& [id, owner] : models) {
+  // Anthropic: after_id pages forward, before_id backward (the page just before it).
+  const size_t limit = PageSize(query, "limit", 20);
+  const std::string after = QueryValue(query, "after_id");
+  const std::string before = QueryValue(query, "before_id");
+  size_t begin = 0;
+  size_t end = 0;
+  bool has_more = false;
+  if (!before.empty() && after.empty()) {
+    end = std::lower_bound(models.begin(), models.end(), before,
+                           [](const auto& model, std::string_view value) {
+                             return model.first < value;
+                           }) -
+          models.begin();
+    begin = end > limit ? end - limit : 0;
+    has_more = begin > 0;
+  } else {
+    begin = after.empty() ? 0 : After(models, after);
+    end = std::min(models.size(), begin + limit);
+    has_more = end < models.size();
+  }
+  for (size_t i = begin; i < end; ++i) {
+    const std::string& id = models[i].first;
     data.push_back({{"type", "model"}, {"id", id}, {"display_name", id},
                     {"created_at", "1970-01-01T00:00:00Z"}});
   }
   return DumpJson({{"data", data},
-               {"has_more", false},
-               {"first_id", models.empty() ? json(nullptr) : json(models.front().first)},
-               {"last_id", models.empty() ? json(nullptr) : json(models.back().first)}});
+                   {"has_more", has_more},
+                   {"first_id", begin < end ? json(models[begin].first) : json(nullptr)},
+                   {"last_id", begin < end ? json(models[end - 1].first) : json(nullptr)}});
 }
 
 std::string EncodeStreamError(ApiSurface surface, const common::ApiError& error) {

@@ -40,9 +40,13 @@ absl::StatusOr<std::string> FromInternalResponse(const InferenceRequest& native,
 std::unique_ptr<StreamTranslator> NewFromInternalStream(const InferenceRequest& native,
                                                         std::unique_ptr<StreamTranslator> inner);
 
-// `models`: (id, owner) pairs.
+// A model list in `surface`'s format. `models` are (id, owner) pairs sorted by id; `query` is
+// the request's query string: Anthropic's list pages with limit (default 20, at most 1000),
+// after_id and before_id; GenAI's with pageSize (default 50, at most 1000) and pageToken;
+// OpenAI's is one page.
 std::string EncodeModelList(ApiSurface surface,
-                            const std::vector<std::pair<std::string, std::string>>& models);
+                            const std::vector<std::pair<std::string, std::string>>& models,
+                            std::string_view query = {});
 
 }  // namespace switchyard::dp
 

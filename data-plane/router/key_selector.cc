@@ -3,26 +3,22 @@
 #include <algorithm>
 
 namespace switchyard::dp {
-namespace {
-
-bool Serves(const ResolvedKey& key, std::string_view model) {
+bool KeyServes(const ResolvedKey& key, std::string_view model) {
   return std::any_of(key.models.begin(), key.models.end(),
                      [&](const std::string& m) { return m == "*" || m == model; });
 }
-
-}  // namespace
 
 const ResolvedKey* SelectKey(const ProviderEntry& provider, std::string_view model,
                              std::mt19937_64& random) {
   double total = 0;
   for (const ResolvedKey& key : provider.keys) {
-    if (key.enabled && key.weight > 0 && Serves(key, model)) total += key.weight;
+    if (key.enabled && key.weight > 0 && KeyServes(key, model)) total += key.weight;
   }
   if (total <= 0) return nullptr;
   double point = std::uniform_real_distribution<double>(0, total)(random);
   const ResolvedKey* last = nullptr;
   for (const ResolvedKey& key : provider.keys) {
-    if (!key.enabled || key.weight <= 0 || !Serves(key, model)) continue;
+    if (!key.enabled || key.weight <= 0 || !KeyServes(key, model)) continue;
     last = &key;
     if (point < key.weight) return &key;
     point -= key.weight;

@@ -11,6 +11,9 @@
 
 namespace switchyard::dp {
 
+// Whether `key`'s model filter lets it serve `model` (["*"] matches every model).
+bool KeyServes(const ResolvedKey& key, std::string_view model);
+
 // nullptr when no key can serve `model`.
 const ResolvedKey* SelectKey(const ProviderEntry& provider, std::string_view model,
                              std::mt19937_64& random);

@@ -25,16 +25,6 @@ ApiError GatewayError(int status, std::string type, std::string code, std::strin
 
 HeaderList JsonHeaders() { return {{"Content-Type", "application/json"}}; }
 
-bool Allowed(const v1::ProviderConfig& config, std::string_view request_type) {
-  if (!config.has_custom_provider_config() ||
-      !config.custom_provider_config().has_allowed_requests()) {
-    return true;  // omitted: everything allowed (seed 003)
-  }
-  const v1::AllowedRequests& allowed = config.custom_provider_config().allowed_requests();
-  const auto* field = allowed.GetDescriptor()->FindFieldByName(std::string(request_type));
-  return field != nullptr && allowed.GetReflection()->GetBool(allowed, field);
-}
-
 // "true"/"false" header overrides of a provider flag.
 bool FlagWithOverride(const InferenceRequest& request, std::string_view header, bool configured) {
   const std::string_view raw = request.ControlHeader(header);
@@ -257,7 +247,7 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
       co_return fail(GatewayError(503, "service_unavailable_error", "provider_unavailable",
                                   entry->unserved_reason));
   }
-  if (!Allowed(entry->config, request.request_type)) {
+  if (!entry->Allows(request.request_type)) {
     co_return fail(
         GatewayError(400, "invalid_request_error", "unsupported_operation",
                      StrCat(request.request_type, " is not supported by ", provider, " provider")));
@@ -500,15 +490,21 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
 }
 
 asio::awaitable<void> Router::ServeModels(const RoutingTable& table, ApiSurface surface,
-                                          ResponseWriter& writer) {
+                                          std::string_view query, ResponseWriter& writer) {
   std::vector<std::pair<std::string, std::string>> models;
-  for (const auto& [name, entry] : table.providers()) {
-    if (entry->state != ProviderEntry::State::kServed) continue;
-    for (const std::string& model : entry->adapter->ListModels(*entry)) {
-      models.emplace_back(StrCat(name, "/", model), name);
+  if (catalog_ != nullptr) {
+    for (ListedModel& model : co_await catalog_->Models(table, *direct_, *proxied_)) {
+      models.emplace_back(std::move(model.id), std::move(model.provider));
+    }
+  } else {
+    for (const auto& [name, entry] : table.providers()) {
+      if (entry->state != ProviderEntry::State::kServed || !entry->Allows("list_models")) continue;
+      for (const std::string& model : entry->adapter->ListModels(*entry)) {
+        models.emplace_back(StrCat(name, "/", model), name);
+      }
     }
   }
-  co_await writer.Send(200, JsonHeaders(), EncodeModelList(surface, models));
+  co_await writer.Send(200, JsonHeaders(), EncodeModelList(surface, models, query));
 }
 
 }  // namespace switchyard::dp

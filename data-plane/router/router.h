@@ -25,6 +25,7 @@
 #include "data-plane/providers/inference_request.h"
 #include "data-plane/router/request_metrics.h"
 #include "data-plane/router/response_writer.h"
+#include "data-plane/router/model_catalog.h"
 #include "data-plane/router/token_cache.h"
 #include "data-plane/table/routing_table.h"
 #include "data-plane/upstream/upstream_client.h"
@@ -44,22 +45,24 @@ class Router {
   // `metrics` is this worker's own; `tokens` is shared by every worker (null: keys with an
   // OAuth credential cannot be served).
   Router(UpstreamClient* direct, UpstreamClient* proxied, uint64_t seed, RouterOptions options,
-         RequestMetrics* metrics, TokenCache* tokens = nullptr)
+         RequestMetrics* metrics, TokenCache* tokens = nullptr, ModelCatalog* catalog = nullptr)
       : direct_(direct),
         proxied_(proxied),
         random_(seed),
         options_(options),
         metrics_(metrics),
-        tokens_(tokens) {}
+        tokens_(tokens),
+        catalog_(catalog) {}
 
   // Answers `request` through `writer`; never throws.
   boost::asio::awaitable<void> Serve(const RoutingTable& table, const InferenceRequest& request,
                                      ResponseWriter& writer);
 
-  // GET /v1/models (and /anthropic/v1/models): the models of every served provider of the
-  // table, in the client's format.
+  // GET /v1/models (and the native routes' lists): the models of every served provider of
+  // the table (model_catalog.h; without a catalog, the configured ones only), in the client's
+  // format and, for surfaces that page, the page `query` asks for.
   boost::asio::awaitable<void> ServeModels(const RoutingTable& table, ApiSurface surface,
-                                           ResponseWriter& writer);
+                                           std::string_view query, ResponseWriter& writer);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -85,6 +88,7 @@ class Router {
   const RouterOptions options_;
   RequestMetrics* const metrics_;
   TokenCache* const tokens_;
+  ModelCatalog* const catalog_;
 };
 
 }  // namespace switchyard::dp

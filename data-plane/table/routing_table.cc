@@ -222,6 +222,16 @@ bool ProviderEntry::HasExtraHeader(std::string_view lower_case_name) const {
   return false;
 }
 
+bool ProviderEntry::Allows(std::string_view request_type) const {
+  if (!config.has_custom_provider_config() ||
+      !config.custom_provider_config().has_allowed_requests()) {
+    return true;  // omitted: everything allowed (seed 003)
+  }
+  const v1::AllowedRequests& allowed = config.custom_provider_config().allowed_requests();
+  const auto* field = allowed.GetDescriptor()->FindFieldByName(std::string(request_type));
+  return field != nullptr && allowed.GetReflection()->GetBool(allowed, field);
+}
+
 std::shared_ptr<const ProviderEntry> CompileProvider(const v1::ProviderConfig& config,
                                                      const KeyEnvironment& env) {
   auto entry = std::make_shared<ProviderEntry>();

@@ -116,6 +116,9 @@ struct ProviderEntry {
   bool key_less = false;
 
   bool HasExtraHeader(std::string_view lower_case_name) const;
+  // Whether allowed_requests lets this provider serve `request_type` (seed 003: omitted
+  // allowed_requests allow everything; an omitted flag in a present one is false).
+  bool Allows(std::string_view request_type) const;
 };
 
 // The providers of a table, sorted by name, in one flat array: copying it for the next table

@@ -30,6 +30,9 @@
 //   (x-mock-bad-crc breaks a frame's CRC), Titan and Cohere embeddings; errors {"message"}.
 // Cohere v2 (…/v2/chat, …/v2/embed): answers, streams (Cohere's events, no [DONE]), tool calls
 //   and errors ({"message"}) as Cohere does.
+// Model lists (GET …/models): OpenAI's, Anthropic's (anthropic-version), Gemini's
+//   (…/v1beta/models) or Cohere's (page_size) shape, two models a page; a base URL path
+//   /_slow/{ms} delays the answer; scripted answers apply.
 // Azure OpenAI (/openai/deployments/{d}/…): answers like OpenAI; wants api-version and an
 //   api-key or an Entra token of POST /{tenant}/oauth2/v2.0/token; streams begin with Azure's
 //   prompt-filter chunk (choices: []) and carry a content-filter chunk without a delta.
@@ -609,6 +612,60 @@ asio::awaitable<void> Sleep(int ms) {
   co_await timer.async_wait(kTuple);
 }
 
+// GET …/models: a model list in the dialect the request shows (anthropic-version: Anthropic's,
+// …/v1beta/models: Gemini's, page_size: Cohere's, else OpenAI's), at most two models a page
+// so that callers must follow the pages.
+std::string ModelList(const http::request<http::string_body>& request, const std::string& path) {
+  auto page = [&](const std::vector<std::string>& ids, const std::string& after, int asked,
+                  size_t* begin, size_t* end) {
+    *begin = 0;
+    while (!after.empty() && *begin < ids.size() && ids[*begin] <= after) ++*begin;
+    *end = std::min(ids.size(), *begin + std::clamp(asked, 1, 2));
+  };
+  size_t begin = 0;
+  size_t end = 0;
+  if (!Header(request, "anthropic-version").empty()) {
+    const std::vector<std::string> ids = {"claude-haiku-4-5", "claude-opus-4-1",
+                                          "claude-sonnet-4-5"};
+    const std::string limit = QueryParam(path, "limit");
+    page(ids, QueryParam(path, "after_id"), limit.empty() ? 20 : std::stoi(limit), &begin, &end);
+    json data = json::array();
+    for (size_t i = begin; i < end; ++i) {
+      data.push_back({{"type", "model"}, {"id", ids[i]}, {"display_name", ids[i]},
+                      {"created_at", "2025-01-01T00:00:00Z"}});
+    }
+    return json{{"data", data}, {"has_more", end < ids.size()},
+                {"first_id", begin < end ? json(ids[begin]) : json(nullptr)},
+                {"last_id", begin < end ? json(ids[end - 1]) : json(nullptr)}}.dump();
+  }
+  if (path.find("/v1beta/models") != std::string::npos) {
+    const std::vector<std::string> ids = {"gemini-2.0-flash", "gemini-2.5-flash",
+                                          "gemini-2.5-pro"};
+    const std::string size = QueryParam(path, "pageSize");
+    page(ids, QueryParam(path, "pageToken"), size.empty() ? 50 : std::stoi(size), &begin, &end);
+    json models = json::array();
+    for (size_t i = begin; i < end; ++i) models.push_back({{"name", "models/" + ids[i]}});
+    json out = {{"models", models}};
+    if (end < ids.size()) out["nextPageToken"] = ids[end - 1];
+    return out.dump();
+  }
+  if (!QueryParam(path, "page_size").empty()) {
+    const std::vector<std::string> ids = {"command-a-03-2025", "command-r", "embed-v4.0"};
+    page(ids, QueryParam(path, "page_token"), std::stoi(QueryParam(path, "page_size")), &begin,
+         &end);
+    json models = json::array();
+    for (size_t i = begin; i < end; ++i) models.push_back({{"name", ids[i]}});
+    json out = {{"models", models}};
+    if (end < ids.size()) out["next_page_token"] = ids[end - 1];
+    return out.dump();
+  }
+  json data = json::array();
+  for (const char* id : {"gpt-4o", "gpt-4o-mini", "text-embedding-3-small"}) {
+    data.push_back({{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "mock"}});
+  }
+  return json{{"object", "list"}, {"data", data}}.dump();
+}
+
 // Returns false when the connection must close.
 asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::string_body>& request) {
   const std::string path(request.target());
@@ -655,6 +712,35 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
     co_return co_await Write(stream, response) && keep_alive;
   }
 
+  if (request.method() == http::verb::get &&
+      path.substr(0, path.find('?')).ends_with("/models")) {
+    // A base URL starting /_slow/{ms}/ answers that much later.
+    int delay = 0;
+    if (path.starts_with("/_slow/")) delay = std::atoi(path.c_str() + 7);
+    Scripted answer;
+    {
+      std::lock_guard lock(state.mu);
+      ++state.total;
+      if (state.record) {
+        json headers = json::object();
+        for (const auto& field : request) headers[std::string(field.name_string())] = field.value();
+        state.requests.push_back(
+            {{"method", "GET"}, {"path", path}, {"headers", headers}, {"body", ""}});
+      }
+      if (!state.script.empty()) {
+        answer = state.script.front();
+        state.script.pop_front();
+      }
+    }
+    co_await Sleep(delay);
+    if (answer.status != 200) {
+      co_return co_await SendJson(stream, version, keep_alive, answer.status,
+                                  R"({"error":{"message":"mock model list error"}})") &&
+          keep_alive;
+    }
+    co_return co_await SendJson(stream, version, keep_alive, 200, ModelList(request, path)) &&
+        keep_alive;
+  }
   if (path == "/token" && request.method() == http::verb::post) {
     const auto [status, body] =
         google_auth.Exchange(std::string(request[http::field::host]), request.body());

@@ -639,6 +639,84 @@ TEST_F(InferenceTest, ModelsComeFromTheLiveTable) {
   EXPECT_EQ(JsonOf(HttpCall("GET", data_plane_->http, "/openai/v1/models"))["object"], "list");
 }
 
+// Issue 18 point 2: model lists come from the providers (every page), kept to what the key
+// filters and allowed_requests.list_models allow, plus the configured names; cached, refreshed
+// in the background, the last good list served while an upstream fails; a slow provider
+// delays a listing by at most --models-wait-ms.
+TEST_F(InferenceTest, ModelListsComeFromTheProvidersAndAreCached) {
+  Configure("t-all", {{"keys", json::array({{{"name", "k"}, {"value", "env.KEY_B"},
+                                             {"models", {"*"}}}})}});
+  Configure("t-filtered", {{"keys", json::array({{{"name", "k"}, {"value", "env.KEY_B"},
+                                                  {"models", {"gpt-4o", "my-finetune"}}}})}});
+  Configure("t-nolist", {{"keys", json::array({{{"name", "k"}, {"value", "env.KEY_B"}}})},
+                         {"custom_provider_config",
+                          {{"base_provider_type", "openai"},
+                           {"allowed_requests", {{"chat_completion", true}}}}}});
+  Configure("anthropic", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+  Configure("gemini", {{"keys", json::array({{{"name", "g"}, {"value", "env.KEY_A"}}})}});
+  Configure("cohere", {{"keys", json::array({{{"name", "c"}, {"value", "env.KEY_A"}}})}});
+  Configure("t-slow", {{"keys", json::array({{{"name", "k"}, {"value", "env.KEY_B"}}})},
+                       {"network_config", {{"base_url", "http://" + mock_address_ + "/_slow/4000"}}}});
+  DataPlane dp = DataPlane::Start(control_plane_->grpc, "dp-models",
+                                  {"--models-wait-ms=1000", "--models-refresh-s=1"},
+                                  {{"KEY_A", "sk-key-a"}, {"KEY_B", "sk-key-b"}});
+  ASSERT_TRUE(Eventually([&] { return HttpCall("GET", dp.admin, "/readyz").status == 200; }))
+      << dp.process.Log();
+  auto list = [&](const std::string& path = "/v1/models") {
+    std::set<std::string> ids;
+    const json models = JsonOf(HttpCall("GET", dp.http, path));
+    for (const json& model : models["data"]) ids.insert(model["id"]);
+    return ids;
+  };
+  const Clock::time_point start = Clock::now();
+  std::set<std::string> ids = list();
+  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(3000));  // not t-slow's 4 s
+  const std::string all = json(ids).dump();
+  for (const char* id : {"t-all/gpt-4o", "t-all/gpt-4o-mini", "t-all/text-embedding-3-small",
+                         "t-filtered/gpt-4o", "t-filtered/my-finetune", "anthropic/claude-haiku-4-5",
+                         "anthropic/claude-opus-4-1", "anthropic/claude-sonnet-4-5",
+                         "gemini/gemini-2.0-flash", "gemini/gemini-2.5-pro", "cohere/command-r",
+                         "cohere/embed-v4.0"}) {
+    EXPECT_TRUE(ids.count(id)) << id << " missing from " << all;
+  }
+  EXPECT_FALSE(ids.count("t-filtered/gpt-4o-mini")) << all;  // its key's filter refuses it
+  for (const std::string& id : ids) EXPECT_FALSE(id.starts_with("t-nolist/")) << all;
+  EXPECT_FALSE(ids.count("t-slow/gpt-4o")) << all;  // not waited for
+  // Each upstream was asked with its key, page after page.
+  int anthropic_pages = 0;
+  for (const json& sent : Received()) {
+    const std::string path = sent["path"];
+    if (path.starts_with("/v1/models?limit=")) {
+      ++anthropic_pages;
+      EXPECT_EQ(sent["headers"]["x-api-key"], "sk-key-a");
+    }
+    if (path.starts_with("/v1beta/models")) EXPECT_EQ(sent["headers"]["x-goog-api-key"], "sk-key-a");
+  }
+  EXPECT_EQ(anthropic_pages, 2);
+  // The slow provider's list arrives in the background and is then served from the cache.
+  EXPECT_TRUE(Eventually([&] { return list().count("t-slow/gpt-4o") == 1; },
+                         std::chrono::seconds(10)));
+  // The upstreams fail: the last good lists are served (and refreshed again later).
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  Script(json(std::vector<json>(30, json{{"status", 500}})));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past --models-refresh-s
+  ids = list();
+  EXPECT_TRUE(ids.count("anthropic/claude-opus-4-1") && ids.count("t-all/gpt-4o-mini"))
+      << json(ids).dump();
+  EXPECT_TRUE(Eventually([&] {
+    for (const json& sent : Received()) {
+      if (sent["path"] == "/v1/models" && sent["headers"]["authorization"] == "Bearer sk-key-b") {
+        return true;
+      }
+    }
+    return false;
+  }));  // the refresh was tried, and failed
+  EXPECT_TRUE(list().count("anthropic/claude-opus-4-1"));
+  EXPECT_TRUE(list().count("t-all/text-embedding-3-small"));
+  HttpCall("DELETE", control_plane_->rest, "/api/providers/t-slow", "",
+           {{"Authorization", std::string("Bearer ") + kAdminToken}});
+}
+
 TEST_F(InferenceTest, ProxyConfigRoutesThroughTheProxy) {
   const int port = FreePort();
   Process socks = Process::Start("/usr/bin/microsocks", {"-i", "127.0.0.1", "-p",

@@ -204,3 +204,20 @@ describe("anthropic-specific", () => {
     });
   });
 });
+
+// Issue 18 point 2: the model list comes from the providers (anthropic's own list, two models a
+// page at the mock, is followed by the gateway), and the SDK's iterator pages through it.
+test("models.list pages through every provider's models", async () => {
+  const ids = [];
+  for await (const model of client.models.list({ limit: 2 })) ids.push(model.id);
+  assert.equal(new Set(ids).size, ids.length, "no model twice");
+  for (const id of ["anthropic/claude-haiku-4-5", "anthropic/claude-opus-4-1",
+                    "anthropic/claude-sonnet-4-5", "openai/gpt-4o-mini",
+                    "gemini/gemini-2.5-pro", "cohere/command-r"]) {
+    assert.ok(ids.includes(id), `${id} in ${ids}`);
+  }
+  assert.ok(ids.length > 6);
+  const first = await client.models.list({ limit: 2 });
+  assert.equal(first.data.length, 2);
+  assert.equal(first.has_more, true);
+});

@@ -122,3 +122,16 @@ for (const model of targets) {
     });
   });
 }
+
+// Issue 18 point 2: models.list's pager follows nextPageToken through every provider's models.
+test("models.list pages through every provider's models", async () => {
+  const names = [];
+  const pager = await ai.models.list({ config: { pageSize: 2 } });
+  for await (const model of pager) names.push(model.name);
+  assert.equal(new Set(names).size, names.length, "no model twice");
+  for (const name of ["models/gemini/gemini-2.0-flash", "models/gemini/gemini-2.5-pro",
+                      "models/anthropic/claude-opus-4-1", "models/openai/gpt-4o"]) {
+    assert.ok(names.includes(name), `${name} in ${names}`);
+  }
+  assert.ok(names.length > 6);
+});

@@ -217,3 +217,14 @@ for (const model of targets) {
     });
   });
 }
+
+// Issue 18 point 2: the model list comes from the providers, not only from key filters.
+test("models.list lists what the providers serve", async () => {
+  const ids = [];
+  for await (const model of client.models.list()) ids.push(model.id);
+  for (const id of ["openai/gpt-4o-mini", "openai/text-embedding-3-small",
+                    "anthropic/claude-sonnet-4-5", "gemini/gemini-2.0-flash",
+                    "cohere/embed-v4.0"]) {
+    assert.ok(ids.includes(id), `${id} in ${ids}`);
+  }
+});

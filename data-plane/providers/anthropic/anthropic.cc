@@ -11,6 +11,7 @@
 #include "common/strings.h"
 #include "data-plane/providers/family_neutral.h"
 #include "data-plane/providers/json_util.h"
+#include "data-plane/providers/model_list.h"
 #include "data-plane/providers/upstream_headers.h"
 #include "data-plane/table/routing_table.h"
 
@@ -157,6 +158,25 @@ UpstreamFailure AnthropicAdapter::ClassifyError(int status, std::string_view ret
 
 std::vector<std::string> AnthropicAdapter::ListModels(const ProviderEntry& entry) const {
   return ConfiguredModels(entry);
+}
+
+// GET /v1/models, 1000 a page (Anthropic's most), after_id the previous page's last_id.
+absl::Status AnthropicAdapter::BuildModelsRequest(const AttemptTarget& target,
+                                                  std::string_view page_token,
+                                                  UpstreamRequest* out) const {
+  const ProviderEntry& entry = *target.entry;
+  std::string path = "/v1/models?limit=1000";
+  if (!page_token.empty()) path += StrCat("&after_id=", PercentEncode(page_token));
+  if (entry.endpoint.base_path.ends_with("/v1")) path.erase(0, 3);
+  ComposeModelsRequest(target, entry.endpoint.base_path + path, out);
+  if (!entry.HasExtraHeader("anthropic-version")) {
+    out->headers.emplace_back("anthropic-version", "2023-06-01");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ModelPage> AnthropicAdapter::ParseModelPage(std::string_view body) const {
+  return dp::ParseModelPage(body, {"data", "id", "last_id", "has_more"});
 }
 
 }  // namespace switchyard::dp

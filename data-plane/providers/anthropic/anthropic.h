@@ -38,6 +38,9 @@ class AnthropicAdapter : public ProviderAdapter {
   UpstreamFailure ClassifyError(int status, std::string_view retry_after,
                                 std::string_view body) const override;
   std::vector<std::string> ListModels(const ProviderEntry& entry) const override;
+  absl::Status BuildModelsRequest(const AttemptTarget& target, std::string_view page_token,
+                                  UpstreamRequest* out) const override;
+  absl::StatusOr<ModelPage> ParseModelPage(std::string_view body) const override;
 };
 
 // The anthropic-beta value to send a provider of this family, from the client's (ADAPTERS.md §7):

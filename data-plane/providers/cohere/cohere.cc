@@ -6,6 +6,7 @@
 #include "data-plane/providers/cohere/openai_cohere.h"
 #include "data-plane/providers/family_neutral.h"
 #include "data-plane/providers/json_util.h"
+#include "data-plane/providers/model_list.h"
 #include "data-plane/providers/upstream_headers.h"
 #include "data-plane/table/routing_table.h"
 
@@ -89,6 +90,22 @@ UpstreamFailure CohereAdapter::ClassifyError(int status, std::string_view retry_
 
 std::vector<std::string> CohereAdapter::ListModels(const ProviderEntry& entry) const {
   return ConfiguredModels(entry);
+}
+
+// GET /v1/models, 1000 a page, then page_token.
+absl::Status CohereAdapter::BuildModelsRequest(const AttemptTarget& target,
+                                               std::string_view page_token,
+                                               UpstreamRequest* out) const {
+  std::string_view base = target.entry->endpoint.base_path;
+  if (base.ends_with("/v2") || base.ends_with("/v1")) base.remove_suffix(3);
+  std::string path = StrCat(base, "/v1/models?page_size=1000");
+  if (!page_token.empty()) path += StrCat("&page_token=", PercentEncode(page_token));
+  ComposeModelsRequest(target, std::move(path), out);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ModelPage> CohereAdapter::ParseModelPage(std::string_view body) const {
+  return dp::ParseModelPage(body, {"models", "name", "next_page_token", nullptr});
 }
 
 }  // namespace switchyard::dp

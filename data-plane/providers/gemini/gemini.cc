@@ -5,6 +5,7 @@
 #include "common/strings.h"
 #include "data-plane/providers/family_neutral.h"
 #include "data-plane/providers/json_util.h"
+#include "data-plane/providers/model_list.h"
 #include "data-plane/providers/upstream_headers.h"
 #include "data-plane/table/routing_table.h"
 
@@ -103,6 +104,22 @@ UpstreamFailure GeminiAdapter::ClassifyError(int status, std::string_view retry_
 
 std::vector<std::string> GeminiAdapter::ListModels(const ProviderEntry& entry) const {
   return ConfiguredModels(entry);
+}
+
+// models.list: GET /v1beta/models, 1000 a page (Google's most), then pageToken.
+absl::Status GeminiAdapter::BuildModelsRequest(const AttemptTarget& target,
+                                               std::string_view page_token,
+                                               UpstreamRequest* out) const {
+  std::string_view base = target.entry->endpoint.base_path;
+  if (base.ends_with("/v1beta")) base.remove_suffix(7);
+  std::string path = StrCat(base, "/v1beta/models?pageSize=1000");
+  if (!page_token.empty()) path += StrCat("&pageToken=", PercentEncode(page_token));
+  ComposeModelsRequest(target, std::move(path), out);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ModelPage> GeminiAdapter::ParseModelPage(std::string_view body) const {
+  return dp::ParseModelPage(body, {"models", "name", "nextPageToken", nullptr});
 }
 
 }  // namespace switchyard::dp

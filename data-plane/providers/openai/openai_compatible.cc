@@ -7,6 +7,7 @@
 
 #include "common/strings.h"
 #include "data-plane/providers/family_neutral.h"
+#include "data-plane/providers/model_list.h"
 #include "data-plane/providers/upstream_headers.h"
 #include "data-plane/table/routing_table.h"
 
@@ -152,6 +153,26 @@ UpstreamFailure OpenAiCompatibleAdapter::ClassifyError(int status, std::string_v
 
 std::vector<std::string> OpenAiCompatibleAdapter::ListModels(const ProviderEntry& entry) const {
   return ConfiguredModels(entry);
+}
+
+// GET /v1/models (or the family's path, or the provider's list_models override): one page.
+absl::Status OpenAiCompatibleAdapter::BuildModelsRequest(const AttemptTarget& target,
+                                                         std::string_view,
+                                                         UpstreamRequest* out) const {
+  const ProviderEntry& entry = *target.entry;
+  const auto& overrides = entry.config.custom_provider_config().request_path_overrides();
+  auto override_path = overrides.find("list_models");
+  std::string path = override_path != overrides.end()
+                         ? override_path->second
+                         : std::string(DefaultPath(entry.base_type, "list_models"));
+  if (path.empty()) return absl::UnimplementedError("no model list path for this family");
+  if (entry.endpoint.base_path.ends_with("/v1") && path.starts_with("/v1/")) path.erase(0, 3);
+  ComposeModelsRequest(target, entry.endpoint.base_path + path, out);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ModelPage> OpenAiCompatibleAdapter::ParseModelPage(std::string_view body) const {
+  return dp::ParseModelPage(body, {"data", "id", nullptr, nullptr});
 }
 
 }  // namespace switchyard::dp
