@@ -14,11 +14,23 @@ PACKAGES := cmake ninja-build ccache g++ pkg-config \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test test-sanitize helm-lint bench bench-propagation bench-apply bench-inference \
-	run stop \
+.PHONY: deps deps-system build build-run test test-sanitize helm-lint bench bench-propagation \
+	bench-apply bench-inference run stop \
 	clean
 
-deps:
+# What `make run` starts; `make build` (and so `make test`) builds every target.
+RUN_TARGETS := switchyard-control-plane switchyard-data-plane mock_provider
+
+# The Debian packages (what make run needs), then the tests' client SDKs (npm).
+deps: deps-system
+	@# The official SDKs the tests drive (tests/sdk), exactly as package-lock.json pins them.
+	@if [ ! -f tests/sdk/node_modules/.package-lock.json ] || \
+	    ! cmp -s tests/sdk/package-lock.json tests/sdk/node_modules/.package-lock.json.src; then \
+	  (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error && \
+	   cp package-lock.json node_modules/.package-lock.json.src); \
+	fi
+
+deps-system:
 	@missing=$$(for p in $(PACKAGES); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	  done); \
@@ -28,12 +40,6 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
-	@# The official SDKs the tests drive (tests/sdk), exactly as package-lock.json pins them.
-	@if [ ! -f tests/sdk/node_modules/.package-lock.json ] || \
-	    ! cmp -s tests/sdk/package-lock.json tests/sdk/node_modules/.package-lock.json.src; then \
-	  (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error && \
-	   cp package-lock.json node_modules/.package-lock.json.src); \
-	fi
 
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
@@ -41,6 +47,10 @@ $(BUILD_DIR)/build.ninja:
 
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR)
+
+# Only the binaries `make run` starts (no test targets, no npm).
+build-run: deps-system $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) --target $(RUN_TARGETS)
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900
@@ -75,7 +85,7 @@ bench-apply: build
 bench-inference: build
 	bench/inference.sh $(BUILD_DIR) bench/RESULTS.md
 
-run: build
+run: build-run
 	scripts/run.sh $(BUILD_DIR) $(RUN_DIR)
 
 stop:
