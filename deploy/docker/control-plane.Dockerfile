@@ -1,12 +1,12 @@
 # switchyard-control-plane: REST admin API :8081, gRPC admin + distribution API :50051.
-# Built with the same steps as `make build`, on Debian 12's own packages.
+# Built with the same steps as `make run` (`make build-run`), on Debian 12's own packages.
 #   docker build -f deploy/docker/control-plane.Dockerfile -t switchyard/control-plane .
 FROM debian:12-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends make \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN make deps && make build BUILD_TYPE=Release
+RUN make deps-system && make build-run BUILD_TYPE=Release
 
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
