@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 	clean
 
 # What `make run` starts; `make build` (and so `make test`) builds every target.
-RUN_TARGETS := switchyard-control-plane switchyard-data-plane mock_provider
+RUN_TARGETS := switchyard-data-plane mock_provider switchyard-control-plane
 
 # The Debian packages (what make run needs), then the tests' client SDKs (npm).
 deps: deps-system

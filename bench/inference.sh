@@ -30,6 +30,7 @@ wait_for_http() {
 
 mock_port=$(free_port); nginx_port=$(free_port); dp_port=$(free_port); admin_port=$(free_port)
 sse_port=$(free_port); nginx_sse_port=$(free_port); sse_claude_port=$(free_port)
+sse_gemini_port=$(free_port); fixed_port=$(free_port)
 callgrind_port=$(free_port); callgrind_admin_port=$(free_port)
 rest_port=$(free_port); grpc_port=$(free_port); pg_port=$(free_port)
 
@@ -70,6 +71,52 @@ curl -sf -X PUT "http://127.0.0.1:$rest_port/api/providers/sse-claude" -d "{
   \"keys\": [{\"name\": \"bench\", \"value\": \"env.OPENAI_API_KEY\"}],
   \"custom_provider_config\": {\"base_provider_type\": \"anthropic\"},
   \"network_config\": {\"base_url\": \"http://127.0.0.1:$sse_claude_port\"}}" > /dev/null
+# Issue 18 point 4: the translated paths against upstreams that answer from memory (nginx with
+# a fixed body; the mock costs more than the gateway and would hide its cost): plain answers of
+# each dialect on one nginx server (by path), and Gemini's SSE stream beside Anthropic's.
+for name in fixed fixed-claude fixed-gemini sse-gemini; do
+  case $name in
+    fixed) base="http://127.0.0.1:$fixed_port/openai"; type=openai ;;
+    fixed-claude) base="http://127.0.0.1:$fixed_port/claude"; type=anthropic ;;
+    fixed-gemini) base="http://127.0.0.1:$fixed_port/gemini"; type=gemini ;;
+    sse-gemini) base="http://127.0.0.1:$sse_gemini_port"; type=gemini ;;
+  esac
+  curl -sf -X PUT "http://127.0.0.1:$rest_port/api/providers/$name" -d "{
+    \"keys\": [{\"name\": \"bench\", \"value\": \"env.OPENAI_API_KEY\"}],
+    \"custom_provider_config\": {\"base_provider_type\": \"$type\"},
+    \"network_config\": {\"base_url\": \"$base\"}}" > /dev/null
+done
+python3 - "$work" <<'PY'
+import json, os, sys
+work = sys.argv[1]
+compact = lambda value: json.dumps(value, separators=(",", ":"))
+open(os.path.join(work, "fixed-openai.json"), "w").write(compact({
+    "id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000,
+    "model": "gpt-4o-mini", "choices": [{"index": 0, "message": {"role": "assistant",
+    "content": "Hello! How can I help you today?"}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 9, "completion_tokens": 9, "total_tokens": 18}}))
+open(os.path.join(work, "fixed-claude.json"), "w").write(compact({
+    "id": "msg_bench", "type": "message", "role": "assistant", "model": "claude-bench",
+    "content": [{"type": "text", "text": "Hello! How can I help you today?"}],
+    "stop_reason": "end_turn", "stop_sequence": None,
+    "usage": {"input_tokens": 9, "output_tokens": 9}}))
+open(os.path.join(work, "fixed-gemini.json"), "w").write(compact({
+    "candidates": [{"content": {"role": "model", "parts": [{"text":
+    "Hello! How can I help you today?"}]}, "finishReason": "STOP", "index": 0}],
+    "usageMetadata": {"promptTokenCount": 9, "candidatesTokenCount": 9, "totalTokenCount": 18},
+    "modelVersion": "gemini-bench", "responseId": "bench"}))
+# Gemini's stream: 50 text chunks, the last with finishReason and usage (CRLF frames).
+events = []
+for i in range(50):
+    chunk = {"candidates": [{"content": {"role": "model", "parts": [{"text": "token %d " % i}]},
+             "index": 0}], "modelVersion": "gemini-bench", "responseId": "bench"}
+    if i == 49:
+        chunk["candidates"][0]["finishReason"] = "STOP"
+        chunk["usageMetadata"] = {"promptTokenCount": 5, "candidatesTokenCount": 50,
+                                  "totalTokenCount": 55}
+    events.append("data: " + compact(chunk) + "\r\n\r\n")
+open(os.path.join(work, "sse-gemini.txt"), "w").write("".join(events))
+PY
 python3 - "$work/sse-claude.txt" <<'PY'
 import json, sys
 def event(data):
@@ -150,6 +197,40 @@ http {
       default_type text/event-stream;
     }
   }
+  # Gemini's SSE (the Gemini -> OpenAI stream translator's upstream).
+  server {
+    listen 127.0.0.1:$sse_gemini_port;
+    keepalive_requests 1000000;
+    location / {
+      error_page 405 =200 /sse-gemini.txt;
+      return 405;
+    }
+    location = /sse-gemini.txt {
+      root $work;
+      default_type text/event-stream;
+    }
+  }
+  # Fixed plain answers, one per dialect, chosen by the provider's base path.
+  server {
+    listen 127.0.0.1:$fixed_port;
+    keepalive_requests 1000000;
+    location /openai/ {
+      error_page 405 =200 /fixed-openai.json;
+      return 405;
+    }
+    location /claude/ {
+      error_page 405 =200 /fixed-claude.json;
+      return 405;
+    }
+    location /gemini/ {
+      error_page 405 =200 /fixed-gemini.json;
+      return 405;
+    }
+    location ~ ^/fixed-.*\.json\$ {
+      root $work;
+      default_type application/json;
+    }
+  }
   # nginx as the streaming reference: keep-alive proxy, no buffering.
   server {
     listen 127.0.0.1:$nginx_sse_port;
@@ -220,6 +301,18 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"sse-claude/claude-bench","stream":true,"messages":[{"role":"user","content":"Hello!"}]}'
 LUA
+for name in fixed fixed-claude fixed-gemini; do
+  cat > "$work/$name.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"$name/bench-model","messages":[{"role":"user","content":"Hello!"}]}'
+LUA
+done
+cat > "$work/stream-gemini.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"sse-gemini/gemini-bench","stream":true,"messages":[{"role":"user","content":"Hello!"}]}'
+LUA
 cat > "$work/post-bare.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -268,6 +361,13 @@ for round in 1 2 3; do
   r[sse-nginx,$round]=$(run "http://127.0.0.1:$nginx_sse_port/v1/chat/completions" "$work/stream.lua" 32)
   r[sse-dp,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/stream.lua" 32)
   r[sse-xlate,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/stream-translated.lua" 32)
+  r[sse-gemini,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/stream-gemini.lua" 32)
+done
+# Plain answers from memory (nginx, fixed bodies): pass-through and translated, interleaved.
+for round in 1 2 3; do
+  for name in fixed fixed-claude fixed-gemini; do
+    r[$name,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/$name.lua" 64)
+  done
 done
 # The translated path beside the pass-through, same data plane, interleaved.
 for round in 1 2 3; do
@@ -276,7 +376,7 @@ for round in 1 2 3; do
   r[gemini,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/translated-gemini.lua" 64)
   r[vertex,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/translated-vertex.lua" 64)
 done
-for t in sse-nginx sse-dp sse-xlate pass xlate gemini vertex; do
+for t in sse-nginx sse-dp sse-xlate sse-gemini pass xlate gemini vertex fixed fixed-claude fixed-gemini; do
   r[$t,32]=$(for round in 1 2 3; do echo "${r[$t,$round]}"; done | sort -k1 -g | sed -n 2p)
 done
 # Instructions per request (callgrind: repeatable where wall-clock numbers are not): a second
@@ -295,7 +395,10 @@ if command -v valgrind > /dev/null; then
   requests=300
   for case in "plain openai/gpt-4o-mini false" "translated anthropic/claude-bench false" \
               "gemini gemini/gemini-bench false" "vertex vertex/gemini-bench false" \
-              "stream sse/gpt-4o-mini true" "stream-translated sse-claude/claude-bench true"; do
+              "stream sse/gpt-4o-mini true" "stream-translated sse-claude/claude-bench true" \
+              "fixed fixed/bench-model false" "fixed-claude fixed-claude/bench-model false" \
+              "fixed-gemini fixed-gemini/bench-model false" \
+              "stream-gemini sse-gemini/gemini-bench true"; do
     set -- $case
     python3 "$here/send_requests.py" 127.0.0.1 $callgrind_port "$2" "$3" 30
     callgrind_control --zero "$cg_pid" > /dev/null
@@ -305,6 +408,7 @@ if command -v valgrind > /dev/null; then
     r[ir,$1]=$(awk -v n=$requests '/^(summary|totals):/ { printf "%.0f", $2 / n; exit }' "$dump")
   done
   instructions="plain pass-through ${r[ir,plain]}, plain translated ${r[ir,translated]} (gemini ${r[ir,gemini]}, vertex with its cached token ${r[ir,vertex]}), streamed pass-through ${r[ir,stream]}, streamed translated ${r[ir,stream-translated]}"
+  fixed_instructions="plain pass-through ${r[ir,fixed]}, plain translated to anthropic ${r[ir,fixed-claude]}, to gemini ${r[ir,fixed-gemini]}; stream pass-through ${r[ir,stream]}, anthropic stream translated ${r[ir,stream-translated]}, gemini stream translated ${r[ir,stream-gemini]}"
 fi
 # Syscalls per streamed response on the data plane (strace counts over a fixed number).
 syscalls=""
@@ -397,6 +501,23 @@ machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(
   else
     echo "- Portkey gateway (@portkey-ai/gateway): npm could not install it here; not measured."
   fi
+  echo
+  echo "Issue 18: translated paths against upstreams that answer from memory (nginx with fixed"
+  echo "bodies: an OpenAI chat completion, an Anthropic message, a Gemini generateContent answer;"
+  echo "51-event Anthropic and 50-chunk Gemini SSE streams), beside the pass-through, same data"
+  echo "plane, interleaved, median of 3 (plain: 64 connections; streams: 32)."
+  echo
+  echo "| path | conns | req/s | p50 ms | p99 ms |"
+  echo "|---|---|---|---|---|"
+  echo "| plain pass-through (openai) | 64 | $(field fixed 32 1) | $(field fixed 32 2) | $(field fixed 32 3) |"
+  echo "| plain translated (anthropic) | 64 | $(field fixed-claude 32 1) | $(field fixed-claude 32 2) | $(field fixed-claude 32 3) |"
+  echo "| plain translated (gemini) | 64 | $(field fixed-gemini 32 1) | $(field fixed-gemini 32 2) | $(field fixed-gemini 32 3) |"
+  echo "| stream pass-through (openai) | 32 | $(field sse-dp 32 1) | $(field sse-dp 32 2) | $(field sse-dp 32 3) |"
+  echo "| stream translated (anthropic -> openai) | 32 | $(field sse-xlate 32 1) | $(field sse-xlate 32 2) | $(field sse-xlate 32 3) |"
+  echo "| stream translated (gemini -> openai) | 32 | $(field sse-gemini 32 1) | $(field sse-gemini 32 2) | $(field sse-gemini 32 3) |"
+  echo
+  echo "- translated / pass-through (target >= 0.9 x): plain anthropic $(awk "BEGIN { printf \"%.2f\", $(field fixed-claude 32 1) / $(field fixed 32 1) }") x, plain gemini $(awk "BEGIN { printf \"%.2f\", $(field fixed-gemini 32 1) / $(field fixed 32 1) }") x, anthropic stream $(awk "BEGIN { printf \"%.2f\", $(field sse-xlate 32 1) / $(field sse-dp 32 1) }") x, gemini stream $(awk "BEGIN { printf \"%.2f\", $(field sse-gemini 32 1) / $(field sse-dp 32 1) }") x"
+  [ -n "$instructions" ] && echo "- data-plane instructions per request (callgrind, one worker, 300 each): $fixed_instructions"
   echo "<!-- inference:end -->"
 } > "$work/section.md"
 

@@ -1,0 +1,11 @@
+// ServeHttp1 for cleartext connections (the TLS one is in http1_session_tls.cc).
+#include "data-plane/http/http1_session_impl.h"
+
+namespace switchyard::dp {
+
+template boost::asio::awaitable<void> ServeHttp1(boost::beast::tcp_stream&,
+                                                 boost::beast::flat_buffer&,
+                                                 const InferenceServerOptions&, InferenceHandler&,
+                                                 const bool&);
+
+}  // namespace switchyard::dp
