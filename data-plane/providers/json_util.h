@@ -3,6 +3,7 @@
 #ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_JSON_UTIL_H_
 #define SWITCHYARD_DATA_PLANE_PROVIDERS_JSON_UTIL_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -18,6 +19,20 @@ namespace switchyard::dp {
 // Compact JSON; invalid UTF-8 is replaced, never thrown on.
 inline std::string DumpJson(const nlohmann::ordered_json& value) {
   return value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+// `text` appended as a JSON string: quoted as it is when nothing in it needs escaping (the
+// common case), else escaped (invalid UTF-8 replaced).
+inline void AppendJsonString(std::string* out, std::string_view text) {
+  if (std::none_of(text.begin(), text.end(), [](char c) {
+        return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+      })) {
+    out->push_back('"');
+    out->append(text);
+    out->push_back('"');
+    return;
+  }
+  out->append(DumpJson(nlohmann::ordered_json(std::string(text))));
 }
 
 // The member `key` of an object, or null when `object` is not an object or the member is

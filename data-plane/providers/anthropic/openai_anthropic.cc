@@ -1,6 +1,7 @@
 #include "data-plane/providers/anthropic/openai_anthropic.h"
 
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
 
@@ -354,11 +355,198 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
   std::map<int64_t, std::pair<int, bool>> tools_;  // block index -> (tool index, args seen)
 };
 
+// The fast paths (issue 18 point 4): the common shapes read with simdjson's DOM (which
+// validates the whole document) and written into one buffer, in the same order and bytes as
+// the general path below writes them; anything else returns nullopt and takes that path.
+
+// A number or string member of `object` copied as JSON text; false when absent (or null).
+bool CopyScalar(simdjson::dom::object object, std::string_view key, std::string* out) {
+  simdjson::dom::element value;
+  if (object[key].get(value) || value.is_null()) return false;
+  out->append(simdjson::to_string(value));
+  return true;
+}
+
+// A chat request of text messages only (roles system, developer, user, assistant with string
+// content) and the sampling settings below: what most clients send.
+std::optional<std::string> FastOpenAiToAnthropicRequest(std::string_view openai_body,
+                                                        std::string_view model, bool stream,
+                                                        std::string_view anthropic_version) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object in;
+  if (parser.parse(openai_body.data(), openai_body.size()).get(in)) return std::nullopt;
+  simdjson::dom::array messages;
+  bool has_messages = false;
+  for (auto [key, value] : in) {
+    if (key == "messages") {
+      if (value.get(messages)) return std::nullopt;
+      has_messages = true;
+    } else if (key == "max_tokens" || key == "max_completion_tokens" || key == "temperature" ||
+               key == "top_p") {
+      if (!value.is_number() && !value.is_null()) return std::nullopt;
+    } else if (key != "model" && key != "stream" && key != "stream_options") {
+      return std::nullopt;
+    }
+  }
+  if (!has_messages) return std::nullopt;
+  // Every message read before anything is written: an unexpected one leaves at once.
+  struct Turn {
+    bool system;
+    std::string_view role;
+    std::string_view text;
+  };
+  std::vector<Turn> turns;
+  for (simdjson::dom::element message : messages) {
+    simdjson::dom::object fields;
+    std::string_view role;
+    std::string_view text;
+    if (message.get(fields) || fields.size() != 2 || fields["role"].get(role) ||
+        fields["content"].get(text)) {
+      return std::nullopt;
+    }
+    const bool system = role == "system" || role == "developer";
+    if (!system && role != "user" && role != "assistant") return std::nullopt;
+    if (!text.empty()) turns.push_back({system, role, text});
+  }
+  std::string out;
+  out.reserve(openai_body.size() + 128);
+  if (anthropic_version.empty()) {
+    out.append("{\"model\":");
+    AppendJsonString(&out, model);
+  } else {
+    out.append("{\"anthropic_version\":");
+    AppendJsonString(&out, anthropic_version);
+  }
+  bool first = true;
+  for (const Turn& turn : turns) {
+    if (!turn.system) continue;
+    out.append(first ? ",\"system\":[" : ",");
+    out.append("{\"type\":\"text\",\"text\":");
+    AppendJsonString(&out, turn.text);
+    out.append("}");
+    first = false;
+  }
+  if (!first) out.append("]");
+  out.append(",\"messages\":[");
+  std::string_view previous;
+  for (const Turn& turn : turns) {
+    if (turn.system) continue;
+    if (turn.role == previous) {
+      out.pop_back();  // "]}" of the previous turn: its content goes on (AddTurn's merge)
+      out.pop_back();
+      out.append(",");
+    } else {
+      if (!previous.empty()) out.append(",");
+      out.append("{\"role\":\"").append(turn.role).append("\",\"content\":[");
+    }
+    out.append("{\"type\":\"text\",\"text\":");
+    AppendJsonString(&out, turn.text);
+    out.append("}]}");
+    previous = turn.role;
+  }
+  out.append("],\"max_tokens\":");
+  int64_t max_tokens = kAnthropicDefaultMaxTokens;
+  for (std::string_view key : {"max_completion_tokens", "max_tokens"}) {
+    int64_t value = 0;
+    if (!in[key].get(value)) {
+      max_tokens = value;
+      break;
+    }
+  }
+  common::StrAppend(&out, max_tokens);
+  for (std::string_view key : {"temperature", "top_p"}) {
+    const size_t at = out.size();
+    out.append(",\"").append(key).append("\":");
+    if (!CopyScalar(in, key, &out)) out.resize(at);
+  }
+  if (stream) out.append(",\"stream\":true");
+  out.append("}");
+  return out;
+}
+
+// An answer of text, tool_use and thinking blocks.
+std::optional<std::string> FastAnthropicToOpenAiResponse(std::string_view anthropic_body) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object in;
+  if (parser.parse(anthropic_body.data(), anthropic_body.size()).get(in)) return std::nullopt;
+  auto text_of = [](simdjson::dom::object object, std::string_view key) {
+    std::string_view value;
+    return object[key].get(value) ? std::string_view() : value;
+  };
+  auto int_of = [](simdjson::dom::object object, std::string_view key) {
+    int64_t value = 0;
+    return object[key].get(value) ? int64_t{0} : value;
+  };
+  std::string text;
+  std::string reasoning;
+  std::string calls;  // the tool_calls array's members, written as they come
+  int call_count = 0;
+  simdjson::dom::element content;
+  if (!in["content"].get(content) && content.is_array()) {
+    for (simdjson::dom::element element : content.get_array()) {
+      simdjson::dom::object block;
+      if (element.get(block)) continue;
+      const std::string_view type = text_of(block, "type");
+      if (type == "text") {
+        text.append(text_of(block, "text"));
+      } else if (type == "thinking") {
+        reasoning.append(text_of(block, "thinking"));
+      } else if (type == "tool_use") {
+        if (call_count++ > 0) calls.append(",");
+        calls.append("{\"id\":");
+        AppendJsonString(&calls, text_of(block, "id"));
+        calls.append(",\"type\":\"function\",\"function\":{\"name\":");
+        AppendJsonString(&calls, text_of(block, "name"));
+        calls.append(",\"arguments\":");
+        simdjson::dom::element input;
+        AppendJsonString(&calls, block["input"].get(input) ? std::string("{}")
+                                                           : simdjson::to_string(input));
+        calls.append("}}");
+      }  // other blocks: skipped, as the general path does
+    }
+  }
+  simdjson::dom::object usage;
+  const bool has_usage = !in["usage"].get(usage);
+  const int64_t cache_read = has_usage ? int_of(usage, "cache_read_input_tokens") : 0;
+  const int64_t prompt = has_usage ? int_of(usage, "input_tokens") + cache_read +
+                                         int_of(usage, "cache_creation_input_tokens")
+                                   : 0;
+  const int64_t output = has_usage ? int_of(usage, "output_tokens") : 0;
+  std::string out;
+  out.reserve(anthropic_body.size() + 256);
+  out.append("{\"id\":");
+  AppendJsonString(&out, text_of(in, "id"));
+  out.append(",\"object\":\"chat.completion\",\"created\":0,\"model\":");
+  AppendJsonString(&out, text_of(in, "model"));
+  out.append(",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
+  if (text.empty() && call_count > 0) {
+    out.append("null");
+  } else {
+    AppendJsonString(&out, text);
+  }
+  if (call_count > 0) out.append(",\"tool_calls\":[").append(calls).append("]");
+  if (!reasoning.empty()) {
+    out.append(",\"reasoning_content\":");
+    AppendJsonString(&out, reasoning);
+  }
+  out.append("},\"finish_reason\":\"")
+      .append(FinishReason(text_of(in, "stop_reason"), call_count > 0))
+      .append("\"}],\"usage\":{\"prompt_tokens\":");
+  common::StrAppend(&out, prompt, ",\"completion_tokens\":", output, ",\"total_tokens\":",
+                    prompt + output, ",\"prompt_tokens_details\":{\"cached_tokens\":",
+                    cache_read, "}}}");
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> OpenAiToAnthropicRequest(std::string_view openai_body,
                                                      std::string_view model, bool stream,
                                                      std::string_view anthropic_version) {
+  if (std::optional<std::string> fast =
+          FastOpenAiToAnthropicRequest(openai_body, model, stream, anthropic_version)) {
+    return *std::move(fast);
+  }
   const json in = json::parse(openai_body, nullptr, false);
   if (!in.is_object()) return Invalid("body must be a JSON object");
   if (const json* n = FindMember(in, "n"); n != nullptr && (!n->is_number_integer() || *n != 1)) {
@@ -478,6 +666,9 @@ absl::StatusOr<std::string> OpenAiToAnthropicRequest(std::string_view openai_bod
 }
 
 absl::StatusOr<std::string> AnthropicToOpenAiResponse(std::string_view anthropic_body) {
+  if (std::optional<std::string> fast = FastAnthropicToOpenAiResponse(anthropic_body)) {
+    return *std::move(fast);
+  }
   const json in = json::parse(anthropic_body, nullptr, false);
   if (!in.is_object()) return Invalid("the anthropic response is not a JSON object");
   std::string text;

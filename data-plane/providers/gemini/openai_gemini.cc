@@ -6,6 +6,7 @@
 #include <map>
 #include <vector>
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "common/errors.h"
 #include "common/strings.h"
@@ -136,8 +137,10 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
       return absl::UnavailableError("the gemini stream ended before its finishReason");
     }
     if (include_usage_) {
+      const json usage = usage_text_.empty() ? json::object()
+                                             : json::parse(usage_text_, nullptr, false);
       Append({{"id", id_}, {"object", "chat.completion.chunk"}, {"created", 0}, {"model", model_},
-              {"choices", json::array()}, {"usage", Usage(usage_)}},
+              {"choices", json::array()}, {"usage", Usage(usage)}},
              client);
     }
     client->append("data: [DONE]\n\n");
@@ -156,7 +159,86 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
            client);
   }
 
+  // The frame of one chunk around a delta written in place: the same bytes as Chunk() writes.
+  void ChunkHead(int64_t choice, std::string* client) const {
+    client->append("data: {\"id\":");
+    AppendJsonString(client, id_);
+    client->append(",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":");
+    AppendJsonString(client, model_);
+    common::StrAppend(client, ",\"choices\":[{\"index\":", choice, ",\"delta\":");
+  }
+  static void ChunkTail(std::string_view finish, std::string* client) {
+    client->append(",\"finish_reason\":").append(finish).append("}]}\n\n");
+  }
+
+  // The frequent event (one candidate whose parts are all text, its finishReason, usage;
+  // issue 18 point 4) read with simdjson's DOM and written into the client's buffer; false
+  // for any other shape, which the general path below handles (the bytes are the same).
+  bool FastEvent(std::string_view data, std::string* client) {
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::object event;
+    if (parser.parse(data.data(), data.size()).get(event)) return false;
+    simdjson::dom::array candidates;
+    if (event["candidates"].get(candidates) || candidates.size() != 1) return false;
+    simdjson::dom::object candidate;
+    if (candidates.at(0).get(candidate)) return false;
+    int64_t choice = 0;
+    if (simdjson::dom::element index; !candidate["index"].get(index) && index.get(choice)) {
+      return false;
+    }
+    // Read (and check) every part first: a function call or an odd part goes the general way.
+    struct Text {
+      std::string_view text;
+      bool reasoning;
+    };
+    Text texts[8];
+    size_t count = 0;
+    simdjson::dom::object content;
+    simdjson::dom::array parts;
+    if (!candidate["content"].get(content) && !content["parts"].get(parts)) {
+      for (simdjson::dom::element element : parts) {
+        simdjson::dom::object part;
+        std::string_view text;
+        if (count == std::size(texts) || element.get(part) || part["text"].get(text)) {
+          return false;
+        }
+        bool thought = false;
+        if (simdjson::dom::element flag; !part["thought"].get(flag)) {
+          if (flag.is_bool()) thought = flag.get_bool().value_unsafe();
+        }
+        if (!text.empty()) texts[count++] = {text, thought};
+      }
+    }
+    std::string_view reason;
+    if (simdjson::dom::element value; !candidate["finishReason"].get(value) && value.get(reason)) {
+      return false;
+    }
+    std::string_view text;
+    if (id_.empty() && !event["responseId"].get(text)) id_ = std::string(text);
+    if (!event["modelVersion"].get(text) && !text.empty()) model_ = std::string(text);
+    if (simdjson::dom::element usage; !event["usageMetadata"].get(usage) && !usage.is_null()) {
+      usage_text_ = simdjson::to_string(usage);  // cumulative: the last one counts
+    }
+    Start(choice, client);
+    State& state = choices_[choice];
+    for (size_t i = 0; i < count; ++i) {
+      ChunkHead(choice, client);
+      client->append(texts[i].reasoning ? "{\"reasoning_content\":" : "{\"content\":");
+      AppendJsonString(client, texts[i].text);
+      client->append("}");
+      ChunkTail("null", client);
+    }
+    if (!reason.empty()) {
+      ChunkHead(choice, client);
+      client->append("{}");
+      ChunkTail(common::StrCat("\"", FinishReason(reason, state.tools > 0), "\""), client);
+      finished_ = true;
+    }
+    return true;
+  }
+
   absl::Status OnEvent(std::string_view data, std::string* client) override {
+    if (FastEvent(data, client)) return absl::OkStatus();
     const json event = json::parse(data, nullptr, false);
     if (!event.is_object()) return Invalid("the gemini stream sent an event that is not JSON");
     if (const json* error = FindMember(event, "error")) {
@@ -176,7 +258,9 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
     if (std::string version = StringMember(event, "modelVersion"); !version.empty()) {
       model_ = version;
     }
-    if (const json* usage = FindMember(event, "usageMetadata")) usage_ = *usage;  // cumulative
+    if (const json* usage = FindMember(event, "usageMetadata")) {
+      usage_text_ = DumpJson(*usage);  // cumulative
+    }
     const json* candidates = FindMember(event, "candidates");
     if (candidates == nullptr || !candidates->is_array() || candidates->empty()) {
       const json* feedback = FindMember(event, "promptFeedback");
@@ -232,7 +316,7 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
   std::string model_;
   const bool include_usage_;
   std::string id_;
-  json usage_ = json::object();
+  std::string usage_text_;  // the last usageMetadata, as JSON text
   std::map<int64_t, State> choices_;
   int next_call_ = 0;  // numbers synthesized call ids across the stream
   bool finished_ = false;
