@@ -10,6 +10,7 @@
 #include "data-plane/providers/family_neutral.h"
 #include "data-plane/providers/json_util.h"
 #include "data-plane/providers/sse.h"
+#include "data-plane/providers/text_chat.h"
 
 namespace switchyard::dp {
 namespace {
@@ -400,55 +401,12 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
 // validates the whole document) and written into one buffer, in the same order and bytes as
 // the general path below writes them; anything else returns nullopt and takes that path.
 
-// A number or string member of `object` copied as JSON text; false when absent (or null).
-bool CopyScalar(simdjson::dom::object object, std::string_view key, std::string* out) {
-  simdjson::dom::element value;
-  if (object[key].get(value) || value.is_null()) return false;
-  out->append(simdjson::to_string(value));
-  return true;
-}
-
-// A chat request of text messages only (roles system, developer, user, assistant with string
-// content) and the sampling settings below: what most clients send.
+// A chat of text messages only (text_chat.h): what most clients send.
 std::optional<std::string> FastOpenAiToAnthropicRequest(std::string_view openai_body,
                                                         std::string_view model, bool stream,
                                                         std::string_view anthropic_version) {
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::object in;
-  if (parser.parse(openai_body.data(), openai_body.size()).get(in)) return std::nullopt;
-  simdjson::dom::array messages;
-  bool has_messages = false;
-  for (auto [key, value] : in) {
-    if (key == "messages") {
-      if (value.get(messages)) return std::nullopt;
-      has_messages = true;
-    } else if (key == "max_tokens" || key == "max_completion_tokens" || key == "temperature" ||
-               key == "top_p") {
-      if (!value.is_number() && !value.is_null()) return std::nullopt;
-    } else if (key != "model" && key != "stream" && key != "stream_options") {
-      return std::nullopt;
-    }
-  }
-  if (!has_messages) return std::nullopt;
-  // Every message read before anything is written: an unexpected one leaves at once.
-  struct Turn {
-    bool system;
-    std::string_view role;
-    std::string_view text;
-  };
-  std::vector<Turn> turns;
-  for (simdjson::dom::element message : messages) {
-    simdjson::dom::object fields;
-    std::string_view role;
-    std::string_view text;
-    if (message.get(fields) || fields.size() != 2 || fields["role"].get(role) ||
-        fields["content"].get(text)) {
-      return std::nullopt;
-    }
-    const bool system = role == "system" || role == "developer";
-    if (!system && role != "user" && role != "assistant") return std::nullopt;
-    if (!text.empty()) turns.push_back({system, role, text});
-  }
+  std::optional<TextChat> chat = ReadTextChat(openai_body);
+  if (!chat) return std::nullopt;
   std::string out;
   out.reserve(openai_body.size() + 128);
   if (anthropic_version.empty()) {
@@ -459,7 +417,7 @@ std::optional<std::string> FastOpenAiToAnthropicRequest(std::string_view openai_
     AppendJsonString(&out, anthropic_version);
   }
   bool first = true;
-  for (const Turn& turn : turns) {
+  for (const TextChat::Turn& turn : chat->turns) {
     if (!turn.system) continue;
     out.append(first ? ",\"system\":[" : ",");
     out.append("{\"type\":\"text\",\"text\":");
@@ -470,11 +428,10 @@ std::optional<std::string> FastOpenAiToAnthropicRequest(std::string_view openai_
   if (!first) out.append("]");
   out.append(",\"messages\":[");
   std::string_view previous;
-  for (const Turn& turn : turns) {
+  for (const TextChat::Turn& turn : chat->turns) {
     if (turn.system) continue;
     if (turn.role == previous) {
-      out.pop_back();  // "]}" of the previous turn: its content goes on (AddTurn's merge)
-      out.pop_back();
+      out.resize(out.size() - 2);  // "]}" of the previous turn: its content goes on (AddTurn)
       out.append(",");
     } else {
       if (!previous.empty()) out.append(",");
@@ -485,21 +442,10 @@ std::optional<std::string> FastOpenAiToAnthropicRequest(std::string_view openai_
     out.append("}]}");
     previous = turn.role;
   }
-  out.append("],\"max_tokens\":");
-  int64_t max_tokens = kAnthropicDefaultMaxTokens;
-  for (std::string_view key : {"max_completion_tokens", "max_tokens"}) {
-    int64_t value = 0;
-    if (!in[key].get(value)) {
-      max_tokens = value;
-      break;
-    }
-  }
-  common::StrAppend(&out, max_tokens);
-  for (std::string_view key : {"temperature", "top_p"}) {
-    const size_t at = out.size();
-    out.append(",\"").append(key).append("\":");
-    if (!CopyScalar(in, key, &out)) out.resize(at);
-  }
+  common::StrAppend(&out, "],\"max_tokens\":",
+                    chat->max_tokens.value_or(kAnthropicDefaultMaxTokens));
+  if (!chat->temperature.empty()) out.append(",\"temperature\":").append(chat->temperature);
+  if (!chat->top_p.empty()) out.append(",\"top_p\":").append(chat->top_p);
   if (stream) out.append(",\"stream\":true");
   out.append("}");
   return out;

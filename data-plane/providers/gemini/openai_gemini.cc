@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <map>
+#include <optional>
 #include <vector>
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
@@ -14,6 +15,7 @@
 #include "data-plane/providers/embeddings.h"
 #include "data-plane/providers/json_util.h"
 #include "data-plane/providers/sse.h"
+#include "data-plane/providers/text_chat.h"
 
 namespace switchyard::dp {
 namespace {
@@ -324,7 +326,58 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
 
 }  // namespace
 
+namespace {
+
+// A chat of text messages only (text_chat.h), written in one buffer in the same order and
+// bytes as the general path below (issue 18 point 4).
+std::optional<std::string> FastOpenAiToGeminiRequest(std::string_view openai_body) {
+  std::optional<TextChat> chat = ReadTextChat(openai_body);
+  if (!chat) return std::nullopt;
+  std::string out;
+  out.reserve(openai_body.size() + 128);
+  out.append("{\"contents\":[");
+  std::string_view previous;
+  for (const TextChat::Turn& turn : chat->turns) {
+    if (turn.system) continue;
+    const std::string_view role = turn.role == "assistant" ? "model" : "user";
+    if (role == previous) {
+      out.resize(out.size() - 2);  // "]}" of the previous content: its parts go on (AddContent)
+      out.append(",");
+    } else {
+      if (!previous.empty()) out.append(",");
+      out.append("{\"role\":\"").append(role).append("\",\"parts\":[");
+    }
+    out.append("{\"text\":");
+    AppendJsonString(&out, turn.text);
+    out.append("}]}");
+    previous = role;
+  }
+  out.append("]");
+  bool first = true;
+  for (const TextChat::Turn& turn : chat->turns) {
+    if (!turn.system) continue;
+    out.append(first ? ",\"systemInstruction\":{\"parts\":[" : ",");
+    out.append("{\"text\":");
+    AppendJsonString(&out, turn.text);
+    out.append("}");
+    first = false;
+  }
+  if (!first) out.append("]}");
+  std::string config;
+  if (chat->max_tokens) common::StrAppend(&config, ",\"maxOutputTokens\":", *chat->max_tokens);
+  if (!chat->temperature.empty()) config.append(",\"temperature\":").append(chat->temperature);
+  if (!chat->top_p.empty()) config.append(",\"topP\":").append(chat->top_p);
+  if (!config.empty()) out.append(",\"generationConfig\":{").append(config.substr(1)).append("}");
+  out.append("}");
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> OpenAiToGeminiRequest(std::string_view openai_body) {
+  if (std::optional<std::string> fast = FastOpenAiToGeminiRequest(openai_body)) {
+    return *std::move(fast);
+  }
   const json in = json::parse(openai_body, nullptr, false);
   if (!in.is_object()) return Invalid("body must be a JSON object");
   const json* messages = FindMember(in, "messages");
