@@ -523,8 +523,89 @@ absl::StatusOr<std::string> OpenAiToGeminiRequest(std::string_view openai_body) 
   return DumpJson(out);
 }
 
+namespace {
+
+// An answer whose candidates carry text parts only (no function calls), read with simdjson and
+// written into one buffer: the general path's bytes (issue 18 point 4). nullopt otherwise.
+std::optional<std::string> FastGeminiToOpenAiResponse(std::string_view gemini_body,
+                                                      std::string_view model) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object in;
+  if (parser.parse(gemini_body.data(), gemini_body.size()).get(in)) return std::nullopt;
+  auto text_of = [](simdjson::dom::object object, std::string_view key) {
+    std::string_view value;
+    return object[key].get(value) ? std::string_view() : value;
+  };
+  auto int_of = [](simdjson::dom::object object, std::string_view key) {
+    int64_t value = 0;
+    return object[key].get(value) ? int64_t{0} : value;
+  };
+  simdjson::dom::array candidates;
+  if (in["candidates"].get(candidates) || candidates.size() == 0) return std::nullopt;
+  std::string choices;
+  for (simdjson::dom::element element : candidates) {
+    simdjson::dom::object candidate;
+    if (element.get(candidate)) return std::nullopt;
+    std::string text;
+    std::string reasoning;
+    simdjson::dom::object content;
+    simdjson::dom::array parts;
+    if (!candidate["content"].get(content) && !content["parts"].get(parts)) {
+      for (simdjson::dom::element part_element : parts) {
+        simdjson::dom::object part;
+        if (part_element.get(part)) continue;
+        if (simdjson::dom::element call; !part["functionCall"].get(call) && !call.is_null()) {
+          return std::nullopt;  // tool calls: the general path
+        }
+        bool thought = false;
+        if (simdjson::dom::element flag; !part["thought"].get(flag) && flag.is_bool()) {
+          thought = flag.get_bool().value_unsafe();
+        }
+        (thought ? reasoning : text).append(text_of(part, "text"));
+      }
+    }
+    if (!choices.empty()) choices.append(",");
+    common::StrAppend(&choices, "{\"index\":", int_of(candidate, "index"),
+                      ",\"message\":{\"role\":\"assistant\",\"content\":");
+    AppendJsonString(&choices, text);
+    if (!reasoning.empty()) {
+      choices.append(",\"reasoning_content\":");
+      AppendJsonString(&choices, reasoning);
+    }
+    choices.append("},\"finish_reason\":\"")
+        .append(FinishReason(text_of(candidate, "finishReason"), false))
+        .append("\"}");
+  }
+  simdjson::dom::object usage;
+  const bool has_usage = !in["usageMetadata"].get(usage);
+  const int64_t prompt = has_usage ? int_of(usage, "promptTokenCount") : 0;
+  const int64_t thoughts = has_usage ? int_of(usage, "thoughtsTokenCount") : 0;
+  const int64_t completion = (has_usage ? int_of(usage, "candidatesTokenCount") : 0) + thoughts;
+  int64_t total = has_usage ? int_of(usage, "totalTokenCount") : 0;
+  if (total == 0) total = prompt + completion;
+  const std::string_view version = text_of(in, "modelVersion");
+  std::string out;
+  out.reserve(gemini_body.size() + 256);
+  out.append("{\"id\":");
+  AppendJsonString(&out, text_of(in, "responseId"));
+  out.append(",\"object\":\"chat.completion\",\"created\":0,\"model\":");
+  AppendJsonString(&out, version.empty() ? model : version);
+  out.append(",\"choices\":[").append(choices).append("]");
+  common::StrAppend(&out, ",\"usage\":{\"prompt_tokens\":", prompt, ",\"completion_tokens\":",
+                    completion, ",\"total_tokens\":", total,
+                    ",\"prompt_tokens_details\":{\"cached_tokens\":",
+                    has_usage ? int_of(usage, "cachedContentTokenCount") : 0,
+                    "},\"completion_tokens_details\":{\"reasoning_tokens\":", thoughts, "}}}");
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> GeminiToOpenAiResponse(std::string_view gemini_body,
                                                    std::string_view model) {
+  if (std::optional<std::string> fast = FastGeminiToOpenAiResponse(gemini_body, model)) {
+    return *std::move(fast);
+  }
   const json in = json::parse(gemini_body, nullptr, false);
   if (!in.is_object()) return Invalid("the gemini response is not a JSON object");
   json choices = json::array();
