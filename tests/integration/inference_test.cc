@@ -1099,7 +1099,8 @@ TEST_F(InferenceTest, JsonKeyOrderIsKeptThroughEveryTranslatingPair) {
 TEST_F(InferenceTest, TheAnthropicRouteListsModelsAndErrsInAnthropicsShapes) {
   Configure("anthropic", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"},
                                                  {"models", {"claude-a"}}}})}});
-  json models = JsonOf(HttpCall("GET", data_plane_->http, "/anthropic/v1/models"));
+  // (Anthropic's list pages 20 models by default; every provider's models fit in 1000.)
+  json models = JsonOf(HttpCall("GET", data_plane_->http, "/anthropic/v1/models?limit=1000"));
   EXPECT_EQ(models["has_more"], false);
   bool listed = false;
   for (const json& model : models["data"]) {
