@@ -14,7 +14,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "common/errors.h"
-#include "common/http/http1_connection.h"
 #include "common/http/inbound.h"
 #include "common/log.h"
 #include "common/strings.h"
@@ -59,6 +58,18 @@ HttpResponse ErrorResponse(int status, std::string type, std::string code, std::
                                                std::move(message))));
 }
 
+http::response<http::string_body> ToBeast(HttpResponse response, unsigned version,
+                                          bool keep_alive) {
+  http::response<http::string_body> out;
+  out.version(version);
+  out.result(static_cast<unsigned>(response.status));
+  out.set(http::field::server, "switchyard");
+  for (auto& [name, value] : response.headers) out.set(name, value);
+  out.body() = std::move(response.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  return out;
+}
 
 }  // namespace
 
@@ -182,6 +193,8 @@ struct HttpServer::Impl {
 
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Session(tcp::socket socket);
+  template <class Stream>
+  asio::awaitable<void> Serve(Stream& stream, beast::tcp_stream& lowest);
   HttpResponse Dispatch(http::request<http::string_body>& request);
 };
 
@@ -207,12 +220,9 @@ HttpResponse HttpServer::Impl::Dispatch(http::request<http::string_body>& beast_
 }
 
 asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
-  const Http1Dispatch dispatch = [this](http::request<http::string_body>& request) {
-    return Dispatch(request);
-  };
   if (tls == nullptr) {
     beast::tcp_stream stream(std::move(socket));
-    co_await ServeHttp1Connection(stream, stream, options, dispatch);
+    co_await Serve(stream, stream);
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     co_return;
@@ -223,10 +233,61 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
   lowest.expires_after(options.header_timeout);
   auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
   if (handshake_ec) co_return;
-  co_await ServeHttp1Connection(stream, lowest, options, dispatch);
+  co_await Serve(stream, lowest);
   lowest.expires_after(std::chrono::seconds(2));
   auto [shutdown_ec] = co_await stream.async_shutdown(kTuple);
   (void)shutdown_ec;
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::Serve(Stream& stream, beast::tcp_stream& lowest) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    parser.body_limit(options.max_body_bytes);
+
+    if (buffer.size() == 0) {
+      // Between requests: wait for the first byte under the idle timeout.
+      lowest.expires_after(options.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    lowest.expires_after(options.header_timeout);
+    auto [header_ec, header_bytes] =
+        co_await http::async_read_header(stream, buffer, parser, kTuple);
+    beast::error_code ec = header_ec;
+    std::optional<HttpResponse> framing;
+    if (!ec) framing = InboundFramingError(parser.get().base());
+    if (!ec && !framing && !parser.is_done()) {
+      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> proceed{http::status::continue_, parser.get().version()};
+        auto [write_ec, written] = co_await http::async_write(stream, proceed, kTuple);
+        if (write_ec) co_return;
+      }
+      lowest.expires_after(options.body_timeout);
+      auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
+      ec = body_ec;
+    }
+    std::optional<HttpResponse> error = std::move(framing);
+    if (ec) {
+      error = InboundReadError(ec, {options.max_header_bytes, options.max_body_bytes});
+      if (!error) break;
+    }
+    if (error) {
+      co_await RespondAndClose(stream, lowest, std::move(*error), options.header_timeout);
+      break;
+    }
+
+    http::request<http::string_body> request = parser.release();
+    const bool keep_alive = request.keep_alive();
+    const unsigned version = request.version();
+    auto response = ToBeast(Dispatch(request), version, keep_alive);
+    lowest.expires_after(options.body_timeout);
+    auto [write_ec, written] = co_await http::async_write(stream, response, kTuple);
+    if (write_ec || !keep_alive) break;
+  }
 }
 
 asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
