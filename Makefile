@@ -1,5 +1,7 @@
 # Switchyard: `make run` starts everything, `make test` runs every test.
-# Both install what they need first (`make deps`), then build.
+# Both install what they need first: `make run` the Debian packages (`make deps-system`) and
+# only the binaries it starts (`make build-run`); `make test` also the tests' npm SDKs
+# (`make deps`) and every target (`make build`).
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo

@@ -1,5 +1,6 @@
 # switchyard-data-plane: inference API :8080 (HTTP/1.1 and h2c), admin :9901 (health,
-# metrics, config). Built with the same steps as `make run` (`make build-run`), on Debian 12's own packages.
+# metrics, config). Built with the same steps as
+# `make run` (`make build-run`), on Debian 12's own packages.
 #   docker build -f deploy/docker/data-plane.Dockerfile -t switchyard/data-plane .
 FROM debian:12-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends make \
