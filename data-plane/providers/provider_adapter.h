@@ -121,15 +121,13 @@ class ProviderAdapter {
   // (`page_token` "" for the first page, else what the previous page returned), with
   // `target.key`'s credentials. Unimplemented when the family has no list call here (its
   // configured models and deployments are then the whole list).
-  virtual absl::Status BuildModelsRequest(const AttemptTarget& target,
-                                          std::string_view page_token,
-                                          UpstreamRequest* out) const {
-    (void)target, (void)page_token, (void)out;
+  virtual absl::Status BuildModelsRequest(const AttemptTarget& /*target*/,
+                                          std::string_view /*page_token*/,
+                                          UpstreamRequest* /*out*/) const {
     return absl::UnimplementedError("this family has no model list call");
   }
   // A 2xx answer to that request.
-  virtual absl::StatusOr<ModelPage> ParseModelPage(std::string_view body) const {
-    (void)body;
+  virtual absl::StatusOr<ModelPage> ParseModelPage(std::string_view /*body*/) const {
     return absl::UnimplementedError("this family has no model list call");
   }
 };

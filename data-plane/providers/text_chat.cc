@@ -2,6 +2,10 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
+#include "data-plane/providers/json_util.h"
+
 namespace switchyard::dp {
 
 std::optional<TextChat> ReadTextChat(std::string_view body) {
@@ -47,6 +51,44 @@ std::optional<TextChat> ReadTextChat(std::string_view body) {
     if (!in[key].get(value) && !value.is_null()) *out = simdjson::to_string(value);
   }
   return chat;
+}
+
+bool TextChat::has_system() const {
+  return std::any_of(turns.begin(), turns.end(), [](const Turn& turn) { return turn.system; });
+}
+
+void AppendSystemParts(const TextChat& chat, std::string_view part_head, std::string* out) {
+  bool first = true;
+  for (const TextChat::Turn& turn : chat.turns) {
+    if (!turn.system) continue;
+    if (!first) out->append(",");
+    out->append(part_head);
+    AppendJsonString(out, turn.text);
+    out->append("}");
+    first = false;
+  }
+}
+
+void AppendTurns(const TextChat& chat, std::string_view parts_key, std::string_view part_head,
+                 std::string_view (*role_of)(std::string_view role), std::string* out) {
+  out->append("[");
+  std::string_view previous;
+  for (const TextChat::Turn& turn : chat.turns) {
+    if (turn.system) continue;
+    const std::string_view role = role_of(turn.role);
+    if (role == previous) {
+      out->resize(out->size() - 2);  // "]}" of the previous entry: its parts go on
+      out->append(",");
+    } else {
+      if (!previous.empty()) out->append(",");
+      out->append("{\"role\":\"").append(role).append("\",\"").append(parts_key).append("\":[");
+    }
+    out->append(part_head);
+    AppendJsonString(out, turn.text);
+    out->append("}]}");
+    previous = role;
+  }
+  out->append("]");
 }
 
 }  // namespace switchyard::dp

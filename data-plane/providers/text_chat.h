@@ -29,12 +29,25 @@ struct TextChat {
   std::optional<int64_t> max_tokens;  // max_completion_tokens, else max_tokens (integers only)
   std::string temperature;            // JSON number text; "" when absent or null
   std::string top_p;
+
+  bool has_system() const;
 };
 
 // nullopt unless the body is an object of model, messages (each exactly role and string
 // content, roles system, developer, user, assistant), max_tokens, max_completion_tokens,
 // temperature, top_p (numbers or null), stream and stream_options.
 std::optional<TextChat> ReadTextChat(std::string_view body);
+
+// Writers the fast paths share. A part is `part_head` (e.g. `{"text":`), the text as a JSON
+// string, then `}`.
+//
+// The system (and developer) texts as parts separated by commas; nothing when there are none.
+void AppendSystemParts(const TextChat& chat, std::string_view part_head, std::string* out);
+// The other turns as a JSON array of {"role":…,"<parts_key>":[parts]}, `role_of` naming each
+// turn's role in the family's terms; consecutive turns of one role form one entry (Anthropic
+// and Gemini want roles to alternate).
+void AppendTurns(const TextChat& chat, std::string_view parts_key, std::string_view part_head,
+                 std::string_view (*role_of)(std::string_view role), std::string* out);
 
 }  // namespace switchyard::dp
 

@@ -416,33 +416,15 @@ std::optional<std::string> FastOpenAiToAnthropicRequest(std::string_view openai_
     out.append("{\"anthropic_version\":");
     AppendJsonString(&out, anthropic_version);
   }
-  bool first = true;
-  for (const TextChat::Turn& turn : chat->turns) {
-    if (!turn.system) continue;
-    out.append(first ? ",\"system\":[" : ",");
-    out.append("{\"type\":\"text\",\"text\":");
-    AppendJsonString(&out, turn.text);
-    out.append("}");
-    first = false;
+  constexpr std::string_view kTextPart = "{\"type\":\"text\",\"text\":";
+  if (chat->has_system()) {
+    out.append(",\"system\":[");
+    AppendSystemParts(*chat, kTextPart, &out);
+    out.append("]");
   }
-  if (!first) out.append("]");
-  out.append(",\"messages\":[");
-  std::string_view previous;
-  for (const TextChat::Turn& turn : chat->turns) {
-    if (turn.system) continue;
-    if (turn.role == previous) {
-      out.resize(out.size() - 2);  // "]}" of the previous turn: its content goes on (AddTurn)
-      out.append(",");
-    } else {
-      if (!previous.empty()) out.append(",");
-      out.append("{\"role\":\"").append(turn.role).append("\",\"content\":[");
-    }
-    out.append("{\"type\":\"text\",\"text\":");
-    AppendJsonString(&out, turn.text);
-    out.append("}]}");
-    previous = turn.role;
-  }
-  common::StrAppend(&out, "],\"max_tokens\":",
+  out.append(",\"messages\":");
+  AppendTurns(*chat, "content", kTextPart, [](std::string_view role) { return role; }, &out);
+  common::StrAppend(&out, ",\"max_tokens\":",
                     chat->max_tokens.value_or(kAnthropicDefaultMaxTokens));
   if (!chat->temperature.empty()) out.append(",\"temperature\":").append(chat->temperature);
   if (!chat->top_p.empty()) out.append(",\"top_p\":").append(chat->top_p);

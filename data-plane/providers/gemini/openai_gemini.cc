@@ -335,34 +335,17 @@ std::optional<std::string> FastOpenAiToGeminiRequest(std::string_view openai_bod
   if (!chat) return std::nullopt;
   std::string out;
   out.reserve(openai_body.size() + 128);
-  out.append("{\"contents\":[");
-  std::string_view previous;
-  for (const TextChat::Turn& turn : chat->turns) {
-    if (turn.system) continue;
-    const std::string_view role = turn.role == "assistant" ? "model" : "user";
-    if (role == previous) {
-      out.resize(out.size() - 2);  // "]}" of the previous content: its parts go on (AddContent)
-      out.append(",");
-    } else {
-      if (!previous.empty()) out.append(",");
-      out.append("{\"role\":\"").append(role).append("\",\"parts\":[");
-    }
-    out.append("{\"text\":");
-    AppendJsonString(&out, turn.text);
-    out.append("}]}");
-    previous = role;
+  out.append("{\"contents\":");
+  AppendTurns(*chat, "parts", "{\"text\":",
+              [](std::string_view role) -> std::string_view {
+                return role == "assistant" ? "model" : "user";
+              },
+              &out);
+  if (chat->has_system()) {
+    out.append(",\"systemInstruction\":{\"parts\":[");
+    AppendSystemParts(*chat, "{\"text\":", &out);
+    out.append("]}");
   }
-  out.append("]");
-  bool first = true;
-  for (const TextChat::Turn& turn : chat->turns) {
-    if (!turn.system) continue;
-    out.append(first ? ",\"systemInstruction\":{\"parts\":[" : ",");
-    out.append("{\"text\":");
-    AppendJsonString(&out, turn.text);
-    out.append("}");
-    first = false;
-  }
-  if (!first) out.append("]}");
   std::string config;
   if (chat->max_tokens) common::StrAppend(&config, ",\"maxOutputTokens\":", *chat->max_tokens);
   if (!chat->temperature.empty()) config.append(",\"temperature\":").append(chat->temperature);
