@@ -50,6 +50,8 @@ ApiError ApiErrorFromStatus(const absl::Status& status) {
       return MakeApiError(404, "not_found_error", "not_found", message);
     case absl::StatusCode::kAlreadyExists:
       return MakeApiError(409, "conflict_error", "already_exists", message);
+    case absl::StatusCode::kAborted:
+      return MakeApiError(409, "conflict_error", "in_use", message);
     case absl::StatusCode::kFailedPrecondition:
       return MakeApiError(412, "precondition_failed_error", "config_hash_mismatch", message);
     case absl::StatusCode::kResourceExhausted:

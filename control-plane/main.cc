@@ -281,16 +281,20 @@ int Run(int argc, char** argv) {
   FleetRegistry fleet(store->get(), &feed, replica);
   fleet.Start();
 
+  GovernanceService governance(store->get());
+  SpendLedger ledger(&governance);
   AdminService admin_service(&service, *admin_auth);
+  GovernanceAdminService governance_service(&governance, *admin_auth);
   FleetService fleet_service(&fleet, *admin_auth);
   WatchService watch_service(&feed, &fleet, data_plane_tokens,
-                             /*open_without_token=*/dev && data_plane_tokens.empty());
+                             /*open_without_token=*/dev && data_plane_tokens.empty(), &ledger);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int grpc_port = 0;
   builder.AddListeningPort(grpc_listen, grpc_credentials, &grpc_port);
   builder.RegisterService(&admin_service);
+  builder.RegisterService(&governance_service);
   builder.RegisterService(&fleet_service);
   builder.RegisterService(&watch_service);
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
@@ -302,7 +306,8 @@ int Run(int argc, char** argv) {
                         {"addr", StrCat(grpc_host.ok() ? grpc_host->first : "0.0.0.0", ":",
                                         grpc_port)}});
 
-  RestApi rest_api(&service, &fleet, *admin_auth, /*secrets_sealed=*/secrets != nullptr);
+  RestApi rest_api(&service, &fleet, *admin_auth, /*secrets_sealed=*/secrets != nullptr,
+                   &governance);
   common::HttpServerOptions http_options;
   http_options.listen = http_listen;
   http_options.threads = 4;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/governance.h"
 #include "common/log.h"
 #include "common/provider_config.h"
 #include "common/strings.h"
@@ -10,6 +11,7 @@
 namespace switchyard::cp {
 namespace {
 
+using common::StrCat;
 using Clock = std::chrono::steady_clock;
 constexpr int kBatchLimit = 1000;
 
@@ -25,10 +27,32 @@ void Finish(FeedState& state, int64_t depth) {
     if (it->second.config != nullptr) lines.emplace_back(it->first, it->second.config->config_hash());
     ++it;
   }
-  state.table_hash = common::TableHash(std::move(lines));
+  std::vector<std::pair<std::string, std::string>> object_lines;
+  for (auto it = state.objects.begin(); it != state.objects.end();) {
+    if (it->second.object == nullptr && it->second.revision <= state.floor) {
+      it = state.objects.erase(it);
+      continue;
+    }
+    if (it->second.object != nullptr) {
+      object_lines.emplace_back(StrCat(it->first.first, "/", it->first.second),
+                                common::HashOf(*it->second.object));
+    }
+    ++it;
+  }
+  state.table_hash = common::CombineTableHash(common::TableHash(std::move(lines)),
+                                              common::GovernanceTableHash(std::move(object_lines)));
 }
 
 void Apply(FeedState& state, const ChangeRow& change) {
+  if (!change.kind.empty()) {
+    FeedState::ObjectEntry& entry = state.objects[{change.kind, change.provider}];
+    entry.revision = change.revision;
+    entry.object = change.governance
+                       ? std::make_shared<const v1::GovernanceObject>(*change.governance)
+                       : nullptr;
+    state.revision = change.revision;
+    return;
+  }
   FeedState::Entry& entry = state.entries[change.provider];
   entry.revision = change.revision;
   entry.config = change.config
@@ -52,6 +76,16 @@ v1::ConfigUpdate FeedState::UpdateSince(int64_t last_revision) const {
       *update.add_upserts() = *entry.config;
     } else if (!snapshot) {
       update.add_deletes(name);
+    }
+  }
+  for (const auto& [key, entry] : objects) {
+    if (!snapshot && entry.revision <= last_revision) continue;
+    if (entry.object != nullptr) {
+      *update.add_governance_upserts() = *entry.object;
+    } else if (!snapshot) {
+      v1::GovernanceRef* ref = update.add_governance_deletes();
+      ref->set_kind(key.first);
+      ref->set_id(key.second);
     }
   }
   return update;
@@ -111,7 +145,19 @@ absl::Status ChangeFeed::Reload() {
   next->revision = snapshot->revision;
   next->floor = snapshot->log_floor;
   for (const ChangeRow& deleted : snapshot->deletes) {
-    next->entries[deleted.provider] = {nullptr, deleted.revision};
+    if (deleted.kind.empty()) {
+      next->entries[deleted.provider] = {nullptr, deleted.revision};
+    } else {
+      next->objects[{deleted.kind, deleted.provider}] = {nullptr, deleted.revision};
+    }
+  }
+  for (StoredObject& stored : snapshot->governance) {
+    std::pair<std::string, std::string> key{std::string(common::KindOf(stored.object)),
+                                            common::IdOf(stored.object)};
+    // Times are the store's bookkeeping, not configuration: the stream carries none.
+    common::SetTimes(stored.object, "", "");
+    next->objects[std::move(key)] = {
+        std::make_shared<const v1::GovernanceObject>(std::move(stored.object)), stored.revision};
   }
   for (StoredProvider& provider : snapshot->providers) {
     const std::string name = provider.config.name();

@@ -45,6 +45,12 @@ struct FeedState {
   int64_t floor = 0;
   std::string table_hash;
   std::map<std::string, Entry> entries;  // live providers and remembered deletes
+  struct ObjectEntry {
+    std::shared_ptr<const switchyard::v1::GovernanceObject> object;  // nullptr: deleted
+    int64_t revision = 0;
+  };
+  // Governance objects by (kind, id), live and remembered deletes.
+  std::map<std::pair<std::string, std::string>, ObjectEntry> objects;
 
   // What a data plane at `last_revision` needs: nothing new (same revision), the providers
   // changed since (coalesced, each at its latest state), or a full snapshot when

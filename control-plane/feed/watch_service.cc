@@ -14,8 +14,9 @@ using v1::WatchRequest;
 class WatchReactor final : public grpc::ServerBidiReactor<WatchRequest, ConfigUpdate>,
                            public FeedSubscriber {
  public:
-  WatchReactor(ChangeFeed* feed, FleetRegistry* fleet, uint64_t stream, bool authorized)
-      : feed_(feed), fleet_(fleet), stream_(stream) {
+  WatchReactor(ChangeFeed* feed, FleetRegistry* fleet, SpendLedger* ledger, uint64_t stream,
+               bool authorized)
+      : feed_(feed), fleet_(fleet), ledger_(ledger), stream_(stream) {
     if (!authorized) {
       std::lock_guard lock(mu_);
       FinishLocked(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
@@ -71,6 +72,10 @@ class WatchReactor final : public grpc::ServerBidiReactor<WatchRequest, ConfigUp
                            {{"node", node_},
                             {"revision", std::to_string(request_.nack().revision())},
                             {"error", request_.nack().error()}});
+        break;
+      case WatchRequest::kUsage:
+        if (!hello_) return FinishLocked(Invalid("send hello first"));
+        if (ledger_ != nullptr) ledger_->Submit(std::move(*request_.mutable_usage()));
         break;
       default:
         return FinishLocked(Invalid("empty watch request"));
@@ -134,6 +139,7 @@ class WatchReactor final : public grpc::ServerBidiReactor<WatchRequest, ConfigUp
 
   ChangeFeed* const feed_;
   FleetRegistry* const fleet_;
+  SpendLedger* const ledger_;
   const uint64_t stream_;
 
   std::mutex mu_;
@@ -162,7 +168,7 @@ grpc::ServerBidiReactor<WatchRequest, ConfigUpdate>* WatchService::Watch(
     authorized = it != metadata.end() &&
                  tokens_.Accepts(std::string_view(it->second.data(), it->second.size()));
   }
-  return new WatchReactor(feed_, fleet_, next_stream_++, authorized);
+  return new WatchReactor(feed_, fleet_, ledger_, next_stream_++, authorized);
 }
 
 }  // namespace switchyard::cp

@@ -16,18 +16,21 @@
 #include "common/bearer_tokens.h"
 #include "control-plane/feed/change_feed.h"
 #include "control-plane/feed/fleet_registry.h"
+#include "control-plane/feed/spend_ledger.h"
 #include "switchyard/v1/distribution.grpc.pb.h"
 
 namespace switchyard::cp {
 
 class WatchService final : public switchyard::v1::ConfigDistribution::CallbackService {
  public:
+  // `ledger` takes the data planes' usage reports (null: they are ignored).
   WatchService(ChangeFeed* feed, FleetRegistry* fleet, common::BearerTokens data_plane_tokens,
-               bool open_without_token)
+               bool open_without_token, SpendLedger* ledger = nullptr)
       : feed_(feed),
         fleet_(fleet),
         tokens_(std::move(data_plane_tokens)),
-        open_without_token_(open_without_token) {}
+        open_without_token_(open_without_token),
+        ledger_(ledger) {}
 
   grpc::ServerBidiReactor<switchyard::v1::WatchRequest, switchyard::v1::ConfigUpdate>* Watch(
       grpc::CallbackServerContext* context) override;
@@ -37,6 +40,7 @@ class WatchService final : public switchyard::v1::ConfigDistribution::CallbackSe
   FleetRegistry* const fleet_;
   const common::BearerTokens tokens_;
   const bool open_without_token_;
+  SpendLedger* const ledger_;
   std::atomic<uint64_t> next_stream_{1};
 };
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "control-plane/store/governance_store.h"
 #include "control-plane/store/provider_store.h"
 #include "switchyard/v1/provider.pb.h"
 
@@ -22,15 +23,20 @@ namespace switchyard::cp {
 
 struct ChangeRow {
   int64_t revision = 0;
-  std::string provider;
-  // The provider's config after the change; nullopt for a delete.
+  // "" for a provider; a governance kind ("virtual_key", "team", ...) otherwise.
+  std::string kind;
+  std::string provider;  // the provider's name, or the governance object's id
+  // The provider's config after the change; nullopt for a delete (and for governance).
   std::optional<switchyard::v1::ProviderConfig> config;
+  // The governance object after the change; nullopt for a delete (and for providers).
+  std::optional<switchyard::v1::GovernanceObject> governance;
 };
 
 // Every provider at one committed revision, and the deletes the change log still remembers.
 struct ConfigSnapshot {
   int64_t revision = 0;
   std::vector<StoredProvider> providers;
+  std::vector<StoredObject> governance;
   std::vector<ChangeRow> deletes;  // delete rows of the change log, by revision
   // Changes after this revision are all in the change log (its oldest row - 1).
   int64_t log_floor = 0;

@@ -7,6 +7,7 @@
 #define SWITCHYARD_CONTROL_PLANE_API_GRPC_ADMIN_SERVICE_H_
 
 #include "common/admin_auth.h"
+#include "control-plane/service/governance_service.h"
 #include "control-plane/service/provider_service.h"
 #include "switchyard/v1/admin.grpc.pb.h"
 
@@ -35,6 +36,33 @@ class AdminService final : public switchyard::v1::ProviderAdmin::Service {
 
  private:
   ProviderService* service_;
+  const std::shared_ptr<const common::AdminAuth> auth_;
+};
+
+// switchyard.v1.GovernanceAdmin over GovernanceService: the same rules as REST's
+// /api/governance/*.
+class GovernanceAdminService final : public switchyard::v1::GovernanceAdmin::Service {
+ public:
+  GovernanceAdminService(GovernanceService* service, std::shared_ptr<const common::AdminAuth> auth)
+      : service_(service), auth_(std::move(auth)) {}
+
+  grpc::Status CreateObject(grpc::ServerContext* context,
+                            const switchyard::v1::CreateObjectRequest* request,
+                            switchyard::v1::ObjectResponse* response) override;
+  grpc::Status GetObject(grpc::ServerContext* context, const switchyard::v1::ObjectRef* request,
+                         switchyard::v1::ObjectResponse* response) override;
+  grpc::Status ListObjects(grpc::ServerContext* context,
+                           const switchyard::v1::ListObjectsRequest* request,
+                           switchyard::v1::ListObjectsResponse* response) override;
+  grpc::Status UpdateObject(grpc::ServerContext* context,
+                            const switchyard::v1::UpdateObjectRequest* request,
+                            switchyard::v1::ObjectResponse* response) override;
+  grpc::Status DeleteObject(grpc::ServerContext* context,
+                            const switchyard::v1::DeleteObjectRequest* request,
+                            switchyard::v1::ObjectResponse* response) override;
+
+ private:
+  GovernanceService* service_;
   const std::shared_ptr<const common::AdminAuth> auth_;
 };
 

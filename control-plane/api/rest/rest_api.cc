@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/errors.h"
+#include "common/governance.h"
 #include "common/log.h"
 #include "common/provider_json.h"
 #include "common/strings.h"
@@ -16,6 +17,30 @@ using common::StrCat;
 
 constexpr std::string_view kCollection = "/api/providers";
 constexpr std::string_view kFleet = "/api/fleet";
+constexpr std::string_view kGovernance = "/api/governance/";
+
+// The governance kind a collection path names, or "".
+std::string_view GovernanceKind(std::string_view collection) {
+  if (collection == "virtual-keys") return common::kVirtualKeyKind;
+  if (collection == "teams") return common::kTeamKind;
+  if (collection == "customers") return common::kCustomerKind;
+  if (collection == "pricing") return common::kPriceKind;
+  return "";
+}
+
+HttpResponse ObjectBody(int status, const ObjectResult& result, bool with_usage) {
+  std::string body = common::GovernanceToJson(result.object);
+  if (with_usage) {
+    nlohmann::ordered_json json = nlohmann::ordered_json::parse(body);
+    json["usage"] = {{"spend", result.usage.spend()},
+                     {"budget_period_start", result.usage.budget_period_start()}};
+    body = json.dump();
+  }
+  HttpResponse response = HttpResponse::Json(status, std::move(body));
+  response.headers.emplace_back("ETag", StrCat("\"", common::HashOf(result.object), "\""));
+  response.headers.emplace_back("X-Switchyard-Revision", std::to_string(result.revision));
+  return response;
+}
 
 HttpResponse Error(const absl::Status& status) {
   const common::ApiError error = common::ApiErrorFromStatus(status);
@@ -71,7 +96,8 @@ HttpResponse RestApi::Handle(const HttpRequest& request) {
   const bool collection = path == kCollection || path == StrCat(kCollection, "/");
   const bool item = !collection && path.starts_with(StrCat(kCollection, "/"));
   const bool fleet = path == kFleet;
-  if (!collection && !item && !fleet) {
+  const bool governance = path.starts_with(kGovernance) && governance_ != nullptr;
+  if (!collection && !item && !fleet && !governance) {
     return Error(absl::NotFoundError(StrCat("no route for ", request.method, " ", path)));
   }
   absl::StatusOr<common::AdminCaller> caller = auth_->Authenticate(request.Header("authorization"));
@@ -81,6 +107,16 @@ HttpResponse RestApi::Handle(const HttpRequest& request) {
         "this admin credential may read, not change, providers (role viewer)"));
   }
   if (fleet) return Fleet(request);
+  if (governance) {
+    std::string_view rest = path.substr(kGovernance.size());
+    const size_t slash = rest.find('/');
+    const std::string_view kind = GovernanceKind(rest.substr(0, slash));
+    std::string_view id = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+    if (kind.empty()) {
+      return Error(absl::NotFoundError(StrCat("no route for ", request.method, " ", path)));
+    }
+    return Governance(request, kind, id, *caller);
+  }
   if (collection) return HandleCollection(request, *caller);
   std::string_view name = path.substr(kCollection.size() + 1);
   if (name.find('/') != std::string_view::npos) {
@@ -132,6 +168,54 @@ HttpResponse RestApi::HandleProvider(const HttpRequest& request, std::string_vie
         200, common::ProviderToJson(result->provider, common::JsonView::kResponse));
     response.headers.emplace_back("X-Switchyard-Revision", std::to_string(result->revision));
     return response;
+  }
+  return MethodNotAllowed(request.method, "GET, PUT, DELETE");
+}
+
+HttpResponse RestApi::Governance(const HttpRequest& request, std::string_view kind,
+                                 std::string_view id, const common::AdminCaller& caller) {
+  auto log = [&](std::string_view what, const ObjectResult& result) {
+    common::LogInfo(what, {{"kind", std::string(kind)},
+                           {"id", common::IdOf(result.object)},
+                           {"name", common::NameOf(result.object)},
+                           {"revision", std::to_string(result.revision)},
+                           {"actor", caller.actor}});
+  };
+  if (id.empty()) {
+    if (request.method == "GET") {
+      auto objects = governance_->List(kind);
+      if (!objects.ok()) return Error(objects.status());
+      return HttpResponse::Json(200, common::GovernanceListToJson(kind, *objects));
+    }
+    if (request.method != "POST") return MethodNotAllowed(request.method, "GET, POST");
+    auto incoming = common::GovernanceFromJson(kind, request.body);
+    if (!incoming.ok()) return Error(incoming.status());
+    auto result = governance_->Create(*std::move(incoming), caller.actor);
+    if (!result.ok()) return Error(result.status());
+    log("governance object created", *result);
+    HttpResponse response = ObjectBody(201, *result, false);
+    response.headers.emplace_back("Location", StrCat(request.path, "/", common::IdOf(result->object)));
+    return response;
+  }
+  if (request.method == "GET") {
+    auto result = governance_->Get(kind, id);
+    if (!result.ok()) return Error(result.status());
+    return ObjectBody(200, *result, true);
+  }
+  if (request.method == "PUT") {
+    auto incoming = common::GovernanceFromJson(kind, request.body);
+    if (!incoming.ok()) return Error(incoming.status());
+    auto result = governance_->Update(kind, id, *std::move(incoming), ExpectedHash(request),
+                                      caller.actor);
+    if (!result.ok()) return Error(result.status());
+    log("governance object replaced", *result);
+    return ObjectBody(200, *result, false);
+  }
+  if (request.method == "DELETE") {
+    auto result = governance_->Delete(kind, id, ExpectedHash(request), caller.actor);
+    if (!result.ok()) return Error(result.status());
+    log("governance object deleted", *result);
+    return ObjectBody(200, *result, false);
   }
   return MethodNotAllowed(request.method, "GET, PUT, DELETE");
 }

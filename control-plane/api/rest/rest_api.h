@@ -7,6 +7,9 @@
 //   PUT    /api/providers/{name}     full replacement; creates a missing name (201)
 //   DELETE /api/providers/{name}     delete; returns the deleted provider
 //   GET    /api/fleet                every data plane and its sync state
+//   /api/governance/{virtual-keys|teams|customers|pricing}[/{id}]: the same verbs over
+//   governance objects (GovernanceService); a created key's value is in the 201 body only;
+//   GET of one object adds "usage" (spend in the budget's current period).
 //
 // PUT and DELETE honour If-Match (412 on mismatch). Every /api call needs
 // `Authorization: Bearer <admin token>` unless auth is off (--dev). Errors use Bifrost's
@@ -19,6 +22,7 @@
 #include "common/admin_auth.h"
 #include "common/http/http_server.h"
 #include "control-plane/feed/fleet_registry.h"
+#include "control-plane/service/governance_service.h"
 #include "control-plane/service/provider_service.h"
 
 namespace switchyard::cp {
@@ -27,11 +31,13 @@ class RestApi {
  public:
   // `secrets_sealed`: stored secrets are encrypted at rest (/health says which).
   RestApi(ProviderService* service, FleetRegistry* fleet,
-          std::shared_ptr<const common::AdminAuth> auth, bool secrets_sealed = false)
+          std::shared_ptr<const common::AdminAuth> auth, bool secrets_sealed = false,
+          GovernanceService* governance = nullptr)
       : service_(service),
         fleet_(fleet),
         auth_(std::move(auth)),
-        secrets_sealed_(secrets_sealed) {}
+        secrets_sealed_(secrets_sealed),
+        governance_(governance) {}
 
   common::HttpResponse Handle(const common::HttpRequest& request);
 
@@ -40,6 +46,8 @@ class RestApi {
                                         const common::AdminCaller& caller);
   common::HttpResponse HandleProvider(const common::HttpRequest& request, std::string_view name,
                                       const common::AdminCaller& caller);
+  common::HttpResponse Governance(const common::HttpRequest& request, std::string_view kind,
+                                  std::string_view id, const common::AdminCaller& caller);
   common::HttpResponse Health();
   common::HttpResponse Fleet(const common::HttpRequest& request);
 
@@ -47,6 +55,7 @@ class RestApi {
   FleetRegistry* fleet_;
   const std::shared_ptr<const common::AdminAuth> auth_;
   const bool secrets_sealed_ = false;
+  GovernanceService* const governance_;
 };
 
 }  // namespace switchyard::cp

@@ -58,6 +58,29 @@ ALTER TABLE data_planes ADD COLUMN isolated_providers text[] NOT NULL DEFAULT '{
     {4, "who made each change", R"sql(
 ALTER TABLE provider_changes ADD COLUMN actor text NOT NULL DEFAULT '';
 )sql"},
+    {5, "governance objects in the change log, budget spend", R"sql(
+CREATE TABLE governance_objects (
+  kind        text NOT NULL,
+  id          text NOT NULL,
+  name        text NOT NULL,
+  config      jsonb NOT NULL,
+  config_hash text NOT NULL,
+  revision    bigint NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  updated_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (kind, id)
+);
+CREATE UNIQUE INDEX governance_objects_name ON governance_objects (kind, name);
+ALTER TABLE provider_changes ADD COLUMN kind text NOT NULL DEFAULT 'provider';
+CREATE TABLE budget_spend (
+  kind         text NOT NULL,
+  id           text NOT NULL,
+  period_start timestamptz NOT NULL,
+  spend        double precision NOT NULL,
+  updated_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (kind, id)
+);
+)sql"},
 };
 
 }  // namespace

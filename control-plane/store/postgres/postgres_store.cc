@@ -11,7 +11,11 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include <google/protobuf/util/json_util.h>
+
+#include "common/governance.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "common/provider_json.h"
 #include "common/redaction.h"
 #include "common/strings.h"
@@ -97,11 +101,53 @@ absl::StatusOr<StoredProvider> RowToProvider(const pqxx::row& row, const common:
 
 constexpr char kSelectColumns[] = "SELECT config::text, config_hash, source_hash, revision ";
 
-// Columns: revision, provider, config::text (NULL for a delete), config_hash
+// A governance object as stored (jsonb): the whole message, value_sha256 included.
+std::string ObjectToStoredJson(const v1::GovernanceObject& object) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string text;
+  (void)google::protobuf::util::MessageToJsonString(object, &text, options);
+  return text;
+}
+
+absl::StatusOr<v1::GovernanceObject> ObjectFromStoredJson(const std::string& text) {
+  v1::GovernanceObject object;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;  // a field a later version added
+  if (!google::protobuf::util::JsonStringToMessage(text, &object, options).ok()) {
+    return absl::InternalError("a stored governance object is unreadable");
+  }
+  return object;
+}
+
+// Columns: config::text, config_hash, revision, created_at, updated_at (RFC 3339 text)
+absl::StatusOr<StoredObject> RowToObject(const pqxx::row& row) {
+  ASSIGN_OR_RETURN(v1::GovernanceObject object, ObjectFromStoredJson(row[0].as<std::string>()));
+  StoredObject stored;
+  stored.object = std::move(object);
+  common::SetTimes(stored.object, row[3].as<std::string>(), row[4].as<std::string>());
+  stored.revision = row[2].as<int64_t>();
+  return stored;
+}
+
+constexpr char kObjectColumns[] =
+    "SELECT config::text, config_hash, revision, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') ";
+
+// Columns: revision, provider, config::text (NULL for a delete), config_hash, kind
 absl::StatusOr<ChangeRow> RowToChange(const pqxx::row& row, const common::SecretBox* box) {
   ChangeRow change;
   change.revision = row[0].as<int64_t>();
   change.provider = row[1].as<std::string>();
+  if (const std::string kind = row[4].as<std::string>(); kind != "provider") {
+    change.kind = kind;
+    if (!row[2].is_null()) {
+      ASSIGN_OR_RETURN(v1::GovernanceObject object, ObjectFromStoredJson(row[2].as<std::string>()));
+      change.governance = std::move(object);
+    }
+    return change;
+  }
   if (!row[2].is_null()) {
     auto config = common::ProviderFromJson(row[2].as<std::string>());
     if (!config.ok()) {
@@ -117,7 +163,7 @@ absl::StatusOr<ChangeRow> RowToChange(const pqxx::row& row, const common::Secret
   return change;
 }
 
-constexpr char kChangeColumns[] = "SELECT revision, provider, config::text, config_hash ";
+constexpr char kChangeColumns[] = "SELECT revision, provider, config::text, config_hash, kind ";
 
 // LISTEN on a connection of its own; reconnects on the next Wait() after a failure.
 class PostgresChangeNotifier : public ChangeNotifier {
@@ -495,6 +541,11 @@ absl::StatusOr<ConfigSnapshot> PostgresStore::LoadSnapshot() {
       if (!stored.ok()) return stored.status();
       snapshot.providers.push_back(*std::move(stored));
     }
+    for (const pqxx::row& row :
+         tx.exec(StrCat(kObjectColumns, "FROM governance_objects ORDER BY kind, id"))) {
+      ASSIGN_OR_RETURN(StoredObject object, RowToObject(row));
+      snapshot.governance.push_back(std::move(object));
+    }
     const pqxx::row oldest = tx.exec1("SELECT min(revision) FROM provider_changes");
     snapshot.log_floor = oldest[0].is_null() ? snapshot.revision : oldest[0].as<int64_t>() - 1;
     for (const pqxx::row& row : tx.exec(StrCat(kChangeColumns,
@@ -558,10 +609,12 @@ absl::StatusOr<int> PostgresStore::SealStoredSecrets(bool reseal) {
     auto connection = pool_->Acquire();
     pqxx::work tx(*connection);
     int rewritten = 0;
-    for (const auto& [table, key] : {std::pair<const char*, const char*>{"providers", "name"},
-                                     {"provider_changes", "revision"}}) {
+    // (Governance rows hold no provider secrets: a key's value is never stored.)
+    for (const auto& [table, key, only] :
+         {std::tuple<const char*, const char*, const char*>{"providers", "name", ""},
+          {"provider_changes", "revision", " AND kind = 'provider'"}}) {
       const pqxx::result rows = tx.exec(StrCat("SELECT ", key, "::text, config::text FROM ", table,
-                                               " WHERE config IS NOT NULL FOR UPDATE"));
+                                               " WHERE config IS NOT NULL", only, " FOR UPDATE"));
       for (const pqxx::row& row : rows) {
         absl::StatusOr<std::string> sealed = reseal_row(row[1].as<std::string>());
         if (!sealed.ok()) return sealed.status();
@@ -677,6 +730,153 @@ absl::StatusOr<std::vector<DataPlaneRow>> PostgresStore::ListDataPlanes() {
       rows.push_back(std::move(out));
     }
     return rows;
+  });
+}
+
+namespace {
+
+// GovernanceReader over a write's own transaction.
+class TransactionReader : public GovernanceReader {
+ public:
+  explicit TransactionReader(pqxx::work& tx) : tx_(tx) {}
+
+  absl::StatusOr<std::vector<StoredObject>> List(std::string_view kind) override {
+    std::vector<StoredObject> objects;
+    for (const pqxx::row& row :
+         tx_.exec_params(StrCat(kObjectColumns, "FROM governance_objects WHERE kind = $1 "
+                                                "ORDER BY name"),
+                         std::string(kind))) {
+      ASSIGN_OR_RETURN(StoredObject object, RowToObject(row));
+      objects.push_back(std::move(object));
+    }
+    return objects;
+  }
+
+  absl::StatusOr<std::optional<StoredObject>> Get(std::string_view kind,
+                                                  std::string_view id) override {
+    const pqxx::result rows = tx_.exec_params(
+        StrCat(kObjectColumns, "FROM governance_objects WHERE kind = $1 AND id = $2"),
+        std::string(kind), std::string(id));
+    if (rows.empty()) return std::nullopt;
+    ASSIGN_OR_RETURN(StoredObject object, RowToObject(rows[0]));
+    return std::optional<StoredObject>(std::move(object));
+  }
+
+ private:
+  pqxx::work& tx_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::optional<StoredObject>> PostgresStore::GetObject(std::string_view kind,
+                                                                     std::string_view id) {
+  return Guard("governance get", [&]() -> absl::StatusOr<std::optional<StoredObject>> {
+    auto connection = pool_->Acquire();
+    pqxx::read_transaction tx(*connection);
+    const pqxx::result rows = tx.exec_params(
+        StrCat(kObjectColumns, "FROM governance_objects WHERE kind = $1 AND id = $2"),
+        std::string(kind), std::string(id));
+    if (rows.empty()) return std::nullopt;
+    ASSIGN_OR_RETURN(StoredObject object, RowToObject(rows[0]));
+    return std::optional<StoredObject>(std::move(object));
+  });
+}
+
+absl::StatusOr<std::vector<StoredObject>> PostgresStore::ListObjects(std::string_view kind) {
+  return Guard("governance list", [&]() -> absl::StatusOr<std::vector<StoredObject>> {
+    auto connection = pool_->Acquire();
+    pqxx::read_transaction tx(*connection);
+    std::vector<StoredObject> objects;
+    for (const pqxx::row& row : tx.exec_params(
+             StrCat(kObjectColumns, "FROM governance_objects WHERE kind = $1 ORDER BY name"),
+             std::string(kind))) {
+      ASSIGN_OR_RETURN(StoredObject object, RowToObject(row));
+      objects.push_back(std::move(object));
+    }
+    return objects;
+  });
+}
+
+absl::StatusOr<WriteResult> PostgresStore::WriteObject(std::string_view kind, std::string_view id,
+                                                       const GovernanceDecision& decide) {
+  return Guard("governance write", [&]() -> absl::StatusOr<WriteResult> {
+    auto connection = pool_->Acquire();
+    pqxx::work tx(*connection);
+    const int64_t revision =
+        tx.exec1("UPDATE config_revision SET revision = revision + 1 RETURNING revision")[0]
+            .as<int64_t>();
+    TransactionReader reader(tx);
+    ASSIGN_OR_RETURN(std::optional<StoredObject> current, reader.Get(kind, id));
+    absl::StatusOr<std::optional<GovernanceChange>> change = decide(current, reader);
+    if (!change.ok()) return change.status();
+    if (!change->has_value()) return WriteResult{false, current ? current->revision : 0};
+    const GovernanceChange& c = **change;
+    if (c.op == GovernanceChange::Op::kDelete) {
+      tx.exec_params0("DELETE FROM governance_objects WHERE kind = $1 AND id = $2",
+                      std::string(kind), std::string(id));
+      tx.exec_params0(
+          "INSERT INTO provider_changes (revision, provider, op, actor, kind) "
+          "VALUES ($1, $2, 'delete', $3, $4)",
+          revision, std::string(id), c.actor, std::string(kind));
+    } else {
+      v1::GovernanceObject stored = c.object;
+      common::SetTimes(stored, "", "");
+      const std::string config = ObjectToStoredJson(stored);
+      const std::string& hash = common::HashOf(stored);
+      tx.exec_params0(
+          "INSERT INTO governance_objects (kind, id, name, config, config_hash, revision) "
+          "VALUES ($1, $2, $3, $4::jsonb, $5, $6) "
+          "ON CONFLICT (kind, id) DO UPDATE SET name = EXCLUDED.name, config = EXCLUDED.config, "
+          "config_hash = EXCLUDED.config_hash, revision = EXCLUDED.revision, updated_at = now()",
+          std::string(kind), std::string(id), common::NameOf(stored), config, hash, revision);
+      tx.exec_params0(
+          "INSERT INTO provider_changes (revision, provider, op, config, config_hash, actor, kind) "
+          "VALUES ($1, $2, 'upsert', $3::jsonb, $4, $5, $6)",
+          revision, std::string(id), config, hash, c.actor, std::string(kind));
+    }
+    tx.exec_params("SELECT pg_notify('switchyard_changes', $1)", std::to_string(revision));
+    tx.commit();
+    return WriteResult{true, revision};
+  });
+}
+
+namespace {
+double EpochSeconds(std::chrono::system_clock::time_point at) {
+  return std::chrono::duration<double>(at.time_since_epoch()).count();
+}
+}  // namespace
+
+absl::StatusOr<double> PostgresStore::AddSpend(const BudgetSpend& spend) {
+  return Guard("spend", [&]() -> absl::StatusOr<double> {
+    auto connection = pool_->Acquire();
+    pqxx::work tx(*connection);
+    // A newer period starts from this report; a report of an older period changes nothing.
+    const pqxx::row row = tx.exec_params1(
+        "INSERT INTO budget_spend (kind, id, period_start, spend) "
+        "VALUES ($1, $2, to_timestamp($3), $4) ON CONFLICT (kind, id) DO UPDATE SET "
+        "spend = CASE WHEN EXCLUDED.period_start > budget_spend.period_start THEN EXCLUDED.spend "
+        "WHEN EXCLUDED.period_start = budget_spend.period_start "
+        "THEN budget_spend.spend + EXCLUDED.spend ELSE budget_spend.spend END, "
+        "period_start = GREATEST(budget_spend.period_start, EXCLUDED.period_start), "
+        "updated_at = now() "
+        "RETURNING spend, extract(epoch FROM period_start)::float8",
+        spend.kind, spend.id, EpochSeconds(spend.period_start), spend.spend);
+    tx.commit();
+    if (row[1].as<double>() > EpochSeconds(spend.period_start) + 0.5) return 0.0;
+    return row[0].as<double>();
+  });
+}
+
+absl::StatusOr<double> PostgresStore::GetSpend(std::string_view kind, std::string_view id,
+                                               std::chrono::system_clock::time_point period_start) {
+  return Guard("spend get", [&]() -> absl::StatusOr<double> {
+    auto connection = pool_->Acquire();
+    pqxx::read_transaction tx(*connection);
+    const pqxx::result rows = tx.exec_params(
+        "SELECT spend FROM budget_spend WHERE kind = $1 AND id = $2 "
+        "AND period_start = to_timestamp($3)",
+        std::string(kind), std::string(id), EpochSeconds(period_start));
+    return rows.empty() ? 0.0 : rows[0][0].as<double>();
   });
 }
 

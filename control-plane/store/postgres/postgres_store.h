@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "common/secret_box.h"
 #include "control-plane/store/distribution_store.h"
+#include "control-plane/store/governance_store.h"
 #include "control-plane/store/provider_store.h"
 
 namespace switchyard::cp {
@@ -41,7 +42,10 @@ struct PostgresStoreOptions {
   std::shared_ptr<const common::SecretBox> secrets;
 };
 
-class PostgresStore : public ProviderStore, public ChangeLogStore, public FleetStore {
+class PostgresStore : public ProviderStore,
+                      public ChangeLogStore,
+                      public FleetStore,
+                      public GovernanceStore {
  public:
   static absl::StatusOr<std::unique_ptr<PostgresStore>> Create(PostgresStoreOptions options);
   ~PostgresStore() override;
@@ -61,6 +65,16 @@ class PostgresStore : public ProviderStore, public ChangeLogStore, public FleetS
   absl::Status RecordDataPlane(const DataPlaneRow& row) override;
   absl::Status TouchConnected(const std::string& replica) override;
   absl::StatusOr<std::vector<DataPlaneRow>> ListDataPlanes() override;
+
+  // GovernanceStore
+  absl::StatusOr<std::optional<StoredObject>> GetObject(std::string_view kind,
+                                                        std::string_view id) override;
+  absl::StatusOr<std::vector<StoredObject>> ListObjects(std::string_view kind) override;
+  absl::StatusOr<WriteResult> WriteObject(std::string_view kind, std::string_view id,
+                                          const GovernanceDecision& decide) override;
+  absl::StatusOr<double> AddSpend(const BudgetSpend& spend) override;
+  absl::StatusOr<double> GetSpend(std::string_view kind, std::string_view id,
+                                  std::chrono::system_clock::time_point period_start) override;
 
   // Seals the secrets of every stored row still in clear (rows written before a key was
   // given); with `reseal`, also re-seals those sealed under another key than the first
