@@ -31,6 +31,8 @@ struct ApiError {
   std::string provider;
   std::string model_requested;
   std::string request_type;
+  // Rate limits: seconds until the window resets (sent as Retry-After); 0 = none.
+  int64_t retry_after_s = 0;
 };
 
 ApiError MakeApiError(int http_status, std::string type, std::string code, std::string message,

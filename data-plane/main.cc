@@ -78,6 +78,8 @@ int Run(int argc, char** argv) {
                "longest a model listing waits for providers whose model list is not cached yet");
   flags.Define("models-refresh-s", "300",
                "cached provider model lists older than this are refreshed in the background");
+  flags.DefineSwitch("require-virtual-key",
+                     "every inference request must present a virtual key (401 otherwise)");
   flags.DefineSwitch("help", "print this help");
   if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
     std::cerr << parsed.message() << "\n" << flags.Usage(argv[0]);
@@ -175,7 +177,9 @@ int Run(int argc, char** argv) {
       cache = std::make_unique<LastGoodCache>(dir, *std::move(box));
     }
   }
-  ConfigApplier applier(&slot, cache.get(), &metrics, KeyEnvironment::Process(env_allow));
+  UsageCounters usage_counters;  // governance windows and unreported spend, across tables
+  ConfigApplier applier(&slot, cache.get(), &metrics, KeyEnvironment::Process(env_allow),
+                        &usage_counters);
   if (cache != nullptr) {
     if (absl::Status loaded = applier.LoadCache(); !loaded.ok() && !absl::IsNotFound(loaded)) {
       common::LogWarning("ignoring the disk cache", {{"error", common::ToStd(loaded.message())}});
@@ -211,6 +215,7 @@ int Run(int argc, char** argv) {
   http_options.h2_max_buffered_bytes = static_cast<size_t>(h2_buffered);
   http_options.model_lists.wait = std::chrono::milliseconds(models_wait_ms);
   http_options.model_lists.refresh = std::chrono::seconds(models_refresh_s);
+  http_options.require_virtual_key = flags.IsSet("require-virtual-key");
   if (http_options.tls_cert_file.empty() != http_options.tls_key_file.empty()) {
     std::cerr << "--tls-cert and --tls-key go together\n";
     return 2;
@@ -232,7 +237,7 @@ int Run(int argc, char** argv) {
                      .cert_file = flags.Get("control-plane-cert"),
                      .key_file = flags.Get("control-plane-key"),
                      .tls_reload_interval = std::chrono::seconds(tls_reload_s)},
-                    &applier, &slot, &metrics);
+                    &applier, &slot, &metrics, &usage_counters);
   watch.Start();
   LogInfo("data plane started", {{"node", node_id}, {"control_plane", flags.Get("control-plane")}});
 

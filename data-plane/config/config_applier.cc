@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "common/governance.h"
 #include "common/log.h"
 #include "common/strings.h"
 
@@ -13,12 +14,29 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> ConfigApplier::Apply(
     const v1::ConfigUpdate& update) {
   const std::shared_ptr<const RoutingTable> live = slot_->Current();
   const std::vector<v1::ProviderConfig> upserts(update.upserts().begin(), update.upserts().end());
+  const bool from_scratch = update.snapshot() || live == nullptr;
+  // Governance: rebuilt when an object changed, else shared with the live table.
+  std::shared_ptr<const GovernanceTable> governance =
+      from_scratch ? nullptr : live->shared_governance();
+  if (from_scratch || update.governance_upserts_size() > 0 ||
+      update.governance_deletes_size() > 0) {
+    GovernanceTable::Objects objects;
+    if (!from_scratch && governance != nullptr) objects = governance->objects();
+    for (const v1::GovernanceRef& ref : update.governance_deletes()) {
+      objects.erase({ref.kind(), ref.id()});
+    }
+    for (const v1::GovernanceObject& object : update.governance_upserts()) {
+      objects[{std::string(common::KindOf(object)), common::IdOf(object)}] = object;
+    }
+    governance = objects.empty() ? nullptr : GovernanceTable::Build(std::move(objects), counters_);
+  }
   std::shared_ptr<const RoutingTable> table;
-  if (update.snapshot() || live == nullptr) {
-    table = RoutingTable::Build(update.revision(), upserts, env_);
+  if (from_scratch) {
+    table = RoutingTable::Build(update.revision(), upserts, env_, std::move(governance));
   } else {
     const std::vector<std::string> deletes(update.deletes().begin(), update.deletes().end());
-    table = RoutingTable::Apply(*live, update.revision(), upserts, deletes, env_);
+    table = RoutingTable::Apply(*live, update.revision(), upserts, deletes, env_,
+                                std::move(governance));
   }
   if (!update.table_hash().empty() && table->table_hash() != update.table_hash()) {
     ++metrics_->updates_rejected;
@@ -45,7 +63,7 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> ConfigApplier::Apply(
 
 absl::Status ConfigApplier::LoadCache() {
   if (cache_ == nullptr) return absl::NotFoundError("no cache directory");
-  absl::StatusOr<std::shared_ptr<const RoutingTable>> table = cache_->Load(env_);
+  absl::StatusOr<std::shared_ptr<const RoutingTable>> table = cache_->Load(env_, counters_);
   if (!table.ok()) return table.status();
   Publish(*table, /*from_cache=*/true);
   return absl::OkStatus();

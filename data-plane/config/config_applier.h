@@ -25,8 +25,15 @@ namespace switchyard::dp {
 class ConfigApplier {
  public:
   // `cache` may be null (no --cache-dir).
-  ConfigApplier(TableSlot* slot, LastGoodCache* cache, ConfigMetrics* metrics, KeyEnvironment env)
-      : slot_(slot), cache_(cache), metrics_(metrics), env_(std::move(env)) {}
+  // `counters` (may be null: a registry of the applier's own) holds the governance levels'
+  // counters across tables.
+  ConfigApplier(TableSlot* slot, LastGoodCache* cache, ConfigMetrics* metrics, KeyEnvironment env,
+                UsageCounters* counters = nullptr)
+      : slot_(slot),
+        cache_(cache),
+        metrics_(metrics),
+        env_(std::move(env)),
+        counters_(counters != nullptr ? counters : &own_counters_) {}
 
   // FailedPrecondition when the built table's hash differs from the expected one (the data
   // plane's base diverged: resynchronize with a snapshot).
@@ -43,6 +50,8 @@ class ConfigApplier {
   LastGoodCache* const cache_;
   ConfigMetrics* const metrics_;
   const KeyEnvironment env_;
+  UsageCounters own_counters_;
+  UsageCounters* const counters_;
 };
 
 }  // namespace switchyard::dp

@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <google/protobuf/util/json_util.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/governance.h"
 #include "common/provider_json.h"
 #include "common/strings.h"
 
@@ -42,9 +44,20 @@ absl::Status LastGoodCache::Save(const RoutingTable& table) {
     providers.push_back(
         nlohmann::json::parse(common::ProviderToJson(entry->config, common::JsonView::kResponse)));
   }
+  nlohmann::json governance = nlohmann::json::array();
+  if (table.governance() != nullptr) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    for (const auto& [key, object] : table.governance()->objects()) {
+      std::string json;
+      (void)google::protobuf::util::MessageToJsonString(object, &json, options);
+      governance.push_back(std::move(json));
+    }
+  }
   const std::string text = box_.Seal(nlohmann::json{{"revision", table.revision()},
                                                     {"table_hash", table.table_hash()},
-                                                    {"providers", providers}}
+                                                    {"providers", providers},
+                                                    {"governance", governance}}
                                          .dump());
   const std::string temporary = path() + ".tmp";
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -70,7 +83,8 @@ absl::Status LastGoodCache::Save(const RoutingTable& table) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::shared_ptr<const RoutingTable>> LastGoodCache::Load(const KeyEnvironment& env) {
+absl::StatusOr<std::shared_ptr<const RoutingTable>> LastGoodCache::Load(const KeyEnvironment& env,
+                                                                         UsageCounters* counters) {
   std::ifstream in(path(), std::ios::binary);
   if (!in) return absl::NotFoundError(StrCat("no cache at ", path()));
   std::stringstream sealed;
@@ -93,8 +107,20 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> LastGoodCache::Load(const Ke
     config->set_config_hash(entry["config_hash"].get<std::string>());
     configs.push_back(*std::move(config));
   }
-  std::shared_ptr<const RoutingTable> table =
-      RoutingTable::Build(cache["revision"].get<int64_t>(), configs, env);
+  GovernanceTable::Objects objects;
+  if (cache.contains("governance") && cache["governance"].is_array()) {
+    for (const nlohmann::json& entry : cache["governance"]) {
+      v1::GovernanceObject object;
+      if (!entry.is_string() ||
+          !google::protobuf::util::JsonStringToMessage(entry.get<std::string>(), &object).ok()) {
+        return absl::DataLossError(StrCat(path(), " holds an unreadable governance object"));
+      }
+      objects[{std::string(common::KindOf(object)), common::IdOf(object)}] = std::move(object);
+    }
+  }
+  std::shared_ptr<const RoutingTable> table = RoutingTable::Build(
+      cache["revision"].get<int64_t>(), configs, env,
+      objects.empty() ? nullptr : GovernanceTable::Build(std::move(objects), counters));
   if (table->table_hash() != cache["table_hash"].get<std::string>()) {
     return absl::DataLossError(StrCat(path(), " does not match its table hash"));
   }

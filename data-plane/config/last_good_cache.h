@@ -26,7 +26,8 @@ class LastGoodCache {
 
   absl::Status Save(const RoutingTable& table);
   // NotFound when there is no cache yet.
-  absl::StatusOr<std::shared_ptr<const RoutingTable>> Load(const KeyEnvironment& env);
+  absl::StatusOr<std::shared_ptr<const RoutingTable>> Load(const KeyEnvironment& env,
+                                                           UsageCounters* counters);
 
   std::string path() const { return dir_ + "/last-good.json"; }
 

@@ -1,5 +1,7 @@
 #include "data-plane/config/watch_client.h"
 
+#include <cmath>
+
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
@@ -11,11 +13,12 @@
 namespace switchyard::dp {
 
 WatchClient::WatchClient(WatchClientOptions options, ConfigApplier* applier,
-                         const TableSlot* slot, ConfigMetrics* metrics)
+                         const TableSlot* slot, ConfigMetrics* metrics, UsageCounters* usage)
     : options_(std::move(options)),
       applier_(applier),
       slot_(slot),
       metrics_(metrics),
+      usage_(usage),
       random_(std::random_device{}()) {
   grpc::ChannelArguments args;
   // Notice a control plane that vanished without closing the connection.
@@ -133,7 +136,66 @@ bool WatchClient::WatchOnce() {
   want_snapshot_ = false;
 
   bool received = false;
-  if (stream->Write(hello)) {
+  // Usage reports share the stream with ACKs: one write at a time.
+  std::mutex write_mu;
+  std::mutex report_mu;
+  std::condition_variable report_wake;
+  bool report_done = false;
+  std::thread reporter;
+  auto write = [&](const v1::WatchRequest& message) {
+    std::lock_guard lock(write_mu);
+    return stream->Write(message);
+  };
+  const bool hello_sent = stream->Write(hello);
+  if (hello_sent && usage_ != nullptr) {
+    reporter = std::thread([&] {
+      std::unique_lock lock(report_mu);
+      while (!report_wake.wait_for(lock, std::chrono::milliseconds(250),
+                                   [&] { return report_done; })) {
+        v1::WatchRequest report;
+        std::vector<std::pair<std::shared_ptr<LevelCounters>, v1::UsageReport::Entry>> taken;
+        for (auto& [name, counters] : usage_->All()) {
+          v1::UsageReport::Entry entry;
+          const int64_t nanodollars = counters->unreported_spend_nanodollars.exchange(0);
+          entry.set_requests(counters->unreported_requests.exchange(0));
+          entry.set_tokens(counters->unreported_tokens.exchange(0));
+          entry.set_spend(static_cast<double>(nanodollars) / 1e9);
+          if (nanodollars == 0 && entry.requests() == 0 && entry.tokens() == 0) continue;
+          const size_t slash = name.find('/');
+          entry.set_kind(name.substr(0, slash));
+          entry.set_id(name.substr(slash + 1));
+          *report.mutable_usage()->add_entries() = entry;
+          taken.emplace_back(counters, entry);
+        }
+        if (taken.empty()) continue;
+        if (!write(report)) {
+          // Not sent: it goes with the next stream's first report.
+          for (auto& [counters, entry] : taken) {
+            counters->unreported_spend_nanodollars.fetch_add(
+                static_cast<int64_t>(std::llround(entry.spend() * 1e9)));
+            counters->unreported_requests.fetch_add(entry.requests());
+            counters->unreported_tokens.fetch_add(entry.tokens());
+          }
+          return;
+        }
+      }
+    });
+  }
+  struct StopReporter {
+    std::mutex& mu;
+    std::condition_variable& wake;
+    bool& done;
+    std::thread& thread;
+    ~StopReporter() {
+      {
+        std::lock_guard lock(mu);
+        done = true;
+      }
+      wake.notify_all();
+      if (thread.joinable()) thread.join();
+    }
+  };
+  if (hello_sent) {
     v1::ConfigUpdate update;
     while (stream->Read(&update)) {
       if (!received) {
@@ -159,13 +221,18 @@ bool WatchClient::WatchOnce() {
         answer.mutable_nack()->set_revision(update.revision());
         answer.mutable_nack()->set_error(std::string(applied.status().message()));
       }
-      if (!stream->Write(answer)) break;
+      if (!write(answer)) break;
       if (absl::IsFailedPrecondition(applied.status())) {
         want_snapshot_ = true;  // our base diverged: start over from a snapshot
         context.TryCancel();
         break;
       }
     }
+  }
+  {
+    // The reporter stops before the stream finishes.
+    StopReporter stop{report_mu, report_wake, report_done, reporter};
+    context.TryCancel();
   }
   const grpc::Status status = stream->Finish();
   {

@@ -42,8 +42,10 @@ struct WatchClientOptions {
 
 class WatchClient {
  public:
+  // `usage` (may be null): the governance counters whose unreported spend and counts go to
+  // the control plane as UsageReports on the stream, every 250 ms while there are any.
   WatchClient(WatchClientOptions options, ConfigApplier* applier, const TableSlot* slot,
-              ConfigMetrics* metrics);
+              ConfigMetrics* metrics, UsageCounters* usage = nullptr);
   ~WatchClient();  // stops
 
   void Start();
@@ -61,6 +63,7 @@ class WatchClient {
   ConfigApplier* const applier_;
   const TableSlot* const slot_;
   ConfigMetrics* const metrics_;
+  UsageCounters* const usage_;
   std::shared_ptr<grpc::Channel> channel_;
   std::mt19937_64 random_;
   bool want_snapshot_ = false;

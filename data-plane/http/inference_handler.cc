@@ -10,6 +10,7 @@
 #include "common/strings.h"
 #include "common/url.h"
 #include "data-plane/http/request_body.h"
+#include "data-plane/router/governance.h"
 #include "data-plane/providers/surface.h"
 
 namespace switchyard::dp {
@@ -92,15 +93,27 @@ ApiSurface SurfaceOf(std::string_view path) {
   return ApiSurface::kOpenAi;
 }
 
-asio::awaitable<void> SendError(ResponseWriter& writer, ApiSurface surface, int status,
-                                std::string type,
-                                std::string code, std::string message) {
-  const common::ApiError error =
-      common::MakeApiError(status, std::move(type), std::move(code), std::move(message));
+asio::awaitable<void> SendApiError(ResponseWriter& writer, ApiSurface surface,
+                                   const common::ApiError& error) {
   // (Arguments built first: GCC 12 mishandles braced lists inside co_await.)
   HeaderList headers;
   headers.emplace_back("Content-Type", "application/json");
-  co_await writer.Send(status, std::move(headers), EncodeError(surface, error));
+  if (error.retry_after_s > 0) headers.emplace_back("Retry-After", std::to_string(error.retry_after_s));
+  co_await writer.Send(error.http_status, std::move(headers), EncodeError(surface, error));
+}
+
+asio::awaitable<void> SendError(ResponseWriter& writer, ApiSurface surface, int status,
+                                std::string type,
+                                std::string code, std::string message) {
+  co_await SendApiError(
+      writer, surface,
+      common::MakeApiError(status, std::move(type), std::move(code), std::move(message)));
+}
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 asio::awaitable<void> SendNotReady(ResponseWriter& writer, ApiSurface surface) {
@@ -188,6 +201,10 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
     co_await SendNotReady(writer, SurfaceOf(http.path));
     co_return;
   }
+  const CompiledKey* key = nullptr;
+  if (!co_await Govern(http, *table.get(), route->surface, route->method != "GET", writer, &key)) {
+    co_return;
+  }
   if (route->method == "GET") {
     co_await router_->ServeModels(*table.get(), route->surface, http.query, writer);
     co_return;
@@ -218,7 +235,30 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
   request.stream = request.body.stream && !route->stream_request_type.empty();
   request.request_type = request.stream ? route->stream_request_type : route->request_type;
   request.control_headers = std::move(http.headers);
+  request.virtual_key = key;
   co_await router_->Serve(*table.get(), request, writer);
+}
+
+asio::awaitable<bool> InferenceHandler::Govern(common::HttpRequest& http, const RoutingTable& table,
+                                               ApiSurface surface, bool count,
+                                               ResponseWriter& writer, const CompiledKey** key) {
+  Authentication found = Authenticate(table.governance(), FindPresentedKey(http.headers, http.query),
+                                      require_virtual_key_);
+  // The client's credential goes no further than this.
+  std::erase_if(http.headers, [](const auto& header) {
+    return IsCredentialHeader(header.first) ||
+           absl::EqualsIgnoreCase(common::ToAbsl(header.first), "x-bf-vk");
+  });
+  if (!found.refusal && found.key != nullptr && count) {
+    found.refusal = AdmitRequest(*found.key, NowSeconds());
+  }
+  if (found.refusal) {
+    found.refusal->error.retry_after_s = found.refusal->retry_after_s;
+    co_await SendApiError(writer, surface, found.refusal->error);
+    co_return false;
+  }
+  *key = found.key;
+  co_return true;
 }
 
 // The model travels in the path: models/{model}:{method} or {provider}/{model}:{method}, the
@@ -256,6 +296,8 @@ asio::awaitable<void> InferenceHandler::DispatchGenAi(common::HttpRequest& http,
       co_await SendNotReady(writer, ApiSurface::kGenAi);
       co_return;
     }
+    const CompiledKey* key = nullptr;
+    if (!co_await Govern(http, *table.get(), ApiSurface::kGenAi, false, writer, &key)) co_return;
     co_await router_->ServeModels(*table.get(), ApiSurface::kGenAi, http.query, writer);
     co_return;
   }
@@ -300,6 +342,8 @@ asio::awaitable<void> InferenceHandler::ServeNative(common::HttpRequest& http,
     co_await SendNotReady(writer, call.surface);
     co_return;
   }
+  const CompiledKey* key = nullptr;
+  if (!co_await Govern(http, *table.get(), call.surface, true, writer, &key)) co_return;
   absl::StatusOr<std::string> model = common::PercentDecode(call.encoded_model);
   absl::StatusOr<RequestBody> body =
       model.ok() ? ParseRequestBody(std::move(http.body), kMaxFallbacks, /*model_in_body=*/false)
@@ -320,6 +364,7 @@ asio::awaitable<void> InferenceHandler::ServeNative(common::HttpRequest& http,
   request.native_method = std::string(call.method);
   request.native_sse = call.sse;
   request.control_headers = std::move(http.headers);
+  request.virtual_key = key;
   co_await router_->Serve(*table.get(), request, writer);
 }
 

@@ -33,15 +33,24 @@ namespace switchyard::dp {
 // The client headers the request pipeline reads: Bifrost's x-bf-* controls and anthropic-beta
 // (filtered per provider, ADAPTERS.md §7). The servers drop every other header at the door,
 // so nothing else a client sends (its own credentials included) can reach a provider.
+// The client's credential headers (authorization, x-api-key, x-goog-api-key, api-key) are
+// kept only to find its virtual key, and dropped before the request goes further.
 inline bool IsPipelineHeader(std::string_view name) {
   const absl::string_view view(name.data(), name.size());
   return (name.size() > 5 && absl::StartsWithIgnoreCase(view, "x-bf-")) ||
-         absl::EqualsIgnoreCase(view, "anthropic-beta");
+         absl::EqualsIgnoreCase(view, "anthropic-beta") ||
+         absl::EqualsIgnoreCase(view, "authorization") ||
+         absl::EqualsIgnoreCase(view, "x-api-key") ||
+         absl::EqualsIgnoreCase(view, "x-goog-api-key") ||
+         absl::EqualsIgnoreCase(view, "api-key");
 }
 
 class InferenceHandler {
  public:
-  InferenceHandler(WorkerTable* tables, Router* router) : tables_(tables), router_(router) {}
+  // `require_virtual_key`: every inference request must present a virtual key (401
+  // otherwise); when false, only requests presenting one are governed.
+  InferenceHandler(WorkerTable* tables, Router* router, bool require_virtual_key = false)
+      : tables_(tables), router_(router), require_virtual_key_(require_virtual_key) {}
 
   // Takes the request body (moved out of `request`).
   boost::asio::awaitable<void> Handle(common::HttpRequest& request, ResponseWriter& writer);
@@ -66,9 +75,16 @@ class InferenceHandler {
   };
   boost::asio::awaitable<void> ServeNative(common::HttpRequest& request, const NativeCall& call,
                                            ResponseWriter& writer);
+  // Finds the request's virtual key (router/governance.h), counts the request against its
+  // limits when `count`, and drops the client's credential headers. False when it answered
+  // the refusal itself. `*key` is null for an ungoverned request.
+  boost::asio::awaitable<bool> Govern(common::HttpRequest& request, const RoutingTable& table,
+                                      ApiSurface surface, bool count, ResponseWriter& writer,
+                                      const CompiledKey** key);
 
   WorkerTable* const tables_;
   Router* const router_;
+  const bool require_virtual_key_;
   std::atomic<int> in_flight_{0};
 };
 

@@ -160,7 +160,7 @@ class InferenceServer::Worker {
         direct_(io_.get_executor(), /*max_idle_per_host=*/512, options.upstream_idle_timeout),
         proxied_(io_.get_executor()),
         router_(&direct_, &proxied_, seed, options.router, &metrics_, tokens, models),
-        handler_(&tables_, &router_) {
+        handler_(&tables_, &router_, options.require_virtual_key) {
     // The table reaches this worker through its own loop, so requests read it lock-free.
     listener_ = slot->Listen([this](const std::shared_ptr<const RoutingTable>& table) {
       asio::post(io_, [this, table] { tables_.Set(table); });

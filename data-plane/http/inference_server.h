@@ -43,6 +43,8 @@ struct InferenceServerOptions {
   RouterOptions router;
   ModelCatalogOptions model_lists;
   std::chrono::milliseconds upstream_idle_timeout{30000};  // pooled provider connections
+  // Every inference request must present a virtual key (router/governance.h).
+  bool require_virtual_key = false;
 };
 
 class InferenceServer {

@@ -15,6 +15,8 @@
 
 namespace switchyard::dp {
 
+struct CompiledKey;  // data-plane/table/governance_table.h
+
 // The wire format a client spoke (the route family it called): OpenAI's (/v1, /openai/v1),
 // Anthropic's Messages API (/anthropic/v1/messages) or Google's GenAI API (/genai/v1beta).
 // A chat completion request type, plain or streamed.
@@ -47,6 +49,8 @@ struct InferenceRequest {
   // client asked for server-sent events (alt=sse) rather than a JSON-array stream.
   std::string native_method;
   bool native_sse = true;
+  // The virtual key the request is made with (router/governance.h); null: not governed.
+  const CompiledKey* virtual_key = nullptr;
   // The client's x-bf-* headers (Bifrost's per-request controls), names as sent.
   std::vector<std::pair<std::string, std::string>> control_headers;
 

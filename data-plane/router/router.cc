@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "common/strings.h"
+#include "data-plane/router/governance.h"
 #include "data-plane/router/key_selector.h"
 #include "data-plane/providers/surface.h"
 #include "data-plane/router/retry_policy.h"
@@ -24,6 +25,18 @@ ApiError GatewayError(int status, std::string type, std::string code, std::strin
 }
 
 HeaderList JsonHeaders() { return {{"Content-Type", "application/json"}}; }
+
+HeaderList ErrorHeaders(const ApiError& error) {
+  HeaderList headers = JsonHeaders();
+  if (error.retry_after_s > 0) headers.emplace_back("Retry-After", std::to_string(error.retry_after_s));
+  return headers;
+}
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // "true"/"false" header overrides of a provider flag.
 bool FlagWithOverride(const InferenceRequest& request, std::string_view header, bool configured) {
@@ -63,8 +76,10 @@ double Seconds(Clock::duration duration) { return std::chrono::duration<double>(
 // Forwards what the client receives and records it in the worker's metrics.
 class MeteredWriter : public ResponseWriter {
  public:
-  MeteredWriter(ResponseWriter& writer, RequestMetrics* metrics, Clock::time_point start)
-      : writer_(writer), metrics_(metrics), start_(start) {}
+  // `usage` (may be null) reads the answer's token counts as it passes.
+  MeteredWriter(ResponseWriter& writer, RequestMetrics* metrics, Clock::time_point start,
+                UsageScanner* usage = nullptr)
+      : writer_(writer), metrics_(metrics), start_(start), usage_(usage) {}
   ~MeteredWriter() override {
     if (streaming_) metrics_->StreamClosed();
   }
@@ -72,6 +87,7 @@ class MeteredWriter : public ResponseWriter {
   asio::awaitable<bool> Send(int status, HeaderList headers, std::string body) override {
     status_ = status;
     metrics_->FirstByte(Seconds(Clock::now() - start_));
+    if (usage_ != nullptr && status < 300) usage_->Feed(body);
     const bool ok = co_await writer_.Send(status, std::move(headers), std::move(body));
     metrics_->Done(Seconds(Clock::now() - start_));
     co_return ok;
@@ -82,9 +98,11 @@ class MeteredWriter : public ResponseWriter {
     streaming_ = true;
     metrics_->StreamOpened();
     metrics_->FirstByte(Seconds(Clock::now() - start_));
+    if (usage_ != nullptr && status < 300) usage_->Feed(first_data);
     co_return co_await writer_.Begin(status, std::move(headers), first_data);
   }
   asio::awaitable<bool> Write(std::string_view data) override {
+    if (usage_ != nullptr && status_ < 300) usage_->Feed(data);
     co_return co_await writer_.Write(data);
   }
   asio::awaitable<bool> End() override {
@@ -98,6 +116,7 @@ class MeteredWriter : public ResponseWriter {
   ResponseWriter& writer_;
   RequestMetrics* const metrics_;
   const Clock::time_point start_;
+  UsageScanner* const usage_;
   int status_ = 0;
   bool streaming_ = false;
 };
@@ -187,7 +206,10 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
                                     ResponseWriter& client_writer) {
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + options_.request_deadline;
-  MeteredWriter writer(client_writer, metrics_, start);
+  const CompiledKey* key = request.virtual_key;
+  std::optional<UsageScanner> usage;
+  if (key != nullptr && key->needs_usage) usage.emplace();
+  MeteredWriter writer(client_writer, metrics_, start, usage ? &*usage : nullptr);
   std::string_view provider_label = "unknown";
   if (const size_t slash = request.body.model.find('/'); slash != std::string::npos) {
     const std::string_view provider = std::string_view(request.body.model).substr(0, slash);
@@ -195,18 +217,34 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
   }
 
   ApiError primary_error;
-  bool answered =
-      co_await TryCandidate(table, request, request.body.model, deadline, writer, &primary_error);
+  Governed governed;
+  bool answered = co_await TryCandidate(table, request, request.body.model, deadline, writer,
+                                        &primary_error, &governed);
+  std::string skipped;  // fallbacks the virtual key may not use
   for (size_t i = 0; !answered && i < request.body.fallbacks.size(); ++i) {
     if (Clock::now() >= deadline) break;
     metrics_->Fallback();
-    ApiError ignored;
+    ApiError fallback_error;
     answered = co_await TryCandidate(table, request, request.body.fallbacks[i], deadline, writer,
-                                     &ignored);
+                                     &fallback_error, &governed);
+    if (fallback_error.code == "model_not_allowed") {
+      skipped += StrCat(skipped.empty() ? "" : ", ", request.body.fallbacks[i]);
+    }
   }
   if (!answered) {
-    co_await writer.Send(primary_error.http_status, JsonHeaders(),
+    if (!skipped.empty()) {
+      primary_error.message += StrCat(" (fallbacks skipped: the virtual key may not use ",
+                                      skipped, ")");
+    }
+    co_await writer.Send(primary_error.http_status, ErrorHeaders(primary_error),
                          EncodeError(request.surface, primary_error));
+  }
+  if (key != nullptr && answered) {
+    const GovernanceTable* governance = table.governance();
+    Charge(*key, governed.provider_level, usage ? usage->usage() : TokenUsage{},
+           governance != nullptr ? governance->FindPrice(governed.provider, governed.model)
+                                 : nullptr,
+           NowSeconds());
   }
   metrics_->Request(provider_label, request.request_type, writer.status());
 }
@@ -216,7 +254,7 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
 asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
                                            const InferenceRequest& request, std::string_view name,
                                            Clock::time_point deadline, ResponseWriter& writer,
-                                           ApiError* error) {
+                                           ApiError* error, Governed* governed) {
   const size_t slash = name.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == name.size()) {
     *error = GatewayError(400, "invalid_request_error", "invalid_model",
@@ -232,6 +270,15 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
     *error = std::move(e);
     return false;
   };
+  const GovernanceLevel* provider_level = nullptr;
+  if (request.virtual_key != nullptr) {
+    if (std::optional<Refusal> refused =
+            AdmitProvider(*request.virtual_key, provider, model, NowSeconds(), &provider_level)) {
+      refused->error.retry_after_s = refused->retry_after_s;
+      co_return fail(std::move(refused->error));
+    }
+    *governed = Governed{provider_level, provider, model};
+  }
   const ProviderEntry* entry = table.Find(provider);
   if (entry == nullptr) {
     co_return fail(GatewayError(400, "invalid_request_error", "provider_not_found",

@@ -1,5 +1,7 @@
 #include "data-plane/table/routing_table.h"
 
+#include "common/governance.h"
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -272,9 +274,11 @@ std::shared_ptr<const ProviderEntry> CompileProvider(const v1::ProviderConfig& c
 }
 
 std::shared_ptr<const RoutingTable> RoutingTable::Build(
-    int64_t revision, const std::vector<v1::ProviderConfig>& configs, const KeyEnvironment& env) {
+    int64_t revision, const std::vector<v1::ProviderConfig>& configs, const KeyEnvironment& env,
+    std::shared_ptr<const GovernanceTable> governance) {
   auto table = std::shared_ptr<RoutingTable>(new RoutingTable());
   table->revision_ = revision;
+  table->governance_ = std::move(governance);
   std::vector<ProviderMap::value_type> entries;
   entries.reserve(configs.size());
   for (const v1::ProviderConfig& config : configs) {
@@ -287,9 +291,11 @@ std::shared_ptr<const RoutingTable> RoutingTable::Build(
 
 std::shared_ptr<const RoutingTable> RoutingTable::Apply(
     const RoutingTable& base, int64_t revision, const std::vector<v1::ProviderConfig>& upserts,
-    const std::vector<std::string>& deletes, const KeyEnvironment& env) {
+    const std::vector<std::string>& deletes, const KeyEnvironment& env,
+    std::shared_ptr<const GovernanceTable> governance) {
   auto table = std::shared_ptr<RoutingTable>(new RoutingTable());
   table->revision_ = revision;
+  table->governance_ = std::move(governance);
   table->providers_ = base.providers_;  // shared entries: pointers, not compiles
   for (const std::string& name : deletes) table->providers_.Erase(name);
   for (const v1::ProviderConfig& config : upserts) {
@@ -318,7 +324,8 @@ void RoutingTable::Finish() {
   common::TableHasher hasher;
   size_t i = 0;
   for (const auto& [name, entry] : providers_) hasher.Add(name, providers_.hash(i++));
-  table_hash_ = hasher.Finish();
+  table_hash_ = common::CombineTableHash(hasher.Finish(),
+                                        governance_ != nullptr ? governance_->hash() : "");
   missing_env_keys_ = providers_.missing_env_keys();
   broken_providers_ = providers_.broken();
 }

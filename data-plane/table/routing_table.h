@@ -33,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "data-plane/providers/provider_adapter.h"
 #include "data-plane/router/provider_limiter.h"
+#include "data-plane/table/governance_table.h"
 #include "data-plane/upstream/upstream_client.h"
 #include "switchyard/v1/provider.pb.h"
 
@@ -169,25 +170,31 @@ class ProviderMap {
 class RoutingTable {
  public:
   // A table from nothing: `configs` carry their config_hash as distributed.
+  // `governance` (may be null: none) is part of the table and of its hash.
   static std::shared_ptr<const RoutingTable> Build(
       int64_t revision, const std::vector<switchyard::v1::ProviderConfig>& configs,
-      const KeyEnvironment& env);
+      const KeyEnvironment& env, std::shared_ptr<const GovernanceTable> governance = nullptr);
   // The next table from `base`: `upserts` replace or add providers, `deletes` remove them;
   // every other entry is shared with `base`.
   static std::shared_ptr<const RoutingTable> Apply(
       const RoutingTable& base, int64_t revision,
       const std::vector<switchyard::v1::ProviderConfig>& upserts,
-      const std::vector<std::string>& deletes, const KeyEnvironment& env);
+      const std::vector<std::string>& deletes, const KeyEnvironment& env,
+      std::shared_ptr<const GovernanceTable> governance = nullptr);
 
   // A table of entries compiled elsewhere (router tests with a fake adapter, tools).
   static std::shared_ptr<const RoutingTable> FromEntries(int64_t revision, ProviderMap entries);
 
   int64_t revision() const { return revision_; }
   // SHA-256 over the sorted "name:config_hash" lines of the configs as distributed (also of
-  // isolated providers), so that it matches the control plane's.
+  // isolated providers), combined with the governance objects' hash (common/governance.h
+  // CombineTableHash), so that it matches the control plane's.
   const std::string& table_hash() const { return table_hash_; }
   const ProviderMap& providers() const { return providers_; }
   const ProviderEntry* Find(std::string_view name) const;
+  // The governance objects (null when the table has none).
+  const GovernanceTable* governance() const { return governance_.get(); }
+  const std::shared_ptr<const GovernanceTable>& shared_governance() const { return governance_; }
 
   // Keys disabled because their environment variable is missing or refused.
   int missing_env_keys() const { return missing_env_keys_; }
@@ -201,6 +208,7 @@ class RoutingTable {
   int64_t revision_ = 0;
   std::string table_hash_;
   ProviderMap providers_;
+  std::shared_ptr<const GovernanceTable> governance_;
   int missing_env_keys_ = 0;
   int broken_providers_ = 0;
 };

@@ -1,0 +1,263 @@
+#include "data-plane/router/governance.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "absl/strings/match.h"
+#include "absl/time/time.h"
+#include "common/governance.h"
+#include "common/sha256.h"
+#include "common/strings.h"
+
+namespace switchyard::dp {
+namespace {
+
+using common::ApiError;
+using common::StrCat;
+
+Refusal Unauthenticated(std::string message) {
+  return Refusal{common::MakeApiError(401, "authentication_error", "invalid_virtual_key",
+                                      std::move(message)),
+                 0};
+}
+
+std::string Rfc3339(int64_t seconds) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(seconds),
+                          absl::UTCTimeZone());
+}
+
+// The window of `limit` holding now: rolled over first when it has passed.
+WindowCounter& Current(WindowCounter& counter, const WindowLimit& limit, int64_t now_s,
+                       int64_t* start) {
+  *start = now_s - now_s % std::max<int64_t>(1, limit.length_s);
+  int64_t seen = counter.start.load(std::memory_order_relaxed);
+  if (seen < *start && counter.start.compare_exchange_strong(seen, *start)) {
+    counter.count.store(0, std::memory_order_relaxed);
+  }
+  return counter;
+}
+
+std::string_view What(const GovernanceLevel& level) {
+  if (level.kind == "team") return "team";
+  if (level.kind == "customer") return "customer";
+  if (level.kind == "virtual_key_provider") return "virtual key provider";
+  return "virtual key";
+}
+
+Refusal RateLimited(const GovernanceLevel& level, std::string_view unit, const WindowLimit& limit,
+                    int64_t start, int64_t now_s) {
+  const int64_t retry = std::max<int64_t>(1, start + limit.length_s - now_s);
+  return Refusal{
+      common::MakeApiError(429, "rate_limit_error", "rate_limit_exceeded",
+                           StrCat(What(level), " \"", level.name, "\" reached its limit of ",
+                                  limit.max, " ", unit, " per ", limit.length_s,
+                                  " s; the window resets in ", retry, " s")),
+      retry};
+}
+
+std::optional<Refusal> BudgetExhausted(const GovernanceLevel& level, int64_t now_s) {
+  if (!level.has_budget || level.exhausted_until_s <= now_s) return std::nullopt;
+  return Refusal{
+      common::MakeApiError(402, "budget_exceeded", "budget_exceeded",
+                           StrCat("the budget of ", What(level), " \"", level.name, "\" ($",
+                                  level.budget_max, " per ", level.budget_reset,
+                                  ") is used up; it resets at ", level.exhausted_until)),
+      level.exhausted_until_s - now_s};
+}
+
+// Counts one request in the level's window; a refusal (and nothing counted) when full.
+std::optional<Refusal> CountRequest(const GovernanceLevel& level, int64_t now_s) {
+  if (std::optional<Refusal> budget = BudgetExhausted(level, now_s)) return budget;
+  if (level.tokens) {
+    int64_t start = 0;
+    WindowCounter& tokens = Current(level.counters->tokens, *level.tokens, now_s, &start);
+    if (tokens.count.load(std::memory_order_relaxed) >= level.tokens->max) {
+      return RateLimited(level, "tokens", *level.tokens, start, now_s);
+    }
+  }
+  if (!level.requests) return std::nullopt;
+  int64_t start = 0;
+  WindowCounter& requests = Current(level.counters->requests, *level.requests, now_s, &start);
+  if (requests.count.fetch_add(1, std::memory_order_relaxed) >= level.requests->max) {
+    requests.count.fetch_sub(1, std::memory_order_relaxed);
+    return RateLimited(level, "requests", *level.requests, start, now_s);
+  }
+  return std::nullopt;
+}
+
+void Uncount(const GovernanceLevel& level) {
+  if (level.requests) level.counters->requests.count.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void ChargeLevel(const GovernanceLevel& level, int64_t tokens, int64_t nanodollars, int64_t now_s) {
+  LevelCounters& counters = *level.counters;
+  counters.unreported_requests.fetch_add(1, std::memory_order_relaxed);
+  counters.unreported_tokens.fetch_add(tokens, std::memory_order_relaxed);
+  if (level.has_budget && nanodollars > 0) {
+    counters.unreported_spend_nanodollars.fetch_add(nanodollars, std::memory_order_relaxed);
+  }
+  if (level.tokens && tokens > 0) {
+    int64_t start = 0;
+    Current(counters.tokens, *level.tokens, now_s, &start)
+        .count.fetch_add(tokens, std::memory_order_relaxed);
+  }
+}
+
+struct UsageField {
+  std::string_view name;  // with its quotes
+  int64_t TokenUsage::*slot;
+};
+
+constexpr std::array<UsageField, 12> kUsageFields = {{
+    {"\"prompt_tokens\"", &TokenUsage::input},
+    {"\"input_tokens\"", &TokenUsage::input},
+    {"\"promptTokenCount\"", &TokenUsage::input},
+    {"\"inputTokens\"", &TokenUsage::input},
+    {"\"completion_tokens\"", &TokenUsage::output},
+    {"\"output_tokens\"", &TokenUsage::output},
+    {"\"candidatesTokenCount\"", &TokenUsage::output},
+    {"\"outputTokens\"", &TokenUsage::output},
+    {"\"cached_tokens\"", &TokenUsage::cached},
+    {"\"cache_read_input_tokens\"", &TokenUsage::cached},
+    {"\"cachedContentTokenCount\"", &TokenUsage::cached},
+    {"\"cacheReadInputTokens\"", &TokenUsage::cached},
+}};
+constexpr size_t kTail = 40;  // longer than any field name, its colon and a number
+
+}  // namespace
+
+bool IsCredentialHeader(std::string_view name) {
+  return name == "authorization" || name == "x-api-key" || name == "x-goog-api-key" ||
+         name == "api-key";
+}
+
+PresentedKey FindPresentedKey(const std::vector<std::pair<std::string, std::string>>& headers,
+                              std::string_view query) {
+  auto header = [&](std::string_view wanted) -> std::string_view {
+    for (const auto& [name, value] : headers) {
+      if (absl::EqualsIgnoreCase(common::ToAbsl(name), common::ToAbsl(wanted))) return value;
+    }
+    return {};
+  };
+  auto marked = [](std::string_view value) {
+    return PresentedKey{value, value.starts_with(common::kVirtualKeyPrefix)};
+  };
+  if (std::string_view vk = header("x-bf-vk"); !vk.empty()) return {vk, true};
+  if (std::string_view auth = header("authorization"); !auth.empty()) {
+    if (auth.size() > 7 && absl::StartsWithIgnoreCase(common::ToAbsl(auth), "bearer ")) {
+      return marked(auth.substr(7));
+    }
+  }
+  for (std::string_view name : {"x-api-key", "x-goog-api-key", "api-key"}) {
+    if (std::string_view value = header(name); !value.empty()) return marked(value);
+  }
+  // ?key=… (Google's GenAI clients may put the key in the query).
+  for (size_t at = 0; at < query.size();) {
+    size_t end = query.find('&', at);
+    if (end == std::string_view::npos) end = query.size();
+    if (std::string_view pair = query.substr(at, end - at); pair.starts_with("key=")) {
+      return marked(pair.substr(4));
+    }
+    at = end + 1;
+  }
+  return {};
+}
+
+Authentication Authenticate(const GovernanceTable* table, PresentedKey presented, bool required) {
+  if (!required && !presented.marked) return {};
+  if (presented.value.empty()) {
+    return {nullptr, Unauthenticated("a virtual key is required: send it as x-bf-vk, "
+                                     "Authorization: Bearer sk-bf-…, x-api-key, x-goog-api-key "
+                                     "or api-key")};
+  }
+  const CompiledKey* key =
+      table != nullptr ? table->FindKey(common::Sha256(presented.value)) : nullptr;
+  if (key == nullptr) return {nullptr, Unauthenticated("the virtual key is not valid")};
+  if (!key->active) {
+    return {nullptr, Unauthenticated(StrCat("the virtual key \"", key->name, "\" is inactive"))};
+  }
+  return {key, std::nullopt};
+}
+
+std::optional<Refusal> AdmitRequest(const CompiledKey& key, int64_t now_s) {
+  for (size_t i = 0; i < key.levels.size(); ++i) {
+    if (std::optional<Refusal> refused = CountRequest(*key.levels[i], now_s)) {
+      for (size_t j = 0; j < i; ++j) Uncount(*key.levels[j]);
+      return refused;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Refusal> AdmitProvider(const CompiledKey& key, std::string_view provider,
+                                     std::string_view model, int64_t now_s,
+                                     const GovernanceLevel** level) {
+  *level = nullptr;
+  if (key.AllowsAllProviders()) return std::nullopt;
+  const ProviderGrant* grant = key.Grant(provider);
+  if (grant == nullptr || !grant->Allows(model)) {
+    return Refusal{common::MakeApiError(
+                       403, "permission_error", "model_not_allowed",
+                       StrCat("the virtual key \"", key.name, "\" may not use ", provider, "/",
+                              model)),
+                   0};
+  }
+  if (grant->level == nullptr) return std::nullopt;
+  if (std::optional<Refusal> refused = CountRequest(*grant->level, now_s)) return refused;
+  *level = grant->level.get();
+  return std::nullopt;
+}
+
+void UsageScanner::Feed(std::string_view data) {
+  if (tail_.empty()) {
+    Scan(data);
+  } else {
+    // Only the seam needs the copy: the tail and the piece's first bytes.
+    tail_.append(data.substr(0, std::min(data.size(), kTail)));
+    Scan(tail_);
+    Scan(data);
+  }
+  tail_.assign(data.substr(data.size() > kTail ? data.size() - kTail : 0));
+}
+
+void UsageScanner::Scan(std::string_view text) {
+  size_t at = 0;
+  while ((at = text.find("\"", at)) != std::string_view::npos) {
+    const std::string_view rest = text.substr(at);
+    bool matched = false;
+    for (const UsageField& field : kUsageFields) {
+      if (!rest.starts_with(field.name)) continue;
+      size_t i = field.name.size();
+      while (i < rest.size() && (rest[i] == ' ' || rest[i] == ':')) ++i;
+      int64_t value = 0;
+      size_t digits = 0;
+      while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9' && digits < 15) {
+        value = value * 10 + (rest[i++] - '0');
+        ++digits;
+      }
+      if (digits > 0) usage_.*field.slot = std::max(usage_.*field.slot, value);
+      at += field.name.size();
+      matched = true;
+      break;
+    }
+    if (!matched) ++at;
+  }
+}
+
+void Charge(const CompiledKey& key, const GovernanceLevel* provider_level, const TokenUsage& usage,
+            const ModelPrice* price, int64_t now_s) {
+  int64_t nanodollars = 0;
+  if (price != nullptr) {
+    const int64_t cached = std::min(usage.cached, usage.input);
+    const double dollars = (static_cast<double>(usage.input - cached) * price->input_per_million +
+                            static_cast<double>(cached) * price->cached_input_per_million +
+                            static_cast<double>(usage.output) * price->output_per_million) /
+                           1e6;
+    nanodollars = static_cast<int64_t>(std::llround(dollars * 1e9));
+  }
+  for (const auto& level : key.levels) ChargeLevel(*level, usage.total(), nanodollars, now_s);
+  if (provider_level != nullptr) ChargeLevel(*provider_level, usage.total(), nanodollars, now_s);
+}
+
+}  // namespace switchyard::dp

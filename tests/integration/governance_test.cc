@@ -1,0 +1,403 @@
+// Governance end to end: virtual keys, teams, customers and prices configured over REST and
+// gRPC on a real control plane and PostgreSQL, distributed to three real data planes, and
+// enforced on their inference routes against the mock provider.
+#include <gtest/gtest.h>
+#include <grpcpp/grpcpp.h>
+
+#include "switchyard/v1/admin.grpc.pb.h"
+#include "tests/integration/control_plane_fixture.h"
+
+namespace switchyard::testing {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+class GovernanceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    postgres_ = PostgresServer::Start();
+    control_plane_ = std::make_unique<ControlPlane>(
+        ControlPlane::Start(postgres_->dsn(), {"--catch-up-interval-ms=200"}));
+    ASSERT_TRUE(control_plane_->listening()) << control_plane_->process.Log();
+    mock_ = std::make_unique<Process>(Process::Start(SWITCHYARD_MOCK_PROVIDER_BIN, {}));
+    mock_address_ = AddressIn(mock_->WaitForLine("msg=listening"));
+    // The first data plane requires a key on every request; the others serve anyone, and
+    // govern the requests that present one.
+    for (int i = 0; i < 3; ++i) {
+      std::vector<std::string> args;
+      if (i == 0) args.push_back("--require-virtual-key");
+      planes_.push_back(std::make_unique<DataPlane>(DataPlane::Start(
+          control_plane_->grpc, "dp-gov-" + std::to_string(i), args, {{"KEY_A", "sk-key-a"}})));
+      ASSERT_FALSE(planes_.back()->http.empty()) << planes_.back()->process.Log();
+    }
+    Put("/api/providers/openai",
+        {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}, {"models", {"*"}}}})},
+         {"network_config", {{"base_url", "http://" + mock_address_}}}});
+    Put("/api/providers/anthropic",
+        {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}, {"models", {"*"}}}})},
+         {"network_config", {{"base_url", "http://" + mock_address_}}}});
+  }
+  static void TearDownTestSuite() {
+    planes_.clear();
+    mock_.reset();
+    control_plane_.reset();
+    postgres_.reset();
+  }
+  void SetUp() override { HttpCall("DELETE", mock_address_, "/_mock/requests"); }
+
+  static HttpResult Rest(const std::string& method, const std::string& target,
+                         const std::string& body = "",
+                         std::vector<std::pair<std::string, std::string>> headers = {}) {
+    headers.emplace_back("Authorization", std::string("Bearer ") + kAdminToken);
+    return HttpCall(method, control_plane_->rest, target, body, headers);
+  }
+  // Writes and waits until every data plane applied the write's revision.
+  static json Write(const std::string& method, const std::string& target, const json& body,
+                    int expected_status) {
+    HttpResult result = Rest(method, target, body.is_null() ? "" : body.dump());
+    EXPECT_EQ(result.status, expected_status) << result.body;
+    const std::string revision = result.Header("x-switchyard-revision");
+    if (!revision.empty()) WaitForRevision(std::stoll(revision));
+    return JsonOf(result);
+  }
+  static json Put(const std::string& target, const json& body) {
+    HttpResult result = Rest("PUT", target, body.dump());
+    EXPECT_LT(result.status, 300) << result.body;
+    WaitForRevision(std::stoll(result.Header("x-switchyard-revision")));
+    return JsonOf(result);
+  }
+  static void WaitForRevision(int64_t revision) {
+    for (const auto& plane : planes_) {
+      ASSERT_TRUE(Eventually([&] {
+        const json config = plane->Config();
+        return config.is_object() && config.value("revision", int64_t{0}) >= revision;
+      })) << plane->Config().dump();
+    }
+  }
+  static json Key(const json& body) { return Write("POST", "/api/governance/virtual-keys", body, 201); }
+
+  static json Chat(const std::string& model) {
+    return {{"model", model}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
+  }
+  static HttpResult Infer(int plane, const std::string& key, const std::string& model = "openai/gpt-4o",
+                          const json& extra = json::object()) {
+    json body = Chat(model);
+    body.update(extra);
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!key.empty()) headers.emplace_back("x-bf-vk", key);
+    return HttpCall("POST", planes_[plane]->http, "/v1/chat/completions", body.dump(), headers);
+  }
+  static int MockRequests() {
+    return static_cast<int>(JsonOf(HttpCall("GET", mock_address_, "/_mock/requests"))["requests"].size());
+  }
+
+  static inline std::unique_ptr<PostgresServer> postgres_;
+  static inline std::unique_ptr<ControlPlane> control_plane_;
+  static inline std::unique_ptr<Process> mock_;
+  static inline std::string mock_address_;
+  static inline std::vector<std::unique_ptr<DataPlane>> planes_;
+};
+
+TEST_F(GovernanceTest, VirtualKeysAreStoredAsHashesAndShownOnce) {
+  const json customer = Write("POST", "/api/governance/customers",
+                              {{"name", "acme"}, {"budget", {{"max_limit", 100}, {"reset_duration", "1M"}}}}, 201);
+  const json team = Write("POST", "/api/governance/teams",
+                          {{"name", "ml"}, {"customer_id", customer["id"]}}, 201);
+  const json key = Key({{"name", "app-1"},
+                        {"team_id", team["id"]},
+                        {"rate_limit", {{"request_max_limit", 100}, {"request_reset_duration", "1m"}}}});
+  const std::string value = key["value"];
+  EXPECT_TRUE(value.starts_with("sk-bf-")) << value;
+  EXPECT_EQ(value.size(), 49u);
+  EXPECT_EQ(key["rate_limit"]["request_max_limit"], 100);  // a number, as Bifrost prints it
+  EXPECT_EQ(key["is_active"], true);
+
+  // Never shown again, never stored: only its SHA-256 is in the database.
+  const HttpResult got = Rest("GET", "/api/governance/virtual-keys/" + key["id"].get<std::string>());
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.body.find(value), std::string::npos);
+  EXPECT_FALSE(JsonOf(got).contains("value"));
+  EXPECT_EQ(got.Header("etag"), "\"" + key["config_hash"].get<std::string>() + "\"");
+  const std::string list = Rest("GET", "/api/governance/virtual-keys").body;
+  EXPECT_EQ(list.find(value), std::string::npos);
+  const auto rows = Sql(postgres_->dsn(), "SELECT config::text FROM governance_objects UNION ALL "
+                                          "SELECT coalesce(config::text, '') FROM provider_changes");
+  for (const auto& row : rows) EXPECT_EQ(row[0].find(value.substr(6)), std::string::npos) << row[0];
+
+  // A full replacement keeps the value; a stale If-Match is refused.
+  HttpResult stale = Rest("PUT", "/api/governance/virtual-keys/" + key["id"].get<std::string>(),
+                          json{{"name", "app-1"}}.dump(), {{"If-Match", "\"0000\""}});
+  EXPECT_EQ(stale.status, 412) << stale.body;
+  Write("PUT", "/api/governance/virtual-keys/" + key["id"].get<std::string>(),
+        {{"name", "app-1"}, {"team_id", team["id"]}, {"description", "renamed"}}, 200);
+  EXPECT_EQ(Infer(0, value).status, 200);
+
+  // References are checked both ways.
+  HttpResult dangling = Rest("POST", "/api/governance/virtual-keys",
+                             json{{"name", "x"}, {"team_id", "team-nope"}}.dump());
+  EXPECT_EQ(dangling.status, 400) << dangling.body;
+  HttpResult in_use = Rest("DELETE", "/api/governance/teams/" + team["id"].get<std::string>());
+  EXPECT_EQ(in_use.status, 409) << in_use.body;
+  HttpResult both = Rest("POST", "/api/governance/virtual-keys",
+                         json{{"name", "y"}, {"team_id", team["id"]}, {"customer_id", customer["id"]}}.dump());
+  EXPECT_EQ(both.status, 400) << both.body;
+  HttpResult taken = Rest("POST", "/api/governance/virtual-keys", json{{"name", "app-1"}}.dump());
+  EXPECT_EQ(taken.status, 409) << taken.body;
+
+  // Bad input: a clear error naming the field, nothing stored.
+  for (const json& bad :
+       {json{{"name", "z"}, {"rate_limit", {{"request_max_limit", 5}, {"request_reset_duration", "5x"}}}},
+        json{{"name", "z"}, {"budget", {{"max_limit", -1}, {"reset_duration", "1d"}}}},
+        json{{"name", "z"}, {"provider_configs", json::array({{{"provider", "bad name!"}}})}},
+        json{{"name", ""}}, json{{"name", "z"}, {"unknown_field", 1}}}) {
+    HttpResult refused = Rest("POST", "/api/governance/virtual-keys", bad.dump());
+    EXPECT_EQ(refused.status, 400) << bad.dump() << " -> " << refused.body;
+  }
+  EXPECT_EQ(Rest("POST", "/api/governance/virtual-keys", "{not json").status, 400);
+  const json names = JsonOf(Rest("GET", "/api/governance/virtual-keys"));
+  for (const json& k : names["virtual_keys"]) EXPECT_NE(k["name"], "z");
+}
+
+TEST_F(GovernanceTest, TheGrpcApiManagesTheSameObjects) {
+  auto channel = grpc::CreateChannel(control_plane_->grpc, grpc::InsecureChannelCredentials());
+  auto stub = v1::GovernanceAdmin::NewStub(channel);
+  v1::CreateObjectRequest create;
+  v1::VirtualKey* key = create.mutable_object()->mutable_virtual_key();
+  key->set_name("grpc-key");
+  key->add_provider_configs()->set_provider("openai");
+  v1::ObjectResponse created;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Bearer ") + kAdminToken);
+    ASSERT_TRUE(stub->CreateObject(&context, create, &created).ok());
+  }
+  EXPECT_TRUE(created.object().virtual_key().value().starts_with("sk-bf-"));
+  EXPECT_TRUE(created.object().virtual_key().id().starts_with("vk-"));
+  v1::ObjectRef ref;
+  ref.set_kind("virtual_key");
+  ref.set_id(created.object().virtual_key().id());
+  v1::ObjectResponse got;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Bearer ") + kAdminToken);
+    ASSERT_TRUE(stub->GetObject(&context, ref, &got).ok());
+  }
+  EXPECT_EQ(got.object().virtual_key().name(), "grpc-key");
+  EXPECT_TRUE(got.object().virtual_key().value().empty());
+  // The same object over REST.
+  EXPECT_EQ(Rest("GET", "/api/governance/virtual-keys/" + ref.id()).status, 200);
+  {
+    grpc::ClientContext context;  // no token
+    v1::ListObjectsRequest list;
+    list.set_kind("virtual_key");
+    v1::ListObjectsResponse listed;
+    EXPECT_EQ(stub->ListObjects(&context, list, &listed).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Bearer ") + kAdminToken);
+    v1::ObjectRef missing;
+    missing.set_kind("virtual_key");
+    missing.set_id("vk-missing");
+    EXPECT_EQ(stub->GetObject(&context, missing, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Bearer ") + kAdminToken);
+    v1::DeleteObjectRequest remove;
+    *remove.mutable_ref() = ref;
+    v1::ObjectResponse deleted;
+    EXPECT_TRUE(stub->DeleteObject(&context, remove, &deleted).ok());
+  }
+}
+
+TEST_F(GovernanceTest, EveryRouteAndSurfaceNeedsAKeyWhenRequired) {
+  const std::string value = Key({{"name", "surfaces"}})["value"];
+  const std::string& http = planes_[0]->http;
+  const json anthropic_body = {{"model", "anthropic/claude"}, {"max_tokens", 8},
+                               {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
+  const json genai_body = {{"contents", json::array({{{"parts", json::array({{{"text", "hi"}}})}}})}};
+  struct Call {
+    std::string path;
+    std::string body;
+  };
+  const std::vector<Call> calls = {
+      {"/v1/chat/completions", Chat("openai/gpt-4o").dump()},
+      {"/anthropic/v1/messages", anthropic_body.dump()},
+      {"/genai/v1beta/models/openai%2Fgpt-4o:generateContent", genai_body.dump()},
+  };
+  // Without a key, or with a wrong one: 401 in each surface's envelope, nothing upstream.
+  for (const Call& call : calls) {
+    for (const std::string& wrong : {std::string(), std::string("sk-bf-wrong")}) {
+      std::vector<std::pair<std::string, std::string>> headers;
+      if (!wrong.empty()) headers.emplace_back("x-bf-vk", wrong);
+      HttpResult refused = HttpCall("POST", http, call.path, call.body, headers);
+      EXPECT_EQ(refused.status, 401) << call.path << " " << refused.body;
+      const json error = JsonOf(refused);
+      if (call.path.starts_with("/anthropic")) {
+        EXPECT_EQ(error["type"], "error") << refused.body;
+        EXPECT_EQ(error["error"]["type"], "authentication_error") << refused.body;
+      } else if (call.path.starts_with("/genai")) {
+        EXPECT_EQ(error["error"]["code"], 401) << refused.body;
+      } else {
+        EXPECT_EQ(error["error"]["type"], "authentication_error") << refused.body;
+      }
+    }
+  }
+  EXPECT_EQ(HttpCall("GET", http, "/v1/models").status, 401);
+  EXPECT_EQ(MockRequests(), 0);
+
+  // Each SDK's own way of presenting it.
+  const std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> ways = {
+      {"/v1/chat/completions", {{"authorization", "Bearer " + value}}},
+      {"/v1/chat/completions", {{"x-bf-vk", value}}},
+      {"/anthropic/v1/messages", {{"x-api-key", value}}},
+      {"/genai/v1beta/models/openai%2Fgpt-4o:generateContent", {{"x-goog-api-key", value}}},
+      {"/genai/v1beta/models/openai%2Fgpt-4o:generateContent?key=" + value, {}},
+      {"/openai/deployments/openai%2Fgpt-4o/chat/completions?api-version=2024-10-21",
+       {{"api-key", value}}},
+  };
+  for (const auto& [path, headers] : ways) {
+    const std::string body = path.starts_with("/anthropic") ? anthropic_body.dump()
+                             : path.starts_with("/genai")   ? genai_body.dump()
+                                                            : Chat("openai/gpt-4o").dump();
+    HttpResult served = HttpCall("POST", http, path, body, headers);
+    EXPECT_EQ(served.status, 200) << path << " " << served.body;
+  }
+  EXPECT_EQ(HttpCall("GET", http, "/v1/models", "", {{"authorization", "Bearer " + value}}).status,
+            200);
+  // The client's credential never travels upstream.
+  const std::string received = HttpCall("GET", mock_address_, "/_mock/requests").body;
+  EXPECT_EQ(received.find(value), std::string::npos);
+  EXPECT_NE(received.find("sk-key-a"), std::string::npos);  // the provider's own key did
+}
+
+TEST_F(GovernanceTest, ProviderConfigsLimitModelsFallbacksIncluded) {
+  const std::string value =
+      Key({{"name", "narrow"},
+           {"provider_configs", json::array({{{"provider", "openai"}, {"allowed_models", {"gpt-4o"}}}})}})["value"];
+  EXPECT_EQ(Infer(0, value, "openai/gpt-4o").status, 200);
+  HttpResult other_model = Infer(0, value, "openai/gpt-4.1");
+  EXPECT_EQ(other_model.status, 403) << other_model.body;
+  EXPECT_NE(JsonOf(other_model)["error"]["message"].get<std::string>().find("openai/gpt-4.1"),
+            std::string::npos);
+  HttpResult other_provider = Infer(0, value, "anthropic/claude");
+  EXPECT_EQ(other_provider.status, 403) << other_provider.body;
+  // A fallback the key may use answers; one it may not is skipped and said so.
+  HttpResult fell_back = Infer(0, value, "anthropic/claude", {{"fallbacks", {"openai/gpt-4o"}}});
+  EXPECT_EQ(fell_back.status, 200) << fell_back.body;
+  HttpResult skipped = Infer(0, value, "openai/gpt-4.1", {{"fallbacks", {"anthropic/claude"}}});
+  EXPECT_EQ(skipped.status, 403) << skipped.body;
+  EXPECT_NE(skipped.body.find("fallbacks skipped"), std::string::npos) << skipped.body;
+  EXPECT_NE(skipped.body.find("anthropic/claude"), std::string::npos) << skipped.body;
+}
+
+TEST_F(GovernanceTest, RequestAndTokenLimitsAnswer429WithRetryAfter) {
+  const std::string limited =
+      Key({{"name", "two-per-hour"},
+           {"rate_limit", {{"request_max_limit", 2}, {"request_reset_duration", "1h"}}}})["value"];
+  EXPECT_EQ(Infer(0, limited).status, 200);
+  EXPECT_EQ(Infer(0, limited).status, 200);
+  const int before = MockRequests();
+  HttpResult refused = Infer(0, limited);
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_FALSE(refused.Header("retry-after").empty());
+  EXPECT_GT(std::stoi(refused.Header("retry-after")), 0);
+  EXPECT_LE(std::stoi(refused.Header("retry-after")), 3600);
+  EXPECT_EQ(JsonOf(refused)["error"]["type"], "rate_limit_error");
+  EXPECT_EQ(MockRequests(), before);  // refused before any provider was contacted
+
+  // A team's limit is shared by its keys.
+  const json team = Write("POST", "/api/governance/teams",
+                          {{"name", "small-team"},
+                           {"rate_limit", {{"request_max_limit", 3}, {"request_reset_duration", "1h"}}}},
+                          201);
+  const std::string first = Key({{"name", "team-key-1"}, {"team_id", team["id"]}})["value"];
+  const std::string second = Key({{"name", "team-key-2"}, {"team_id", team["id"]}})["value"];
+  EXPECT_EQ(Infer(0, first).status, 200);
+  EXPECT_EQ(Infer(0, second).status, 200);
+  EXPECT_EQ(Infer(0, first).status, 200);
+  EXPECT_EQ(Infer(0, second).status, 429);
+
+  // Tokens from each answer's usage (the mock answers 5 in, 4 out): 9, 18, then refused.
+  const std::string tokens =
+      Key({{"name", "tokens"},
+           {"rate_limit", {{"token_max_limit", 10}, {"token_reset_duration", "1h"}}}})["value"];
+  EXPECT_EQ(Infer(0, tokens).status, 200);
+  EXPECT_EQ(Infer(0, tokens).status, 200);
+  HttpResult out_of_tokens = Infer(0, tokens);
+  EXPECT_EQ(out_of_tokens.status, 429) << out_of_tokens.body;
+  EXPECT_NE(out_of_tokens.body.find("tokens"), std::string::npos);
+}
+
+TEST_F(GovernanceTest, AnExhaustedBudgetStopsTheKeyOnEveryDataPlane) {
+  Write("PUT", "/api/governance/pricing/openai/gpt-4o", json(), 404);
+  Write("POST", "/api/governance/pricing",
+        {{"provider", "openai"}, {"model", "gpt-4o"}, {"input_per_million", 1000}, {"output_per_million", 1000}},
+        201);
+  const json key = Key({{"name", "budgeted"},
+                        {"budget", {{"max_limit", 0.01}, {"reset_duration", "1d"}}}});
+  const std::string value = key["value"];
+  // 9 tokens at $1000 per million: $0.009 each; the second request crosses $0.01.
+  EXPECT_EQ(Infer(1, value).status, 200);
+  EXPECT_EQ(Infer(2, value).status, 200);
+  const std::string id = key["id"];
+  ASSERT_TRUE(Eventually([&] {
+    for (int plane = 0; plane < 3; ++plane) {
+      if (Infer(plane, value).status != 402) return false;
+    }
+    return true;
+  }, std::chrono::seconds(10)));
+  HttpResult refused = Infer(0, value);
+  EXPECT_NE(refused.body.find("budget"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("resets at"), std::string::npos) << refused.body;
+  const json usage = JsonOf(Rest("GET", "/api/governance/virtual-keys/" + id))["usage"];
+  EXPECT_GE(usage["spend"].get<double>(), 0.0179) << usage.dump();
+  // Spend is persisted: it is in the database, not only in a process.
+  const auto rows = Sql(postgres_->dsn(), "SELECT spend FROM budget_spend WHERE id = '" + id + "'");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_GE(std::stod(rows[0][0]), 0.0179);
+}
+
+TEST_F(GovernanceTest, InactiveAndDeletedKeysStopOnEveryDataPlaneWithinASecond) {
+  const json key = Key({{"name", "short-lived"}});
+  const std::string value = key["value"];
+  const std::string id = key["id"];
+  for (int plane = 0; plane < 3; ++plane) EXPECT_EQ(Infer(plane, value).status, 200);
+
+  Write("PUT", "/api/governance/virtual-keys/" + id, {{"name", "short-lived"}, {"is_active", false}}, 200);
+  for (int plane = 0; plane < 3; ++plane) {
+    HttpResult refused = Infer(plane, value);
+    EXPECT_EQ(refused.status, 401) << refused.body;
+    EXPECT_NE(refused.body.find("inactive"), std::string::npos);
+  }
+  Write("PUT", "/api/governance/virtual-keys/" + id, {{"name", "short-lived"}}, 200);
+  EXPECT_EQ(Infer(1, value).status, 200);
+
+  const auto deleted_at = Clock::now();
+  HttpResult deleted = Rest("DELETE", "/api/governance/virtual-keys/" + id);
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  ASSERT_TRUE(Eventually([&] {
+    for (int plane = 0; plane < 3; ++plane) {
+      if (Infer(plane, value).status != 401) return false;
+    }
+    return true;
+  }, std::chrono::seconds(5)));
+  EXPECT_LT(Clock::now() - deleted_at, std::chrono::seconds(1));
+}
+
+TEST_F(GovernanceTest, KeyValuesNeverReachALog) {
+  const std::string value = Key({{"name", "quiet"}})["value"];
+  EXPECT_EQ(Infer(0, value).status, 200);
+  EXPECT_EQ(Infer(0, value + "x").status, 401);
+  EXPECT_EQ(control_plane_->process.Log().find(value), std::string::npos);
+  for (const auto& plane : planes_) {
+    EXPECT_EQ(plane->process.Log().find(value), std::string::npos);
+    EXPECT_EQ(HttpCall("GET", plane->admin, "/metrics").body.find(value), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace switchyard::testing
