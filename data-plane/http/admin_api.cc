@@ -1,5 +1,7 @@
 #include "data-plane/http/admin_api.h"
 
+#include "data-plane/router/governance.h"
+
 #include <nlohmann/json.hpp>
 
 #include "common/errors.h"
@@ -30,6 +32,8 @@ HttpResponse AdminApi::Handle(const HttpRequest& request) const {
     response.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
     response.body = metrics_->Render();
     if (requests_) response.body += requests_().Render();
+    const std::shared_ptr<const RoutingTable> table = slot_->Current();
+    response.body += RenderGovernanceMetrics(table != nullptr ? table->governance() : nullptr);
     return response;
   }
   if (request.path == "/config") return Config();

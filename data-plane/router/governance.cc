@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/time/time.h"
 #include "common/governance.h"
+#include "common/log.h"
 #include "common/sha256.h"
 #include "common/strings.h"
 
@@ -15,6 +16,26 @@ namespace {
 
 using common::ApiError;
 using common::StrCat;
+
+std::atomic<int64_t> auth_failures{0};
+std::atomic<int64_t> last_summary_s{0};
+std::atomic<int64_t> failures_at_summary{0};
+
+// Bad keys are counted, and logged as one summary line a minute at most (never one line per
+// request: a client trying random keys cannot fill the log).
+void CountFailure() {
+  const int64_t total = auth_failures.fetch_add(1, std::memory_order_relaxed) + 1;
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t last = last_summary_s.load(std::memory_order_relaxed);
+  if (last != 0 && now - last < 60) return;
+  if (!last_summary_s.compare_exchange_strong(last, now)) return;
+  const int64_t before = failures_at_summary.exchange(total);
+  common::LogWarning("requests refused for a missing or unknown virtual key",
+                     {{"since_last_summary", std::to_string(total - before)},
+                      {"total", std::to_string(total)}});
+}
 
 Refusal Unauthenticated(std::string message) {
   return Refusal{common::MakeApiError(401, "authentication_error", "invalid_virtual_key",
@@ -167,14 +188,19 @@ PresentedKey FindPresentedKey(const std::vector<std::pair<std::string, std::stri
 Authentication Authenticate(const GovernanceTable* table, PresentedKey presented, bool required) {
   if (!required && !presented.marked) return {};
   if (presented.value.empty()) {
+    CountFailure();
     return {nullptr, Unauthenticated("a virtual key is required: send it as x-bf-vk, "
                                      "Authorization: Bearer sk-bf-…, x-api-key, x-goog-api-key "
                                      "or api-key")};
   }
   const CompiledKey* key =
       table != nullptr ? table->FindKey(common::Sha256(presented.value)) : nullptr;
-  if (key == nullptr) return {nullptr, Unauthenticated("the virtual key is not valid")};
+  if (key == nullptr) {
+    CountFailure();
+    return {nullptr, Unauthenticated("the virtual key is not valid")};
+  }
   if (!key->active) {
+    key->counters->refused_inactive.fetch_add(1, std::memory_order_relaxed);
     return {nullptr, Unauthenticated(StrCat("the virtual key \"", key->name, "\" is inactive"))};
   }
   return {key, std::nullopt};
@@ -184,6 +210,9 @@ std::optional<Refusal> AdmitRequest(const CompiledKey& key, int64_t now_s) {
   for (size_t i = 0; i < key.levels.size(); ++i) {
     if (std::optional<Refusal> refused = CountRequest(*key.levels[i], now_s)) {
       for (size_t j = 0; j < i; ++j) Uncount(*key.levels[j]);
+      (refused->error.http_status == 402 ? key.counters->refused_budget
+                                         : key.counters->refused_rate_limit)
+          .fetch_add(1, std::memory_order_relaxed);
       return refused;
     }
   }
@@ -197,6 +226,7 @@ std::optional<Refusal> AdmitProvider(const CompiledKey& key, std::string_view pr
   if (key.AllowsAllProviders()) return std::nullopt;
   const ProviderGrant* grant = key.Grant(provider);
   if (grant == nullptr || !grant->Allows(model)) {
+    key.counters->refused_model.fetch_add(1, std::memory_order_relaxed);
     return Refusal{common::MakeApiError(
                        403, "permission_error", "model_not_allowed",
                        StrCat("the virtual key \"", key.name, "\" may not use ", provider, "/",
@@ -204,7 +234,12 @@ std::optional<Refusal> AdmitProvider(const CompiledKey& key, std::string_view pr
                    0};
   }
   if (grant->level == nullptr) return std::nullopt;
-  if (std::optional<Refusal> refused = CountRequest(*grant->level, now_s)) return refused;
+  if (std::optional<Refusal> refused = CountRequest(*grant->level, now_s)) {
+    (refused->error.http_status == 402 ? key.counters->refused_budget
+                                       : key.counters->refused_rate_limit)
+        .fetch_add(1, std::memory_order_relaxed);
+    return refused;
+  }
   *level = grant->level.get();
   return std::nullopt;
 }
@@ -256,8 +291,72 @@ void Charge(const CompiledKey& key, const GovernanceLevel* provider_level, const
                            1e6;
     nanodollars = static_cast<int64_t>(std::llround(dollars * 1e9));
   }
+  LevelCounters& totals = *key.counters;
+  totals.total_requests.fetch_add(1, std::memory_order_relaxed);
+  totals.total_tokens.fetch_add(usage.total(), std::memory_order_relaxed);
+  totals.total_spend_nanodollars.fetch_add(nanodollars, std::memory_order_relaxed);
   for (const auto& level : key.levels) ChargeLevel(*level, usage.total(), nanodollars, now_s);
   if (provider_level != nullptr) ChargeLevel(*provider_level, usage.total(), nanodollars, now_s);
+}
+
+int64_t AuthenticationFailures() { return auth_failures.load(std::memory_order_relaxed); }
+
+std::string RenderGovernanceMetrics(const GovernanceTable* table) {
+  std::string out =
+      StrCat("# HELP switchyard_virtual_key_auth_failures_total Requests refused for a missing or "
+             "unknown virtual key.\n# TYPE switchyard_virtual_key_auth_failures_total counter\n"
+             "switchyard_virtual_key_auth_failures_total ",
+             AuthenticationFailures(), "\n");
+  if (table == nullptr) return out;
+  std::vector<const CompiledKey*> keys;
+  table->ForEachKey([&](const CompiledKey& key) { keys.push_back(&key); });
+  std::sort(keys.begin(), keys.end(),
+            [](const CompiledKey* a, const CompiledKey* b) { return a->name < b->name; });
+  auto label = [](const std::string& name) {
+    std::string escaped;
+    for (char c : name) {
+      if (c == '\\' || c == '"') escaped.push_back('\\');
+      if (c == '\n') {
+        escaped += "\\n";
+        continue;
+      }
+      escaped.push_back(c);
+    }
+    return escaped;
+  };
+  out += "# HELP switchyard_virtual_key_requests_total Requests answered for each virtual key.\n"
+         "# TYPE switchyard_virtual_key_requests_total counter\n";
+  for (const CompiledKey* key : keys) {
+    out += StrCat("switchyard_virtual_key_requests_total{virtual_key=\"", label(key->name), "\"} ",
+                  key->counters->total_requests.load(), "\n");
+  }
+  out += "# HELP switchyard_virtual_key_tokens_total Tokens (in and out) used by each virtual key.\n"
+         "# TYPE switchyard_virtual_key_tokens_total counter\n";
+  for (const CompiledKey* key : keys) {
+    out += StrCat("switchyard_virtual_key_tokens_total{virtual_key=\"", label(key->name), "\"} ",
+                  key->counters->total_tokens.load(), "\n");
+  }
+  out += "# HELP switchyard_virtual_key_spend_dollars_total Cost of each virtual key's requests "
+         "at the configured prices.\n# TYPE switchyard_virtual_key_spend_dollars_total counter\n";
+  for (const CompiledKey* key : keys) {
+    out += StrCat("switchyard_virtual_key_spend_dollars_total{virtual_key=\"", label(key->name),
+                  "\"} ", static_cast<double>(key->counters->total_spend_nanodollars.load()) / 1e9,
+                  "\n");
+  }
+  out += "# HELP switchyard_virtual_key_refused_total Requests refused for each virtual key, by "
+         "reason.\n# TYPE switchyard_virtual_key_refused_total counter\n";
+  for (const CompiledKey* key : keys) {
+    const LevelCounters& c = *key->counters;
+    for (const auto& [reason, value] :
+         {std::pair<const char*, int64_t>{"rate_limit", c.refused_rate_limit.load()},
+          {"budget", c.refused_budget.load()},
+          {"model", c.refused_model.load()},
+          {"inactive", c.refused_inactive.load()}}) {
+      out += StrCat("switchyard_virtual_key_refused_total{virtual_key=\"", label(key->name),
+                    "\",reason=\"", reason, "\"} ", value, "\n");
+    }
+  }
+  return out;
 }
 
 }  // namespace switchyard::dp

@@ -39,6 +39,12 @@ struct PresentedKey {
 PresentedKey FindPresentedKey(const std::vector<std::pair<std::string, std::string>>& headers,
                               std::string_view query);
 
+// Requests refused for a missing or unknown key since start (metrics).
+int64_t AuthenticationFailures();
+
+// Prometheus lines for every key of `table` (by name, never value) and the failures above.
+std::string RenderGovernanceMetrics(const GovernanceTable* table);
+
 // Whether a header name carries a client credential (kept at the door for Authenticate(),
 // never forwarded).
 bool IsCredentialHeader(std::string_view lower_case_name);

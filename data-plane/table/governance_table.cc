@@ -150,6 +150,7 @@ std::shared_ptr<const GovernanceTable> GovernanceTable::Build(Objects objects,
     compiled->id = k.id();
     compiled->name = k.name();
     compiled->active = !k.has_is_active() || k.is_active();
+    compiled->counters = counters->For(StrCat("virtual_key/", k.id()));
     auto add_level = [&](std::shared_ptr<const GovernanceLevel> level) {
       if (level == nullptr) return;
       compiled->needs_usage |= level->tokens.has_value() || level->has_budget;

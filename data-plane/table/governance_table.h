@@ -45,6 +45,14 @@ struct LevelCounters {
   std::atomic<int64_t> unreported_spend_nanodollars{0};
   std::atomic<int64_t> unreported_requests{0};
   std::atomic<int64_t> unreported_tokens{0};
+  // Totals since this data plane started (metrics).
+  std::atomic<int64_t> total_requests{0};
+  std::atomic<int64_t> total_tokens{0};
+  std::atomic<int64_t> total_spend_nanodollars{0};
+  std::atomic<int64_t> refused_rate_limit{0};
+  std::atomic<int64_t> refused_budget{0};
+  std::atomic<int64_t> refused_model{0};
+  std::atomic<int64_t> refused_inactive{0};
 };
 
 // Counters by "kind/id", created on first sight and kept for the data plane's lifetime
@@ -101,6 +109,8 @@ struct CompiledKey {
   // Whether any level (or provider grant) counts tokens or spend: only then is the answer's
   // usage read.
   bool needs_usage = false;
+  // The key's own counters (shared with its level, when it has one): metrics.
+  std::shared_ptr<LevelCounters> counters;
 
   const ProviderGrant* Grant(std::string_view provider) const;  // null: not allowed
   bool AllowsAllProviders() const { return providers.empty(); }
@@ -128,6 +138,11 @@ class GovernanceTable {
   // TableHash over "kind/id:config_hash" lines; "" when there is no object.
   const std::string& hash() const { return hash_; }
   size_t key_count() const { return keys_.size(); }
+  // Every key, in no particular order (metrics).
+  template <typename Fn>
+  void ForEachKey(Fn&& fn) const {
+    for (const auto& [digest, key] : keys_) fn(*key);
+  }
 
  private:
   struct DigestHash {

@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 
+#include <boost/asio.hpp>
+#include <fstream>
+#include <random>
+
 #include "switchyard/v1/admin.grpc.pb.h"
 #include "tests/integration/control_plane_fixture.h"
 
@@ -387,15 +391,79 @@ TEST_F(GovernanceTest, InactiveAndDeletedKeysStopOnEveryDataPlaneWithinASecond) 
   EXPECT_LT(Clock::now() - deleted_at, std::chrono::seconds(1));
 }
 
-TEST_F(GovernanceTest, KeyValuesNeverReachALog) {
+TEST_F(GovernanceTest, KeyValuesNeverReachALogAndMetricsNameTheKey) {
   const std::string value = Key({{"name", "quiet"}})["value"];
   EXPECT_EQ(Infer(0, value).status, 200);
   EXPECT_EQ(Infer(0, value + "x").status, 401);
+  EXPECT_EQ(planes_[0]->Metric("switchyard_virtual_key_requests_total{virtual_key=\"quiet\"}"), 1);
+  EXPECT_GE(planes_[0]->Metric("switchyard_virtual_key_auth_failures_total"), 1);
   EXPECT_EQ(control_plane_->process.Log().find(value), std::string::npos);
   for (const auto& plane : planes_) {
     EXPECT_EQ(plane->process.Log().find(value), std::string::npos);
     EXPECT_EQ(HttpCall("GET", plane->admin, "/metrics").body.find(value), std::string::npos);
   }
+}
+
+// Resident memory of a process, in kB (VmRSS).
+long ResidentKb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+TEST_F(GovernanceTest, TenThousandRandomKeysGrowNeitherMemoryNorTheLog) {
+  std::mt19937_64 random(42);
+  auto random_key = [&] {
+    std::string key = "sk-bf-";
+    for (int i = 0; i < 43; ++i) key.push_back("abcdefghijklmnopqrstuvwxyz0123456789"[random() % 36]);
+    return key;
+  };
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  const std::string& http = planes_[0]->http;
+  const size_t colon = http.rfind(':');
+  socket.connect({boost::asio::ip::make_address(http.substr(0, colon)),
+                  static_cast<uint16_t>(std::stoi(http.substr(colon + 1)))});
+  const std::string body = Chat("openai/gpt-4o").dump();
+  // Keep-alive requests on one connection; every answer must be a 401.
+  auto send = [&](int count) {
+    boost::asio::streambuf buffer;
+    for (int i = 0; i < count; ++i) {
+      const std::string request =
+          "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          "Authorization: Bearer " + random_key() + "\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body;
+      boost::asio::write(socket, boost::asio::buffer(request));
+      boost::asio::read_until(socket, buffer, "\r\n\r\n");
+      std::istream head(&buffer);
+      std::string status_line;
+      std::getline(head, status_line);
+      ASSERT_NE(status_line.find(" 401 "), std::string::npos) << status_line;
+      size_t length = 0;
+      for (std::string line; std::getline(head, line) && line != "\r";) {
+        if (line.rfind("Content-Length:", 0) == 0 || line.rfind("content-length:", 0) == 0) {
+          length = std::stoul(line.substr(15));
+        }
+      }
+      if (buffer.size() < length) boost::asio::read(socket, buffer, boost::asio::transfer_exactly(length - buffer.size()));
+      buffer.consume(length);
+    }
+  };
+  send(1000);  // warm up: pools and caches at their working size
+  const long before_kb = ResidentKb(planes_[0]->process.pid());
+  const size_t before_lines = planes_[0]->process.Lines().size();
+  const double failures_before = planes_[0]->Metric("switchyard_virtual_key_auth_failures_total");
+  send(10000);
+  const long after_kb = ResidentKb(planes_[0]->process.pid());
+  EXPECT_LT(after_kb - before_kb, 2048) << before_kb << " kB -> " << after_kb << " kB";
+  // At most one summary line a minute, never a line per request.
+  EXPECT_LE(planes_[0]->process.Lines().size() - before_lines, 2u);
+  EXPECT_EQ(planes_[0]->Metric("switchyard_virtual_key_auth_failures_total") - failures_before,
+            10000);
+  EXPECT_EQ(MockRequests(), 0);
 }
 
 }  // namespace
