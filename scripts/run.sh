@@ -82,6 +82,17 @@ for _ in $(seq 1 200); do
   sleep 0.05
 done
 
+# A demo virtual key (governance): its value is shown once, at creation. The data plane here
+# does not require one (no --require-virtual-key); requests that present it are governed.
+# A database kept from an earlier run holds the old demo key, whose value is not shown again:
+# it is replaced by a new one.
+old_vk=$(curl -sf "http://$rest/api/governance/virtual-keys" | grep -o '"id":"vk-[0-9a-f]*","name":"demo"' |
+  sed 's/"id":"\(vk-[0-9a-f]*\)".*/\1/' || true)
+[ -z "$old_vk" ] || curl -sf -X DELETE "http://$rest/api/governance/virtual-keys/$old_vk" > /dev/null || true
+vk_json=$(curl -sf -X POST "http://$rest/api/governance/virtual-keys" -H 'Content-Type: application/json' \
+  -d '{"name": "demo", "rate_limit": {"request_max_limit": 600, "request_reset_duration": "1m"}}' || true)
+vk=$(printf '%s' "$vk_json" | sed -n 's/.*"value":"\(sk-bf-[^"]*\)".*/\1/p')
+
 cat <<MSG
 Switchyard is running (development mode; logs in $run/*.log)
   inference API   http://$http         (data plane; admin http://$admin)
@@ -89,17 +100,22 @@ Switchyard is running (development mode; logs in $run/*.log)
   mock provider   http://$mock         (the demo provider "openai" points here)
   PostgreSQL      $dsn
 
-Chat completion:
+Demo virtual key (shown once): $vk
+  Production data planes require one (--require-virtual-key, on in the Helm chart); this
+  demo accepts requests without, and governs those that present one.
+
+Chat completion (with the demo virtual key):
   curl -s http://$http/v1/chat/completions -H 'Content-Type: application/json' \\
+    -H "Authorization: Bearer $vk" \\
     -d '{"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hello!"}]}'
 
 Streaming:
-  curl -sN http://$http/v1/chat/completions -H 'Content-Type: application/json' \\
+  curl -sN http://$http/v1/chat/completions -H 'Content-Type: application/json' -H "x-bf-vk: $vk" \\
     -d '{"model": "openai/gpt-4o-mini", "stream": true, "messages": [{"role": "user", "content": "Hello!"}]}'
 
 Native routes (Anthropic's, Google's GenAI, Cohere's, Bedrock's and Azure's APIs; any
 provider, translated):
-  curl -s http://$http/anthropic/v1/messages -H 'Content-Type: application/json' \\
+  curl -s http://$http/anthropic/v1/messages -H 'Content-Type: application/json' -H "x-api-key: $vk" \\
     -d '{"model": "openai/gpt-4o-mini", "max_tokens": 64, "messages": [{"role": "user", "content": "Hello!"}]}'
   curl -s http://$http/genai/v1beta/models/openai%2Fgpt-4o-mini:generateContent \\
     -H 'Content-Type: application/json' -d '{"contents": [{"parts": [{"text": "Hello!"}]}]}'
@@ -115,6 +131,7 @@ Admin API:
   curl -s -X POST http://$rest/api/providers -H 'Content-Type: application/json' \\
     -d '{"provider": "groq", "keys": [{"name": "groq-key-1", "value": "env.GROQ_API_KEY", "models": ["*"]}]}'
   curl -s http://$rest/api/fleet
+  curl -s http://$rest/api/governance/virtual-keys
 
 Ctrl-C stops everything.
 MSG

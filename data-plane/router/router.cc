@@ -208,7 +208,7 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
   const Clock::time_point deadline = start + options_.request_deadline;
   const CompiledKey* key = request.virtual_key;
   std::optional<UsageScanner> usage;
-  if (key != nullptr && key->needs_usage) usage.emplace();
+  if (key != nullptr) usage.emplace();  // every governed answer's tokens are counted
   MeteredWriter writer(client_writer, metrics_, start, usage ? &*usage : nullptr);
   std::string_view provider_label = "unknown";
   if (const size_t slash = request.body.model.find('/'); slash != std::string::npos) {

@@ -153,7 +153,6 @@ std::shared_ptr<const GovernanceTable> GovernanceTable::Build(Objects objects,
     compiled->counters = counters->For(StrCat("virtual_key/", k.id()));
     auto add_level = [&](std::shared_ptr<const GovernanceLevel> level) {
       if (level == nullptr) return;
-      compiled->needs_usage |= level->tokens.has_value() || level->has_budget;
       compiled->levels.push_back(std::move(level));
     };
     add_level(MakeLevel("virtual_key", k.id(), k.name(),
@@ -176,9 +175,6 @@ std::shared_ptr<const GovernanceTable> GovernanceTable::Build(Objects objects,
                               StrCat(k.name(), "/", config.provider()),
                               config.has_rate_limit() ? &config.rate_limit() : nullptr,
                               config.has_budget() ? &config.budget() : nullptr, counters);
-      if (grant.level != nullptr) {
-        compiled->needs_usage |= grant.level->tokens.has_value() || grant.level->has_budget;
-      }
       compiled->providers.push_back(std::move(grant));
     }
     std::sort(compiled->providers.begin(), compiled->providers.end(),

@@ -106,9 +106,6 @@ struct CompiledKey {
   // The levels a request by this key counts against, key first: the key, its team, the
   // team's customer or the key's own customer (each present only once).
   std::vector<std::shared_ptr<const GovernanceLevel>> levels;
-  // Whether any level (or provider grant) counts tokens or spend: only then is the answer's
-  // usage read.
-  bool needs_usage = false;
   // The key's own counters (shared with its level, when it has one): metrics.
   std::shared_ptr<LevelCounters> counters;
 
