@@ -101,7 +101,7 @@ class SdkTest : public ::testing::Test {
                             ("switchyard-sdk-" + std::to_string(getpid()) + ".out");
     // One test at a time: scripted mock answers are consumed in order.
     *code = std::system(("cd " + dir + " && SWITCHYARD_DATA_PLANE=" + data_plane_->http +
-                         " SWITCHYARD_MOCK=" + mock_address_ +
+                         " SWITCHYARD_MOCK=" + mock_address_ + governed_env_ +
                          " node --test --test-concurrency=1 --test-timeout=60000 " + file + " > " +
                          out + " 2>&1")
                             .c_str());
@@ -114,6 +114,7 @@ class SdkTest : public ::testing::Test {
   static std::unique_ptr<Process> mock_;
   static std::string mock_address_;
   static std::unique_ptr<DataPlane> data_plane_;
+  static inline std::string governed_env_;  // for governance.test.mjs
 };
 
 std::unique_ptr<PostgresServer> SdkTest::postgres_;
@@ -186,6 +187,28 @@ TEST_F(SdkTest, ThirdPartyClientsSuite) {
   ConfigureTargets();
   int code = 0;
   const std::string out = NodeTest("thirdparty.test.mjs", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("# fail 0"), std::string::npos) << out;
+}
+
+// Issue 19 point 2: a data plane that requires a virtual key, called by each official SDK
+// presenting the key its own way (and a wrong one: the SDK's own 401 error).
+// tests/sdk/governance.test.mjs.
+TEST_F(SdkTest, EverySdkPresentsAVirtualKeyItsOwnWay) {
+  ConfigureTargets();
+  DataPlane governed = DataPlane::Start(control_plane_->grpc, "dp-sdk-governed",
+                                        {"--require-virtual-key"}, {{"KEY_A", "sk-key-a"}});
+  HttpResult created = Admin(*control_plane_, "POST", "/api/governance/virtual-keys",
+                             json{{"name", "sdk-key"}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string value = JsonOf(created)["value"];
+  const int64_t revision = std::stoll(created.Header("x-switchyard-revision"));
+  ASSERT_TRUE(Eventually([&] { return governed.Config().value("revision", int64_t{0}) >= revision; }));
+  governed_env_ = " SWITCHYARD_GOVERNED_DATA_PLANE=" + governed.http +
+                  " SWITCHYARD_VIRTUAL_KEY=" + value;
+  int code = 0;
+  const std::string out = NodeTest("governance.test.mjs", &code);
+  governed_env_.clear();
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("# fail 0"), std::string::npos) << out;
 }
