@@ -10,7 +10,7 @@ RUN_DIR ?= .run
 # Every Debian 12 package the project builds, tests and runs with.
 PACKAGES := cmake ninja-build ccache g++ pkg-config \
 	libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev \
-	libpqxx-dev libnghttp2-dev libcurl4-openssl-dev libboost1.81-dev libboost-url1.81-dev libsimdjson-dev \
+	libhiredis-dev redis-server libpqxx-dev libnghttp2-dev libcurl4-openssl-dev libboost1.81-dev libboost-url1.81-dev libsimdjson-dev \
 	nlohmann-json3-dev libssl-dev zlib1g-dev libgtest-dev libgmock-dev postgresql-15 curl \
 	wrk nginx-light strace python3 python3-yaml tinyproxy microsocks nghttp2-client openssl valgrind
 

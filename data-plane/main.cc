@@ -78,6 +78,13 @@ int Run(int argc, char** argv) {
                "longest a model listing waits for providers whose model list is not cached yet");
   flags.Define("models-refresh-s", "300",
                "cached provider model lists older than this are refreshed in the background");
+  flags.Define("rate-limit-policy", "local",
+               "how virtual-key rate limits are counted: local (each data plane alone) or redis "
+               "(fleet-wide, --redis-url)");
+  flags.Define("redis-url", "", "redis://host:port[/db] for --rate-limit-policy=redis");
+  flags.Define("redis-timeout-ms", "50", "longest wait for Redis per request");
+  flags.Define("redis-failure", "open",
+               "when Redis does not answer: open (requests pass) or closed (503)");
   flags.DefineSwitch("require-virtual-key",
                      "every inference request must present a virtual key (401 otherwise)");
   flags.DefineSwitch("help", "print this help");
@@ -216,6 +223,25 @@ int Run(int argc, char** argv) {
   http_options.model_lists.wait = std::chrono::milliseconds(models_wait_ms);
   http_options.model_lists.refresh = std::chrono::seconds(models_refresh_s);
   http_options.require_virtual_key = flags.IsSet("require-virtual-key");
+  if (flags.Get("rate-limit-policy") == "redis") {
+    absl::StatusOr<RedisOptions> redis = ParseRedisUrl(flags.Get("redis-url"));
+    int64_t redis_timeout_ms = 0;
+    if (!redis.ok() || !absl::SimpleAtoi(flags.Get("redis-timeout-ms"), &redis_timeout_ms) ||
+        redis_timeout_ms < 1 ||
+        (flags.Get("redis-failure") != "open" && flags.Get("redis-failure") != "closed")) {
+      std::cerr << (redis.ok() ? std::string("--redis-timeout-ms must be a positive number and "
+                                             "--redis-failure open or closed")
+                               : std::string(redis.status().message()))
+                << "\n";
+      return 2;
+    }
+    redis->timeout = std::chrono::milliseconds(redis_timeout_ms);
+    http_options.redis = *redis;
+    http_options.redis_fail_open = flags.Get("redis-failure") == "open";
+  } else if (flags.Get("rate-limit-policy") != "local") {
+    std::cerr << "--rate-limit-policy must be local or redis\n";
+    return 2;
+  }
   if (http_options.tls_cert_file.empty() != http_options.tls_key_file.empty()) {
     std::cerr << "--tls-cert and --tls-key go together\n";
     return 2;

@@ -250,7 +250,13 @@ asio::awaitable<bool> InferenceHandler::Govern(common::HttpRequest& http, const 
            absl::EqualsIgnoreCase(common::ToAbsl(header.first), "x-bf-vk");
   });
   if (!found.refusal && found.key != nullptr && count) {
-    found.refusal = AdmitRequest(*found.key, NowSeconds());
+    // (Statements, not a conditional expression: GCC 12 miscompiles co_await inside ?:.)
+    if (counting_ != nullptr) {
+      std::optional<Refusal> refused = co_await counting_->AdmitRequest(*found.key, NowSeconds());
+      found.refusal = std::move(refused);
+    } else {
+      found.refusal = AdmitRequest(*found.key, NowSeconds());
+    }
   }
   if (found.refusal) {
     found.refusal->error.retry_after_s = found.refusal->retry_after_s;

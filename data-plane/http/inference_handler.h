@@ -49,8 +49,13 @@ class InferenceHandler {
  public:
   // `require_virtual_key`: every inference request must present a virtual key (401
   // otherwise); when false, only requests presenting one are governed.
-  InferenceHandler(WorkerTable* tables, Router* router, bool require_virtual_key = false)
-      : tables_(tables), router_(router), require_virtual_key_(require_virtual_key) {}
+  // `counting` (null: local) counts governed requests (router/governance.h).
+  InferenceHandler(WorkerTable* tables, Router* router, bool require_virtual_key = false,
+                   GovernanceCounting* counting = nullptr)
+      : tables_(tables),
+        router_(router),
+        require_virtual_key_(require_virtual_key),
+        counting_(counting) {}
 
   // Takes the request body (moved out of `request`).
   boost::asio::awaitable<void> Handle(common::HttpRequest& request, ResponseWriter& writer);
@@ -85,6 +90,7 @@ class InferenceHandler {
   WorkerTable* const tables_;
   Router* const router_;
   const bool require_virtual_key_;
+  GovernanceCounting* const counting_;
   std::atomic<int> in_flight_{0};
 };
 

@@ -1,5 +1,7 @@
 #include "data-plane/http/inference_server.h"
 
+#include "data-plane/router/governance.h"
+
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
@@ -159,13 +161,17 @@ class InferenceServer::Worker {
         acceptor_(io_),
         direct_(io_.get_executor(), /*max_idle_per_host=*/512, options.upstream_idle_timeout),
         proxied_(io_.get_executor()),
-        router_(&direct_, &proxied_, seed, options.router, &metrics_, tokens, models),
-        handler_(&tables_, &router_, options.require_virtual_key) {
+        redis_(options.redis ? std::make_unique<RedisCounter>(io_.get_executor(), *options.redis)
+                             : nullptr),
+        counting_(redis_.get(), options.redis_fail_open),
+        router_(&direct_, &proxied_, seed, options.router, &metrics_, tokens, models, &counting_),
+        handler_(&tables_, &router_, options.require_virtual_key, &counting_) {
     // The table reaches this worker through its own loop, so requests read it lock-free.
     listener_ = slot->Listen([this](const std::shared_ptr<const RoutingTable>& table) {
       asio::post(io_, [this, table] { tables_.Set(table); });
     });
   }
+  int64_t redis_failures() const { return counting_.redis_failures(); }
   ~Worker() {
     slot_->Unlisten(listener_);
     Stop();
@@ -336,6 +342,8 @@ class InferenceServer::Worker {
   BeastUpstreamClient direct_;
   CurlUpstreamClient proxied_;
   RequestMetrics metrics_;
+  std::unique_ptr<RedisCounter> redis_;  // the `redis` counting policy; null: local
+  GovernanceCounting counting_;
   Router router_;
   InferenceHandler handler_;
   bool draining_ = false;  // this worker's loop only
@@ -432,7 +440,10 @@ bool InferenceServer::Drain(std::chrono::milliseconds timeout) {
 
 RequestCounters InferenceServer::Counters() const {
   RequestCounters total;
-  for (const auto& worker : workers_) worker->metrics().AddTo(&total);
+  for (const auto& worker : workers_) {
+    worker->metrics().AddTo(&total);
+    total.redis_failures += static_cast<uint64_t>(worker->redis_failures());
+  }
   return total;
 }
 

@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "data-plane/router/request_metrics.h"
+#include "data-plane/router/redis_counter.h"
 #include "data-plane/router/router.h"
 #include "data-plane/table/table_slot.h"
 
@@ -45,6 +46,10 @@ struct InferenceServerOptions {
   std::chrono::milliseconds upstream_idle_timeout{30000};  // pooled provider connections
   // Every inference request must present a virtual key (router/governance.h).
   bool require_virtual_key = false;
+  // The `redis` counting policy (router/redis_counter.h); unset: `local`. When Redis does not
+  // answer within its timeout, governed requests pass (fail open) or get 503.
+  std::optional<RedisOptions> redis;
+  bool redis_fail_open = true;
 };
 
 class InferenceServer {

@@ -1,5 +1,7 @@
 #include "data-plane/router/governance.h"
 
+#include <boost/asio.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -14,6 +16,7 @@
 namespace switchyard::dp {
 namespace {
 
+namespace asio = boost::asio;
 using common::ApiError;
 using common::StrCat;
 
@@ -43,10 +46,6 @@ Refusal Unauthenticated(std::string message) {
                  0};
 }
 
-std::string Rfc3339(int64_t seconds) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(seconds),
-                          absl::UTCTimeZone());
-}
 
 // The window of `limit` holding now: rolled over first when it has passed.
 WindowCounter& Current(WindowCounter& counter, const WindowLimit& limit, int64_t now_s,
@@ -357,6 +356,114 @@ std::string RenderGovernanceMetrics(const GovernanceTable* table) {
     }
   }
   return out;
+}
+
+namespace {
+
+std::string WindowKey(const GovernanceLevel& level, char unit, const WindowLimit& limit,
+                      int64_t now_s) {
+  return StrCat("sy:", std::string_view(&unit, 1), ":", level.kind, "/", level.id, ":",
+                now_s - now_s % std::max<int64_t>(1, limit.length_s));
+}
+
+// The Redis windows of `levels`: each level's token window (checked), then its request
+// window (counted); `owners` names the level and unit of each.
+void RedisWindows(const std::vector<const GovernanceLevel*>& levels, int64_t now_s,
+                  std::vector<RedisCounter::Window>* windows,
+                  std::vector<std::pair<const GovernanceLevel*, bool>>* owners) {
+  for (const GovernanceLevel* level : levels) {
+    if (level->tokens) {
+      windows->push_back({WindowKey(*level, 't', *level->tokens, now_s), level->tokens->max,
+                          level->tokens->length_s, true});
+      owners->emplace_back(level, true);
+    }
+    if (level->requests) {
+      windows->push_back({WindowKey(*level, 'r', *level->requests, now_s), level->requests->max,
+                          level->requests->length_s, false});
+      owners->emplace_back(level, false);
+    }
+  }
+}
+
+void CountRefusal(const CompiledKey& key, const Refusal& refusal) {
+  (refusal.error.http_status == 402 ? key.counters->refused_budget
+                                    : key.counters->refused_rate_limit)
+      .fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+asio::awaitable<std::optional<Refusal>> GovernanceCounting::AdmitLevels(
+    const std::vector<const GovernanceLevel*>& levels, int64_t now_s) {
+  for (const GovernanceLevel* level : levels) {
+    if (std::optional<Refusal> budget = BudgetExhausted(*level, now_s)) co_return budget;
+  }
+  std::vector<RedisCounter::Window> windows;
+  std::vector<std::pair<const GovernanceLevel*, bool>> owners;
+  RedisWindows(levels, now_s, &windows, &owners);
+  absl::StatusOr<int> full = co_await redis_->Admit(windows);
+  if (!full.ok()) {
+    if (fail_open_) co_return std::nullopt;
+    co_return Refusal{common::MakeApiError(503, "service_unavailable_error", "rate_limit_unavailable",
+                                           "the rate-limit store (Redis) did not answer; "
+                                           "requests are refused until it does (fail closed)"),
+                      1};
+  }
+  if (*full < 0 || *full >= static_cast<int>(owners.size())) co_return std::nullopt;
+  const GovernanceLevel& level = *owners[*full].first;
+  const bool tokens = owners[*full].second;
+  const WindowLimit& limit = tokens ? *level.tokens : *level.requests;
+  Refusal refusal = RateLimited(level, tokens ? "tokens" : "requests", limit,
+                                now_s - now_s % std::max<int64_t>(1, limit.length_s), now_s);
+  co_return refusal;
+}
+
+asio::awaitable<std::optional<Refusal>> GovernanceCounting::AdmitRequest(const CompiledKey& key,
+                                                                         int64_t now_s) {
+  if (redis_ == nullptr) co_return dp::AdmitRequest(key, now_s);
+  std::vector<const GovernanceLevel*> levels;
+  for (const auto& level : key.levels) levels.push_back(level.get());
+  std::optional<Refusal> refused = co_await AdmitLevels(levels, now_s);
+  if (refused) CountRefusal(key, *refused);
+  co_return refused;
+}
+
+asio::awaitable<std::optional<Refusal>> GovernanceCounting::AdmitProvider(
+    const CompiledKey& key, std::string_view provider, std::string_view model, int64_t now_s,
+    const GovernanceLevel** level) {
+  if (redis_ == nullptr) co_return dp::AdmitProvider(key, provider, model, now_s, level);
+  *level = nullptr;
+  const ProviderGrant* grant = key.AllowsAllProviders() ? nullptr : key.Grant(provider);
+  if (!key.AllowsAllProviders() && (grant == nullptr || !grant->Allows(model))) {
+    // The access rule is configuration, the same under both policies.
+    co_return dp::AdmitProvider(key, provider, model, now_s, level);
+  }
+  if (grant == nullptr || grant->level == nullptr) co_return std::nullopt;
+  // (Built first: GCC 12 mishandles braced lists inside co_await.)
+  const std::vector<const GovernanceLevel*> levels{grant->level.get()};
+  std::optional<Refusal> refused = co_await AdmitLevels(levels, now_s);
+  if (refused) {
+    CountRefusal(key, *refused);
+    co_return refused;
+  }
+  *level = grant->level.get();
+  co_return std::nullopt;
+}
+
+void GovernanceCounting::Charge(const CompiledKey& key, const GovernanceLevel* provider_level,
+                                const TokenUsage& usage, const ModelPrice* price, int64_t now_s) {
+  dp::Charge(key, provider_level, usage, price, now_s);  // totals, reports (and local windows)
+  if (redis_ == nullptr) return;
+  std::vector<RedisCounter::Window> windows;
+  auto add = [&](const GovernanceLevel& level) {
+    if (level.tokens) {
+      windows.push_back({WindowKey(level, 't', *level.tokens, now_s), level.tokens->max,
+                         level.tokens->length_s, true});
+    }
+  };
+  for (const auto& level : key.levels) add(*level);
+  if (provider_level != nullptr) add(*provider_level);
+  redis_->Add(windows, usage.total());
 }
 
 }  // namespace switchyard::dp

@@ -23,7 +23,10 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "common/errors.h"
+#include "data-plane/router/redis_counter.h"
 #include "data-plane/table/governance_table.h"
 
 namespace switchyard::dp {
@@ -96,6 +99,36 @@ class UsageScanner {
 // cost at `price` (may be null: tokens only) into the levels' unreported spend.
 void Charge(const CompiledKey& key, const GovernanceLevel* provider_level, const TokenUsage& usage,
             const ModelPrice* price, int64_t now_s);
+
+// The counting policy of one worker: `local` (the functions above) or `redis` (a
+// RedisCounter: the same windows, counted in Redis by every data plane together). Budgets
+// (exhausted marks from the control plane) are checked here in both. When Redis does not
+// answer in time, requests pass (fail open) or are refused with 503 (fail closed).
+class GovernanceCounting {
+ public:
+  // `redis` null: local.
+  GovernanceCounting(RedisCounter* redis, bool fail_open) : redis_(redis), fail_open_(fail_open) {}
+
+  boost::asio::awaitable<std::optional<Refusal>> AdmitRequest(const CompiledKey& key,
+                                                              int64_t now_s);
+  boost::asio::awaitable<std::optional<Refusal>> AdmitProvider(const CompiledKey& key,
+                                                               std::string_view provider,
+                                                               std::string_view model,
+                                                               int64_t now_s,
+                                                               const GovernanceLevel** level);
+  void Charge(const CompiledKey& key, const GovernanceLevel* provider_level,
+              const TokenUsage& usage, const ModelPrice* price, int64_t now_s);
+
+  // Redis calls that failed or timed out (0 with the local policy).
+  int64_t redis_failures() const { return redis_ != nullptr ? redis_->failures() : 0; }
+
+ private:
+  boost::asio::awaitable<std::optional<Refusal>> AdmitLevels(
+      const std::vector<const GovernanceLevel*>& levels, int64_t now_s);
+
+  RedisCounter* const redis_;
+  const bool fail_open_;
+};
 
 }  // namespace switchyard::dp
 

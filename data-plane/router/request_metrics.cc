@@ -47,6 +47,7 @@ void RequestCounters::Add(const RequestCounters& other) {
   retries += other.retries;
   fallbacks += other.fallbacks;
   limiter_drops += other.limiter_drops;
+  redis_failures += other.redis_failures;
   open_streams += other.open_streams;
   time_to_first_byte.Add(other.time_to_first_byte);
   duration.Add(other.duration);
@@ -71,6 +72,9 @@ std::string RequestCounters::Render() const {
   counter("switchyard_fallbacks_total", "Fallback candidates tried.", fallbacks);
   counter("switchyard_limiter_drops_total",
           "Requests dropped at a provider's concurrency and buffer limits.", limiter_drops);
+  counter("switchyard_redis_failures_total",
+          "Rate-limit counting calls to Redis that failed or timed out (policy redis).",
+          redis_failures);
   counter("switchyard_open_streams", "Streamed responses in progress.", open_streams, "gauge");
   RenderHistogram(&out, "switchyard_time_to_first_byte_seconds",
                   "Request received to response head sent.", time_to_first_byte);

@@ -41,6 +41,7 @@ struct RequestCounters {
   uint64_t retries = 0;        // attempts after the first, per candidate
   uint64_t fallbacks = 0;      // candidates tried after the primary
   uint64_t limiter_drops = 0;  // requests dropped by concurrency/buffer limits
+  uint64_t redis_failures = 0;  // governance counting calls Redis did not answer in time
   int64_t open_streams = 0;
   Histogram time_to_first_byte;  // request start -> response head sent
   Histogram duration;            // request start -> response complete

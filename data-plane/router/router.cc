@@ -241,10 +241,14 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
   }
   if (key != nullptr && answered) {
     const GovernanceTable* governance = table.governance();
-    Charge(*key, governed.provider_level, usage ? usage->usage() : TokenUsage{},
-           governance != nullptr ? governance->FindPrice(governed.provider, governed.model)
-                                 : nullptr,
-           NowSeconds());
+    const ModelPrice* price =
+        governance != nullptr ? governance->FindPrice(governed.provider, governed.model) : nullptr;
+    const TokenUsage tokens = usage ? usage->usage() : TokenUsage{};
+    if (counting_ != nullptr) {
+      counting_->Charge(*key, governed.provider_level, tokens, price, NowSeconds());
+    } else {
+      Charge(*key, governed.provider_level, tokens, price, NowSeconds());
+    }
   }
   metrics_->Request(provider_label, request.request_type, writer.status());
 }
@@ -272,8 +276,15 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
   };
   const GovernanceLevel* provider_level = nullptr;
   if (request.virtual_key != nullptr) {
-    if (std::optional<Refusal> refused =
-            AdmitProvider(*request.virtual_key, provider, model, NowSeconds(), &provider_level)) {
+    // (Statements, not a conditional expression: GCC 12 miscompiles co_await inside ?:.)
+    std::optional<Refusal> refused;
+    if (counting_ != nullptr) {
+      refused = co_await counting_->AdmitProvider(*request.virtual_key, provider, model,
+                                                  NowSeconds(), &provider_level);
+    } else {
+      refused = AdmitProvider(*request.virtual_key, provider, model, NowSeconds(), &provider_level);
+    }
+    if (refused) {
       refused->error.retry_after_s = refused->retry_after_s;
       co_return fail(std::move(refused->error));
     }

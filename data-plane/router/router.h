@@ -39,20 +39,25 @@ struct RouterOptions {
   std::chrono::milliseconds request_deadline{300000};
 };
 
+class GovernanceCounting;  // router/governance.h
+
 class Router {
  public:
   // `direct` serves providers reached directly; `proxied` those with a proxy_config.
   // `metrics` is this worker's own; `tokens` is shared by every worker (null: keys with an
   // OAuth credential cannot be served).
+  // `counting` (null: the local policy of router/governance.h) counts governed requests.
   Router(UpstreamClient* direct, UpstreamClient* proxied, uint64_t seed, RouterOptions options,
-         RequestMetrics* metrics, TokenCache* tokens = nullptr, ModelCatalog* catalog = nullptr)
+         RequestMetrics* metrics, TokenCache* tokens = nullptr, ModelCatalog* catalog = nullptr,
+         GovernanceCounting* counting = nullptr)
       : direct_(direct),
         proxied_(proxied),
         random_(seed),
         options_(options),
         metrics_(metrics),
         tokens_(tokens),
-        catalog_(catalog) {}
+        catalog_(catalog),
+        counting_(counting) {}
 
   // Answers `request` through `writer`; never throws.
   boost::asio::awaitable<void> Serve(const RoutingTable& table, const InferenceRequest& request,
@@ -96,6 +101,7 @@ class Router {
   RequestMetrics* const metrics_;
   TokenCache* const tokens_;
   ModelCatalog* const catalog_;
+  GovernanceCounting* const counting_;
 };
 
 }  // namespace switchyard::dp

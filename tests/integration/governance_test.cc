@@ -10,6 +10,7 @@
 
 #include "switchyard/v1/admin.grpc.pb.h"
 #include "tests/integration/control_plane_fixture.h"
+#include "tests/support/redis_server.h"
 
 namespace switchyard::testing {
 namespace {
@@ -402,6 +403,74 @@ TEST_F(GovernanceTest, KeyValuesNeverReachALogAndMetricsNameTheKey) {
     EXPECT_EQ(plane->process.Log().find(value), std::string::npos);
     EXPECT_EQ(HttpCall("GET", plane->admin, "/metrics").body.find(value), std::string::npos);
   }
+}
+
+// The two counting policies with several data planes sharing one limit: `local` counts per
+// data plane (the fleet may exceed a limit up to the number of planes), `redis` holds it
+// fleet-wide; a Redis outage fails open or closed as configured, never hanging a request.
+TEST_F(GovernanceTest, RedisHoldsALimitAcrossTheFleetAndFailsOpenOrClosed) {
+  std::unique_ptr<RedisServer> redis = RedisServer::Start();
+  std::vector<std::unique_ptr<DataPlane>> fleet;
+  for (int i = 0; i < 3; ++i) {
+    fleet.push_back(std::make_unique<DataPlane>(DataPlane::Start(
+        control_plane_->grpc, "dp-redis-" + std::to_string(i),
+        {"--rate-limit-policy=redis", "--redis-url=" + redis->url(), "--redis-timeout-ms=100",
+         i == 2 ? "--redis-failure=closed" : "--redis-failure=open"},
+        {{"KEY_A", "sk-key-a"}})));
+    ASSERT_FALSE(fleet.back()->http.empty()) << fleet.back()->process.Log();
+  }
+  const json created = Key({{"name", "fleet-wide"},
+                            {"rate_limit", {{"request_max_limit", 10}, {"request_reset_duration", "1h"}}}});
+  const std::string value = created["value"];
+  const int64_t revision = std::stoll(Rest("GET", "/api/governance/virtual-keys/" +
+                                                      created["id"].get<std::string>())
+                                          .Header("x-switchyard-revision"));
+  for (const auto& plane : fleet) {
+    ASSERT_TRUE(Eventually([&] { return plane->Config().value("revision", int64_t{0}) >= revision; }));
+  }
+  auto infer = [&](const DataPlane& plane, const std::string& key) {
+    return HttpCall("POST", plane.http, "/v1/chat/completions", Chat("openai/gpt-4o").dump(),
+                    {{"x-bf-vk", key}});
+  };
+  int admitted = 0;
+  for (int i = 0; i < 30; ++i) {
+    const int status = infer(*fleet[i % 3], value).status;
+    ASSERT_TRUE(status == 200 || status == 429) << status << fleet[i % 3]->process.Log();
+    admitted += status == 200;
+  }
+  EXPECT_EQ(admitted, 10);  // fleet-wide, not 10 per data plane
+  // The local policy on the suite's own planes: each counts alone.
+  const std::string local = Key({{"name", "per-plane"},
+                                 {"rate_limit", {{"request_max_limit", 2}, {"request_reset_duration", "1h"}}}})["value"];
+  int local_admitted = 0;
+  for (int i = 0; i < 9; ++i) local_admitted += Infer(i % 3, local).status == 200;
+  EXPECT_EQ(local_admitted, 6);  // 2 per data plane: the documented overshoot
+
+  // Tokens through Redis: 9 per answer, limit 20: the fourth request is refused.
+  const std::string tokens = Key({{"name", "fleet-tokens"},
+                                  {"rate_limit", {{"token_max_limit", 20}, {"token_reset_duration", "1h"}}}})["value"];
+  for (const auto& plane : fleet) {
+    ASSERT_TRUE(Eventually([&] { return infer(*plane, tokens).status == 200; }));
+  }
+  EXPECT_EQ(infer(*fleet[0], tokens).status, 429);
+
+  // Redis down: fail open answers, fail closed refuses with 503; neither hangs.
+  redis->Stop();
+  const std::string fresh = Key({{"name", "during-outage"},
+                                 {"rate_limit", {{"request_max_limit", 100}, {"request_reset_duration", "1h"}}}})["value"];
+  for (const auto& plane : fleet) {
+    ASSERT_TRUE(Eventually([&] { return infer(*plane, fresh).status != 401; }));
+  }
+  const auto start = Clock::now();
+  EXPECT_EQ(infer(*fleet[0], fresh).status, 200);
+  HttpResult closed = infer(*fleet[2], fresh);
+  EXPECT_EQ(closed.status, 503) << closed.body;
+  EXPECT_NE(closed.body.find("Redis"), std::string::npos) << closed.body;
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
+  EXPECT_GT(fleet[0]->Metric("switchyard_redis_failures_total"), 0);
+  // Back: counting resumes.
+  redis->Restart();
+  EXPECT_TRUE(Eventually([&] { return infer(*fleet[2], fresh).status == 200; }));
 }
 
 // Resident memory of a process, in kB (VmRSS).

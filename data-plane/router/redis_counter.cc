@@ -1,0 +1,285 @@
+#include "data-plane/router/redis_counter.h"
+
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+
+#include <boost/asio.hpp>
+#include <optional>
+#include <boost/asio/experimental/as_tuple.hpp>
+
+#include "absl/strings/numbers.h"
+#include "common/log.h"
+#include "common/strings.h"
+
+namespace switchyard::dp {
+namespace {
+
+namespace asio = boost::asio;
+using common::StrCat;
+constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+// Checks every token window, then counts the request in every request window, undoing its
+// own counts when one is full. KEYS: the windows; ARGV: per window max, ttl, tokens (1/0).
+// Returns -1 (admitted) or the 0-based index of the first full window.
+constexpr char kAdmitScript[] = R"lua(
+for i = 1, #KEYS do
+  if ARGV[3*i] == '1' then
+    local used = tonumber(redis.call('GET', KEYS[i]) or '0')
+    if used >= tonumber(ARGV[3*i-2]) then return i - 1 end
+  end
+end
+for i = 1, #KEYS do
+  if ARGV[3*i] == '0' then
+    local count = redis.call('INCR', KEYS[i])
+    if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[3*i-1]) end
+    if count > tonumber(ARGV[3*i-2]) then
+      for j = 1, i do
+        if ARGV[3*j] == '0' then redis.call('DECR', KEYS[j]) end
+      end
+      return i - 1
+    end
+  end
+end
+return -1
+)lua";
+
+// Adds ARGV[1] to every window; a window it creates expires after its ttl (ARGV[1 + i]).
+constexpr char kAddScript[] = R"lua(
+for i = 1, #KEYS do
+  local count = redis.call('INCRBY', KEYS[i], ARGV[1])
+  if count == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[i], ARGV[1 + i]) end
+end
+return 0
+)lua";
+
+std::string Sha1Hex(std::string_view text) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char byte : digest) {
+    hex.push_back(kHex[byte >> 4]);
+    hex.push_back(kHex[byte & 15]);
+  }
+  return hex;
+}
+
+const std::string& AdmitSha() {
+  static const std::string sha = Sha1Hex(kAdmitScript);
+  return sha;
+}
+const std::string& AddSha() {
+  static const std::string sha = Sha1Hex(kAddScript);
+  return sha;
+}
+
+void AppendCommand(std::string& out, const std::vector<std::string>& args) {
+  out += StrCat("*", args.size(), "\r\n");
+  for (const std::string& arg : args) out += StrCat("$", arg.size(), "\r\n", arg, "\r\n");
+}
+
+}  // namespace
+
+struct RedisCounter::Waiter {
+  explicit Waiter(asio::any_io_executor executor) : timer(executor) {}
+  asio::steady_timer timer;
+  std::optional<absl::StatusOr<int64_t>> result;
+};
+
+absl::StatusOr<RedisOptions> ParseRedisUrl(std::string_view url) {
+  RedisOptions options;
+  if (!url.starts_with("redis://")) {
+    return absl::InvalidArgumentError("--redis-url must look like redis://host:port[/db]");
+  }
+  url.remove_prefix(8);
+  if (const size_t slash = url.find('/'); slash != std::string_view::npos) {
+    if (!absl::SimpleAtoi(common::ToAbsl(url.substr(slash + 1)), &options.database) ||
+        options.database < 0) {
+      return absl::InvalidArgumentError("--redis-url: the database must be a number");
+    }
+    url = url.substr(0, slash);
+  }
+  if (const size_t colon = url.rfind(':'); colon != std::string_view::npos) {
+    int port = 0;
+    if (!absl::SimpleAtoi(common::ToAbsl(url.substr(colon + 1)), &port) || port <= 0 ||
+        port > 65535) {
+      return absl::InvalidArgumentError("--redis-url: bad port");
+    }
+    options.port = static_cast<uint16_t>(port);
+    url = url.substr(0, colon);
+  }
+  if (url.empty()) return absl::InvalidArgumentError("--redis-url: no host");
+  options.host = std::string(url);
+  return options;
+}
+
+RedisCounter::RedisCounter(asio::any_io_executor executor, RedisOptions options)
+    : executor_(executor), options_(std::move(options)), socket_(executor) {
+  asio::co_spawn(executor_, Connect(), asio::detached);  // ready before the first request
+}
+
+RedisCounter::~RedisCounter() {
+  if (reader_ != nullptr) redisReaderFree(reader_);
+}
+
+asio::awaitable<void> RedisCounter::Connect() {
+  if (state_ != State::kDisconnected) co_return;
+  state_ = State::kConnecting;
+  const uint64_t generation = ++generation_;
+  asio::ip::tcp::resolver resolver(executor_);
+  auto [resolve_error, endpoints] = co_await resolver.async_resolve(
+      options_.host, std::to_string(options_.port), kTuple);
+  if (generation != generation_) co_return;
+  boost::system::error_code error = resolve_error;
+  if (!error) {
+    socket_ = asio::ip::tcp::socket(executor_);
+    asio::steady_timer deadline(executor_, options_.timeout * 4);
+    deadline.async_wait([this, generation](boost::system::error_code ec) {
+      if (!ec && generation == generation_ && state_ == State::kConnecting) {
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+      }
+    });
+    auto [connect_error, endpoint] = co_await asio::async_connect(socket_, endpoints, kTuple);
+    deadline.cancel();
+    error = connect_error;
+  }
+  if (generation != generation_) co_return;
+  if (error) {
+    state_ = State::kDisconnected;
+    retry_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    co_return;
+  }
+  socket_.set_option(asio::ip::tcp::no_delay(true));
+  state_ = State::kConnected;
+  if (reader_ != nullptr) redisReaderFree(reader_);
+  reader_ = redisReaderCreate();
+  if (options_.database != 0) Send({"SELECT", std::to_string(options_.database)}, nullptr);
+  Send({"SCRIPT", "LOAD", kAdmitScript}, nullptr);
+  Send({"SCRIPT", "LOAD", kAddScript}, nullptr);
+  asio::co_spawn(executor_, ReadReplies(), asio::detached);
+}
+
+void RedisCounter::Send(std::vector<std::string> command, std::shared_ptr<Waiter> waiter) {
+  AppendCommand(outgoing_, command);
+  pending_.push_back(std::move(waiter));
+  if (!flushing_) asio::co_spawn(executor_, Flush(), asio::detached);
+}
+
+asio::awaitable<void> RedisCounter::Flush() {
+  flushing_ = true;
+  const uint64_t generation = generation_;
+  while (!outgoing_.empty() && generation == generation_) {
+    std::string data;
+    data.swap(outgoing_);
+    auto [error, written] = co_await asio::async_write(socket_, asio::buffer(data), kTuple);
+    if (generation != generation_) co_return;  // a reconnect owns the flag now
+    if (error) {
+      Fail("write failed");
+      break;
+    }
+  }
+  flushing_ = false;
+}
+
+asio::awaitable<void> RedisCounter::ReadReplies() {
+  const uint64_t generation = generation_;
+  char buffer[16384];
+  for (;;) {
+    auto [error, read] = co_await socket_.async_read_some(asio::buffer(buffer), kTuple);
+    if (generation != generation_) co_return;
+    if (error) {
+      Fail("connection closed");
+      co_return;
+    }
+    redisReaderFeed(reader_, buffer, read);
+    void* raw = nullptr;
+    while (redisReaderGetReply(reader_, &raw) == REDIS_OK && raw != nullptr) {
+      auto* reply = static_cast<redisReply*>(raw);
+      std::shared_ptr<Waiter> waiter;
+      if (!pending_.empty()) {
+        waiter = std::move(pending_.front());
+        pending_.pop_front();
+      }
+      if (reply->type == REDIS_REPLY_ERROR) {
+        ++failures_;
+        common::LogWarning("redis answered an error",
+                           {{"error", std::string(reply->str, reply->len)}});
+      }
+      if (waiter != nullptr && !waiter->result) {
+        if (reply->type == REDIS_REPLY_INTEGER) {
+          waiter->result = static_cast<int64_t>(reply->integer);
+        } else {
+          waiter->result = absl::InternalError("redis answered an error");
+        }
+        waiter->timer.cancel();
+      }
+      freeReplyObject(reply);
+      raw = nullptr;
+    }
+  }
+}
+
+void RedisCounter::Fail(const std::string& why) {
+  ++generation_;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  state_ = State::kDisconnected;
+  retry_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+  outgoing_.clear();
+  flushing_ = false;
+  for (const std::shared_ptr<Waiter>& waiter : pending_) {
+    if (waiter != nullptr && !waiter->result) {
+      waiter->result = absl::UnavailableError(StrCat("redis: ", why));
+      waiter->timer.cancel();
+    }
+  }
+  pending_.clear();
+}
+
+asio::awaitable<absl::StatusOr<int>> RedisCounter::Admit(const std::vector<Window>& windows) {
+  if (windows.empty()) co_return -1;
+  if (state_ == State::kDisconnected && std::chrono::steady_clock::now() >= retry_at_) {
+    co_await Connect();
+  }
+  if (state_ != State::kConnected) {
+    ++failures_;
+    co_return absl::UnavailableError("redis is not connected");
+  }
+  std::vector<std::string> command{"EVALSHA", AdmitSha(), std::to_string(windows.size())};
+  for (const Window& window : windows) command.push_back(window.key);
+  for (const Window& window : windows) {
+    command.push_back(std::to_string(window.max));
+    command.push_back(std::to_string(std::max<int64_t>(1, window.ttl_s)));
+    command.push_back(window.tokens ? "1" : "0");
+  }
+  auto waiter = std::make_shared<Waiter>(executor_);
+  waiter->timer.expires_after(options_.timeout);
+  Send(std::move(command), waiter);
+  co_await waiter->timer.async_wait(kTuple);
+  if (!waiter->result) {
+    waiter->result = absl::DeadlineExceededError("redis did not answer in time");
+    ++failures_;
+    // A Redis that stopped answering: start over rather than queue behind it.
+    if (pending_.size() > 1000) Fail("too many unanswered calls");
+  }
+  if (!waiter->result->ok()) co_return waiter->result->status();
+  co_return static_cast<int>(**waiter->result);
+}
+
+void RedisCounter::Add(const std::vector<Window>& windows, int64_t amount) {
+  if (windows.empty() || amount <= 0) return;
+  if (state_ != State::kConnected) {
+    ++failures_;
+    return;
+  }
+  std::vector<std::string> command{"EVALSHA", AddSha(), std::to_string(windows.size())};
+  for (const Window& window : windows) command.push_back(window.key);
+  command.push_back(std::to_string(amount));
+  for (const Window& window : windows) {
+    command.push_back(std::to_string(std::max<int64_t>(1, window.ttl_s)));
+  }
+  Send(std::move(command), nullptr);
+}
+
+}  // namespace switchyard::dp
