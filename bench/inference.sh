@@ -33,6 +33,7 @@ sse_port=$(free_port); nginx_sse_port=$(free_port); sse_claude_port=$(free_port)
 sse_gemini_port=$(free_port); fixed_port=$(free_port)
 callgrind_port=$(free_port); callgrind_admin_port=$(free_port)
 rest_port=$(free_port); grpc_port=$(free_port); pg_port=$(free_port)
+redis_port=$(free_port); dp_redis_port=$(free_port); dp_redis_admin_port=$(free_port)
 
 "$build/bin/mock_provider" --listen=127.0.0.1:$mock_port --threads=1 --record=false \
   > "$work/mock.log" 2>&1 &
@@ -151,6 +152,32 @@ pids+=($!)
 for _ in $(seq 1 200); do
   curl -sf "http://127.0.0.1:$admin_port/readyz" > /dev/null && break; sleep 0.05
 done
+# Issue 19 point 5: governance on the hot path. A virtual key with a request limit, a token
+# limit and a budget (all far above what the run uses: every level is counted, none refuses),
+# presented on the same fixed-answer route as the pass-through; the local policy on the data
+# plane above, the redis policy on a second data plane sharing a throwaway Redis.
+redis-server --port $redis_port --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
+  --dir "$work" --logfile "$work/redis.log" &
+pids+=($!)
+vk=$(curl -sf -X POST "http://127.0.0.1:$rest_port/api/governance/virtual-keys" -d '{
+  "name": "bench",
+  "rate_limit": {"request_max_limit": 1000000000, "request_reset_duration": "1h",
+                 "token_max_limit": 1000000000000, "token_reset_duration": "1h"},
+  "budget": {"max_limit": 1000000000, "reset_duration": "1M"}}' |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["value"])')
+curl -sf -X POST "http://127.0.0.1:$rest_port/api/governance/pricing" -d '{
+  "provider": "fixed", "model": "bench-model", "input_per_million": 2.5,
+  "output_per_million": 10}' > /dev/null
+for _ in $(seq 1 100); do redis-cli -p $redis_port ping > /dev/null 2>&1 && break; sleep 0.05; done
+OPENAI_API_KEY=sk-bench "$build/bin/switchyard-data-plane" --control-plane=127.0.0.1:$grpc_port \
+  --http-listen=127.0.0.1:$dp_redis_port --admin-listen=127.0.0.1:$dp_redis_admin_port \
+  --node-id=bench-redis --rate-limit-policy=redis --redis-url=redis://127.0.0.1:$redis_port \
+  > "$work/dp-redis.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 200); do
+  curl -sf "http://127.0.0.1:$dp_redis_admin_port/readyz" > /dev/null && break; sleep 0.05
+done
+sleep 0.5  # both data planes hold the key and the price
 
 cat > "$work/nginx.conf" <<NGINX
 worker_processes auto;
@@ -308,6 +335,12 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"$name/bench-model","messages":[{"role":"user","content":"Hello!"}]}'
 LUA
 done
+cat > "$work/fixed-vk.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["x-bf-vk"] = "$vk"
+wrk.body = '{"model":"fixed/bench-model","messages":[{"role":"user","content":"Hello!"}]}'
+LUA
 cat > "$work/stream-gemini.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -369,6 +402,15 @@ for round in 1 2 3; do
     r[$name,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/$name.lua" 64)
   done
 done
+# Governance: the same fixed answers without and with the virtual key, on the local-policy data
+# plane and on the redis-policy one, interleaved.
+run "http://127.0.0.1:$dp_redis_port/v1/chat/completions" "$work/fixed-vk.lua" 64 > /dev/null
+for round in 1 2 3; do
+  r[gov-none,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/fixed.lua" 64)
+  r[gov-local,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/fixed-vk.lua" 64)
+  r[gov-redis-none,$round]=$(run "http://127.0.0.1:$dp_redis_port/v1/chat/completions" "$work/fixed.lua" 64)
+  r[gov-redis,$round]=$(run "http://127.0.0.1:$dp_redis_port/v1/chat/completions" "$work/fixed-vk.lua" 64)
+done
 # The translated path beside the pass-through, same data plane, interleaved.
 for round in 1 2 3; do
   r[pass,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/post.lua" 64)
@@ -376,7 +418,8 @@ for round in 1 2 3; do
   r[gemini,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/translated-gemini.lua" 64)
   r[vertex,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/translated-vertex.lua" 64)
 done
-for t in sse-nginx sse-dp sse-xlate sse-gemini pass xlate gemini vertex fixed fixed-claude fixed-gemini; do
+for t in sse-nginx sse-dp sse-xlate sse-gemini pass xlate gemini vertex fixed fixed-claude fixed-gemini \
+         gov-none gov-local gov-redis-none gov-redis; do
   r[$t,32]=$(for round in 1 2 3; do echo "${r[$t,$round]}"; done | sort -k1 -g | sed -n 2p)
 done
 # Instructions per request (callgrind: repeatable where wall-clock numbers are not): a second
@@ -407,6 +450,13 @@ if command -v valgrind > /dev/null; then
     dump=$(ls -t "$work"/cg.* | head -1)
     r[ir,$1]=$(awk -v n=$requests '/^(summary|totals):/ { printf "%.0f", $2 / n; exit }' "$dump")
   done
+  # The same fixed answer presenting the virtual key (local policy).
+  python3 "$here/send_requests.py" 127.0.0.1 $callgrind_port fixed/bench-model false 30 "$vk"
+  callgrind_control --zero "$cg_pid" > /dev/null
+  python3 "$here/send_requests.py" 127.0.0.1 $callgrind_port fixed/bench-model false $requests "$vk"
+  callgrind_control --dump=fixed-vk "$cg_pid" > /dev/null
+  dump=$(ls -t "$work"/cg.* | head -1)
+  r[ir,fixed-vk]=$(awk -v n=$requests '/^(summary|totals):/ { printf "%.0f", $2 / n; exit }' "$dump")
   instructions="plain pass-through ${r[ir,plain]}, plain translated ${r[ir,translated]} (gemini ${r[ir,gemini]}, vertex with its cached token ${r[ir,vertex]}), streamed pass-through ${r[ir,stream]}, streamed translated ${r[ir,stream-translated]}"
   fixed_instructions="plain pass-through ${r[ir,fixed]}, plain translated to anthropic ${r[ir,fixed-claude]}, to gemini ${r[ir,fixed-gemini]}; stream pass-through ${r[ir,stream]}, anthropic stream translated ${r[ir,stream-translated]}, gemini stream translated ${r[ir,stream-gemini]}"
 fi
@@ -518,6 +568,22 @@ machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(
   echo
   echo "- translated / pass-through (target >= 0.9 x): plain anthropic $(awk "BEGIN { printf \"%.2f\", $(field fixed-claude 32 1) / $(field fixed 32 1) }") x, plain gemini $(awk "BEGIN { printf \"%.2f\", $(field fixed-gemini 32 1) / $(field fixed 32 1) }") x, anthropic stream $(awk "BEGIN { printf \"%.2f\", $(field sse-xlate 32 1) / $(field sse-dp 32 1) }") x, gemini stream $(awk "BEGIN { printf \"%.2f\", $(field sse-gemini 32 1) / $(field sse-dp 32 1) }") x"
   [ -n "$instructions" ] && echo "- data-plane instructions per request (callgrind, one worker, 300 each): $fixed_instructions"
+  echo
+  echo "Issue 19: governance on the hot path. The plain fixed answer (nginx from memory) without"
+  echo "and with a virtual key (x-bf-vk) whose request window, token window and budget are all"
+  echo "counted (limits far above the run), and a price for the model; the local policy on one"
+  echo "data plane, the redis policy (Redis 7, Debian's) on a second one; 64 connections,"
+  echo "interleaved, median of 3."
+  echo
+  echo "| path | conns | req/s | p50 ms | p99 ms |"
+  echo "|---|---|---|---|---|"
+  echo "| no virtual key (local data plane) | 64 | $(field gov-none 32 1) | $(field gov-none 32 2) | $(field gov-none 32 3) |"
+  echo "| virtual key, local policy | 64 | $(field gov-local 32 1) | $(field gov-local 32 2) | $(field gov-local 32 3) |"
+  echo "| no virtual key (redis data plane) | 64 | $(field gov-redis-none 32 1) | $(field gov-redis-none 32 2) | $(field gov-redis-none 32 3) |"
+  echo "| virtual key, redis policy | 64 | $(field gov-redis 32 1) | $(field gov-redis 32 2) | $(field gov-redis 32 3) |"
+  echo
+  echo "- with / without the virtual key: local policy $(awk "BEGIN { printf \"%.2f\", $(field gov-local 32 1) / $(field gov-none 32 1) }") x (target >= 0.95 x), redis policy $(awk "BEGIN { printf \"%.2f\", $(field gov-redis 32 1) / $(field gov-redis-none 32 1) }") x (target >= 0.8 x)"
+  [ -n "$instructions" ] && echo "- data-plane instructions per request (callgrind, one worker, 300 each): fixed answer without a key ${r[ir,fixed]}, with the virtual key (local policy) ${r[ir,fixed-vk]}"
   echo "<!-- inference:end -->"
 } > "$work/section.md"
 

@@ -33,7 +33,8 @@ trap 'rm -rf "$out"' EXIT
   "$root/deploy/docker"
 # The schema must reject wrong values.
 for bad in dataPlane.replicas=0 controlPlane.ports.grpc=70000 dataPlane.service.type=Bogus \
-           dataPlane.autoscaling.targetCPUUtilizationPercentage=150 postgres.bundled.storage=lots; do
+           dataPlane.autoscaling.targetCPUUtilizationPercentage=150 postgres.bundled.storage=lots \
+           governance.rateLimitPolicy=shared governance.redis.url=http://x; do
   if "$helm" template demo "$chart" --set "$bad" > /dev/null 2> "$out/error"; then
     echo "the schema accepted --set $bad" >&2
     exit 1
