@@ -66,6 +66,36 @@ Budget* MutableBudget(GovernanceObject& object, std::string_view provider) {
   }
 }
 
+// The rate limit an object holds for `provider` ("" = the object's own), or null.
+const v1::RateLimit* RateLimitOf(const GovernanceObject& object, std::string_view provider) {
+  switch (object.kind_case()) {
+    case GovernanceObject::kVirtualKey:
+      if (provider.empty()) {
+        return object.virtual_key().has_rate_limit() ? &object.virtual_key().rate_limit() : nullptr;
+      }
+      for (const auto& config : object.virtual_key().provider_configs()) {
+        if (config.provider() == provider) {
+          return config.has_rate_limit() ? &config.rate_limit() : nullptr;
+        }
+      }
+      return nullptr;
+    case GovernanceObject::kTeam:
+      return object.team().has_rate_limit() ? &object.team().rate_limit() : nullptr;
+    case GovernanceObject::kCustomer:
+      return object.customer().has_rate_limit() ? &object.customer().rate_limit() : nullptr;
+    default:
+      return nullptr;
+  }
+}
+
+int64_t WindowOf(const std::string& duration, std::chrono::system_clock::time_point now) {
+  absl::StatusOr<std::chrono::seconds> length = common::ParseResetDuration(duration);
+  if (!length.ok()) return 0;
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             common::WindowStart(now, *length).time_since_epoch())
+      .count();
+}
+
 // Copies the exhausted marks of `from` into `to` where the budget is the same.
 void KeepExhausted(const GovernanceObject& from, GovernanceObject& to) {
   GovernanceObject source = from;
@@ -203,6 +233,18 @@ absl::StatusOr<ObjectResult> GovernanceService::Get(std::string_view kind, std::
     result.usage.set_spend(spend);
     result.usage.set_budget_period_start(Rfc3339(start));
   }
+  if (const v1::RateLimit* limit = RateLimitOf(result.object, ""); limit != nullptr) {
+    const auto now = Clock::now();
+    std::lock_guard lock(counts_mu_);
+    if (auto it = counts_.find({std::string(kind), std::string(id)}); it != counts_.end()) {
+      if (it->second.request_window == WindowOf(limit->request_reset_duration(), now)) {
+        result.usage.set_requests(it->second.requests);
+      }
+      if (it->second.token_window == WindowOf(limit->token_reset_duration(), now)) {
+        result.usage.set_tokens(it->second.tokens);
+      }
+    }
+  }
   return result;
 }
 
@@ -297,7 +339,6 @@ absl::Status GovernanceService::SetExhausted(std::string_view kind, std::string_
 
 absl::Status GovernanceService::RecordSpend(const v1::UsageReport& report, Clock::time_point now) {
   for (const v1::UsageReport::Entry& entry : report.entries()) {
-    if (!(entry.spend() > 0)) continue;
     std::string kind = entry.kind();
     std::string id = entry.id();
     std::string provider;
@@ -314,8 +355,9 @@ absl::Status GovernanceService::RecordSpend(const v1::UsageReport& report, Clock
     }
     ASSIGN_OR_RETURN(std::optional<StoredObject> stored, store_->GetObject(kind, id));
     if (!stored) continue;
+    if (provider.empty()) CountWindows(*stored, entry, now);
     const Budget* budget = MutableBudget(stored->object, provider);
-    if (budget == nullptr) continue;
+    if (budget == nullptr || !(entry.spend() > 0)) continue;
     ASSIGN_OR_RETURN(std::chrono::seconds length,
                      common::ParseResetDuration(budget->reset_duration()));
     const auto start = common::WindowStart(now, length);
@@ -326,6 +368,24 @@ absl::Status GovernanceService::RecordSpend(const v1::UsageReport& report, Clock
     }
   }
   return absl::OkStatus();
+}
+
+void GovernanceService::CountWindows(const StoredObject& stored,
+                                     const v1::UsageReport::Entry& entry, Clock::time_point now) {
+  const v1::RateLimit* limit = RateLimitOf(stored.object, "");
+  if (limit == nullptr) return;
+  const int64_t request_window = WindowOf(limit->request_reset_duration(), now);
+  const int64_t token_window = WindowOf(limit->token_reset_duration(), now);
+  std::lock_guard lock(counts_mu_);
+  WindowCounts& counts =
+      counts_[{std::string(common::KindOf(stored.object)), common::IdOf(stored.object)}];
+  if (counts.request_window != request_window) counts = {request_window, 0, counts.token_window, counts.tokens};
+  if (counts.token_window != token_window) {
+    counts.token_window = token_window;
+    counts.tokens = 0;
+  }
+  counts.requests += entry.requests();
+  counts.tokens += entry.tokens();
 }
 
 absl::Status GovernanceService::Refresh(Clock::time_point now) {

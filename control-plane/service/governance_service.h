@@ -21,10 +21,13 @@
 #define SWITCHYARD_CONTROL_PLANE_SERVICE_GOVERNANCE_SERVICE_H_
 
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "control-plane/store/governance_store.h"
 #include "switchyard/v1/admin.pb.h"
@@ -64,7 +67,20 @@ class GovernanceService {
   absl::Status SetExhausted(std::string_view kind, std::string_view id,
                             std::string_view provider, const std::string& until);
 
+  // Requests and tokens the data planes reported, per object and rate-limit window (kept in
+  // memory by this replica: windows are short, and the counting policies hold the limits).
+  struct WindowCounts {
+    int64_t request_window = 0;  // start, seconds since the epoch
+    int64_t requests = 0;
+    int64_t token_window = 0;
+    int64_t tokens = 0;
+  };
+  void CountWindows(const StoredObject& stored, const v1::UsageReport::Entry& entry,
+                    Clock::time_point now);
+
   GovernanceStore* store_;
+  std::mutex counts_mu_;
+  std::map<std::pair<std::string, std::string>, WindowCounts> counts_;
 };
 
 }  // namespace switchyard::cp

@@ -300,11 +300,19 @@ TEST_F(GovernanceTest, ProviderConfigsLimitModelsFallbacksIncluded) {
 }
 
 TEST_F(GovernanceTest, RequestAndTokenLimitsAnswer429WithRetryAfter) {
-  const std::string limited =
+  const json limited_key =
       Key({{"name", "two-per-hour"},
-           {"rate_limit", {{"request_max_limit", 2}, {"request_reset_duration", "1h"}}}})["value"];
+           {"rate_limit", {{"request_max_limit", 2}, {"request_reset_duration", "1h"}}}});
+  const std::string limited = limited_key["value"];
   EXPECT_EQ(Infer(0, limited).status, 200);
-  EXPECT_EQ(Infer(0, limited).status, 200);
+  EXPECT_EQ(Infer(1, limited).status, 200);
+  // The key's current window, as the data planes reported it (fleet-wide).
+  EXPECT_TRUE(Eventually([&] {
+    const json usage = JsonOf(Rest("GET", "/api/governance/virtual-keys/" +
+                                              limited_key["id"].get<std::string>()))["usage"];
+    return usage["requests"] == 2 && usage["tokens"] == 18;
+  })) << Rest("GET", "/api/governance/virtual-keys/" + limited_key["id"].get<std::string>()).body;
+  EXPECT_EQ(Infer(0, limited).status, 200);  // local policy: plane 0 has counted one
   const int before = MockRequests();
   HttpResult refused = Infer(0, limited);
   EXPECT_EQ(refused.status, 429) << refused.body;

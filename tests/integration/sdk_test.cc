@@ -204,8 +204,29 @@ TEST_F(SdkTest, EverySdkPresentsAVirtualKeyItsOwnWay) {
   const std::string value = JsonOf(created)["value"];
   const int64_t revision = std::stoll(created.Header("x-switchyard-revision"));
   ASSERT_TRUE(Eventually([&] { return governed.Config().value("revision", int64_t{0}) >= revision; }));
+  // A second key whose budget one answer uses up (a price far above any real one).
+  ASSERT_EQ(Admin(*control_plane_, "POST", "/api/governance/pricing",
+                  json{{"provider", "openai"}, {"model", "gpt-4o-mini"},
+                       {"input_per_million", 1000000}, {"output_per_million", 1000000}}
+                      .dump())
+                .status,
+            201);
+  HttpResult broke = Admin(*control_plane_, "POST", "/api/governance/virtual-keys",
+                           json{{"name", "sdk-broke"},
+                                {"budget", {{"max_limit", 1}, {"reset_duration", "1d"}}}}
+                               .dump());
+  ASSERT_EQ(broke.status, 201) << broke.body;
+  const std::string exhausted = JsonOf(broke)["value"];
+  const std::string chat = json{{"model", "openai/gpt-4o-mini"},
+                                {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}}
+                               .dump();
+  ASSERT_TRUE(Eventually([&] {
+    return HttpCall("POST", governed.http, "/v1/chat/completions", chat,
+                    {{"x-bf-vk", exhausted}})
+               .status == 402;
+  }));
   governed_env_ = " SWITCHYARD_GOVERNED_DATA_PLANE=" + governed.http +
-                  " SWITCHYARD_VIRTUAL_KEY=" + value;
+                  " SWITCHYARD_VIRTUAL_KEY=" + value + " SWITCHYARD_EXHAUSTED_KEY=" + exhausted;
   int code = 0;
   const std::string out = NodeTest("governance.test.mjs", &code);
   governed_env_.clear();

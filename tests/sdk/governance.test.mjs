@@ -17,6 +17,7 @@ import { marked, received } from "./common.mjs";
 const governed = `http://${process.env.SWITCHYARD_GOVERNED_DATA_PLANE}`;
 const key = process.env.SWITCHYARD_VIRTUAL_KEY;
 const wrong = "sk-bf-not-a-key-of-this-gateway";
+const exhausted = process.env.SWITCHYARD_EXHAUSTED_KEY;  // its budget is used up
 const hello = [{ role: "user", content: "Hello!" }];
 
 // Sends with `good` and `bad` clients: the first answers, the second fails as `Failure`
@@ -113,5 +114,22 @@ describe("each SDK presents a virtual key its own way", () => {
     await check(id,
       async () => assert.ok((await make(key).send(command())).output.message.content.length > 0),
       () => make(wrong).send(command()));
+  });
+
+  // An exhausted budget is 402: each SDK surfaces it as its own API error with that status.
+  test("an exhausted budget reaches every SDK as a 402 API error", async () => {
+    const status = (error) => error.status ?? error.statusCode ?? error.$metadata?.httpStatusCode;
+    const openai = new OpenAI({ baseURL: `${governed}/v1`, apiKey: exhausted, maxRetries: 0 });
+    await assert.rejects(openai.chat.completions.create({ model: "openai/gpt-4o-mini", messages: hello }),
+      (error) => error instanceof OpenAI.APIError && status(error) === 402 && /budget/.test(error.message));
+    const anthropic = new Anthropic({ baseURL: `${governed}/anthropic`, apiKey: exhausted, maxRetries: 0 });
+    await assert.rejects(anthropic.messages.create({ model: "openai/gpt-4o-mini", max_tokens: 8, messages: hello }),
+      (error) => error instanceof Anthropic.APIError && status(error) === 402);
+    const genai = new GoogleGenAI({ apiKey: exhausted, httpOptions: { baseUrl: `${governed}/genai` } });
+    await assert.rejects(genai.models.generateContent({ model: "openai/gpt-4o-mini", contents: "Hello!" }),
+      (error) => error instanceof ApiError && status(error) === 402);
+    const cohere = new CohereClientV2({ token: exhausted, environment: `${governed}/cohere`, maxRetries: 0 });
+    await assert.rejects(cohere.chat({ model: "openai/gpt-4o-mini", messages: hello }),
+      (error) => error instanceof CohereError && status(error) === 402);
   });
 });

@@ -33,7 +33,9 @@ HttpResponse ObjectBody(int status, const ObjectResult& result, bool with_usage)
   if (with_usage) {
     nlohmann::ordered_json json = nlohmann::ordered_json::parse(body);
     json["usage"] = {{"spend", result.usage.spend()},
-                     {"budget_period_start", result.usage.budget_period_start()}};
+                     {"budget_period_start", result.usage.budget_period_start()},
+                     {"requests", result.usage.requests()},
+                     {"tokens", result.usage.tokens()}};
     body = json.dump();
   }
   HttpResponse response = HttpResponse::Json(status, std::move(body));
