@@ -56,6 +56,18 @@ void WatchClient::Start() { thread_ = std::thread([this] { Run(); }); }
 
 void WatchClient::Stop() {
   {
+    // Spend and counts since the last report leave before the stream does.
+    std::unique_lock lock(report_mu_);
+    if (reporter_running_) {
+      const uint64_t before = final_reports_;
+      report_now_ = true;
+      report_wake_.notify_all();
+      report_wake_.wait_for(lock, std::chrono::seconds(1), [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(report_mu_) {
+        return final_reports_ != before || !reporter_running_;
+      });
+    }
+  }
+  {
     std::lock_guard lock(mu_);
     stopping_ = true;
     if (context_ != nullptr) context_->TryCancel();
@@ -138,9 +150,6 @@ bool WatchClient::WatchOnce() {
   bool received = false;
   // Usage reports share the stream with ACKs: one write at a time.
   std::mutex write_mu;
-  std::mutex report_mu;
-  std::condition_variable report_wake;
-  bool report_done = false;
   std::thread reporter;
   auto write = [&](const v1::WatchRequest& message) {
     std::lock_guard lock(write_mu);
@@ -148,10 +157,20 @@ bool WatchClient::WatchOnce() {
   };
   const bool hello_sent = stream->Write(hello);
   if (hello_sent && usage_ != nullptr) {
+    {
+      std::lock_guard lock(report_mu_);
+      reporter_running_ = true;
+      report_done_ = false;
+    }
     reporter = std::thread([&] {
-      std::unique_lock lock(report_mu);
-      while (!report_wake.wait_for(lock, std::chrono::milliseconds(250),
-                                   [&] { return report_done; })) {
+      std::unique_lock lock(report_mu_);
+      while (!report_wake_.wait_for(lock, std::chrono::milliseconds(250),
+                                    [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(report_mu_) {
+                                      return report_done_ || report_now_;
+                                    }) ||
+             report_now_) {
+        const bool final_report = report_now_;
+        report_now_ = false;
         v1::WatchRequest report;
         std::vector<std::pair<std::shared_ptr<LevelCounters>, v1::UsageReport::Entry>> taken;
         for (auto& [name, counters] : usage_->All()) {
@@ -167,31 +186,35 @@ bool WatchClient::WatchOnce() {
           *report.mutable_usage()->add_entries() = entry;
           taken.emplace_back(counters, entry);
         }
-        if (taken.empty()) continue;
-        if (!write(report)) {
-          // Not sent: it goes with the next stream's first report.
-          for (auto& [counters, entry] : taken) {
-            counters->unreported_spend_nanodollars.fetch_add(
-                static_cast<int64_t>(std::llround(entry.spend() * 1e9)));
-            counters->unreported_requests.fetch_add(entry.requests());
-            counters->unreported_tokens.fetch_add(entry.tokens());
+        if (taken.empty() || write(report)) {
+          if (final_report) {
+            ++final_reports_;
+            report_wake_.notify_all();
           }
-          return;
+          continue;
         }
+        // Not sent: it goes with the next stream's first report.
+        for (auto& [counters, entry] : taken) {
+          counters->unreported_spend_nanodollars.fetch_add(
+              static_cast<int64_t>(std::llround(entry.spend() * 1e9)));
+          counters->unreported_requests.fetch_add(entry.requests());
+          counters->unreported_tokens.fetch_add(entry.tokens());
+        }
+        break;
       }
+      reporter_running_ = false;
+      report_wake_.notify_all();
     });
   }
   struct StopReporter {
-    std::mutex& mu;
-    std::condition_variable& wake;
-    bool& done;
+    WatchClient* client;
     std::thread& thread;
     ~StopReporter() {
       {
-        std::lock_guard lock(mu);
-        done = true;
+        std::lock_guard lock(client->report_mu_);
+        client->report_done_ = true;
       }
-      wake.notify_all();
+      client->report_wake_.notify_all();
       if (thread.joinable()) thread.join();
     }
   };
@@ -231,7 +254,7 @@ bool WatchClient::WatchOnce() {
   }
   {
     // The reporter stops before the stream finishes.
-    StopReporter stop{report_mu, report_wake, report_done, reporter};
+    StopReporter stop{this, reporter};
     context.TryCancel();
   }
   const grpc::Status status = stream->Finish();

@@ -49,7 +49,8 @@ class WatchClient {
   ~WatchClient();  // stops
 
   void Start();
-  void Stop();  // cancels the stream and joins
+  // Sends the last usage report (waiting up to a second for it), cancels the stream and joins.
+  void Stop();
 
  private:
   void Run();
@@ -67,6 +68,14 @@ class WatchClient {
   std::shared_ptr<grpc::Channel> channel_;
   std::mt19937_64 random_;
   bool want_snapshot_ = false;
+
+  // The usage reporter of the live stream (WatchOnce): Stop() asks it for a last report.
+  std::mutex report_mu_;
+  std::condition_variable report_wake_;
+  bool reporter_running_ ABSL_GUARDED_BY(report_mu_) = false;
+  bool report_now_ ABSL_GUARDED_BY(report_mu_) = false;
+  bool report_done_ ABSL_GUARDED_BY(report_mu_) = false;
+  uint64_t final_reports_ ABSL_GUARDED_BY(report_mu_) = 0;
 
   std::mutex mu_;
   std::condition_variable wake_;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 
+#include <signal.h>
+
 #include <boost/asio.hpp>
 #include <fstream>
 #include <random>
@@ -479,6 +481,30 @@ TEST_F(GovernanceTest, RedisHoldsALimitAcrossTheFleetAndFailsOpenOrClosed) {
   // Back: counting resumes.
   redis->Restart();
   EXPECT_TRUE(Eventually([&] { return infer(*fleet[2], fresh).status == 200; }));
+}
+
+// SIGTERM: the data plane's last spend report leaves before it exits (nothing is lost
+// between two periodic reports).
+TEST_F(GovernanceTest, SigtermSendsTheLastSpendReport) {
+  Write("POST", "/api/governance/pricing",
+        {{"provider", "anthropic"}, {"model", "claude-spend"}, {"input_per_million", 1000000},
+         {"output_per_million", 0}},
+        201);
+  const json key = Key({{"name", "last-report"}, {"budget", {{"max_limit", 1000}, {"reset_duration", "1d"}}}});
+  DataPlane plane = DataPlane::Start(control_plane_->grpc, "dp-sigterm", {}, {{"KEY_A", "sk-key-a"}});
+  ASSERT_TRUE(Eventually([&] {
+    return HttpCall("POST", plane.http, "/v1/chat/completions", Chat("anthropic/claude-spend").dump(),
+                    {{"x-bf-vk", key["value"].get<std::string>()}})
+               .status == 200;
+  }));
+  ::kill(plane.process.pid(), SIGTERM);
+  ASSERT_TRUE(Eventually([&] { return ::kill(plane.process.pid(), 0) != 0 || plane.process.Log().find("drained") != std::string::npos; }));
+  // 5 input tokens at $1 per token: $5 per answered request, all of them reported.
+  ASSERT_TRUE(Eventually([&] {
+    const auto rows = Sql(postgres_->dsn(), "SELECT spend FROM budget_spend WHERE id = '" +
+                                                key["id"].get<std::string>() + "'");
+    return rows.size() == 1 && std::stod(rows[0][0]) >= 5.0;
+  }, std::chrono::seconds(5)));
 }
 
 // Resident memory of a process, in kB (VmRSS).
