@@ -477,11 +477,16 @@ TEST_F(DistributionTest, AProviderThatDoesNotCompileIsIsolatedNotFatal) {
 TEST_F(DistributionTest, ColdStartFromTheDiskCacheWithoutAControlPlane) {
   const std::string cache = TempDir();
   std::string hash;
+  std::string virtual_key;
   {
     ControlPlane cp = StartControlPlane();
     ASSERT_EQ(Admin(cp, "PUT", "/api/providers/openai",
                     R"({"keys": [{"name": "k", "value": "sk-literal-cache-secret"}]})").status,
               201);
+    // Issue 19: governance objects are part of the cached table too.
+    HttpResult key = Admin(cp, "POST", "/api/governance/virtual-keys", R"({"name": "cached"})");
+    ASSERT_EQ(key.status, 201) << key.body;
+    virtual_key = JsonOf(key)["value"];
     DataPlane dp = DataPlane::Start(cp.grpc, "dp-1", CacheFlags(cache));
     ASSERT_TRUE(Eventually([&] { return InSync(cp, dp); })) << dp.process.Log();
     hash = dp.Config()["table_hash"];
@@ -497,8 +502,9 @@ TEST_F(DistributionTest, ColdStartFromTheDiskCacheWithoutAControlPlane) {
   EXPECT_EQ(stored.find("openai"), std::string::npos);
 
   // No control plane at that address any more.
-  DataPlane dp = DataPlane::Start("127.0.0.1:" + std::to_string(FreePort()), "dp-1",
-                                  CacheFlags(cache));
+  std::vector<std::string> flags = CacheFlags(cache);
+  flags.push_back("--require-virtual-key");
+  DataPlane dp = DataPlane::Start("127.0.0.1:" + std::to_string(FreePort()), "dp-1", flags);
   ASSERT_TRUE(Eventually([&] { return HttpCall("GET", dp.admin, "/readyz").status == 200; }))
       << dp.process.Log();
   json config = dp.Config();
@@ -506,6 +512,11 @@ TEST_F(DistributionTest, ColdStartFromTheDiskCacheWithoutAControlPlane) {
   EXPECT_EQ(config["from_cache"], true);
   EXPECT_EQ(config["connected"], false);
   EXPECT_EQ(dp.Metric("switchyard_config_loaded_from_cache"), 1);
+  // The cached virtual key still opens the door (the request then fails on its unknown
+  // provider, not on authentication); a wrong one does not.
+  const std::string chat = R"({"model": "nope/x", "messages": [{"role": "user", "content": "hi"}]})";
+  EXPECT_EQ(HttpCall("POST", dp.http, "/v1/chat/completions", chat, {{"x-bf-vk", virtual_key}}).status, 400);
+  EXPECT_EQ(HttpCall("POST", dp.http, "/v1/chat/completions", chat, {{"x-bf-vk", "sk-bf-wrong"}}).status, 401);
 
   // Without a cache, the same situation is not ready.
   DataPlane empty = DataPlane::Start("127.0.0.1:" + std::to_string(FreePort()), "dp-2");

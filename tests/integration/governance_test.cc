@@ -120,6 +120,17 @@ TEST_F(GovernanceTest, VirtualKeysAreStoredAsHashesAndShownOnce) {
   EXPECT_EQ(key["rate_limit"]["request_max_limit"], 100);  // a number, as Bifrost prints it
   EXPECT_EQ(key["is_active"], true);
 
+  // Every data plane ACKed the table hash that covers the governance objects.
+  EXPECT_TRUE(Eventually([&] {
+    const json fleet = JsonOf(Rest("GET", "/api/fleet"));
+    int in_sync = 0;
+    for (const json& plane : fleet["data_planes"]) {
+      if (plane["node_id"].get<std::string>().rfind("dp-gov-", 0) != 0) continue;
+      in_sync += plane["state"] == "in_sync" && plane["table_hash"] == fleet["table_hash"];
+    }
+    return in_sync == 3;
+  })) << Rest("GET", "/api/fleet").body;
+
   // Never shown again, never stored: only its SHA-256 is in the database.
   const HttpResult got = Rest("GET", "/api/governance/virtual-keys/" + key["id"].get<std::string>());
   ASSERT_EQ(got.status, 200) << got.body;
