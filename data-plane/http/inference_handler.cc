@@ -202,7 +202,11 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
     co_return;
   }
   const CompiledKey* key = nullptr;
-  if (!co_await Govern(http, *table.get(), route->surface, route->method != "GET", writer, &key)) {
+  const bool count = route->method != "GET";
+  std::optional<Refusal> refused = Govern(http, *table.get(), count, &key);
+  // (Only a refusal or the redis policy needs the coroutine.)
+  if ((refused || (key != nullptr && count && counting_ != nullptr && !counting_->local())) &&
+      !co_await Admitted(std::move(refused), key, count, route->surface, writer)) {
     co_return;
   }
   if (route->method == "GET") {
@@ -239,9 +243,8 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
   co_await router_->Serve(*table.get(), request, writer);
 }
 
-asio::awaitable<bool> InferenceHandler::Govern(common::HttpRequest& http, const RoutingTable& table,
-                                               ApiSurface surface, bool count,
-                                               ResponseWriter& writer, const CompiledKey** key) {
+std::optional<Refusal> InferenceHandler::Govern(common::HttpRequest& http, const RoutingTable& table,
+                                                bool count, const CompiledKey** key) {
   Authentication found = Authenticate(table.governance(), FindPresentedKey(http.headers, http.query),
                                       require_virtual_key_);
   // The client's credential goes no further than this.
@@ -249,22 +252,25 @@ asio::awaitable<bool> InferenceHandler::Govern(common::HttpRequest& http, const 
     return IsCredentialHeader(header.first) ||
            absl::EqualsIgnoreCase(common::ToAbsl(header.first), "x-bf-vk");
   });
-  if (!found.refusal && found.key != nullptr && count) {
-    // (Statements, not a conditional expression: GCC 12 miscompiles co_await inside ?:.)
-    if (counting_ != nullptr) {
-      std::optional<Refusal> refused = co_await counting_->AdmitRequest(*found.key, NowSeconds());
-      found.refusal = std::move(refused);
-    } else {
-      found.refusal = AdmitRequest(*found.key, NowSeconds());
-    }
-  }
-  if (found.refusal) {
-    found.refusal->error.retry_after_s = found.refusal->retry_after_s;
-    co_await SendApiError(writer, surface, found.refusal->error);
-    co_return false;
-  }
+  if (found.refusal) return found.refusal;
   *key = found.key;
-  co_return true;
+  // The local policy counts here; the redis policy in AdmitRemotely().
+  if (found.key != nullptr && count && (counting_ == nullptr || counting_->local())) {
+    return AdmitRequest(*found.key, NowSeconds());
+  }
+  return std::nullopt;
+}
+
+asio::awaitable<bool> InferenceHandler::Admitted(std::optional<Refusal> refused,
+                                                 const CompiledKey* key, bool count,
+                                                 ApiSurface surface, ResponseWriter& writer) {
+  if (!refused && key != nullptr && count && counting_ != nullptr && !counting_->local()) {
+    refused = co_await counting_->AdmitRequest(*key, NowSeconds());
+  }
+  if (!refused) co_return true;
+  refused->error.retry_after_s = refused->retry_after_s;
+  co_await SendApiError(writer, surface, refused->error);
+  co_return false;
 }
 
 // The model travels in the path: models/{model}:{method} or {provider}/{model}:{method}, the
@@ -303,7 +309,10 @@ asio::awaitable<void> InferenceHandler::DispatchGenAi(common::HttpRequest& http,
       co_return;
     }
     const CompiledKey* key = nullptr;
-    if (!co_await Govern(http, *table.get(), ApiSurface::kGenAi, false, writer, &key)) co_return;
+    std::optional<Refusal> refused = Govern(http, *table.get(), /*count=*/false, &key);
+    if (refused && !co_await Admitted(std::move(refused), key, false, ApiSurface::kGenAi, writer)) {
+      co_return;
+    }
     co_await router_->ServeModels(*table.get(), ApiSurface::kGenAi, http.query, writer);
     co_return;
   }
@@ -349,7 +358,11 @@ asio::awaitable<void> InferenceHandler::ServeNative(common::HttpRequest& http,
     co_return;
   }
   const CompiledKey* key = nullptr;
-  if (!co_await Govern(http, *table.get(), call.surface, true, writer, &key)) co_return;
+  std::optional<Refusal> refused = Govern(http, *table.get(), /*count=*/true, &key);
+  if ((refused || (key != nullptr && counting_ != nullptr && !counting_->local())) &&
+      !co_await Admitted(std::move(refused), key, true, call.surface, writer)) {
+    co_return;
+  }
   absl::StatusOr<std::string> model = common::PercentDecode(call.encoded_model);
   absl::StatusOr<RequestBody> body =
       model.ok() ? ParseRequestBody(std::move(http.body), kMaxFallbacks, /*model_in_body=*/false)

@@ -24,6 +24,7 @@
 #include "absl/strings/match.h"
 
 #include "common/http/http_server.h"
+#include "data-plane/router/governance.h"
 #include "data-plane/router/response_writer.h"
 #include "data-plane/router/router.h"
 #include "data-plane/table/table_slot.h"
@@ -80,12 +81,15 @@ class InferenceHandler {
   };
   boost::asio::awaitable<void> ServeNative(common::HttpRequest& request, const NativeCall& call,
                                            ResponseWriter& writer);
-  // Finds the request's virtual key (router/governance.h), counts the request against its
-  // limits when `count`, and drops the client's credential headers. False when it answered
-  // the refusal itself. `*key` is null for an ungoverned request.
-  boost::asio::awaitable<bool> Govern(common::HttpRequest& request, const RoutingTable& table,
-                                      ApiSurface surface, bool count, ResponseWriter& writer,
-                                      const CompiledKey** key);
+  // Finds the request's virtual key (router/governance.h), drops the client's credential
+  // headers and, under the local policy, counts the request when `count`: a refusal, or
+  // nothing with `*key` set (null for an ungoverned request).
+  std::optional<Refusal> Govern(common::HttpRequest& request, const RoutingTable& table, bool count,
+                                const CompiledKey** key);
+  // Counts the request in Redis (the redis policy), then answers a refusal if there is one:
+  // false when it did.
+  boost::asio::awaitable<bool> Admitted(std::optional<Refusal> refused, const CompiledKey* key,
+                                        bool count, ApiSurface surface, ResponseWriter& writer);
 
   WorkerTable* const tables_;
   Router* const router_;

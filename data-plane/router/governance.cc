@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 
 #include "absl/strings/match.h"
 #include "absl/time/time.h"
@@ -143,7 +144,6 @@ constexpr std::array<UsageField, 12> kUsageFields = {{
     {"\"cachedContentTokenCount\"", &TokenUsage::cached},
     {"\"cacheReadInputTokens\"", &TokenUsage::cached},
 }};
-constexpr size_t kTail = 40;  // longer than any field name, its colon and a number
 
 }  // namespace
 
@@ -244,22 +244,36 @@ std::optional<Refusal> AdmitProvider(const CompiledKey& key, std::string_view pr
 }
 
 void UsageScanner::Feed(std::string_view data) {
-  if (tail_.empty()) {
-    Scan(data);
-  } else {
-    // Only the seam needs the copy: the tail and the piece's first bytes.
-    tail_.append(data.substr(0, std::min(data.size(), kTail)));
-    Scan(tail_);
-    Scan(data);
+  if (tail_length_ > 0) {
+    // Only the seam needs a copy: the previous piece's end and this one's start.
+    char seam[2 * kTail];
+    std::memcpy(seam, tail_, tail_length_);
+    const size_t head = std::min(data.size(), kTail);
+    std::memcpy(seam + tail_length_, data.data(), head);
+    Scan(std::string_view(seam, tail_length_ + head));
   }
-  tail_.assign(data.substr(data.size() > kTail ? data.size() - kTail : 0));
+  Scan(data);
+  tail_length_ = std::min(data.size(), kTail);
+  std::memcpy(tail_, data.data() + data.size() - tail_length_, tail_length_);
 }
 
 void UsageScanner::Scan(std::string_view text) {
-  size_t at = 0;
-  while ((at = text.find("\"", at)) != std::string_view::npos) {
-    const std::string_view rest = text.substr(at);
-    bool matched = false;
+  // Every usage field's name has "oken" in it, and 'k' is rare in JSON: find each 'k'
+  // (memchr), keep those inside "oken", look back for the name's opening quote and match
+  // the names there. An answer has a handful.
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  const char* at = begin;
+  while (at < end) {
+    const char* k = static_cast<const char*>(std::memchr(at, 'k', static_cast<size_t>(end - at)));
+    if (k == nullptr) return;
+    at = k + 1;
+    if (k == begin || k[-1] != 'o' || end - k < 3 || k[1] != 'e' || k[2] != 'n') continue;
+    // The quote that opens the name: at most 24 characters before.
+    const char* quote = k;
+    while (quote > begin && k - quote < 24 && *quote != '"') --quote;
+    if (*quote != '"') continue;
+    const std::string_view rest(quote, static_cast<size_t>(end - quote));
     for (const UsageField& field : kUsageFields) {
       if (!rest.starts_with(field.name)) continue;
       size_t i = field.name.size();
@@ -271,11 +285,9 @@ void UsageScanner::Scan(std::string_view text) {
         ++digits;
       }
       if (digits > 0) usage_.*field.slot = std::max(usage_.*field.slot, value);
-      at += field.name.size();
-      matched = true;
+      at = quote + i;
       break;
     }
-    if (!matched) ++at;
   }
 }
 

@@ -90,8 +90,11 @@ class UsageScanner {
   const TokenUsage& usage() const { return usage_; }
 
  private:
+  static constexpr size_t kTail = 40;  // longer than any field name, its colon and a number
   void Scan(std::string_view text);
-  std::string tail_;  // the end of the previous piece, where a field may have been cut
+  // The end of the previous piece, where a field may have been cut.
+  char tail_[kTail];
+  size_t tail_length_ = 0;
   TokenUsage usage_;
 };
 
@@ -119,6 +122,7 @@ class GovernanceCounting {
   void Charge(const CompiledKey& key, const GovernanceLevel* provider_level,
               const TokenUsage& usage, const ModelPrice* price, int64_t now_s);
 
+  bool local() const { return redis_ == nullptr; }
   // Redis calls that failed or timed out (0 with the local policy).
   int64_t redis_failures() const { return redis_ != nullptr ? redis_->failures() : 0; }
 

@@ -278,7 +278,7 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
   if (request.virtual_key != nullptr) {
     // (Statements, not a conditional expression: GCC 12 miscompiles co_await inside ?:.)
     std::optional<Refusal> refused;
-    if (counting_ != nullptr) {
+    if (counting_ != nullptr && !counting_->local()) {
       refused = co_await counting_->AdmitProvider(*request.virtual_key, provider, model,
                                                   NowSeconds(), &provider_level);
     } else {
