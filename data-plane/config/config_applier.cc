@@ -29,6 +29,7 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> ConfigApplier::Apply(
       objects[{std::string(common::KindOf(object)), common::IdOf(object)}] = object;
     }
     governance = objects.empty() ? nullptr : GovernanceTable::Build(std::move(objects), counters_);
+    counters_->Prune();  // counters of objects no table names any more (nothing unreported)
   }
   std::shared_ptr<const RoutingTable> table;
   if (from_scratch) {

@@ -304,6 +304,7 @@ void Charge(const CompiledKey& key, const GovernanceLevel* provider_level, const
   }
   LevelCounters& totals = *key.counters;
   totals.total_requests.fetch_add(1, std::memory_order_relaxed);
+  if (price == nullptr) totals.unpriced_requests.fetch_add(1, std::memory_order_relaxed);
   totals.total_tokens.fetch_add(usage.total(), std::memory_order_relaxed);
   totals.total_spend_nanodollars.fetch_add(nanodollars, std::memory_order_relaxed);
   for (const auto& level : key.levels) ChargeLevel(*level, usage.total(), nanodollars, now_s);
@@ -353,6 +354,13 @@ std::string RenderGovernanceMetrics(const GovernanceTable* table) {
     out += StrCat("switchyard_virtual_key_spend_dollars_total{virtual_key=\"", label(key->name),
                   "\"} ", static_cast<double>(key->counters->total_spend_nanodollars.load()) / 1e9,
                   "\n");
+  }
+  out += "# HELP switchyard_virtual_key_unpriced_requests_total Requests of each virtual key "
+         "answered by a model without a price (counted in tokens, not dollars).\n"
+         "# TYPE switchyard_virtual_key_unpriced_requests_total counter\n";
+  for (const CompiledKey* key : keys) {
+    out += StrCat("switchyard_virtual_key_unpriced_requests_total{virtual_key=\"", label(key->name),
+                  "\"} ", key->counters->unpriced_requests.load(), "\n");
   }
   out += "# HELP switchyard_virtual_key_refused_total Requests refused for each virtual key, by "
          "reason.\n# TYPE switchyard_virtual_key_refused_total counter\n";

@@ -43,14 +43,15 @@ end
 return -1
 )lua";
 
-// Adds ARGV[1] to every window; a window it creates expires after its ttl (ARGV[1 + i]).
+// Adds ARGV[2i-1] to window i; a window it creates expires after its ttl (ARGV[2i]).
 constexpr char kAddScript[] = R"lua(
 for i = 1, #KEYS do
-  local count = redis.call('INCRBY', KEYS[i], ARGV[1])
-  if count == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[i], ARGV[1 + i]) end
+  local count = redis.call('INCRBY', KEYS[i], ARGV[2*i-1])
+  if count == tonumber(ARGV[2*i-1]) then redis.call('EXPIRE', KEYS[i], ARGV[2*i]) end
 end
 return 0
 )lua";
+constexpr auto kChargeDelay = std::chrono::milliseconds(20);
 
 std::string Sha1Hex(std::string_view text) {
   unsigned char digest[SHA_DIGEST_LENGTH];
@@ -269,16 +270,36 @@ asio::awaitable<absl::StatusOr<int>> RedisCounter::Admit(const std::vector<Windo
 
 void RedisCounter::Add(const std::vector<Window>& windows, int64_t amount) {
   if (windows.empty() || amount <= 0) return;
+  for (const Window& window : windows) {
+    auto& [total, ttl] = charges_[window.key];
+    total += amount;
+    ttl = std::max<int64_t>(1, window.ttl_s);
+  }
+  if (!charges_pending_) {
+    charges_pending_ = true;
+    asio::co_spawn(executor_, FlushCharges(), asio::detached);
+  }
+}
+
+asio::awaitable<void> RedisCounter::FlushCharges() {
+  // Charges gather for a moment and leave as one script: a worker's answers cost Redis one
+  // call per 20 ms, not one each.
+  asio::steady_timer timer(executor_, kChargeDelay);
+  co_await timer.async_wait(kTuple);
+  charges_pending_ = false;
+  if (charges_.empty()) co_return;
   if (state_ != State::kConnected) {
     ++failures_;
-    return;
+    charges_.clear();
+    co_return;
   }
-  std::vector<std::string> command{"EVALSHA", AddSha(), std::to_string(windows.size())};
-  for (const Window& window : windows) command.push_back(window.key);
-  command.push_back(std::to_string(amount));
-  for (const Window& window : windows) {
-    command.push_back(std::to_string(std::max<int64_t>(1, window.ttl_s)));
+  std::vector<std::string> command{"EVALSHA", AddSha(), std::to_string(charges_.size())};
+  for (const auto& [key, charge] : charges_) command.push_back(key);
+  for (const auto& [key, charge] : charges_) {
+    command.push_back(std::to_string(charge.first));
+    command.push_back(std::to_string(charge.second));
   }
+  charges_.clear();
   Send(std::move(command), nullptr);
 }
 

@@ -5,7 +5,8 @@
 // checks every token window of the request's levels and counts it in every request window
 // (undoing its own counts when one is full), atomically, so any number of data planes
 // sharing the Redis stay within each limit together. Token charges after an answer are
-// pipelined fire-and-forget (no request waits on them). Windows are Redis keys
+// gathered for 20 ms and sent as one script, fire-and-forget (no request waits on them; a
+// token window may run over by what a fleet answers in those 20 ms). Windows are Redis keys
 // "sy:{r|t}:<kind/id>:<window start>" that expire with their window.
 //
 // Replies are parsed with hiredis's reader; bytes move on Asio. A call that gets no reply
@@ -24,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,7 +63,8 @@ class RedisCounter {
   // the first full window. Unavailable / DeadlineExceeded when Redis did not answer in time.
   boost::asio::awaitable<absl::StatusOr<int>> Admit(const std::vector<Window>& windows);
 
-  // Adds `amount` to each window's count (token charges); not waited for.
+  // Adds `amount` to each window's count (token charges); not waited for. Charges of the
+  // next 20 ms are gathered and sent together as one script.
   void Add(const std::vector<Window>& windows, int64_t amount);
 
   // Calls that failed (no connection, timeout, error reply) since start (metrics).
@@ -73,6 +76,7 @@ class RedisCounter {
   boost::asio::awaitable<void> Connect();
   boost::asio::awaitable<void> Flush();
   boost::asio::awaitable<void> ReadReplies();
+  boost::asio::awaitable<void> FlushCharges();
   void Fail(const std::string& why);
 
   boost::asio::any_io_executor executor_;
@@ -84,6 +88,8 @@ class RedisCounter {
   bool flushing_ = false;
   std::deque<std::shared_ptr<Waiter>> pending_;  // one per command sent, in order
   redisReader* reader_ = nullptr;
+  std::map<std::string, std::pair<int64_t, int64_t>> charges_;  // key -> (amount, ttl)
+  bool charges_pending_ = false;
   uint64_t generation_ = 0;  // bumped by every disconnect: stale coroutines stop
   std::atomic<int64_t> failures_{0};  // read by the admin listener's thread
 };

@@ -53,6 +53,7 @@ struct LevelCounters {
   std::atomic<int64_t> refused_budget{0};
   std::atomic<int64_t> refused_model{0};
   std::atomic<int64_t> refused_inactive{0};
+  std::atomic<int64_t> unpriced_requests{0};  // answered by a model without a price
 };
 
 // Counters by "kind/id", created on first sight and kept for the data plane's lifetime
