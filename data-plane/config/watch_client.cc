@@ -253,9 +253,8 @@ bool WatchClient::WatchOnce() {
     }
   }
   {
-    // The reporter stops before the stream finishes.
+    // The reporter stops before the stream finishes (Finish() then reports the real status).
     StopReporter stop{this, reporter};
-    context.TryCancel();
   }
   const grpc::Status status = stream->Finish();
   {
