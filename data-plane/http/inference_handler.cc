@@ -210,7 +210,7 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
     co_return;
   }
   if (route->method == "GET") {
-    co_await router_->ServeModels(*table.get(), route->surface, http.query, writer);
+    co_await router_->ServeModels(*table.get(), route->surface, http.query, writer, key);
     co_return;
   }
   if (deployment && http.body.find("\"model\"") == std::string::npos) {
@@ -313,7 +313,7 @@ asio::awaitable<void> InferenceHandler::DispatchGenAi(common::HttpRequest& http,
     if (refused && !co_await Admitted(std::move(refused), key, false, ApiSurface::kGenAi, writer)) {
       co_return;
     }
-    co_await router_->ServeModels(*table.get(), ApiSurface::kGenAi, http.query, writer);
+    co_await router_->ServeModels(*table.get(), ApiSurface::kGenAi, http.query, writer, key);
     co_return;
   }
   NativeCall call{ApiSurface::kGenAi, "gemini", path.substr(model_at, colon - model_at),

@@ -548,7 +548,8 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
 }
 
 asio::awaitable<void> Router::ServeModels(const RoutingTable& table, ApiSurface surface,
-                                          std::string_view query, ResponseWriter& writer) {
+                                          std::string_view query, ResponseWriter& writer,
+                                          const CompiledKey* key) {
   std::vector<std::pair<std::string, std::string>> models;
   if (catalog_ != nullptr) {
     for (ListedModel& model : co_await catalog_->Models(table, *direct_, *proxied_)) {
@@ -561,6 +562,14 @@ asio::awaitable<void> Router::ServeModels(const RoutingTable& table, ApiSurface 
         models.emplace_back(StrCat(name, "/", model), name);
       }
     }
+  }
+  if (key != nullptr && !key->AllowsAllProviders()) {
+    std::erase_if(models, [key](const std::pair<std::string, std::string>& model) {
+      const ProviderGrant* grant = key->Grant(model.second);
+      const std::string_view id = model.first;  // "provider/model"
+      return grant == nullptr || id.size() <= model.second.size() + 1 ||
+             !grant->Allows(id.substr(model.second.size() + 1));
+    });
   }
   co_await writer.Send(200, JsonHeaders(), EncodeModelList(surface, models, query));
 }

@@ -65,9 +65,11 @@ class Router {
 
   // GET /v1/models (and the native routes' lists): the models of every served provider of
   // the table (model_catalog.h; without a catalog, the configured ones only), in the client's
-  // format and, for surfaces that page, the page `query` asks for.
+  // format and, for surfaces that page, the page `query` asks for. With a virtual key, only
+  // the models its provider_configs allow.
   boost::asio::awaitable<void> ServeModels(const RoutingTable& table, ApiSurface surface,
-                                           std::string_view query, ResponseWriter& writer);
+                                           std::string_view query, ResponseWriter& writer,
+                                           const CompiledKey* key = nullptr);
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -310,6 +310,12 @@ TEST_F(GovernanceTest, ProviderConfigsLimitModelsFallbacksIncluded) {
   EXPECT_EQ(skipped.status, 403) << skipped.body;
   EXPECT_NE(skipped.body.find("fallbacks skipped"), std::string::npos) << skipped.body;
   EXPECT_NE(skipped.body.find("anthropic/claude"), std::string::npos) << skipped.body;
+  // Its model list shows what it may use, and only that.
+  const json listed = JsonOf(HttpCall("GET", planes_[0]->http, "/v1/models", "",
+                                      {{"authorization", "Bearer " + value}}));
+  std::vector<std::string> ids;
+  for (const json& model : listed["data"]) ids.push_back(model["id"]);
+  EXPECT_EQ(ids, std::vector<std::string>{"openai/gpt-4o"}) << listed.dump();
 }
 
 TEST_F(GovernanceTest, RequestAndTokenLimitsAnswer429WithRetryAfter) {
