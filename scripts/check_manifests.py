@@ -9,7 +9,9 @@
 - listen ports equal the declared containerPorts, probes and Services name ports that exist,
   data planes point at the control plane's gRPC Service and port;
 - the security context is non-root, read-only, without privilege escalation;
-- each Dockerfile starts a binary the build produces and EXPOSEs that binary's default ports.
+- each Dockerfile starts a binary the build produces and EXPOSEs that binary's default ports,
+  and its runtime stage installs the Debian package of every shared library the binary needs
+  (or a package that depends on it, or one debian:12-slim has).
 """
 import re
 import subprocess
@@ -96,6 +98,30 @@ def check_render(bin_dir, docs, name, expect_kinds, forbid_kinds):
                       f"{name}: Service {service['metadata']['name']} targets unknown port {port['targetPort']}")
 
 
+# Packages debian:12-slim has.
+BASE_PACKAGES = {"libc6", "libstdc++6", "libgcc-s1", "zlib1g"}
+
+
+def runtime_packages_cover(bin_dir, binary, text, component):
+    """Every NEEDED library of the binary comes from a package the runtime stage installs."""
+    runtime = text[text.rindex("FROM debian:12-slim"):]
+    install = re.search(r"apt-get install[^\n]*\n((?:.*\\\n)*)", runtime)
+    listed = set(re.findall(r"\b(lib[\w.+-]+|ca-certificates)\b", install.group(0) if install else ""))
+    depends = set()
+    for package in listed:
+        run = subprocess.run(["apt-cache", "depends", "--no-recommends", "--no-suggests", package],
+                             capture_output=True, text=True)
+        depends.update(re.findall(r"Depends: (\S+)", run.stdout))
+    needed = re.findall(r"Shared library: \[(.+?)\]",
+                        subprocess.run(["readelf", "-d", f"{bin_dir}/{binary}"],
+                                       capture_output=True, text=True).stdout)
+    for library in needed:
+        owner = subprocess.run(["dpkg", "-S", f"*/{library}"], capture_output=True, text=True).stdout
+        packages = {line.split(":")[0] for line in owner.splitlines() if line and "i386" not in line}
+        check(bool(packages & (listed | depends | BASE_PACKAGES)),
+              f"{component}.Dockerfile: the runtime stage lacks {library} (package {sorted(packages)})")
+
+
 def check_dockerfiles(bin_dir, docker_dir):
     for component, binary in BINARIES.items():
         text = open(f"{docker_dir}/{component}.Dockerfile").read()
@@ -112,6 +138,7 @@ def check_dockerfiles(bin_dir, docker_dir):
         check(ok, f"{component}.Dockerfile: {binary} refuses CMD {args}: {error}")
         check(re.search(r"^USER \d+", text, re.M), f"{component}.Dockerfile: non-root USER")
         check(text.count("FROM debian:12-slim") == 2, f"{component}.Dockerfile: multi-stage debian:12-slim")
+        runtime_packages_cover(bin_dir, binary, text, component)
 
 
 def main():

@@ -12,7 +12,7 @@ RUN make deps-system && make build-run BUILD_TYPE=Release
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
       ca-certificates libgrpc++1.51 libprotobuf32 libabsl20220623 libssl3 libcurl4 \
-      libnghttp2-14 libsimdjson14 \
+      libnghttp2-14 libsimdjson14 libhiredis0.14 libboost-url1.81.0 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin switchyard
 COPY --from=build /src/build/bin/switchyard-data-plane /usr/local/bin/switchyard-data-plane
