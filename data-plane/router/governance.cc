@@ -398,8 +398,10 @@ void RedisWindows(const std::vector<const GovernanceLevel*>& levels, int64_t now
       owners->emplace_back(level, true);
     }
     if (level->requests) {
+      // Leases: exact (one unit a call) for small limits, up to 100 units for large ones.
+      const int64_t lease = std::clamp<int64_t>(level->requests->max / 1000, 1, 100);
       windows->push_back({WindowKey(*level, 'r', *level->requests, now_s), level->requests->max,
-                          level->requests->length_s, false});
+                          level->requests->length_s, false, lease});
       owners->emplace_back(level, false);
     }
   }

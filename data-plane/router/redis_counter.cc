@@ -18,29 +18,43 @@ namespace asio = boost::asio;
 using common::StrCat;
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
-// Checks every token window, then counts the request in every request window, undoing its
-// own counts when one is full. KEYS: the windows; ARGV: per window max, ttl, tokens (1/0).
-// Returns -1 (admitted) or the 0-based index of the first full window.
+// Checks every token window, then takes units for the request windows, atomically.
+// KEYS: the windows; ARGV per window: max, ttl, tokens (1/0), want (request windows: units
+// to take, a lease; 0 = the caller still holds some). Returns {refused, v_1..v_n}: refused is
+// -1 or the 0-based index of the first full window (what this call took is given back), v_i
+// the token window's count or the units granted to the request window.
 constexpr char kAdmitScript[] = R"lua(
+local out = {-1}
 for i = 1, #KEYS do
-  if ARGV[3*i] == '1' then
+  out[i + 1] = 0
+  if ARGV[4*i-1] == '1' then
     local used = tonumber(redis.call('GET', KEYS[i]) or '0')
-    if used >= tonumber(ARGV[3*i-2]) then return i - 1 end
-  end
-end
-for i = 1, #KEYS do
-  if ARGV[3*i] == '0' then
-    local count = redis.call('INCR', KEYS[i])
-    if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[3*i-1]) end
-    if count > tonumber(ARGV[3*i-2]) then
-      for j = 1, i do
-        if ARGV[3*j] == '0' then redis.call('DECR', KEYS[j]) end
-      end
-      return i - 1
+    out[i + 1] = used
+    if used >= tonumber(ARGV[4*i-3]) then
+      out[1] = i - 1
+      return out
     end
   end
 end
-return -1
+for i = 1, #KEYS do
+  local want = tonumber(ARGV[4*i])
+  if ARGV[4*i-1] == '0' and want > 0 then
+    local used = tonumber(redis.call('GET', KEYS[i]) or '0')
+    local grant = math.min(want, tonumber(ARGV[4*i-3]) - used)
+    if grant <= 0 then
+      for j = 1, i - 1 do
+        if ARGV[4*j-1] == '0' and out[j + 1] > 0 then redis.call('DECRBY', KEYS[j], out[j + 1]) end
+      end
+      out[1] = i - 1
+      return out
+    end
+    if redis.call('INCRBY', KEYS[i], grant) == grant then
+      redis.call('EXPIRE', KEYS[i], ARGV[4*i-2])
+    end
+    out[i + 1] = grant
+  end
+end
+return out
 )lua";
 
 // Adds ARGV[2i-1] to window i; a window it creates expires after its ttl (ARGV[2i]).
@@ -84,8 +98,12 @@ void AppendCommand(std::string& out, const std::vector<std::string>& args) {
 struct RedisCounter::Waiter {
   explicit Waiter(asio::any_io_executor executor) : timer(executor) {}
   asio::steady_timer timer;
-  std::optional<absl::StatusOr<int64_t>> result;
+  // An integer reply, or an array of integers.
+  std::optional<absl::StatusOr<std::vector<int64_t>>> result;
 };
+
+constexpr auto kTokenFreshness = std::chrono::milliseconds(20);
+constexpr size_t kMaxCached = 4096;
 
 absl::StatusOr<RedisOptions> ParseRedisUrl(std::string_view url) {
   RedisOptions options;
@@ -209,7 +227,15 @@ asio::awaitable<void> RedisCounter::ReadReplies() {
       }
       if (waiter != nullptr && !waiter->result) {
         if (reply->type == REDIS_REPLY_INTEGER) {
-          waiter->result = static_cast<int64_t>(reply->integer);
+          waiter->result = std::vector<int64_t>{static_cast<int64_t>(reply->integer)};
+        } else if (reply->type == REDIS_REPLY_ARRAY) {
+          std::vector<int64_t> values;
+          for (size_t i = 0; i < reply->elements; ++i) {
+            values.push_back(reply->element[i]->type == REDIS_REPLY_INTEGER
+                                 ? static_cast<int64_t>(reply->element[i]->integer)
+                                 : 0);
+          }
+          waiter->result = std::move(values);
         } else {
           waiter->result = absl::InternalError("redis answered an error");
         }
@@ -240,19 +266,48 @@ void RedisCounter::Fail(const std::string& why) {
 
 asio::awaitable<absl::StatusOr<int>> RedisCounter::Admit(const std::vector<Window>& windows) {
   if (windows.empty()) co_return -1;
-  if (state_ == State::kDisconnected && std::chrono::steady_clock::now() >= retry_at_) {
-    co_await Connect();
+  const auto now = std::chrono::steady_clock::now();
+  // Without Redis when every request window holds leased units and every token window was
+  // seen under its limit a moment ago.
+  bool local = true;
+  for (const Window& window : windows) {
+    if (window.tokens) {
+      auto seen = tokens_seen_.find(window.key);
+      local = seen != tokens_seen_.end() && now - seen->second.second < kTokenFreshness &&
+              seen->second.first < window.max;
+    } else {
+      auto lease = leases_.find(window.key);
+      local = lease != leases_.end() && lease->second > 0;
+    }
+    if (!local) break;
   }
+  if (local) {
+    for (const Window& window : windows) {
+      if (!window.tokens) --leases_[window.key];
+    }
+    co_return -1;
+  }
+  if (state_ == State::kDisconnected && now >= retry_at_) co_await Connect();
   if (state_ != State::kConnected) {
     ++failures_;
     co_return absl::UnavailableError("redis is not connected");
   }
+  if (leases_.size() > kMaxCached) leases_.clear();  // old windows' leftovers: never over-admits
+  if (tokens_seen_.size() > kMaxCached) tokens_seen_.clear();
   std::vector<std::string> command{"EVALSHA", AdmitSha(), std::to_string(windows.size())};
   for (const Window& window : windows) command.push_back(window.key);
+  std::vector<int64_t> wanted;
   for (const Window& window : windows) {
+    int64_t want = 0;
+    if (!window.tokens) {
+      auto lease = leases_.find(window.key);
+      want = lease != leases_.end() && lease->second > 0 ? 0 : std::max<int64_t>(1, window.lease);
+    }
+    wanted.push_back(want);
     command.push_back(std::to_string(window.max));
     command.push_back(std::to_string(std::max<int64_t>(1, window.ttl_s)));
     command.push_back(window.tokens ? "1" : "0");
+    command.push_back(std::to_string(want));
   }
   auto waiter = std::make_shared<Waiter>(executor_);
   waiter->timer.expires_after(options_.timeout);
@@ -265,7 +320,19 @@ asio::awaitable<absl::StatusOr<int>> RedisCounter::Admit(const std::vector<Windo
     if (pending_.size() > 1000) Fail("too many unanswered calls");
   }
   if (!waiter->result->ok()) co_return waiter->result->status();
-  co_return static_cast<int>(**waiter->result);
+  const std::vector<int64_t>& reply = **waiter->result;
+  if (reply.size() != windows.size() + 1) co_return absl::InternalError("redis: unexpected reply");
+  const int refused = static_cast<int>(reply[0]);
+  const auto answered = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < windows.size(); ++i) {
+    if (windows[i].tokens) {
+      tokens_seen_[windows[i].key] = {reply[i + 1], answered};
+    } else if (refused < 0) {
+      int64_t& units = leases_[windows[i].key];
+      units += reply[i + 1] - 1;  // the units granted (if it asked), less this request
+    }
+  }
+  co_return refused;
 }
 
 void RedisCounter::Add(const std::vector<Window>& windows, int64_t amount) {
@@ -274,6 +341,10 @@ void RedisCounter::Add(const std::vector<Window>& windows, int64_t amount) {
     auto& [total, ttl] = charges_[window.key];
     total += amount;
     ttl = std::max<int64_t>(1, window.ttl_s);
+    // This worker's view of the window includes its own charges at once.
+    if (auto seen = tokens_seen_.find(window.key); seen != tokens_seen_.end()) {
+      seen->second.first += amount;
+    }
   }
   if (!charges_pending_) {
     charges_pending_ = true;

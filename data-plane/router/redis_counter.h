@@ -1,10 +1,15 @@
 // RedisCounter: the `redis` counting policy's client, one per worker on the worker's event
 // loop (DESIGN.md "Governance": counters are not configuration).
 //
-// One connection, pipelined: every request's admission is one EVALSHA of a Lua script that
-// checks every token window of the request's levels and counts it in every request window
-// (undoing its own counts when one is full), atomically, so any number of data planes
-// sharing the Redis stay within each limit together. Token charges after an answer are
+// One connection, pipelined: an admission is at most one EVALSHA of a Lua script that checks
+// every token window of the request's levels and takes units in every request window
+// (giving back what it took when one is full), atomically, so any number of data planes
+// sharing the Redis stay within each limit together. Units come as leases: a window with a
+// large limit hands a worker up to 100 units at once (limit / 1000, at least 1), spent
+// locally without Redis; a limit is never exceeded (leased units are counted in Redis), and
+// units a worker leased but did not spend are lost to its window (a fleet may admit up to
+// workers x planes x lease fewer than the limit). A token window seen under its limit in the
+// last 20 ms is not read again. Token charges after an answer are
 // gathered for 20 ms and sent as one script, fire-and-forget (no request waits on them; a
 // token window may run over by what a fleet answers in those 20 ms). Windows are Redis keys
 // "sy:{r|t}:<kind/id>:<window start>" that expire with their window.
@@ -28,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -54,6 +60,9 @@ class RedisCounter {
     int64_t max = 0;
     int64_t ttl_s = 0;    // the window's length: the key expires with it
     bool tokens = false;  // true: refuse when its count is at max (not counted here)
+    // Request windows: how many units to take from Redis at once (a lease the worker then
+    // spends locally). 1 makes every request a Redis call; larger leases are for large limits.
+    int64_t lease = 1;
   };
 
   RedisCounter(boost::asio::any_io_executor executor, RedisOptions options);
@@ -89,6 +98,10 @@ class RedisCounter {
   std::deque<std::shared_ptr<Waiter>> pending_;  // one per command sent, in order
   redisReader* reader_ = nullptr;
   std::map<std::string, std::pair<int64_t, int64_t>> charges_;  // key -> (amount, ttl)
+  // Leased request units not yet spent, and token windows' counts as last seen, by key.
+  std::unordered_map<std::string, int64_t> leases_;
+  std::unordered_map<std::string, std::pair<int64_t, std::chrono::steady_clock::time_point>>
+      tokens_seen_;
   bool charges_pending_ = false;
   uint64_t generation_ = 0;  // bumped by every disconnect: stale coroutines stop
   std::atomic<int64_t> failures_{0};  // read by the admin listener's thread

@@ -489,6 +489,20 @@ TEST_F(GovernanceTest, RedisHoldsALimitAcrossTheFleetAndFailsOpenOrClosed) {
   EXPECT_TRUE(Eventually([&] { return infer(*fleet[0], tokens).status == 429; },
                          std::chrono::seconds(2)));
 
+  // A large limit is taken in leases (2000 / 1000 = 2 units at a time per worker): never more
+  // than the limit, and at most workers x planes x lease fewer.
+  const std::string leased = Key({{"name", "leased"},
+                                  {"rate_limit", {{"request_max_limit", 2000}, {"request_reset_duration", "1h"}}}})["value"];
+  for (const auto& plane : fleet) {
+    ASSERT_TRUE(Eventually([&] { return infer(*plane, leased).status != 401; }));
+  }
+  int leased_admitted = 3;  // the three above
+  for (int i = 0; i < 2100 && leased_admitted <= 2000; ++i) {
+    leased_admitted += infer(*fleet[i % 3], leased).status == 200;
+  }
+  EXPECT_LE(leased_admitted, 2000);
+  EXPECT_GE(leased_admitted, 2000 - 2 * 3 * 2);
+
   // Redis down: fail open answers, fail closed refuses with 503; neither hangs.
   redis->Stop();
   const std::string fresh = Key({{"name", "during-outage"},
