@@ -12,6 +12,42 @@
 
 namespace switchyard::dp {
 
+namespace {
+
+// What a usage report took from the counters, to give back when it could not be sent.
+using TakenUsage = std::vector<std::pair<std::shared_ptr<LevelCounters>, v1::UsageReport::Entry>>;
+
+// Every level's unreported spend and counts, taken (zeroed) into one report.
+v1::WatchRequest TakeUsage(UsageCounters& usage, TakenUsage* taken) {
+  v1::WatchRequest report;
+  for (auto& [name, counters] : usage.All()) {
+    v1::UsageReport::Entry entry;
+    const int64_t nanodollars = counters->unreported_spend_nanodollars.exchange(0);
+    entry.set_requests(counters->unreported_requests.exchange(0));
+    entry.set_tokens(counters->unreported_tokens.exchange(0));
+    entry.set_spend(static_cast<double>(nanodollars) / 1e9);
+    if (nanodollars == 0 && entry.requests() == 0 && entry.tokens() == 0) continue;
+    const size_t slash = name.find('/');  // "kind/id"
+    entry.set_kind(name.substr(0, slash));
+    entry.set_id(name.substr(slash + 1));
+    *report.mutable_usage()->add_entries() = entry;
+    taken->emplace_back(counters, std::move(entry));
+  }
+  return report;
+}
+
+void GiveBack(const TakenUsage& taken) {
+  for (const auto& [counters, entry] : taken) {
+    counters->unreported_spend_nanodollars.fetch_add(
+        static_cast<int64_t>(std::llround(entry.spend() * 1e9)));
+    counters->unreported_requests.fetch_add(entry.requests());
+    counters->unreported_tokens.fetch_add(entry.tokens());
+  }
+}
+
+}  // namespace
+
+
 WatchClient::WatchClient(WatchClientOptions options, ConfigApplier* applier,
                          const TableSlot* slot, ConfigMetrics* metrics, UsageCounters* usage)
     : options_(std::move(options)),
@@ -171,21 +207,8 @@ bool WatchClient::WatchOnce() {
              report_now_) {
         const bool final_report = report_now_;
         report_now_ = false;
-        v1::WatchRequest report;
-        std::vector<std::pair<std::shared_ptr<LevelCounters>, v1::UsageReport::Entry>> taken;
-        for (auto& [name, counters] : usage_->All()) {
-          v1::UsageReport::Entry entry;
-          const int64_t nanodollars = counters->unreported_spend_nanodollars.exchange(0);
-          entry.set_requests(counters->unreported_requests.exchange(0));
-          entry.set_tokens(counters->unreported_tokens.exchange(0));
-          entry.set_spend(static_cast<double>(nanodollars) / 1e9);
-          if (nanodollars == 0 && entry.requests() == 0 && entry.tokens() == 0) continue;
-          const size_t slash = name.find('/');
-          entry.set_kind(name.substr(0, slash));
-          entry.set_id(name.substr(slash + 1));
-          *report.mutable_usage()->add_entries() = entry;
-          taken.emplace_back(counters, entry);
-        }
+        TakenUsage taken;
+        const v1::WatchRequest report = TakeUsage(*usage_, &taken);
         if (taken.empty() || write(report)) {
           if (final_report) {
             ++final_reports_;
@@ -193,13 +216,7 @@ bool WatchClient::WatchOnce() {
           }
           continue;
         }
-        // Not sent: it goes with the next stream's first report.
-        for (auto& [counters, entry] : taken) {
-          counters->unreported_spend_nanodollars.fetch_add(
-              static_cast<int64_t>(std::llround(entry.spend() * 1e9)));
-          counters->unreported_requests.fetch_add(entry.requests());
-          counters->unreported_tokens.fetch_add(entry.tokens());
-        }
+        GiveBack(taken);  // not sent: it goes with the next stream's first report
         break;
       }
       reporter_running_ = false;

@@ -96,9 +96,7 @@ ApiSurface SurfaceOf(std::string_view path) {
 asio::awaitable<void> SendApiError(ResponseWriter& writer, ApiSurface surface,
                                    const common::ApiError& error) {
   // (Arguments built first: GCC 12 mishandles braced lists inside co_await.)
-  HeaderList headers;
-  headers.emplace_back("Content-Type", "application/json");
-  if (error.retry_after_s > 0) headers.emplace_back("Retry-After", std::to_string(error.retry_after_s));
+  HeaderList headers = ErrorHeaders(error);
   co_await writer.Send(error.http_status, std::move(headers), EncodeError(surface, error));
 }
 
@@ -205,7 +203,7 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
   const bool count = route->method != "GET";
   std::optional<Refusal> refused = Govern(http, *table.get(), count, &key);
   // (Only a refusal or the redis policy needs the coroutine.)
-  if ((refused || (key != nullptr && count && counting_ != nullptr && !counting_->local())) &&
+  if ((refused || CountsRemotely(key, count)) &&
       !co_await Admitted(std::move(refused), key, count, route->surface, writer)) {
     co_return;
   }
@@ -264,11 +262,10 @@ std::optional<Refusal> InferenceHandler::Govern(common::HttpRequest& http, const
 asio::awaitable<bool> InferenceHandler::Admitted(std::optional<Refusal> refused,
                                                  const CompiledKey* key, bool count,
                                                  ApiSurface surface, ResponseWriter& writer) {
-  if (!refused && key != nullptr && count && counting_ != nullptr && !counting_->local()) {
+  if (!refused && CountsRemotely(key, count)) {
     refused = co_await counting_->AdmitRequest(*key, NowSeconds());
   }
   if (!refused) co_return true;
-  refused->error.retry_after_s = refused->retry_after_s;
   co_await SendApiError(writer, surface, refused->error);
   co_return false;
 }
@@ -359,7 +356,7 @@ asio::awaitable<void> InferenceHandler::ServeNative(common::HttpRequest& http,
   }
   const CompiledKey* key = nullptr;
   std::optional<Refusal> refused = Govern(http, *table.get(), /*count=*/true, &key);
-  if ((refused || (key != nullptr && counting_ != nullptr && !counting_->local())) &&
+  if ((refused || CountsRemotely(key, true)) &&
       !co_await Admitted(std::move(refused), key, true, call.surface, writer)) {
     co_return;
   }

@@ -86,6 +86,10 @@ class InferenceHandler {
   // nothing with `*key` set (null for an ungoverned request).
   std::optional<Refusal> Govern(common::HttpRequest& request, const RoutingTable& table, bool count,
                                 const CompiledKey** key);
+  // Whether a request by `key` is counted in Redis (the redis policy), which needs Admitted().
+  bool CountsRemotely(const CompiledKey* key, bool count) const {
+    return key != nullptr && count && counting_ != nullptr && !counting_->local();
+  }
   // Counts the request in Redis (the redis policy), then answers a refusal if there is one:
   // false when it did.
   boost::asio::awaitable<bool> Admitted(std::optional<Refusal> refused, const CompiledKey* key,

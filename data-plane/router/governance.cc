@@ -41,12 +41,24 @@ void CountFailure() {
                       {"total", std::to_string(total)}});
 }
 
-Refusal Unauthenticated(std::string message) {
-  return Refusal{common::MakeApiError(401, "authentication_error", "invalid_virtual_key",
-                                      std::move(message)),
-                 0};
+// A refusal; `retry_after_s` > 0 is sent as Retry-After.
+Refusal Refuse(int status, std::string type, std::string code, std::string message,
+               int64_t retry_after_s = 0) {
+  Refusal refusal{common::MakeApiError(status, std::move(type), std::move(code), std::move(message))};
+  refusal.error.retry_after_s = retry_after_s;
+  return refusal;
 }
 
+Refusal Unauthenticated(std::string message) {
+  return Refuse(401, "authentication_error", "invalid_virtual_key", std::move(message));
+}
+
+// The refusal counted on the key's metrics, by reason.
+void CountRefusal(const CompiledKey& key, const Refusal& refusal) {
+  (refusal.error.http_status == 402 ? key.counters->refused_budget
+                                    : key.counters->refused_rate_limit)
+      .fetch_add(1, std::memory_order_relaxed);
+}
 
 // The window of `limit` holding now: rolled over first when it has passed.
 WindowCounter& Current(WindowCounter& counter, const WindowLimit& limit, int64_t now_s,
@@ -69,22 +81,19 @@ std::string_view What(const GovernanceLevel& level) {
 Refusal RateLimited(const GovernanceLevel& level, std::string_view unit, const WindowLimit& limit,
                     int64_t start, int64_t now_s) {
   const int64_t retry = std::max<int64_t>(1, start + limit.length_s - now_s);
-  return Refusal{
-      common::MakeApiError(429, "rate_limit_error", "rate_limit_exceeded",
-                           StrCat(What(level), " \"", level.name, "\" reached its limit of ",
-                                  limit.max, " ", unit, " per ", limit.length_s,
-                                  " s; the window resets in ", retry, " s")),
-      retry};
+  return Refuse(429, "rate_limit_error", "rate_limit_exceeded",
+                StrCat(What(level), " \"", level.name, "\" reached its limit of ", limit.max, " ",
+                       unit, " per ", limit.length_s, " s; the window resets in ", retry, " s"),
+                retry);
 }
 
 std::optional<Refusal> BudgetExhausted(const GovernanceLevel& level, int64_t now_s) {
   if (!level.has_budget || level.exhausted_until_s <= now_s) return std::nullopt;
-  return Refusal{
-      common::MakeApiError(402, "budget_exceeded", "budget_exceeded",
-                           StrCat("the budget of ", What(level), " \"", level.name, "\" ($",
-                                  level.budget_max, " per ", level.budget_reset,
-                                  ") is used up; it resets at ", level.exhausted_until)),
-      level.exhausted_until_s - now_s};
+  return Refuse(402, "budget_exceeded", "budget_exceeded",
+                StrCat("the budget of ", What(level), " \"", level.name, "\" ($", level.budget_max,
+                       " per ", level.budget_reset, ") is used up; it resets at ",
+                       level.exhausted_until),
+                level.exhausted_until_s - now_s);
 }
 
 // Counts one request in the level's window; a refusal (and nothing counted) when full.
@@ -209,9 +218,7 @@ std::optional<Refusal> AdmitRequest(const CompiledKey& key, int64_t now_s) {
   for (size_t i = 0; i < key.levels.size(); ++i) {
     if (std::optional<Refusal> refused = CountRequest(*key.levels[i], now_s)) {
       for (size_t j = 0; j < i; ++j) Uncount(*key.levels[j]);
-      (refused->error.http_status == 402 ? key.counters->refused_budget
-                                         : key.counters->refused_rate_limit)
-          .fetch_add(1, std::memory_order_relaxed);
+      CountRefusal(key, *refused);
       return refused;
     }
   }
@@ -226,17 +233,12 @@ std::optional<Refusal> AdmitProvider(const CompiledKey& key, std::string_view pr
   const ProviderGrant* grant = key.Grant(provider);
   if (grant == nullptr || !grant->Allows(model)) {
     key.counters->refused_model.fetch_add(1, std::memory_order_relaxed);
-    return Refusal{common::MakeApiError(
-                       403, "permission_error", "model_not_allowed",
-                       StrCat("the virtual key \"", key.name, "\" may not use ", provider, "/",
-                              model)),
-                   0};
+    return Refuse(403, "permission_error", "model_not_allowed",
+                  StrCat("the virtual key \"", key.name, "\" may not use ", provider, "/", model));
   }
   if (grant->level == nullptr) return std::nullopt;
   if (std::optional<Refusal> refused = CountRequest(*grant->level, now_s)) {
-    (refused->error.http_status == 402 ? key.counters->refused_budget
-                                       : key.counters->refused_rate_limit)
-        .fetch_add(1, std::memory_order_relaxed);
+    CountRefusal(key, *refused);
     return refused;
   }
   *level = grant->level.get();
@@ -407,12 +409,6 @@ void RedisWindows(const std::vector<const GovernanceLevel*>& levels, int64_t now
   }
 }
 
-void CountRefusal(const CompiledKey& key, const Refusal& refusal) {
-  (refusal.error.http_status == 402 ? key.counters->refused_budget
-                                    : key.counters->refused_rate_limit)
-      .fetch_add(1, std::memory_order_relaxed);
-}
-
 }  // namespace
 
 asio::awaitable<std::optional<Refusal>> GovernanceCounting::AdmitLevels(
@@ -426,10 +422,10 @@ asio::awaitable<std::optional<Refusal>> GovernanceCounting::AdmitLevels(
   absl::StatusOr<int> full = co_await redis_->Admit(windows);
   if (!full.ok()) {
     if (fail_open_) co_return std::nullopt;
-    co_return Refusal{common::MakeApiError(503, "service_unavailable_error", "rate_limit_unavailable",
-                                           "the rate-limit store (Redis) did not answer; "
-                                           "requests are refused until it does (fail closed)"),
-                      1};
+    co_return Refuse(503, "service_unavailable_error", "rate_limit_unavailable",
+                     "the rate-limit store (Redis) did not answer; requests are refused until it "
+                     "does (fail closed)",
+                     1);
   }
   if (*full < 0 || *full >= static_cast<int>(owners.size())) co_return std::nullopt;
   const GovernanceLevel& level = *owners[*full].first;

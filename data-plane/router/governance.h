@@ -52,10 +52,10 @@ std::string RenderGovernanceMetrics(const GovernanceTable* table);
 // never forwarded).
 bool IsCredentialHeader(std::string_view lower_case_name);
 
-// A refusal: the error and, for a rate limit, the seconds until its window resets.
+// A refusal: the error (for a rate limit or a budget, with the seconds until it resets as
+// retry_after_s, sent as Retry-After).
 struct Refusal {
   common::ApiError error;
-  int64_t retry_after_s = 0;
 };
 
 // The key a request is made with; null when the request is not governed (governance not

@@ -8,9 +8,20 @@
 #include <string>
 #include <string_view>
 
+#include "common/errors.h"
 #include "data-plane/upstream/upstream_client.h"
 
 namespace switchyard::dp {
+
+// The head of an error answer: JSON, and Retry-After when the error carries one.
+inline HeaderList ErrorHeaders(const common::ApiError& error) {
+  HeaderList headers;
+  headers.emplace_back("Content-Type", "application/json");
+  if (error.retry_after_s > 0) {
+    headers.emplace_back("Retry-After", std::to_string(error.retry_after_s));
+  }
+  return headers;
+}
 
 class ResponseWriter {
  public:

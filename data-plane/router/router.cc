@@ -26,11 +26,6 @@ ApiError GatewayError(int status, std::string type, std::string code, std::strin
 
 HeaderList JsonHeaders() { return {{"Content-Type", "application/json"}}; }
 
-HeaderList ErrorHeaders(const ApiError& error) {
-  HeaderList headers = JsonHeaders();
-  if (error.retry_after_s > 0) headers.emplace_back("Retry-After", std::to_string(error.retry_after_s));
-  return headers;
-}
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -285,7 +280,6 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
       refused = AdmitProvider(*request.virtual_key, provider, model, NowSeconds(), &provider_level);
     }
     if (refused) {
-      refused->error.retry_after_s = refused->retry_after_s;
       co_return fail(std::move(refused->error));
     }
     *governed = Governed{provider_level, provider, model};

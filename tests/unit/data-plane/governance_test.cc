@@ -77,7 +77,7 @@ TEST(Windows, RequestsPerWindowThenTheNextWindow) {
   std::optional<Refusal> refused = AdmitRequest(key, start + 10);
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->error.http_status, 429);
-  EXPECT_EQ(refused->retry_after_s, 50);
+  EXPECT_EQ(refused->error.retry_after_s, 50);
   EXPECT_FALSE(AdmitRequest(key, start + 60));  // a new window
 }
 
