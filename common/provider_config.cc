@@ -512,6 +512,12 @@ absl::StatusOr<ProviderConfig> Canonicalize(ProviderConfig config) {
   if (!config.has_send_back_raw_request()) config.set_send_back_raw_request(false);
   if (!config.has_send_back_raw_response()) config.set_send_back_raw_response(false);
   if (!config.has_store_raw_request_response()) config.set_store_raw_request_response(false);
+  if (config.has_raw_log_max_bytes()) {
+    if (config.raw_log_max_bytes() < 1 || config.raw_log_max_bytes() > kMaxRawLogBytes) {
+      return Invalid("raw_log_max_bytes", StrCat("must be between 1 and ", kMaxRawLogBytes));
+    }
+    if (config.raw_log_max_bytes() == kDefaultRawLogBytes) config.clear_raw_log_max_bytes();
+  }
   if (config.description().size() > kMaxDescription) {
     return Invalid("description", StrCat("must be at most ", kMaxDescription, " bytes"));
   }

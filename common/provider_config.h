@@ -39,6 +39,13 @@ inline constexpr int64_t kDefaultBackoffMaxMs = 5000;
 inline constexpr int64_t kDefaultConcurrency = 1000;
 inline constexpr int64_t kDefaultBufferSize = 5000;
 inline constexpr double kDefaultKeyWeight = 1.0;
+inline constexpr int64_t kDefaultRawLogBytes = 64 * 1024;
+inline constexpr int64_t kMaxRawLogBytes = 16 * 1024 * 1024;
+
+// The cap on each raw body a request log keeps for this provider (raw_log_max_bytes).
+inline int64_t RawLogMaxBytes(const switchyard::v1::ProviderConfig& config) {
+  return config.has_raw_log_max_bytes() ? config.raw_log_max_bytes() : kDefaultRawLogBytes;
+}
 
 absl::StatusOr<switchyard::v1::ProviderConfig> Canonicalize(switchyard::v1::ProviderConfig config);
 

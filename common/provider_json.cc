@@ -7,6 +7,7 @@
 
 #include "common/strings.h"
 #include "common/errors.h"
+#include "common/provider_config.h"
 #include "common/status_macros.h"
 
 namespace switchyard::common {
@@ -375,6 +376,9 @@ absl::Status ParseProvider(const json& j, ProviderConfig* out) {
     } else if (name == "store_raw_request_response") {
       ASSIGN_OR_RETURN(bool flag, Bool(v, p));
       out->set_store_raw_request_response(flag);
+    } else if (name == "raw_log_max_bytes") {
+      ASSIGN_OR_RETURN(int64_t n, Int(v, p));
+      out->set_raw_log_max_bytes(n);
     } else if (name == "custom_provider_config") {
       return ParseCustom(v, p, out->mutable_custom_provider_config());
     } else if (name == "description") {
@@ -619,6 +623,9 @@ json ProviderToJsonValue(const ProviderConfig& config, JsonView view) {
   for (const Key& key : config.keys()) out["keys"].push_back(KeyToJson(key));
   if (config.has_custom_provider_config()) {
     out["custom_provider_config"] = CustomToJson(config.custom_provider_config());
+  }
+  if (config.has_raw_log_max_bytes() || view == JsonView::kResponse) {
+    out["raw_log_max_bytes"] = RawLogMaxBytes(config);
   }
   if (view == JsonView::kResponse) {
     out["provider_status"] = config.provider_status();

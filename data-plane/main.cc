@@ -26,6 +26,7 @@
 #include "data-plane/config/watch_client.h"
 #include "data-plane/http/admin_api.h"
 #include "data-plane/http/inference_server.h"
+#include "data-plane/logs/log_shipper.h"
 #include "data-plane/table/table_slot.h"
 
 namespace switchyard::dp {
@@ -87,6 +88,13 @@ int Run(int argc, char** argv) {
                "when Redis does not answer: open (requests pass) or closed (503)");
   flags.DefineSwitch("require-virtual-key",
                      "every inference request must present a virtual key (401 otherwise)");
+  flags.Define("request-logs", "on",
+               "on: a record of every inference request goes to the control plane (/api/logs); "
+               "off: none");
+  flags.Define("log-queue-records", "10000",
+               "request log records held while the control plane is slow or away; more are "
+               "dropped and counted");
+  flags.Define("log-queue-bytes", "67108864", "the same bound in bytes (raw bodies included)");
   flags.DefineSwitch("help", "print this help");
   if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
     std::cerr << parsed.message() << "\n" << flags.Usage(argv[0]);
@@ -194,10 +202,16 @@ int Run(int argc, char** argv) {
   }
 
   std::atomic<InferenceServer*> inference{nullptr};  // set once the listener runs
-  AdminApi admin_api(&slot, &metrics, [&inference] {
-    InferenceServer* server = inference.load();
-    return server != nullptr ? server->Counters() : RequestCounters();
-  });
+  std::function<std::string()> logs_metrics;  // set before the admin listener reads it
+  AdminApi admin_api(
+      &slot, &metrics,
+      [&inference] {
+        InferenceServer* server = inference.load();
+        return server != nullptr ? server->Counters() : RequestCounters();
+      },
+      [&logs_metrics, &inference] {
+        return inference.load() != nullptr && logs_metrics ? logs_metrics() : std::string();
+      });
   common::HttpServerOptions admin_options;
   admin_options.listen = flags.Get("admin-listen");
   admin_options.threads = 1;
@@ -246,15 +260,6 @@ int Run(int argc, char** argv) {
     std::cerr << "--tls-cert and --tls-key go together\n";
     return 2;
   }
-  auto http_server = InferenceServer::Start(http_options, &slot);
-  if (!http_server.ok()) {
-    LogError("cannot listen for inference",
-             {{"error", common::ToStd(http_server.status().message())}});
-    return 1;
-  }
-  inference = http_server->get();
-  LogInfo("listening", {{"api", "http"}, {"addr", (*http_server)->address()}});
-
   WatchClient watch({.control_plane = flags.Get("control-plane"),
                      .node_id = node_id,
                      .token = token == nullptr ? "" : token,
@@ -264,7 +269,37 @@ int Run(int argc, char** argv) {
                      .key_file = flags.Get("control-plane-key"),
                      .tls_reload_interval = std::chrono::seconds(tls_reload_s)},
                     &applier, &slot, &metrics, &usage_counters);
+  std::unique_ptr<LogShipper> logs;
+  if (flags.Get("request-logs") == "on") {
+    int64_t queue_records = 0;
+    int64_t queue_bytes = 0;
+    if (!absl::SimpleAtoi(flags.Get("log-queue-records"), &queue_records) || queue_records < 1 ||
+        !absl::SimpleAtoi(flags.Get("log-queue-bytes"), &queue_bytes) || queue_bytes < 1) {
+      std::cerr << "--log-queue-records and --log-queue-bytes must be positive numbers\n";
+      return 2;
+    }
+    logs = std::make_unique<LogShipper>(watch.channel(),
+                                        LogShipperOptions{.max_records = queue_records,
+                                                          .max_bytes = queue_bytes,
+                                                          .token = token == nullptr ? "" : token});
+    http_options.logs = logs.get();
+    http_options.node_id = node_id;
+    logs_metrics = [shipper = logs.get()] { return shipper->RenderMetrics(); };
+  } else if (flags.Get("request-logs") != "off") {
+    std::cerr << "--request-logs must be on or off\n";
+    return 2;
+  }
+  auto http_server = InferenceServer::Start(http_options, &slot);
+  if (!http_server.ok()) {
+    LogError("cannot listen for inference",
+             {{"error", common::ToStd(http_server.status().message())}});
+    return 1;
+  }
+  inference = http_server->get();
+  LogInfo("listening", {{"api", "http"}, {"addr", (*http_server)->address()}});
+
   watch.Start();
+  if (logs != nullptr) logs->Start();
   LogInfo("data plane started", {{"node", node_id}, {"control_plane", flags.Get("control-plane")}});
 
   signals.Wait();
@@ -272,8 +307,19 @@ int Run(int argc, char** argv) {
   // requests and streams finish, then stop.
   admin_api.SetDraining();
   LogInfo("draining", {{"timeout_ms", std::to_string(drain_ms)}});
+  const auto drain_start = std::chrono::steady_clock::now();
   const bool drained = (*http_server)->Drain(std::chrono::milliseconds(drain_ms));
   LogInfo(drained ? "drained" : "drain timeout: closing the requests still in flight");
+  if (logs != nullptr) {
+    // The records of the last requests leave within what is left of the drain timeout (at
+    // least a second).
+    const auto left = std::chrono::milliseconds(drain_ms) -
+                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - drain_start);
+    logs->Stop(std::max(left, std::chrono::milliseconds(1000)));
+    LogInfo("request logs flushed", {{"shipped", std::to_string(logs->shipped())},
+                                     {"dropped", std::to_string(logs->dropped())}});
+  }
   watch.Stop();
   inference = nullptr;
   (*http_server)->Stop();

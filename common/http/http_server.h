@@ -37,6 +37,7 @@ struct HttpRequest {
   // so compare names case-insensitively.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::string peer;  // the client's "ip:port", where the server records it
 
   // The first header with this name (compared ignoring case), or "".
   std::string_view Header(std::string_view lower_case_name) const;

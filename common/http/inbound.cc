@@ -57,4 +57,13 @@ std::optional<HttpResponse> InboundFramingError(const http::request_header<>& he
   return std::nullopt;
 }
 
+std::string PeerAddress(const boost::beast::tcp_stream& stream) {
+  boost::beast::error_code ec;
+  const auto peer = stream.socket().remote_endpoint(ec);
+  if (ec) return {};
+  const std::string address = peer.address().to_string();
+  return (peer.address().is_v6() ? "[" + address + "]" : address) + ":" +
+         std::to_string(peer.port());
+}
+
 }  // namespace switchyard::common

@@ -18,6 +18,9 @@
 
 namespace switchyard::common {
 
+// The client's address, "ip:port" ("" when the socket no longer has a peer).
+std::string PeerAddress(const boost::beast::tcp_stream& stream);
+
 struct InboundLimits {
   size_t max_header_bytes = 0;
   size_t max_body_bytes = 0;

@@ -49,6 +49,8 @@ class WatchClient {
   ~WatchClient();  // stops
 
   void Start();
+  // The channel to the control plane (TLS, reconnects): request logs travel on it too.
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   // Sends the last usage report (waiting up to a second for it), cancels the stream and joins.
   void Stop();
 

@@ -34,6 +34,7 @@ HttpResponse AdminApi::Handle(const HttpRequest& request) const {
     if (requests_) response.body += requests_().Render();
     const std::shared_ptr<const RoutingTable> table = slot_->Current();
     response.body += RenderGovernanceMetrics(table != nullptr ? table->governance() : nullptr);
+    if (more_metrics_) response.body += more_metrics_();
     return response;
   }
   if (request.path == "/config") return Config();

@@ -23,8 +23,13 @@ class AdminApi {
  public:
   // `requests` sums the inference workers' counters (empty until they run).
   using RequestCountersSource = std::function<RequestCounters()>;
-  AdminApi(const TableSlot* slot, const ConfigMetrics* metrics, RequestCountersSource requests)
-      : slot_(slot), metrics_(metrics), requests_(std::move(requests)) {}
+  // `more_metrics` (may be empty): more Prometheus text for /metrics (the log shipper's).
+  AdminApi(const TableSlot* slot, const ConfigMetrics* metrics, RequestCountersSource requests,
+           std::function<std::string()> more_metrics = {})
+      : slot_(slot),
+        metrics_(metrics),
+        requests_(std::move(requests)),
+        more_metrics_(std::move(more_metrics)) {}
 
   // /readyz answers 503 from now on (a draining data plane takes no new traffic).
   void SetDraining() { draining_ = true; }
@@ -37,6 +42,7 @@ class AdminApi {
   const TableSlot* const slot_;
   const ConfigMetrics* const metrics_;
   const RequestCountersSource requests_;
+  const std::function<std::string()> more_metrics_;
   std::atomic<bool> draining_{false};
 };
 

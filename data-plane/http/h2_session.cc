@@ -14,6 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "common/errors.h"
+#include "common/http/inbound.h"
 #include "common/net/stall_timer.h"
 #include "common/strings.h"
 #include "data-plane/http/spawn_guard.h"
@@ -59,7 +60,7 @@ template <class Stream>
 class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
  public:
   H2Session(Stream& stream, InferenceHandler& handler, const H2Limits& limits)
-      : stream_(stream), handler_(handler), limits_(limits) {
+      : stream_(stream), handler_(handler), limits_(limits), peer_(common::PeerAddress(Lowest(stream))) {
     nghttp2_session_callbacks* callbacks = nullptr;
     nghttp2_session_callbacks_new(&callbacks);
     nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, &OnBeginHeaders);
@@ -163,6 +164,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
       auto stream = std::make_shared<H2Stream>();
       stream->id = frame->hd.stream_id;
+      stream->request.peer = Self(user)->peer_;
       Self(user)->streams_[stream->id] = std::move(stream);
     }
     return 0;
@@ -344,6 +346,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
   Stream& stream_;
   InferenceHandler& handler_;
   const H2Limits limits_;
+  const std::string peer_;  // the client's address, for request logs
   nghttp2_session* session_ = nullptr;
   std::map<int32_t, std::shared_ptr<H2Stream>> streams_;
   bool writing_ = false;

@@ -114,6 +114,17 @@ int64_t NowSeconds() {
       .count();
 }
 
+// What a request refused before the router is known by, for its log record.
+void NoteCaller(RequestContext& context, std::string_view request_type, const CompiledKey* key) {
+  v1::RequestLog* record = context.record();
+  if (record == nullptr) return;
+  record->set_request_type(std::string(request_type));
+  if (key != nullptr) {
+    record->set_virtual_key_id(key->id);
+    record->set_virtual_key_name(key->name);
+  }
+}
+
 asio::awaitable<void> SendNotReady(ResponseWriter& writer, ApiSurface surface) {
   co_await SendError(writer, surface, 503, "service_unavailable_error", "not_ready",
                      "no routing table yet: the data plane has not received its configuration");
@@ -136,22 +147,29 @@ asio::awaitable<void> InferenceHandler::Handle(common::HttpRequest& http, Respon
     std::atomic<int>& count;
     ~Done() { count.fetch_sub(1, std::memory_order_relaxed); }
   } done{in_flight_};
+  const RequestOrigin origin{http.path, http.peer, http.Header("x-request-id"),
+                             http.Header("traceparent"), http.Header("tracestate")};
+  RequestContext context(writer, origin, node_id_, logs_);
   // No exception may escape into the event loop (it would end the worker).
   bool failed = false;
   try {
-    co_await Dispatch(http, writer);
+    co_await Dispatch(http, context);
   } catch (const std::exception& e) {
-    common::LogError("inference request failed", {{"path", http.path}, {"what", e.what()}});
+    common::LogError("inference request failed", {{"path", http.path},
+                                                  {"what", e.what()},
+                                                  {"request_id", context.id()},
+                                                  {"trace_id", context.trace().trace_id}});
     failed = true;
   }
   if (failed) {
-    co_await SendError(writer, SurfaceOf(http.path), 500, "internal_error", "internal",
+    co_await SendError(context, SurfaceOf(http.path), 500, "internal_error", "internal",
                        "internal error while serving the request");
   }
+  context.Finish();
 }
 
 asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
-                                                 ResponseWriter& writer) {
+                                                 RequestContext& writer) {
   if (http.path.starts_with(kGenAi)) {
     co_await DispatchGenAi(http, writer);
     co_return;
@@ -202,6 +220,7 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
   const CompiledKey* key = nullptr;
   const bool count = route->method != "GET";
   std::optional<Refusal> refused = Govern(http, *table.get(), count, &key);
+  NoteCaller(writer, route->request_type, key);
   // (Only a refusal or the redis policy needs the coroutine.)
   if ((refused || CountsRemotely(key, count)) &&
       !co_await Admitted(std::move(refused), key, count, route->surface, writer)) {
@@ -238,6 +257,7 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
   request.request_type = request.stream ? route->stream_request_type : route->request_type;
   request.control_headers = std::move(http.headers);
   request.virtual_key = key;
+  writer.Annotate(&request);
   co_await router_->Serve(*table.get(), request, writer);
 }
 
@@ -273,7 +293,7 @@ asio::awaitable<bool> InferenceHandler::Admitted(std::optional<Refusal> refused,
 // The model travels in the path: models/{model}:{method} or {provider}/{model}:{method}, the
 // model "provider/model" (also percent-encoded) or a bare name meaning the provider "gemini".
 asio::awaitable<void> InferenceHandler::DispatchGenAi(common::HttpRequest& http,
-                                                      ResponseWriter& writer) {
+                                                      RequestContext& writer) {
   const std::string_view path = http.path;
   const bool list = path == kGenAiModels || path == StrCat(kGenAiModels, "/");
   const size_t colon = path.rfind(':');
@@ -307,6 +327,7 @@ asio::awaitable<void> InferenceHandler::DispatchGenAi(common::HttpRequest& http,
     }
     const CompiledKey* key = nullptr;
     std::optional<Refusal> refused = Govern(http, *table.get(), /*count=*/false, &key);
+    NoteCaller(writer, "list_models", key);
     if (refused && !co_await Admitted(std::move(refused), key, false, ApiSurface::kGenAi, writer)) {
       co_return;
     }
@@ -324,7 +345,7 @@ asio::awaitable<void> InferenceHandler::DispatchGenAi(common::HttpRequest& http,
 // "provider/model" (percent-encoded, as the SDK sends it) or a bare id meaning the provider
 // "bedrock". The client's SigV4 signature is neither checked nor forwarded.
 asio::awaitable<void> InferenceHandler::DispatchBedrock(common::HttpRequest& http,
-                                                        ResponseWriter& writer) {
+                                                        RequestContext& writer) {
   const std::string_view path = std::string_view(http.path).substr(kBedrockModels.size());
   const size_t slash = path.rfind('/');
   const std::string_view method = slash == std::string_view::npos ? "" : path.substr(slash + 1);
@@ -348,7 +369,7 @@ asio::awaitable<void> InferenceHandler::DispatchBedrock(common::HttpRequest& htt
 
 asio::awaitable<void> InferenceHandler::ServeNative(common::HttpRequest& http,
                                                     const NativeCall& call,
-                                                    ResponseWriter& writer) {
+                                                    RequestContext& writer) {
   WorkerTable::Lease table = tables_->Acquire();
   if (!table) {
     co_await SendNotReady(writer, call.surface);
@@ -356,6 +377,7 @@ asio::awaitable<void> InferenceHandler::ServeNative(common::HttpRequest& http,
   }
   const CompiledKey* key = nullptr;
   std::optional<Refusal> refused = Govern(http, *table.get(), /*count=*/true, &key);
+  NoteCaller(writer, call.request_type, key);
   if ((refused || CountsRemotely(key, true)) &&
       !co_await Admitted(std::move(refused), key, true, call.surface, writer)) {
     co_return;
@@ -381,6 +403,7 @@ asio::awaitable<void> InferenceHandler::ServeNative(common::HttpRequest& http,
   request.native_sse = call.sse;
   request.control_headers = std::move(http.headers);
   request.virtual_key = key;
+  writer.Annotate(&request);
   co_await router_->Serve(*table.get(), request, writer);
 }
 

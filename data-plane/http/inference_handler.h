@@ -24,6 +24,7 @@
 #include "absl/strings/match.h"
 
 #include "common/http/http_server.h"
+#include "data-plane/logs/request_context.h"
 #include "data-plane/router/governance.h"
 #include "data-plane/router/response_writer.h"
 #include "data-plane/router/router.h"
@@ -43,7 +44,10 @@ inline bool IsPipelineHeader(std::string_view name) {
          absl::EqualsIgnoreCase(view, "authorization") ||
          absl::EqualsIgnoreCase(view, "x-api-key") ||
          absl::EqualsIgnoreCase(view, "x-goog-api-key") ||
-         absl::EqualsIgnoreCase(view, "api-key");
+         absl::EqualsIgnoreCase(view, "api-key") ||
+         absl::EqualsIgnoreCase(view, "x-request-id") ||
+         absl::EqualsIgnoreCase(view, "traceparent") ||
+         absl::EqualsIgnoreCase(view, "tracestate");
 }
 
 class InferenceHandler {
@@ -51,12 +55,16 @@ class InferenceHandler {
   // `require_virtual_key`: every inference request must present a virtual key (401
   // otherwise); when false, only requests presenting one are governed.
   // `counting` (null: local) counts governed requests (router/governance.h).
+  // `logs` (null: request logs off) takes a record of every request, made by `node_id`.
   InferenceHandler(WorkerTable* tables, Router* router, bool require_virtual_key = false,
-                   GovernanceCounting* counting = nullptr)
+                   GovernanceCounting* counting = nullptr, LogShipper* logs = nullptr,
+                   std::string node_id = "")
       : tables_(tables),
         router_(router),
         require_virtual_key_(require_virtual_key),
-        counting_(counting) {}
+        counting_(counting),
+        logs_(logs),
+        node_id_(std::move(node_id)) {}
 
   // Takes the request body (moved out of `request`).
   boost::asio::awaitable<void> Handle(common::HttpRequest& request, ResponseWriter& writer);
@@ -65,10 +73,10 @@ class InferenceHandler {
   int in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
 
  private:
-  boost::asio::awaitable<void> Dispatch(common::HttpRequest& request, ResponseWriter& writer);
-  boost::asio::awaitable<void> DispatchGenAi(common::HttpRequest& request, ResponseWriter& writer);
+  boost::asio::awaitable<void> Dispatch(common::HttpRequest& request, RequestContext& writer);
+  boost::asio::awaitable<void> DispatchGenAi(common::HttpRequest& request, RequestContext& writer);
   boost::asio::awaitable<void> DispatchBedrock(common::HttpRequest& request,
-                                               ResponseWriter& writer);
+                                               RequestContext& writer);
   // A native route naming its model in the path (GenAI's, Bedrock's).
   struct NativeCall {
     ApiSurface surface;
@@ -80,7 +88,7 @@ class InferenceHandler {
     bool sse = false;
   };
   boost::asio::awaitable<void> ServeNative(common::HttpRequest& request, const NativeCall& call,
-                                           ResponseWriter& writer);
+                                           RequestContext& writer);
   // Finds the request's virtual key (router/governance.h), drops the client's credential
   // headers and, under the local policy, counts the request when `count`: a refusal, or
   // nothing with `*key` set (null for an ungoverned request).
@@ -99,6 +107,8 @@ class InferenceHandler {
   Router* const router_;
   const bool require_virtual_key_;
   GovernanceCounting* const counting_;
+  LogShipper* const logs_;
+  const std::string node_id_;
   std::atomic<int> in_flight_{0};
 };
 

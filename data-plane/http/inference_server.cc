@@ -165,7 +165,8 @@ class InferenceServer::Worker {
                              : nullptr),
         counting_(redis_.get(), options.redis_fail_open),
         router_(&direct_, &proxied_, seed, options.router, &metrics_, tokens, models, &counting_),
-        handler_(&tables_, &router_, options.require_virtual_key, &counting_) {
+        handler_(&tables_, &router_, options.require_virtual_key, &counting_, options.logs,
+                 options.node_id) {
     // The table reaches this worker through its own loop, so requests read it lock-free.
     listener_ = slot->Listen([this](const std::shared_ptr<const RoutingTable>& table) {
       asio::post(io_, [this, table] { tables_.Set(table); });
@@ -275,6 +276,7 @@ class InferenceServer::Worker {
 
   template <class Stream>
   asio::awaitable<void> ServeHttp1(Stream& stream, beast::flat_buffer& buffer) {
+    const std::string peer = common::PeerAddress(Lowest(stream));
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
@@ -325,6 +327,7 @@ class InferenceServer::Worker {
         }
       }
       request.body = std::move(message.body());
+      request.peer = peer;
       const bool keep_alive = message.keep_alive() && !draining_;
       Http1Writer<Stream> writer(stream, message.version(), keep_alive, options_.write_timeout);
       co_await handler_.Handle(request, writer);

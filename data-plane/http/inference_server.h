@@ -26,6 +26,9 @@
 
 namespace switchyard::dp {
 
+class LogShipper;  // logs/log_shipper.h
+
+
 struct InferenceServerOptions {
   std::string listen = "0.0.0.0:8080";
   int workers = 0;  // 0: one per core
@@ -50,6 +53,9 @@ struct InferenceServerOptions {
   // answer within its timeout, governed requests pass (fail open) or get 503.
   std::optional<RedisOptions> redis;
   bool redis_fail_open = true;
+  // Request logs (logs/log_shipper.h): null when off. `node_id` names this data plane in them.
+  LogShipper* logs = nullptr;
+  std::string node_id;
 };
 
 class InferenceServer {

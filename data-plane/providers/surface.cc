@@ -275,6 +275,9 @@ absl::StatusOr<InferenceRequest> ToInternalRequest(const InferenceRequest& nativ
   internal.stream = native.stream;
   internal.body = *std::move(body);
   internal.control_headers = native.control_headers;
+  internal.request_id = native.request_id;
+  internal.traceparent = native.traceparent;
+  internal.tracestate = native.tracestate;
   return internal;
 }
 

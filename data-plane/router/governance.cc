@@ -293,17 +293,18 @@ void UsageScanner::Scan(std::string_view text) {
   }
 }
 
+double Cost(const ModelPrice& price, const TokenUsage& usage) {
+  const int64_t cached = std::min(usage.cached, usage.input);
+  return (static_cast<double>(usage.input - cached) * price.input_per_million +
+          static_cast<double>(cached) * price.cached_input_per_million +
+          static_cast<double>(usage.output) * price.output_per_million) /
+         1e6;
+}
+
 void Charge(const CompiledKey& key, const GovernanceLevel* provider_level, const TokenUsage& usage,
             const ModelPrice* price, int64_t now_s) {
   int64_t nanodollars = 0;
-  if (price != nullptr) {
-    const int64_t cached = std::min(usage.cached, usage.input);
-    const double dollars = (static_cast<double>(usage.input - cached) * price->input_per_million +
-                            static_cast<double>(cached) * price->cached_input_per_million +
-                            static_cast<double>(usage.output) * price->output_per_million) /
-                           1e6;
-    nanodollars = static_cast<int64_t>(std::llround(dollars * 1e9));
-  }
+  if (price != nullptr) nanodollars = static_cast<int64_t>(std::llround(Cost(*price, usage) * 1e9));
   LevelCounters& totals = *key.counters;
   totals.total_requests.fetch_add(1, std::memory_order_relaxed);
   if (price == nullptr) totals.unpriced_requests.fetch_add(1, std::memory_order_relaxed);

@@ -98,6 +98,9 @@ class UsageScanner {
   TokenUsage usage_;
 };
 
+// Dollars of `usage` at `price` (cached input at its own price).
+double Cost(const ModelPrice& price, const TokenUsage& usage);
+
 // After the answer: `usage` into every level's token window and unreported counts, and its
 // cost at `price` (may be null: tokens only) into the levels' unreported spend.
 void Charge(const CompiledKey& key, const GovernanceLevel* provider_level, const TokenUsage& usage,

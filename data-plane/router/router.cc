@@ -5,9 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
+#include "common/provider_config.h"
 #include "common/strings.h"
+#include "data-plane/logs/raw_capture.h"
 #include "data-plane/router/governance.h"
 #include "data-plane/router/key_selector.h"
+#include "switchyard/v1/logs.pb.h"
 #include "data-plane/providers/surface.h"
 #include "data-plane/router/retry_policy.h"
 
@@ -121,12 +124,15 @@ class MeteredWriter : public ResponseWriter {
 // can still be retried or fall back.
 class ClientSink : public UpstreamSink {
  public:
-  ClientSink(ResponseWriter& writer, StreamTranslator* translator)
-      : writer_(writer), translator_(translator) {}
+  // `raw` (may be null) keeps the upstream's bytes as they came, up to `raw_limit`.
+  ClientSink(ResponseWriter& writer, StreamTranslator* translator, std::string* raw = nullptr,
+             size_t raw_limit = 0)
+      : writer_(writer), translator_(translator), raw_(raw), raw_limit_(raw_limit) {}
 
   asio::awaitable<bool> OnHead(int status, const HeaderList& headers,
                                std::string_view first_data) override {
     status_ = status;
+    Keep(first_data);
     if (status >= 400) {
       error_body_.append(first_data.substr(0, kMaxErrorBody));
       co_return true;
@@ -153,6 +159,7 @@ class ClientSink : public UpstreamSink {
   }
 
   asio::awaitable<bool> OnData(std::string_view data) override {
+    Keep(data);
     if (!forwarding_) {
       if (error_body_.size() < kMaxErrorBody) error_body_.append(data);
       co_return true;
@@ -171,14 +178,43 @@ class ClientSink : public UpstreamSink {
   const absl::Status& translation_error() const { return translation_error_; }
 
  private:
+  void Keep(std::string_view data) {
+    if (raw_ != nullptr && raw_->size() < raw_limit_) {
+      raw_->append(data.substr(0, raw_limit_ - raw_->size()));
+    }
+  }
+
   ResponseWriter& writer_;
   StreamTranslator* const translator_;
+  std::string* const raw_;
+  const size_t raw_limit_;
   int status_ = 0;
   bool forwarding_ = false;
   std::string error_body_;
   std::string translated_;
   absl::Status translation_error_;
 };
+
+// An error the client read in a stream that had begun (its record's status stays the head's).
+void NoteError(v1::RequestLog* log, std::string_view type, std::string_view message) {
+  if (log == nullptr) return;
+  log->mutable_error_details()->set_type(std::string(type));
+  log->mutable_error_details()->set_message(std::string(message));
+}
+
+// How much of a streamed answer is kept for the log: a little more than the cap, so that
+// redaction still finds a secret cut by it.
+size_t RawLimit(const ProviderEntry& entry) {
+  return static_cast<size_t>(common::RawLogMaxBytes(entry.config)) + 4096;
+}
+
+// The provider's answer into the record (store_raw_request_response), redacted and capped.
+void KeepRawResponse(std::string_view text, const ProviderEntry& entry,
+                     std::string_view access_token, v1::RequestLog* log) {
+  bool truncated = false;
+  log->set_raw_response(RedactedCapture(text, entry, access_token, &truncated));
+  if (truncated) log->set_raw_truncated(true);
+}
 
 }  // namespace
 
@@ -192,6 +228,9 @@ struct Router::Candidate {
   // the route's surface (surface.h); the adapter then sees `internal`.
   std::optional<InferenceRequest> internal;
   std::string access_token;  // target.access_token points here
+  // store_raw_request_response (or its header) with request logs on: the raw bodies go into
+  // the request's log record.
+  bool store_raw = false;
   const InferenceRequest& Sent(const InferenceRequest& request) const {
     return internal ? *internal : request;
   }
@@ -202,19 +241,33 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + options_.request_deadline;
   const CompiledKey* key = request.virtual_key;
+  v1::RequestLog* const log = request.log;
   std::optional<UsageScanner> usage;
-  if (key != nullptr) usage.emplace();  // every governed answer's tokens are counted
+  // Every governed or logged answer's tokens are counted.
+  if (key != nullptr || log != nullptr) usage.emplace();
   MeteredWriter writer(client_writer, metrics_, start, usage ? &*usage : nullptr);
   std::string_view provider_label = "unknown";
-  if (const size_t slash = request.body.model.find('/'); slash != std::string::npos) {
+  const size_t slash = request.body.model.find('/');
+  if (slash != std::string::npos) {
     const std::string_view provider = std::string_view(request.body.model).substr(0, slash);
     if (table.Find(provider) != nullptr) provider_label = provider;
+  }
+  if (log != nullptr) {
+    log->set_request_type(std::string(request.request_type));
+    log->set_requested_provider(request.body.model.substr(0, slash));
+    if (slash != std::string::npos) log->set_requested_model(request.body.model.substr(slash + 1));
+    if (key != nullptr) {
+      log->set_virtual_key_id(key->id);
+      log->set_virtual_key_name(key->name);
+    }
   }
 
   ApiError primary_error;
   Governed governed;
+  std::string_view answered_by;  // the candidate that answered
   bool answered = co_await TryCandidate(table, request, request.body.model, deadline, writer,
                                         &primary_error, &governed);
+  if (answered) answered_by = request.body.model;
   std::string skipped;  // fallbacks the virtual key may not use
   for (size_t i = 0; !answered && i < request.body.fallbacks.size(); ++i) {
     if (Clock::now() >= deadline) break;
@@ -222,6 +275,10 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
     ApiError fallback_error;
     answered = co_await TryCandidate(table, request, request.body.fallbacks[i], deadline, writer,
                                      &fallback_error, &governed);
+    if (answered) {
+      answered_by = request.body.fallbacks[i];
+      if (log != nullptr) log->set_fallback_index(static_cast<int32_t>(i + 1));
+    }
     if (fallback_error.code == "model_not_allowed") {
       skipped += StrCat(skipped.empty() ? "" : ", ", request.body.fallbacks[i]);
     }
@@ -234,16 +291,33 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
     co_await writer.Send(primary_error.http_status, ErrorHeaders(primary_error),
                          EncodeError(request.surface, primary_error));
   }
+  const TokenUsage tokens = usage ? usage->usage() : TokenUsage{};
+  const size_t answered_slash = answered_by.find('/');
+  const std::string_view answered_provider = answered_by.substr(0, answered_slash);
+  const std::string_view answered_model =
+      answered_slash == std::string_view::npos ? "" : answered_by.substr(answered_slash + 1);
+  const GovernanceTable* governance = table.governance();
+  const ModelPrice* price = governance != nullptr && answered
+                                ? governance->FindPrice(answered_provider, answered_model)
+                                : nullptr;
   if (key != nullptr && answered) {
-    const GovernanceTable* governance = table.governance();
-    const ModelPrice* price =
-        governance != nullptr ? governance->FindPrice(governed.provider, governed.model) : nullptr;
-    const TokenUsage tokens = usage ? usage->usage() : TokenUsage{};
     if (counting_ != nullptr) {
       counting_->Charge(*key, governed.provider_level, tokens, price, NowSeconds());
     } else {
       Charge(*key, governed.provider_level, tokens, price, NowSeconds());
     }
+  }
+  if (log != nullptr) {
+    if (answered) {
+      log->set_provider(std::string(answered_provider));
+      log->set_model(std::string(answered_model));
+    }
+    v1::TokenUsage* counted = log->mutable_token_usage();
+    counted->set_prompt_tokens(static_cast<int32_t>(tokens.input));
+    counted->set_completion_tokens(static_cast<int32_t>(tokens.output));
+    counted->set_total_tokens(static_cast<int32_t>(tokens.total()));
+    counted->set_cached_tokens(static_cast<int32_t>(tokens.cached));
+    if (price != nullptr) log->set_cost(Cost(*price, tokens));
   }
   metrics_->Request(provider_label, request.request_type, writer.status());
 }
@@ -282,7 +356,7 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
     if (refused) {
       co_return fail(std::move(refused->error));
     }
-    *governed = Governed{provider_level, provider, model};
+    governed->provider_level = provider_level;
   }
   const ProviderEntry* entry = table.Find(provider);
   if (entry == nullptr) {
@@ -317,7 +391,11 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
           400, "invalid_request_error", "no_key",
           StrCat("no enabled key of provider \"", provider, "\" serves model \"", model, "\"")));
     }
+    if (request.log != nullptr) request.log->set_selected_key_name(target.key->name);
   }
+  candidate.store_raw = request.log != nullptr &&
+                        FlagWithOverride(request, "x-bf-store-raw-request-response",
+                                         entry->config.store_raw_request_response());
   target.now = std::chrono::system_clock::now();
   target.merge_extra_params = FlagWithOverride(request, "x-bf-passthrough-extra-params", false);
   target.raw_request = FlagWithOverride(request, "x-bf-send-back-raw-request",
@@ -362,7 +440,21 @@ absl::Status Router::BuildUpstream(const InferenceRequest& request, Candidate& c
   upstream.endpoint = &entry.endpoint;
   upstream.proxy = &entry.proxy;
   upstream.stream_idle_timeout = entry.stream_idle_timeout;
-  return entry.adapter->BuildRequest(candidate.Sent(request), candidate.target, &upstream);
+  absl::Status built = entry.adapter->BuildRequest(candidate.Sent(request), candidate.target, &upstream);
+  if (!built.ok()) return built;
+  if (!request.traceparent.empty()) {
+    upstream.headers.emplace_back("traceparent", std::string(request.traceparent));
+    if (!request.tracestate.empty()) {
+      upstream.headers.emplace_back("tracestate", std::string(request.tracestate));
+    }
+  }
+  if (candidate.store_raw) {
+    bool truncated = false;
+    request.log->set_raw_request(
+        RedactedCapture(upstream.body, entry, candidate.access_token, &truncated));
+    if (truncated) request.log->set_raw_truncated(true);
+  }
+  return absl::OkStatus();
 }
 
 asio::awaitable<absl::Status> Router::Reauthenticate(const InferenceRequest& request,
@@ -440,6 +532,10 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
       co_return false;
     }
     metrics_->Attempt(retry > 0);
+    if (request.log != nullptr) {
+      request.log->set_attempts(request.log->attempts() + 1);
+      if (retry > 0) request.log->set_number_of_retries(request.log->number_of_retries() + 1);
+    }
     std::optional<std::chrono::milliseconds> retry_after;
     int failed_status = 0;  // the upstream's error status, when it answered one
     {
@@ -452,14 +548,20 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
         if (candidate.internal) {
           translator = NewFromInternalStream(request, std::move(translator));
         }
-        ClientSink sink(writer, translator.get());
+        std::string raw;  // the upstream's bytes, for the log (store_raw only)
+        ClientSink sink(writer, translator.get(), candidate.store_raw ? &raw : nullptr,
+                        RawLimit(entry));
         const absl::Status status = co_await candidate.client->Stream(upstream, sink);
+        if (candidate.store_raw) KeepRawResponse(raw, entry, candidate.access_token, request.log);
         if (sink.forwarding()) {
           std::string tail;
           absl::Status ended = status;
           if (ended.ok() && translator != nullptr) ended = translator->Finish(&tail);
           if (!sink.translation_error().ok()) ended = sink.translation_error();
-          if (absl::IsCancelled(ended)) co_return true;  // the client went away
+          if (absl::IsCancelled(ended)) {  // the client went away
+            NoteError(request.log, "client_closed_request", "the client went away mid-stream");
+            co_return true;
+          }
           if (ended.ok()) {
             if (!tail.empty() && !co_await writer.Write(tail)) co_return true;
             co_await writer.End();
@@ -474,6 +576,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
           midway.provider = std::string(candidate.target.provider);
           midway.model_requested = std::string(candidate.target.model);
           midway.request_type = std::string(request.request_type);
+          NoteError(request.log, midway.type, midway.message);
           const std::string event = EncodeStreamError(request.surface, midway);
           if (co_await writer.Write(event)) co_await writer.End();
           co_return true;
@@ -492,6 +595,9 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
         }
       } else {
         absl::StatusOr<UpstreamResponse> response = co_await candidate.client->Send(upstream);
+        if (response.ok() && candidate.store_raw) {
+          KeepRawResponse(response->body, entry, candidate.access_token, request.log);
+        }
         if (!response.ok()) {
           *error = TransportError(response.status());
         } else if (response->status >= 400) {

@@ -74,11 +74,9 @@ class Router {
  private:
   using Clock = std::chrono::steady_clock;
   struct Candidate;
-  // The governed candidate that answered: its provider level (to charge) and model.
+  // The governed candidate that answered: its provider level (to charge).
   struct Governed {
     const GovernanceLevel* provider_level = nullptr;
-    std::string_view provider;
-    std::string_view model;
   };
   boost::asio::awaitable<bool> TryCandidate(const RoutingTable& table,
                                             const InferenceRequest& request,
