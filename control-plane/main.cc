@@ -30,12 +30,14 @@
 #include "common/strings.h"
 #include "control-plane/api/grpc/admin_service.h"
 #include "control-plane/api/grpc/fleet_service.h"
+#include "control-plane/api/grpc/logs_service.h"
 #include "control-plane/api/rest/rest_api.h"
 #include "control-plane/bootstrap/config_file.h"
 #include "control-plane/feed/change_feed.h"
 #include "control-plane/feed/fleet_registry.h"
 #include "control-plane/feed/watch_service.h"
 #include "control-plane/service/provider_service.h"
+#include "control-plane/store/postgres/postgres_log_store.h"
 #include "control-plane/store/postgres/postgres_store.h"
 
 namespace switchyard::cp {
@@ -101,6 +103,8 @@ int Run(int argc, char** argv) {
   flags.DefineSwitch("reencrypt",
                      "re-seal every stored secret under the first encryption key, then exit "
                      "(key rotation)");
+  flags.Define("log-retention-days", "7",
+               "request logs older than this many days are dropped (whole day partitions)");
   flags.DefineSwitch("dev", "development mode: loopback only; no token needed when none is set");
   flags.DefineSwitch("help", "print this help");
   if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
@@ -150,6 +154,12 @@ int Run(int argc, char** argv) {
   }
   int64_t change_log_depth = 0;
   int64_t catch_up_ms = 0;
+  int64_t log_retention_days = 0;
+  if (!absl::SimpleAtoi(flags.Get("log-retention-days"), &log_retention_days) ||
+      log_retention_days < 1 || log_retention_days > 3650) {
+    std::cerr << "--log-retention-days must be between 1 and 3650\n";
+    return kExitUsage;
+  }
   int64_t db_timeout_ms = 0;
   if (!absl::SimpleAtoi(flags.Get("db-timeout-ms"), &db_timeout_ms) || db_timeout_ms < 100) {
     std::cerr << "--db-timeout-ms must be >= 100\n";
@@ -283,11 +293,17 @@ int Run(int argc, char** argv) {
 
   GovernanceService governance(store->get());
   SpendLedger ledger(&governance);
+  PostgresLogStore log_store(dsn);
+  LogIngest log_ingest(&log_store, {.retention = std::chrono::hours(24 * log_retention_days)});
+  log_ingest.Start();
+  LogService log_service(&log_store);
+  LogsAdminService logs_admin_service(&log_service, *admin_auth);
   AdminService admin_service(&service, *admin_auth);
   GovernanceAdminService governance_service(&governance, *admin_auth);
   FleetService fleet_service(&fleet, *admin_auth);
   WatchService watch_service(&feed, &fleet, data_plane_tokens,
-                             /*open_without_token=*/dev && data_plane_tokens.empty(), &ledger);
+                             /*open_without_token=*/dev && data_plane_tokens.empty(), &ledger,
+                             &log_ingest);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -296,6 +312,7 @@ int Run(int argc, char** argv) {
   builder.RegisterService(&admin_service);
   builder.RegisterService(&governance_service);
   builder.RegisterService(&fleet_service);
+  builder.RegisterService(&logs_admin_service);
   builder.RegisterService(&watch_service);
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
   if (grpc_server == nullptr || grpc_port == 0) {
@@ -307,7 +324,7 @@ int Run(int argc, char** argv) {
                                         grpc_port)}});
 
   RestApi rest_api(&service, &fleet, *admin_auth, /*secrets_sealed=*/secrets != nullptr,
-                   &governance);
+                   &governance, &log_service);
   common::HttpServerOptions http_options;
   http_options.listen = http_listen;
   http_options.threads = 4;
@@ -326,6 +343,7 @@ int Run(int argc, char** argv) {
   signals.Wait();
   (*http_server)->Stop();
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  log_ingest.Stop();
   feed.Stop();
   fleet.Stop();
   return 0;

@@ -159,16 +159,33 @@ class WatchReactor final : public grpc::ServerBidiReactor<WatchRequest, ConfigUp
 
 }  // namespace
 
+bool WatchService::Authorized(grpc::CallbackServerContext* context) const {
+  if (open_without_token_) return true;
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find("authorization");
+  return it != metadata.end() &&
+         tokens_.Accepts(std::string_view(it->second.data(), it->second.size()));
+}
+
 grpc::ServerBidiReactor<WatchRequest, ConfigUpdate>* WatchService::Watch(
     grpc::CallbackServerContext* context) {
-  bool authorized = open_without_token_;
-  if (!authorized) {
-    const auto& metadata = context->client_metadata();
-    auto it = metadata.find("authorization");
-    authorized = it != metadata.end() &&
-                 tokens_.Accepts(std::string_view(it->second.data(), it->second.size()));
+  return new WatchReactor(feed_, fleet_, ledger_, next_stream_++, Authorized(context));
+}
+
+grpc::ServerReadReactor<v1::LogBatch>* WatchService::ShipLogs(grpc::CallbackServerContext* context,
+                                                              v1::ShipLogsSummary*) {
+  if (logs_ == nullptr) {
+    class Unimplemented final : public grpc::ServerReadReactor<v1::LogBatch> {
+     public:
+      Unimplemented() {
+        Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                            "this control plane does not store request logs"));
+      }
+      void OnDone() override { delete this; }
+    };
+    return new Unimplemented();
   }
-  return new WatchReactor(feed_, fleet_, ledger_, next_stream_++, authorized);
+  return logs_->NewReactor(context, Authorized(context));
 }
 
 }  // namespace switchyard::cp

@@ -12,10 +12,12 @@
 #define SWITCHYARD_CONTROL_PLANE_FEED_WATCH_SERVICE_H_
 
 #include <atomic>
+#include <string_view>
 
 #include "common/bearer_tokens.h"
 #include "control-plane/feed/change_feed.h"
 #include "control-plane/feed/fleet_registry.h"
+#include "control-plane/feed/log_ingest.h"
 #include "control-plane/feed/spend_ledger.h"
 #include "switchyard/v1/distribution.grpc.pb.h"
 
@@ -23,24 +25,31 @@ namespace switchyard::cp {
 
 class WatchService final : public switchyard::v1::ConfigDistribution::CallbackService {
  public:
-  // `ledger` takes the data planes' usage reports (null: they are ignored).
+  // `ledger` takes the data planes' usage reports (null: they are ignored); `logs` their
+  // request logs (null: ShipLogs answers UNIMPLEMENTED).
   WatchService(ChangeFeed* feed, FleetRegistry* fleet, common::BearerTokens data_plane_tokens,
-               bool open_without_token, SpendLedger* ledger = nullptr)
+               bool open_without_token, SpendLedger* ledger = nullptr, LogIngest* logs = nullptr)
       : feed_(feed),
         fleet_(fleet),
         tokens_(std::move(data_plane_tokens)),
         open_without_token_(open_without_token),
-        ledger_(ledger) {}
+        ledger_(ledger),
+        logs_(logs) {}
 
   grpc::ServerBidiReactor<switchyard::v1::WatchRequest, switchyard::v1::ConfigUpdate>* Watch(
       grpc::CallbackServerContext* context) override;
+  grpc::ServerReadReactor<switchyard::v1::LogBatch>* ShipLogs(
+      grpc::CallbackServerContext* context, switchyard::v1::ShipLogsSummary* summary) override;
 
  private:
+  bool Authorized(grpc::CallbackServerContext* context) const;
+
   ChangeFeed* const feed_;
   FleetRegistry* const fleet_;
   const common::BearerTokens tokens_;
   const bool open_without_token_;
   SpendLedger* const ledger_;
+  LogIngest* const logs_;
   std::atomic<uint64_t> next_stream_{1};
 };
 

@@ -9,6 +9,10 @@
 #include "common/strings.h"
 
 namespace switchyard::cp {
+
+using rest::Error;
+using rest::MethodNotAllowed;
+
 namespace {
 
 using common::HttpRequest;
@@ -44,21 +48,6 @@ HttpResponse ObjectBody(int status, const ObjectResult& result, bool with_usage)
   return response;
 }
 
-HttpResponse Error(const absl::Status& status) {
-  const common::ApiError error = common::ApiErrorFromStatus(status);
-  HttpResponse response = HttpResponse::Json(error.http_status, common::ErrorEnvelopeJson(error));
-  if (error.http_status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
-  return response;
-}
-
-HttpResponse MethodNotAllowed(std::string_view method, std::string_view allow) {
-  HttpResponse response = HttpResponse::Json(
-      405, common::ErrorEnvelopeJson(common::MakeApiError(405, "invalid_request_error", "method_not_allowed",
-                                      StrCat("method ", method, " is not allowed here"))));
-  response.headers.emplace_back("Allow", std::string(allow));
-  return response;
-}
-
 HttpResponse ProviderBody(int status, const ProviderResult& result) {
   HttpResponse response = HttpResponse::Json(
       status, common::ProviderToJson(result.provider, common::JsonView::kResponse));
@@ -89,6 +78,25 @@ void LogWrite(std::string_view what, const ProviderResult& result,
 
 }  // namespace
 
+namespace rest {
+
+HttpResponse Error(const absl::Status& status) {
+  const common::ApiError error = common::ApiErrorFromStatus(status);
+  HttpResponse response = HttpResponse::Json(error.http_status, common::ErrorEnvelopeJson(error));
+  if (error.http_status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return response;
+}
+
+HttpResponse MethodNotAllowed(std::string_view method, std::string_view allow) {
+  HttpResponse response = HttpResponse::Json(
+      405, common::ErrorEnvelopeJson(common::MakeApiError(405, "invalid_request_error", "method_not_allowed",
+                                      StrCat("method ", method, " is not allowed here"))));
+  response.headers.emplace_back("Allow", std::string(allow));
+  return response;
+}
+
+}  // namespace rest
+
 HttpResponse RestApi::Handle(const HttpRequest& request) {
   const std::string_view path = request.path;
   if (path == "/health") {
@@ -99,7 +107,8 @@ HttpResponse RestApi::Handle(const HttpRequest& request) {
   const bool item = !collection && path.starts_with(StrCat(kCollection, "/"));
   const bool fleet = path == kFleet;
   const bool governance = path.starts_with(kGovernance) && governance_ != nullptr;
-  if (!collection && !item && !fleet && !governance) {
+  const bool logs = (path == "/api/logs" || path.starts_with("/api/logs/")) && logs_ != nullptr;
+  if (!collection && !item && !fleet && !governance && !logs) {
     return Error(absl::NotFoundError(StrCat("no route for ", request.method, " ", path)));
   }
   absl::StatusOr<common::AdminCaller> caller = auth_->Authenticate(request.Header("authorization"));
@@ -109,6 +118,7 @@ HttpResponse RestApi::Handle(const HttpRequest& request) {
         "this admin credential may read, not change, providers (role viewer)"));
   }
   if (fleet) return Fleet(request);
+  if (logs) return Logs(request, *caller);
   if (governance) {
     std::string_view rest = path.substr(kGovernance.size());
     const size_t slash = rest.find('/');

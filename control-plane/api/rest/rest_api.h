@@ -10,6 +10,9 @@
 //   /api/governance/{virtual-keys|teams|customers|pricing}[/{id}]: the same verbs over
 //   governance objects (GovernanceService); a created key's value is in the 201 body only;
 //   GET of one object adds "usage" (spend in the budget's current period).
+//   GET    /api/logs                 request logs, filtered and paged (logs_api.cc)
+//   GET    /api/logs/stats           counts, error rate, latency percentiles, tokens, cost
+//   GET    /api/logs/{id}            one record; raw bodies for the admin role only
 //
 // PUT and DELETE honour If-Match (412 on mismatch). Every /api call needs
 // `Authorization: Bearer <admin token>` unless auth is off (--dev). Errors use Bifrost's
@@ -23,6 +26,7 @@
 #include "common/http/http_server.h"
 #include "control-plane/feed/fleet_registry.h"
 #include "control-plane/service/governance_service.h"
+#include "control-plane/service/log_service.h"
 #include "control-plane/service/provider_service.h"
 
 namespace switchyard::cp {
@@ -32,12 +36,13 @@ class RestApi {
   // `secrets_sealed`: stored secrets are encrypted at rest (/health says which).
   RestApi(ProviderService* service, FleetRegistry* fleet,
           std::shared_ptr<const common::AdminAuth> auth, bool secrets_sealed = false,
-          GovernanceService* governance = nullptr)
+          GovernanceService* governance = nullptr, LogService* logs = nullptr)
       : service_(service),
         fleet_(fleet),
         auth_(std::move(auth)),
         secrets_sealed_(secrets_sealed),
-        governance_(governance) {}
+        governance_(governance),
+        logs_(logs) {}
 
   common::HttpResponse Handle(const common::HttpRequest& request);
 
@@ -48,6 +53,7 @@ class RestApi {
                                       const common::AdminCaller& caller);
   common::HttpResponse Governance(const common::HttpRequest& request, std::string_view kind,
                                   std::string_view id, const common::AdminCaller& caller);
+  common::HttpResponse Logs(const common::HttpRequest& request, const common::AdminCaller& caller);
   common::HttpResponse Health();
   common::HttpResponse Fleet(const common::HttpRequest& request);
 
@@ -56,7 +62,14 @@ class RestApi {
   const std::shared_ptr<const common::AdminAuth> auth_;
   const bool secrets_sealed_ = false;
   GovernanceService* const governance_;
+  LogService* const logs_;
 };
+
+// The REST API's error answers (Bifrost's envelope), for its handler files.
+namespace rest {
+common::HttpResponse Error(const absl::Status& status);
+common::HttpResponse MethodNotAllowed(std::string_view method, std::string_view allow);
+}  // namespace rest
 
 }  // namespace switchyard::cp
 

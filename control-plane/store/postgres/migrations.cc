@@ -81,6 +81,50 @@ CREATE TABLE budget_spend (
   PRIMARY KEY (kind, id)
 );
 )sql"},
+    {6, "request logs, partitioned by day", R"sql(
+CREATE TABLE request_logs (
+  ts                 timestamptz NOT NULL,
+  id                 text NOT NULL,
+  node_id            text NOT NULL,
+  route              text NOT NULL,
+  surface            text NOT NULL,
+  request_type       text NOT NULL,
+  requested_provider text NOT NULL,
+  requested_model    text NOT NULL,
+  provider           text NOT NULL,
+  model              text NOT NULL,
+  fallback_index     integer NOT NULL,
+  selected_key_name  text NOT NULL,
+  virtual_key_id     text NOT NULL,
+  virtual_key_name   text NOT NULL,
+  status             text NOT NULL,
+  status_code        integer NOT NULL,
+  error_type         text NOT NULL,
+  error_message      text NOT NULL,
+  attempts           integer NOT NULL,
+  retries            integer NOT NULL,
+  latency_ms         double precision NOT NULL,
+  ttfb_ms            double precision NOT NULL,
+  prompt_tokens      integer NOT NULL,
+  completion_tokens  integer NOT NULL,
+  total_tokens       integer NOT NULL,
+  cached_tokens      integer NOT NULL,
+  cost               double precision,
+  stream             boolean NOT NULL,
+  client_address     text NOT NULL,
+  traceparent        text NOT NULL,
+  trace_id           text NOT NULL,
+  tracestate         text NOT NULL,
+  raw_request        text,
+  raw_response       text,
+  raw_truncated      boolean NOT NULL
+) PARTITION BY RANGE (ts);
+CREATE INDEX request_logs_ts ON request_logs (ts DESC, id DESC);
+CREATE INDEX request_logs_id ON request_logs (id);
+CREATE INDEX request_logs_trace ON request_logs (trace_id);
+CREATE INDEX request_logs_provider ON request_logs (provider, ts DESC);
+CREATE INDEX request_logs_virtual_key ON request_logs (virtual_key_id, ts DESC);
+)sql"},
 };
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "common/provider_json.h"
 #include "common/redaction.h"
 #include "common/strings.h"
+#include "control-plane/store/postgres/guard.h"
 #include "control-plane/store/postgres/migrations.h"
 
 namespace switchyard::cp {
@@ -26,33 +27,6 @@ namespace {
 
 using common::StrCat;
 using v1::ProviderConfig;
-
-// libpqxx exceptions stop here and become statuses (DESIGN.md "Errors").
-template <typename Fn>
-auto Guard(std::string_view what, Fn&& fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const pqxx::broken_connection& e) {
-    return absl::UnavailableError(StrCat("database unavailable during ", what));
-  } catch (const pqxx::in_doubt_error& e) {
-    return absl::UnavailableError(StrCat("database connection lost while committing ", what,
-                                         "; the outcome is unknown"));
-  } catch (const pqxx::unique_violation& e) {
-    return absl::AlreadyExistsError(StrCat("conflict during ", what));
-  } catch (const pqxx::sql_error& e) {
-    // The SQLSTATE class 08 (connection exception) and 57P (operator intervention, e.g. the
-    // server shutting down) mean "try again later", not a bug.
-    const std::string state = e.sqlstate();
-    if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) {
-      return absl::UnavailableError(StrCat("database unavailable during ", what));
-    }
-    common::LogError("database error", {{"during", what}, {"sqlstate", state}});
-    return absl::InternalError(StrCat("database error during ", what));
-  } catch (const std::exception& e) {
-    common::LogError("database error", {{"during", what}, {"what", e.what()}});
-    return absl::InternalError(StrCat("database error during ", what));
-  }
-}
 
 // The stored secrets of `config` opened in place.
 absl::Status OpenSecrets(v1::ProviderConfig* config, const common::SecretBox* box) {

@@ -1,0 +1,142 @@
+#include "control-plane/feed/log_ingest.h"
+
+#include "common/log.h"
+#include "common/strings.h"
+
+namespace switchyard::cp {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One ShipLogs call: read a batch, hand it over, read the next once it is written.
+class ShipLogsReactor final : public grpc::ServerReadReactor<v1::LogBatch> {
+ public:
+  ShipLogsReactor(LogIngest* ingest, bool authorized) : ingest_(ingest) {
+    if (!authorized) {
+      Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                          "missing or invalid data-plane token: send authorization: "
+                          "Bearer <SWITCHYARD_DATA_PLANE_TOKEN>"));
+      return;
+    }
+    StartRead(&batch_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the data plane closed its side, or the call was cancelled
+      Finish(grpc::Status::OK);
+      return;
+    }
+    ingest_->Submit(&batch_, [this] {
+      batch_.Clear();
+      StartRead(&batch_);
+    });
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  LogIngest* const ingest_;
+  v1::LogBatch batch_;
+};
+
+}  // namespace
+
+LogIngest::LogIngest(LogStore* store, LogIngestOptions options)
+    : store_(store), options_(options) {}
+
+LogIngest::~LogIngest() { Stop(); }
+
+void LogIngest::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void LogIngest::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+grpc::ServerReadReactor<v1::LogBatch>* LogIngest::NewReactor(grpc::CallbackServerContext*,
+                                                             bool authorized) {
+  return new ShipLogsReactor(this, authorized);
+}
+
+void LogIngest::Submit(v1::LogBatch* batch, std::function<void()> written) {
+  {
+    std::lock_guard lock(mu_);
+    pending_.push_back({batch, std::move(written)});
+  }
+  wake_.notify_one();
+}
+
+void LogIngest::Run() {
+  auto next_retention = Clock::now();
+  auto backoff = std::chrono::milliseconds(100);
+  for (;;) {
+    if (Clock::now() >= next_retention) {
+      const auto before = std::chrono::system_clock::now() - options_.retention;
+      absl::StatusOr<int> dropped = store_->DropLogsBefore(before);
+      if (!dropped.ok()) {
+        common::LogWarning("request log retention failed",
+                           {{"error", common::ToStd(dropped.status().message())}});
+        next_retention = Clock::now() + std::chrono::seconds(10);
+      } else {
+        if (*dropped > 0) {
+          common::LogInfo("request log partitions dropped", {{"partitions", std::to_string(*dropped)}});
+        }
+        next_retention = Clock::now() + options_.retention_interval;
+      }
+    }
+    std::vector<Pending> taken;
+    bool stopping = false;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait_until(lock, next_retention, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !pending_.empty();
+      });
+      stopping = stopping_;
+      size_t records = 0;
+      while (!pending_.empty() && (taken.empty() || records < options_.max_records_per_append)) {
+        records += static_cast<size_t>(pending_.front().batch->records_size());
+        taken.push_back(std::move(pending_.front()));
+        pending_.pop_front();
+      }
+    }
+    if (taken.empty()) {
+      if (stopping) return;
+      continue;
+    }
+    std::vector<const v1::RequestLog*> records;
+    int64_t reported_dropped = 0;
+    for (const Pending& p : taken) {
+      for (const v1::RequestLog& record : p.batch->records()) records.push_back(&record);
+      reported_dropped += p.batch->dropped();
+    }
+    const absl::Status appended = store_->AppendLogs(records);
+    if (!appended.ok() && !stopping) {
+      // Kept, in order, for the next attempt; their streams stay paused meanwhile.
+      common::LogWarning("request logs cannot be stored; retrying",
+                         {{"error", common::ToStd(appended.message())},
+                          {"records", std::to_string(records.size())}});
+      {
+        std::lock_guard lock(mu_);
+        for (auto it = taken.rbegin(); it != taken.rend(); ++it) pending_.push_front(std::move(*it));
+      }
+      std::unique_lock lock(mu_);
+      wake_.wait_for(lock, backoff, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; });
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      continue;
+    }
+    backoff = std::chrono::milliseconds(100);
+    if (appended.ok()) written_.fetch_add(static_cast<int64_t>(records.size()));
+    if (reported_dropped > 0) {
+      dropped_.fetch_add(reported_dropped);
+      common::LogWarning("data planes dropped request log records (their queues were full)",
+                         {{"records", std::to_string(reported_dropped)}});
+    }
+    for (Pending& p : taken) p.written();
+  }
+}
+
+}  // namespace switchyard::cp
