@@ -353,7 +353,6 @@ absl::StatusOr<v1::SearchLogsResponse> PostgresLogStore::SearchLogs(const LogQue
       const v1::RequestLog& last = out.logs(out.logs_size() - 1);
       out.set_next_cursor(StrCat(last.timestamp_unix_us(), ":", last.id()));
     }
-    for (v1::RequestLog& log : *out.mutable_logs()) log.clear_timestamp_unix_us();
     return out;
   });
 }
@@ -367,9 +366,7 @@ absl::StatusOr<std::optional<v1::RequestLog>> PostgresLogStore::GetLog(std::stri
         StrCat(SelectColumns(with_raw), " WHERE id = $1 ORDER BY ts DESC LIMIT 1"),
         std::string(id));
     if (rows.empty()) return std::nullopt;
-    v1::RequestLog log = RowToLog(rows[0]);
-    log.clear_timestamp_unix_us();
-    return log;
+    return RowToLog(rows[0]);
   });
 }
 
