@@ -17,7 +17,7 @@ PACKAGES := cmake ninja-build ccache g++ pkg-config \
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps deps-system build build-run test test-sanitize helm-lint bench bench-propagation \
-	bench-apply bench-inference run stop \
+	bench-apply bench-inference bench-logs run stop \
 	clean
 
 # What `make run` starts; `make build` (and so `make test`) builds every target.
@@ -72,7 +72,7 @@ test-sanitize: deps
 	  ctest --output-on-failure --timeout 900
 
 # Benchmarks write their tables into bench/RESULTS.md.
-bench: bench-propagation bench-apply bench-inference
+bench: bench-propagation bench-apply bench-inference bench-logs
 
 bench-propagation: build
 	cmake --build $(BUILD_DIR) --target propagation_bench
@@ -86,6 +86,12 @@ bench-apply: build
 
 bench-inference: build
 	bench/inference.sh $(BUILD_DIR) bench/RESULTS.md
+
+# Request logs (issue 20): throughput with logs on vs off, control-plane ingestion rate, and a
+# data plane's memory while its control plane is stopped for 60 s under load.
+bench-logs: build
+	cmake --build $(BUILD_DIR) --target log_ingest_bench
+	bench/logs.sh $(BUILD_DIR) bench/RESULTS.md
 
 run: build-run
 	scripts/run.sh $(BUILD_DIR) $(RUN_DIR)
