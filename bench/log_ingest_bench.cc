@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
       for (int64_t sent = 0; sent < mine;) {
         switchyard::v1::LogBatch batch;
         for (int i = 0; i < kBatch && sent < mine; ++i, ++sent) {
-          switchyard::v1::RequestLog* r = batch.add_records();
+          switchyard::v1::RequestLog record;
+          switchyard::v1::RequestLog* r = &record;
           r->set_id("bench-" + std::to_string(s) + "-" + std::to_string(sent));
           r->set_timestamp_unix_us(now_us + sent);
           r->set_node_id("bench-" + std::to_string(s));
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
           r->set_client_address("10.0.0.12:51234");
           r->set_trace_id("4bf92f3577b34da6a3ce929d0e0e4736");
           r->set_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+          batch.add_records(record.SerializeAsString());
         }
         if (!writer->Write(batch)) {
           std::cerr << "stream failed\n";

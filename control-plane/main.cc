@@ -342,8 +342,8 @@ int Run(int argc, char** argv) {
 
   signals.Wait();
   (*http_server)->Stop();
+  log_ingest.Stop();  // (first: the ShipLogs streams then end with the server)
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  log_ingest.Stop();
   feed.Stop();
   fleet.Stop();
   return 0;

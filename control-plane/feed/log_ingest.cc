@@ -52,9 +52,14 @@ void LogIngest::Stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    if (!thread_.joinable()) stopped_ = true;
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (lost_.load() > 0) {
+    common::LogWarning("request log records not stored at stop",
+                       {{"records", std::to_string(lost_.load())}});
+  }
 }
 
 grpc::ServerReadReactor<v1::LogBatch>* LogIngest::NewReactor(grpc::CallbackServerContext*,
@@ -65,7 +70,15 @@ grpc::ServerReadReactor<v1::LogBatch>* LogIngest::NewReactor(grpc::CallbackServe
 void LogIngest::Submit(v1::LogBatch* batch, std::function<void()> written) {
   {
     std::lock_guard lock(mu_);
-    pending_.push_back({batch, std::move(written)});
+    if (!stopped_) {
+      pending_.push_back({batch, std::move(written)});
+      written = nullptr;
+    }
+  }
+  if (written) {
+    lost_.fetch_add(batch->records_size());
+    written();  // stopped: the stream goes on to its end, the batch is not stored
+    return;
   }
   wake_.notify_one();
 }
@@ -104,15 +117,32 @@ void LogIngest::Run() {
       }
     }
     if (taken.empty()) {
-      if (stopping) return;
-      continue;
+      if (!stopping) continue;
+      std::lock_guard lock(mu_);
+      if (!pending_.empty()) continue;  // (arrived meanwhile)
+      stopped_ = true;
+      return;
     }
-    std::vector<const v1::RequestLog*> records;
+    std::vector<v1::RequestLog> parsed;
     int64_t reported_dropped = 0;
+    int64_t unreadable = 0;
     for (const Pending& p : taken) {
-      for (const v1::RequestLog& record : p.batch->records()) records.push_back(&record);
+      for (const std::string& bytes : p.batch->records()) {
+        parsed.emplace_back();
+        if (!parsed.back().ParseFromString(bytes) || parsed.back().id().empty()) {
+          parsed.pop_back();
+          ++unreadable;
+        }
+      }
       reported_dropped += p.batch->dropped();
     }
+    if (unreadable > 0) {
+      common::LogWarning("request log records that do not parse were skipped",
+                         {{"records", std::to_string(unreadable)}});
+    }
+    std::vector<const v1::RequestLog*> records;
+    records.reserve(parsed.size());
+    for (const v1::RequestLog& record : parsed) records.push_back(&record);
     const absl::Status appended = store_->AppendLogs(records);
     if (!appended.ok() && !stopping) {
       // Kept, in order, for the next attempt; their streams stay paused meanwhile.
@@ -129,7 +159,11 @@ void LogIngest::Run() {
       continue;
     }
     backoff = std::chrono::milliseconds(100);
-    if (appended.ok()) written_.fetch_add(static_cast<int64_t>(records.size()));
+    if (appended.ok()) {
+      written_.fetch_add(static_cast<int64_t>(records.size()));
+    } else {
+      lost_.fetch_add(static_cast<int64_t>(records.size()));
+    }
     if (reported_dropped > 0) {
       dropped_.fetch_add(reported_dropped);
       common::LogWarning("data planes dropped request log records (their queues were full)",

@@ -39,7 +39,9 @@ class LogIngest {
   ~LogIngest();  // Stop()
 
   void Start();
-  // Writes what is pending (one attempt), then stops; batches not written are dropped.
+  // Writes what is pending (one attempt), then stops; batches not written, and batches
+  // submitted afterwards, are dropped (their streams go on, so the gRPC server can shut down).
+  // Call it before the gRPC server's Shutdown().
   void Stop();
 
   // The reactor of one ShipLogs call (`authorized`: its data-plane token was accepted).
@@ -66,6 +68,8 @@ class LogIngest {
   std::condition_variable wake_;
   std::deque<Pending> pending_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;  // the writer is gone: Submit() drops
+  std::atomic<int64_t> lost_{0};
   std::atomic<int64_t> written_{0};
   std::atomic<int64_t> dropped_{0};
   std::thread thread_;

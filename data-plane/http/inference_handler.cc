@@ -116,12 +116,12 @@ int64_t NowSeconds() {
 
 // What a request refused before the router is known by, for its log record.
 void NoteCaller(RequestContext& context, std::string_view request_type, const CompiledKey* key) {
-  v1::RequestLog* record = context.record();
+  LogRecord* record = context.record();
   if (record == nullptr) return;
-  record->set_request_type(std::string(request_type));
+  record->Text(LogRecord::kRequestType, request_type);
   if (key != nullptr) {
-    record->set_virtual_key_id(key->id);
-    record->set_virtual_key_name(key->name);
+    record->Text(LogRecord::kVirtualKeyId, key->id);
+    record->Text(LogRecord::kVirtualKeyName, key->name);
   }
 }
 
@@ -158,7 +158,7 @@ asio::awaitable<void> InferenceHandler::Handle(common::HttpRequest& http, Respon
     common::LogError("inference request failed", {{"path", http.path},
                                                   {"what", e.what()},
                                                   {"request_id", context.id()},
-                                                  {"trace_id", context.trace().trace_id}});
+                                                  {"trace_id", std::string(context.trace().trace_id())}});
     failed = true;
   }
   if (failed) {

@@ -80,10 +80,15 @@ bool LogShipper::TakeBatch(v1::LogBatch* batch) {
   }
   queued_.fetch_sub(static_cast<int64_t>(taken.size()), std::memory_order_relaxed);
   for (std::unique_ptr<LogEntry>& entry : taken) {
+    std::string& wire = entry->record.wire();
     if (!entry->error_body.empty()) {
-      ReadErrorBody(entry->error_body, entry->record.mutable_error_details());
+      v1::LogError error;
+      ReadErrorBody(entry->error_body, &error);
+      if (!error.type().empty() || !error.message().empty()) {
+        LogRecord::AppendError(&wire, error.type(), error.message());
+      }
     }
-    batch->add_records()->Swap(&entry->record);
+    batch->add_records()->swap(wire);
   }
   return true;
 }

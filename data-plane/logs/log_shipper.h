@@ -27,6 +27,7 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "data-plane/logs/log_record.h"
 #include "switchyard/v1/logs.pb.h"
 
 namespace grpc {
@@ -36,14 +37,11 @@ class Channel;
 namespace switchyard::dp {
 
 // A finished record and, for an error answer, the body the client got (the shipper thread
-// reads the error's type and message from it).
+// reads the error's type and message from it and adds them to the record).
 struct LogEntry {
-  v1::RequestLog record;
+  LogRecord record;
   std::string error_body;
-  int64_t bytes() const {
-    return 512 + static_cast<int64_t>(record.raw_request().size() +
-                                      record.raw_response().size() + error_body.size());
-  }
+  int64_t bytes() { return 64 + static_cast<int64_t>(record.wire().size() + error_body.size()); }
 };
 
 struct LogShipperOptions {

@@ -1,5 +1,6 @@
 #include "data-plane/logs/request_context.h"
 
+#include <cstring>
 #include <random>
 
 #include "absl/strings/ascii.h"
@@ -17,8 +18,12 @@ std::mt19937_64& Random() {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-void AppendHex(uint64_t value, int digits, std::string* out) {
-  for (int i = digits - 1; i >= 0; --i) out->push_back(kHex[(value >> (i * 4)) & 0xf]);
+// The low `digits` hex digits of `value`, most significant first.
+void WriteHex(uint64_t value, int digits, char* out) {
+  for (int i = digits - 1; i >= 0; --i) {
+    out[i] = kHex[value & 0xf];
+    value >>= 4;
+  }
 }
 
 bool IsLowerHex(std::string_view text) {
@@ -46,34 +51,40 @@ std::string_view SurfaceName(std::string_view path) {
 
 TraceContext ContinueTrace(std::string_view traceparent) {
   TraceContext trace;
+  char* out = trace.line;
+  std::memcpy(out, TraceContext::kHeader.data(), TraceContext::kHeader.size());
+  out += TraceContext::kHeader.size();
+  std::memcpy(out, "00-", 3);
+  char* const trace_id = out + 3;
+  char* const span_id = out + 36;
+  char* const flags = out + 53;
+  out[35] = out[52] = '-';
+  out[55] = '\r';
+  out[56] = '\n';
   // version "00": exactly 55 characters; a later version: at least that, "-" after flags.
   const bool shaped = traceparent.size() >= 55 && traceparent[2] == '-' &&
                       traceparent[35] == '-' && traceparent[52] == '-' &&
                       (traceparent.size() == 55 || traceparent[55] == '-');
   if (shaped) {
     const std::string_view version = traceparent.substr(0, 2);
-    const std::string_view trace_id = traceparent.substr(3, 32);
+    const std::string_view id = traceparent.substr(3, 32);
     const std::string_view parent = traceparent.substr(36, 16);
-    const std::string_view flags = traceparent.substr(53, 2);
-    if (IsLowerHex(version) && version != "ff" && (version != "00" || traceparent.size() == 55) &&
-        IsLowerHex(trace_id) && !AllZero(trace_id) && IsLowerHex(parent) && !AllZero(parent) &&
-        IsLowerHex(flags)) {
-      trace.trace_id = std::string(trace_id);
-      trace.parent_id = std::string(parent);
-      trace.flags = std::string(flags);
+    const std::string_view flag = traceparent.substr(53, 2);
+    trace.continued = IsLowerHex(version) && version != "ff" &&
+                      (version != "00" || traceparent.size() == 55) && IsLowerHex(id) &&
+                      !AllZero(id) && IsLowerHex(parent) && !AllZero(parent) && IsLowerHex(flag);
+    if (trace.continued) {
+      std::memcpy(trace_id, id.data(), 32);
+      std::memcpy(flags, flag.data(), 2);
     }
   }
   std::mt19937_64& random = Random();
-  if (trace.trace_id.empty()) {
-    trace.trace_id.reserve(32);
-    AppendHex(random(), 16, &trace.trace_id);
-    AppendHex(random() | 1, 16, &trace.trace_id);  // never all zero
-    trace.flags = "01";
+  if (!trace.continued) {
+    WriteHex(random(), 16, trace_id);
+    WriteHex(random() | 1, 16, trace_id + 16);  // never all zero
+    std::memcpy(flags, "01", 2);
   }
-  AppendHex(random() | 1, 16, &trace.span_id);
-  trace.traceparent.reserve(55);
-  trace.traceparent.append("00-").append(trace.trace_id).append("-").append(trace.span_id);
-  trace.traceparent.append("-").append(trace.flags);
+  WriteHex(random() | 1, 16, span_id);
   return trace;
 }
 
@@ -81,18 +92,17 @@ std::string NewRequestId() {
   std::mt19937_64& random = Random();
   const uint64_t high = (random() & ~0xf000ULL) | 0x4000ULL;  // version 4
   const uint64_t low = (random() & ~(3ULL << 62)) | (2ULL << 62);  // variant 10
-  std::string id;
-  id.reserve(36);
-  AppendHex(high >> 32, 8, &id);
-  id.push_back('-');
-  AppendHex(high >> 16, 4, &id);
-  id.push_back('-');
-  AppendHex(high, 4, &id);
-  id.push_back('-');
-  AppendHex(low >> 48, 4, &id);
-  id.push_back('-');
-  AppendHex(low, 12, &id);
-  return id;
+  char id[36];
+  WriteHex(high >> 32, 8, id);
+  id[8] = '-';
+  WriteHex(high >> 16, 4, id + 9);
+  id[13] = '-';
+  WriteHex(high, 4, id + 14);
+  id[18] = '-';
+  WriteHex(low >> 48, 4, id + 19);
+  id[23] = '-';
+  WriteHex(low, 12, id + 24);
+  return std::string(id, 36);
 }
 
 bool IsUsableRequestId(std::string_view id) {
@@ -109,38 +119,39 @@ RequestContext::RequestContext(ResponseWriter& client, const RequestOrigin& orig
       log_(log),
       start_(Clock::now()),
       id_(IsUsableRequestId(origin.request_id) ? std::string(origin.request_id) : NewRequestId()),
-      trace_(ContinueTrace(origin.traceparent)),
-      tracestate_(origin.tracestate) {
+      trace_(ContinueTrace(origin.traceparent)) {
+  if (!origin.tracestate.empty()) {
+    trace_lines_.append(trace_.line, sizeof trace_.line);
+    trace_lines_.append("tracestate: ").append(origin.tracestate).append("\r\n");
+  }
   if (log_ == nullptr) return;
   entry_ = std::make_unique<LogEntry>();
-  v1::RequestLog& record = entry_->record;
-  record.set_id(id_);
-  record.set_timestamp_unix_us(std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-  record.set_node_id(std::string(node_id));
-  record.set_route(std::string(origin.path));
-  record.set_surface(std::string(SurfaceName(origin.path)));
-  record.set_client_address(std::string(origin.client_address));
-  record.set_traceparent(trace_.traceparent);
-  record.set_trace_id(trace_.trace_id);
-  record.set_tracestate(tracestate_);
+  LogRecord& record = entry_->record;
+  record.Text(LogRecord::kId, id_);
+  record.Int(LogRecord::kTimestampUnixUs,
+             std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count());
+  record.Text(LogRecord::kNodeId, node_id);
+  record.Text(LogRecord::kRoute, origin.path);
+  record.Text(LogRecord::kSurface, SurfaceName(origin.path));
+  record.Text(LogRecord::kClientAddress, origin.client_address);
+  record.Text(LogRecord::kTraceparent, trace_.traceparent());
+  record.Text(LogRecord::kTraceId, trace_.trace_id());
+  if (!origin.tracestate.empty()) record.Text(LogRecord::kTracestate, origin.tracestate);
 }
 
 void RequestContext::Annotate(InferenceRequest* request) const {
   request->request_id = id_;
-  request->traceparent = trace_.traceparent;
-  request->tracestate = tracestate_;
+  request->trace_header_lines =
+      trace_lines_.empty() ? std::string_view(trace_.line, sizeof trace_.line) : trace_lines_;
   request->log = entry_ ? &entry_->record : nullptr;
 }
 
 void RequestContext::Head(int status, HeaderList* headers) {
   status_ = status;
   headers->emplace_back("x-request-id", id_);
-  if (entry_) {
-    entry_->record.set_status_code(status);
-    entry_->record.set_time_to_first_byte(Milliseconds(Clock::now() - start_));
-  }
+  first_byte_ms_ = Milliseconds(Clock::now() - start_);
 }
 
 asio::awaitable<bool> RequestContext::Send(int status, HeaderList headers, std::string body) {
@@ -152,7 +163,7 @@ asio::awaitable<bool> RequestContext::Send(int status, HeaderList headers, std::
 asio::awaitable<bool> RequestContext::Begin(int status, HeaderList headers,
                                             std::string_view first_data) {
   Head(status, &headers);
-  if (entry_) entry_->record.set_stream(true);
+  stream_ = true;
   co_return co_await client_.Begin(status, std::move(headers), first_data);
 }
 
@@ -164,25 +175,23 @@ asio::awaitable<bool> RequestContext::End() { co_return co_await client_.End(); 
 
 void RequestContext::Finish() {
   if (!entry_) return;
-  v1::RequestLog& record = entry_->record;
-  record.set_latency(Milliseconds(Clock::now() - start_));
+  LogRecord& record = entry_->record;
+  record.Double(LogRecord::kLatency, Milliseconds(Clock::now() - start_));
   if (status_ == 0) {
     // The client left before any answer.
-    record.set_status("error");
-    record.set_status_code(499);
-    if (record.error_details().message().empty()) {
-      record.mutable_error_details()->set_type("client_closed_request");
-      record.mutable_error_details()->set_message("the client went away before the answer");
+    record.Text(LogRecord::kStatus, "error");
+    record.Int(LogRecord::kStatusCode, 499);
+    if (!record.error_noted) {
+      record.Error("client_closed_request", "the client went away before the answer");
     }
-  } else if (status_ >= 400 || !record.error_details().message().empty()) {
-    record.set_status("error");
   } else {
-    record.set_status("success");
+    record.Text(LogRecord::kStatus, status_ >= 400 || record.error_noted ? "error" : "success");
+    record.Int(LogRecord::kStatusCode, status_);
+    record.Double(LogRecord::kTimeToFirstByte, first_byte_ms_);
   }
-  if (record.provider().empty()) {
-    record.set_provider(record.requested_provider());
-    record.set_model(record.requested_model());
-  }
+  if (stream_) record.Bool(LogRecord::kStream, true);
+  if (record.attempts > 0) record.Int(LogRecord::kAttempts, record.attempts);
+  if (record.retries > 0) record.Int(LogRecord::kRetries, record.retries);
   log_->Push(std::move(entry_));
 }
 

@@ -8,7 +8,7 @@
 //       a new UUID v4;
 //   trace: the client's traceparent continued with a new span of ours (version 00, its
 //       flags kept), or a new trace (flags 01) when none came or it is malformed (W3C Trace
-//       Context level 1); tracestate passes through unchanged.
+//       Context level 1); tracestate passes through unchanged. Both go upstream.
 #ifndef SWITCHYARD_DATA_PLANE_LOGS_REQUEST_CONTEXT_H_
 #define SWITCHYARD_DATA_PLANE_LOGS_REQUEST_CONTEXT_H_
 
@@ -24,11 +24,15 @@
 namespace switchyard::dp {
 
 struct TraceContext {
-  std::string trace_id;   // 32 lower-case hex
-  std::string parent_id;  // the caller's span; empty when this gateway started the trace
-  std::string span_id;    // this gateway's, 16 hex
-  std::string flags;      // 2 hex
-  std::string traceparent;  // "00-<trace_id>-<span_id>-<flags>", what goes upstream
+  static constexpr std::string_view kHeader = "traceparent: ";
+  // "traceparent: 00-<trace id>-<span id>-<flags>\r\n": the line sent upstream.
+  char line[kHeader.size() + 55 + 2];
+  bool continued = false;  // the caller's trace (else a new one)
+
+  std::string_view traceparent() const { return {line + kHeader.size(), 55}; }
+  std::string_view trace_id() const { return {line + kHeader.size() + 3, 32}; }
+  std::string_view span_id() const { return {line + kHeader.size() + 36, 16}; }
+  std::string_view flags() const { return {line + kHeader.size() + 53, 2}; }
 };
 
 // `traceparent`: the client's header, or "".
@@ -55,7 +59,7 @@ class RequestContext : public ResponseWriter {
   void Annotate(InferenceRequest* request) const;
   const std::string& id() const { return id_; }
   const TraceContext& trace() const { return trace_; }
-  v1::RequestLog* record() { return entry_ ? &entry_->record : nullptr; }
+  LogRecord* record() { return entry_ ? &entry_->record : nullptr; }
 
   // After the answer: latency and status into the record, and the record to the shipper.
   void Finish();
@@ -74,9 +78,11 @@ class RequestContext : public ResponseWriter {
   const std::chrono::steady_clock::time_point start_;
   std::string id_;
   TraceContext trace_;
-  std::string tracestate_;
+  std::string trace_lines_;  // traceparent and tracestate lines, when a tracestate came
   std::unique_ptr<LogEntry> entry_;
   int status_ = 0;
+  bool stream_ = false;
+  double first_byte_ms_ = 0;
 };
 
 }  // namespace switchyard::dp

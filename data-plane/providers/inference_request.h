@@ -13,13 +13,10 @@
 #include <utility>
 #include <vector>
 
-namespace switchyard::v1 {
-class RequestLog;  // logs.proto
-}
-
 namespace switchyard::dp {
 
-struct CompiledKey;  // data-plane/table/governance_table.h
+struct CompiledKey;
+class LogRecord;  // data-plane/logs/log_record.h  // data-plane/table/governance_table.h
 
 // The wire format a client spoke (the route family it called): OpenAI's (/v1, /openai/v1),
 // Anthropic's Messages API (/anthropic/v1/messages) or Google's GenAI API (/genai/v1beta).
@@ -55,13 +52,12 @@ struct InferenceRequest {
   bool native_sse = true;
   // The virtual key the request is made with (router/governance.h); null: not governed.
   const CompiledKey* virtual_key = nullptr;
-  // The request's id and W3C trace (logs/request_context.h): traceparent is this gateway's
-  // span, sent upstream with tracestate. `log`: the request's log record, filled as the
-  // request is served (null when request logs are off).
+  // The request's id and W3C trace (logs/request_context.h): the traceparent line of this
+  // gateway's span (and the caller's tracestate line), sent upstream as they are. `log`: the
+  // request's log record, filled as the request is served (null when request logs are off).
   std::string_view request_id;
-  std::string_view traceparent;
-  std::string_view tracestate;
-  v1::RequestLog* log = nullptr;
+  std::string_view trace_header_lines;
+  LogRecord* log = nullptr;
   // The client's x-bf-* headers (Bifrost's per-request controls), names as sent.
   std::vector<std::pair<std::string, std::string>> control_headers;
 

@@ -276,8 +276,7 @@ absl::StatusOr<InferenceRequest> ToInternalRequest(const InferenceRequest& nativ
   internal.body = *std::move(body);
   internal.control_headers = native.control_headers;
   internal.request_id = native.request_id;
-  internal.traceparent = native.traceparent;
-  internal.tracestate = native.tracestate;
+  internal.trace_header_lines = native.trace_header_lines;
   return internal;
 }
 

@@ -10,7 +10,7 @@
 #include "data-plane/logs/raw_capture.h"
 #include "data-plane/router/governance.h"
 #include "data-plane/router/key_selector.h"
-#include "switchyard/v1/logs.pb.h"
+#include "data-plane/logs/log_record.h"
 #include "data-plane/providers/surface.h"
 #include "data-plane/router/retry_policy.h"
 
@@ -195,11 +195,12 @@ class ClientSink : public UpstreamSink {
   absl::Status translation_error_;
 };
 
-// An error the client read in a stream that had begun (its record's status stays the head's).
-void NoteError(v1::RequestLog* log, std::string_view type, std::string_view message) {
+// An error the client read in a stream that had begun (its record's status code stays the
+// head's).
+void NoteError(LogRecord* log, std::string_view type, std::string_view message) {
   if (log == nullptr) return;
-  log->mutable_error_details()->set_type(std::string(type));
-  log->mutable_error_details()->set_message(std::string(message));
+  log->Error(type, message);
+  log->error_noted = true;
 }
 
 // How much of a streamed answer is kept for the log: a little more than the cap, so that
@@ -210,10 +211,10 @@ size_t RawLimit(const ProviderEntry& entry) {
 
 // The provider's answer into the record (store_raw_request_response), redacted and capped.
 void KeepRawResponse(std::string_view text, const ProviderEntry& entry,
-                     std::string_view access_token, v1::RequestLog* log) {
+                     std::string_view access_token, LogRecord* log) {
   bool truncated = false;
-  log->set_raw_response(RedactedCapture(text, entry, access_token, &truncated));
-  if (truncated) log->set_raw_truncated(true);
+  log->Text(LogRecord::kRawResponse, RedactedCapture(text, entry, access_token, &truncated));
+  if (truncated) log->Bool(LogRecord::kRawTruncated, true);
 }
 
 }  // namespace
@@ -241,7 +242,7 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + options_.request_deadline;
   const CompiledKey* key = request.virtual_key;
-  v1::RequestLog* const log = request.log;
+  LogRecord* const log = request.log;
   std::optional<UsageScanner> usage;
   // Every governed or logged answer's tokens are counted.
   if (key != nullptr || log != nullptr) usage.emplace();
@@ -253,13 +254,10 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
     if (table.Find(provider) != nullptr) provider_label = provider;
   }
   if (log != nullptr) {
-    log->set_request_type(std::string(request.request_type));
-    log->set_requested_provider(request.body.model.substr(0, slash));
-    if (slash != std::string::npos) log->set_requested_model(request.body.model.substr(slash + 1));
-    if (key != nullptr) {
-      log->set_virtual_key_id(key->id);
-      log->set_virtual_key_name(key->name);
-    }
+    const std::string_view model = request.body.model;
+    log->Text(LogRecord::kRequestType, request.request_type);
+    log->Text(LogRecord::kRequestedProvider, model.substr(0, slash));
+    if (slash != std::string::npos) log->Text(LogRecord::kRequestedModel, model.substr(slash + 1));
   }
 
   ApiError primary_error;
@@ -277,7 +275,7 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
                                      &fallback_error, &governed);
     if (answered) {
       answered_by = request.body.fallbacks[i];
-      if (log != nullptr) log->set_fallback_index(static_cast<int32_t>(i + 1));
+      if (log != nullptr) log->Int(LogRecord::kFallbackIndex, static_cast<int64_t>(i + 1));
     }
     if (fallback_error.code == "model_not_allowed") {
       skipped += StrCat(skipped.empty() ? "" : ", ", request.body.fallbacks[i]);
@@ -309,15 +307,11 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
   }
   if (log != nullptr) {
     if (answered) {
-      log->set_provider(std::string(answered_provider));
-      log->set_model(std::string(answered_model));
+      log->Text(LogRecord::kProvider, answered_provider);
+      log->Text(LogRecord::kModel, answered_model);
     }
-    v1::TokenUsage* counted = log->mutable_token_usage();
-    counted->set_prompt_tokens(static_cast<int32_t>(tokens.input));
-    counted->set_completion_tokens(static_cast<int32_t>(tokens.output));
-    counted->set_total_tokens(static_cast<int32_t>(tokens.total()));
-    counted->set_cached_tokens(static_cast<int32_t>(tokens.cached));
-    if (price != nullptr) log->set_cost(Cost(*price, tokens));
+    if (tokens.total() > 0 || tokens.cached > 0) log->Tokens(tokens.input, tokens.output, tokens.cached);
+    if (price != nullptr) log->Double(LogRecord::kCost, Cost(*price, tokens));
   }
   metrics_->Request(provider_label, request.request_type, writer.status());
 }
@@ -391,7 +385,7 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
           400, "invalid_request_error", "no_key",
           StrCat("no enabled key of provider \"", provider, "\" serves model \"", model, "\"")));
     }
-    if (request.log != nullptr) request.log->set_selected_key_name(target.key->name);
+    if (request.log != nullptr) request.log->Text(LogRecord::kSelectedKeyName, target.key->name);
   }
   candidate.store_raw = request.log != nullptr &&
                         FlagWithOverride(request, "x-bf-store-raw-request-response",
@@ -442,17 +436,12 @@ absl::Status Router::BuildUpstream(const InferenceRequest& request, Candidate& c
   upstream.stream_idle_timeout = entry.stream_idle_timeout;
   absl::Status built = entry.adapter->BuildRequest(candidate.Sent(request), candidate.target, &upstream);
   if (!built.ok()) return built;
-  if (!request.traceparent.empty()) {
-    upstream.headers.emplace_back("traceparent", std::string(request.traceparent));
-    if (!request.tracestate.empty()) {
-      upstream.headers.emplace_back("tracestate", std::string(request.tracestate));
-    }
-  }
+  upstream.header_lines[3] = request.trace_header_lines;
   if (candidate.store_raw) {
     bool truncated = false;
-    request.log->set_raw_request(
-        RedactedCapture(upstream.body, entry, candidate.access_token, &truncated));
-    if (truncated) request.log->set_raw_truncated(true);
+    request.log->Text(LogRecord::kRawRequest,
+                      RedactedCapture(upstream.body, entry, candidate.access_token, &truncated));
+    if (truncated) request.log->Bool(LogRecord::kRawTruncated, true);
   }
   return absl::OkStatus();
 }
@@ -533,8 +522,8 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
     }
     metrics_->Attempt(retry > 0);
     if (request.log != nullptr) {
-      request.log->set_attempts(request.log->attempts() + 1);
-      if (retry > 0) request.log->set_number_of_retries(request.log->number_of_retries() + 1);
+      ++request.log->attempts;
+      if (retry > 0) ++request.log->retries;
     }
     std::optional<std::chrono::milliseconds> retry_after;
     int failed_status = 0;  // the upstream's error status, when it answered one

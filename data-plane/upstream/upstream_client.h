@@ -51,7 +51,7 @@ struct UpstreamRequest {
   std::string target;  // path and query, starting with '/'
   // Preformatted header lines ("name: value\r\n..."), written first; empty views are
   // skipped. The request path points these at lines compiled with the routing table.
-  std::array<std::string_view, 3> header_lines{};
+  std::array<std::string_view, 4> header_lines{};  // [3]: the request's trace
   HeaderList headers;  // more headers; Host and Content-Length are set by the client
   std::string body;
   // Bounds the wait for the response head (and a whole buffered response).

@@ -449,10 +449,11 @@ TEST_F(LogsTest, RetentionDropsOldPartitions) {
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
   for (int i = 0; i < 3; ++i) {
-    v1::RequestLog* old = batch.add_records();
-    old->set_id("old-" + std::to_string(i));
-    old->set_timestamp_unix_us(now_us - int64_t{5} * 86400 * 1000000);
-    old->set_status("success");
+    v1::RequestLog old;
+    old.set_id("old-" + std::to_string(i));
+    old.set_timestamp_unix_us(now_us - int64_t{5} * 86400 * 1000000);
+    old.set_status("success");
+    batch.add_records(old.SerializeAsString());
   }
   ASSERT_TRUE(writer->Write(batch));
   writer->WritesDone();

@@ -98,8 +98,9 @@ std::array<CopyField, 35> Row(const v1::RequestLog& r) {
           Text(r.request_type()),
           Text(r.requested_provider()),
           Text(r.requested_model()),
-          Text(r.provider()),
-          Text(r.model()),
+          // (The candidate that answered; the one asked for when none did.)
+          Text(r.provider().empty() ? r.requested_provider() : r.provider()),
+          Text(r.provider().empty() ? r.requested_model() : r.model()),
           Number(r.fallback_index()),
           Text(r.selected_key_name()),
           Text(r.virtual_key_id()),

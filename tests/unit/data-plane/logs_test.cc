@@ -12,16 +12,20 @@ namespace {
 TEST(TraceContext, ContinuesAValidTraceWithASpanOfItsOwn) {
   const TraceContext trace =
       ContinueTrace("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
-  EXPECT_EQ(trace.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
-  EXPECT_EQ(trace.parent_id, "00f067aa0ba902b7");
-  EXPECT_EQ(trace.flags, "01");
-  EXPECT_EQ(trace.span_id.size(), 16u);
-  EXPECT_NE(trace.span_id, "00f067aa0ba902b7");
-  EXPECT_EQ(trace.traceparent,
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-" + trace.span_id + "-01");
+  EXPECT_TRUE(trace.continued);
+  EXPECT_EQ(trace.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(trace.flags(), "01");
+  EXPECT_EQ(trace.span_id().size(), 16u);
+  EXPECT_NE(trace.span_id(), "00f067aa0ba902b7");
+  EXPECT_EQ(trace.traceparent(),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-" + std::string(trace.span_id()) + "-01");
+  EXPECT_EQ(std::string_view(trace.line, sizeof trace.line),
+            "traceparent: " + std::string(trace.traceparent()) + "\r\n");
   // A later version with more fields: the known part is read, the answer is version 00.
-  EXPECT_EQ(ContinueTrace("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-extra").trace_id,
-            "4bf92f3577b34da6a3ce929d0e0e4736");
+  const TraceContext later =
+      ContinueTrace("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-extra");
+  EXPECT_EQ(later.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_TRUE(later.traceparent().starts_with("00-"));
 }
 
 TEST(TraceContext, StartsANewTraceForAnythingMalformed) {
@@ -32,12 +36,48 @@ TEST(TraceContext, StartsANewTraceForAnythingMalformed) {
                           "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
                           "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x"}) {
     const TraceContext trace = ContinueTrace(bad);
-    EXPECT_NE(trace.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736") << bad;
-    EXPECT_EQ(trace.trace_id.size(), 32u) << bad;
-    EXPECT_TRUE(trace.parent_id.empty()) << bad;
-    EXPECT_EQ(trace.flags, "01") << bad;
+    EXPECT_FALSE(trace.continued) << bad;
+    EXPECT_NE(trace.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736") << bad;
+    EXPECT_EQ(trace.trace_id().find_first_not_of("0123456789abcdef"), std::string::npos) << bad;
+    EXPECT_EQ(trace.flags(), "01") << bad;
   }
-  EXPECT_NE(ContinueTrace("").trace_id, ContinueTrace("").trace_id);
+  EXPECT_NE(ContinueTrace("").trace_id(), ContinueTrace("").trace_id());
+}
+
+TEST(LogRecord, WritesWhatProtobufReadsTheLastOccurrenceWinning) {
+  LogRecord record;
+  record.Text(LogRecord::kId, "id-1");
+  record.Int(LogRecord::kTimestampUnixUs, 1765000000123456);
+  record.Text(LogRecord::kSelectedKeyName, "first");
+  record.Text(LogRecord::kSelectedKeyName, "second");
+  record.Int(LogRecord::kFallbackIndex, 2);
+  record.Int(LogRecord::kStatusCode, 503);
+  record.Double(LogRecord::kLatency, 12.5);
+  record.Double(LogRecord::kCost, 0.25);
+  record.Bool(LogRecord::kStream, true);
+  record.Tokens(300, 20, 7);
+  record.Error("upstream_error", "first");
+  LogRecord::AppendError(&record.wire(), "rate_limit_error", std::string(200, 'x'));
+  record.Text(LogRecord::kRawRequest, std::string(1000, 'r'));
+  v1::RequestLog parsed;
+  ASSERT_TRUE(parsed.ParseFromString(record.wire()));
+  EXPECT_EQ(parsed.id(), "id-1");
+  EXPECT_EQ(parsed.timestamp_unix_us(), 1765000000123456);
+  EXPECT_EQ(parsed.selected_key_name(), "second");
+  EXPECT_EQ(parsed.fallback_index(), 2);
+  EXPECT_EQ(parsed.status_code(), 503);
+  EXPECT_DOUBLE_EQ(parsed.latency(), 12.5);
+  ASSERT_TRUE(parsed.has_cost());
+  EXPECT_DOUBLE_EQ(parsed.cost(), 0.25);
+  EXPECT_TRUE(parsed.stream());
+  EXPECT_EQ(parsed.token_usage().prompt_tokens(), 300);
+  EXPECT_EQ(parsed.token_usage().completion_tokens(), 20);
+  EXPECT_EQ(parsed.token_usage().total_tokens(), 320);
+  EXPECT_EQ(parsed.token_usage().cached_tokens(), 7);
+  EXPECT_EQ(parsed.error_details().type(), "rate_limit_error");
+  EXPECT_EQ(parsed.error_details().message(), std::string(200, 'x'));
+  EXPECT_EQ(parsed.raw_request().size(), 1000u);
+  EXPECT_FALSE(parsed.has_cost() && parsed.cost() < 0);
 }
 
 TEST(RequestId, IsAUuidV4OrTheClientsOwn) {
