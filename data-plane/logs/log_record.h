@@ -68,6 +68,12 @@ class LogRecord {
   bool error_noted = false;  // an error after the head (a stream that failed midway)
 
   std::string& wire() { return wire_; }
+  // Empty again (the buffer's capacity kept).
+  void Reset() {
+    wire_.clear();
+    attempts = retries = 0;
+    error_noted = false;
+  }
 
   // The same encoding into any buffer (the shipper adds error_details to a finished record).
   static void AppendError(std::string* wire, std::string_view type, std::string_view message);

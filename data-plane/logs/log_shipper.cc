@@ -42,28 +42,37 @@ void LogShipper::Start() {
   if (channel_ != nullptr) thread_ = std::thread([this] { Run(); });
 }
 
-void LogShipper::Push(std::unique_ptr<LogEntry> entry) {
+std::unique_ptr<LogEntry> LogShipper::Push(std::unique_ptr<LogEntry> entry) {
   const int64_t bytes = entry->bytes();
+  std::unique_ptr<LogEntry> spare;
   bool wake = false;
+  bool queued = false;
   {
     std::lock_guard lock(mu_);
     if (channel_ == nullptr || stopping_ ||
         static_cast<int64_t>(queue_.size()) >= options_.max_records ||
         queued_bytes_ + bytes > options_.max_bytes) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
-      return;  // (`entry` is freed after the lock is released)
+      spare = std::move(entry);  // (reset below, outside the lock)
+    } else {
+      queue_.push_back(std::move(entry));
+      queued_bytes_ += bytes;
+      queued = true;
+      // The shipper sleeps until a batch is full or its flush interval passes.
+      wake = static_cast<int>(queue_.size()) == options_.max_batch;
+      if (!spare_.empty()) {
+        spare = std::move(spare_.back());
+        spare_.pop_back();
+      }
     }
-    queue_.push_back(std::move(entry));
-    queued_bytes_ += bytes;
-    // The shipper sleeps until a batch is full or its flush interval passes.
-    wake = static_cast<int>(queue_.size()) == options_.max_batch;
   }
-  queued_.fetch_add(1, std::memory_order_relaxed);
   if (wake) wake_.notify_one();
+  if (spare != nullptr) spare->Reset();
+  if (queued) queued_.fetch_add(1, std::memory_order_relaxed);
+  return spare;
 }
 
-bool LogShipper::TakeBatch(v1::LogBatch* batch) {
-  std::vector<std::unique_ptr<LogEntry>> taken;
+bool LogShipper::TakeBatch(Batch* batch) {
   {
     std::unique_lock lock(mu_);
     wake_.wait_for(lock, options_.flush_interval, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -71,15 +80,14 @@ bool LogShipper::TakeBatch(v1::LogBatch* batch) {
     });
     if (queue_.empty() && stopping_) return false;
     const size_t n = std::min<size_t>(queue_.size(), static_cast<size_t>(options_.max_batch));
-    taken.reserve(n);
     for (size_t i = 0; i < n; ++i) {
       queued_bytes_ -= queue_.front()->bytes();
-      taken.push_back(std::move(queue_.front()));
+      batch->entries.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
   }
-  queued_.fetch_sub(static_cast<int64_t>(taken.size()), std::memory_order_relaxed);
-  for (std::unique_ptr<LogEntry>& entry : taken) {
+  queued_.fetch_sub(static_cast<int64_t>(batch->entries.size()), std::memory_order_relaxed);
+  for (std::unique_ptr<LogEntry>& entry : batch->entries) {
     std::string& wire = entry->record.wire();
     if (!entry->error_body.empty()) {
       v1::LogError error;
@@ -88,33 +96,50 @@ bool LogShipper::TakeBatch(v1::LogBatch* batch) {
         LogRecord::AppendError(&wire, error.type(), error.message());
       }
     }
-    batch->add_records()->swap(wire);
+    batch->message.add_records()->swap(wire);  // (given back by Recycle())
   }
   return true;
 }
 
+void LogShipper::Recycle(Batch* batch) {
+  constexpr size_t kLargestKept = 16 * 1024;  // bigger buffers (raw bodies) are freed
+  for (size_t i = 0; i < batch->entries.size(); ++i) {
+    std::string& wire = batch->entries[i]->record.wire();
+    wire.swap(*batch->message.mutable_records(static_cast<int>(i)));
+    if (wire.capacity() > kLargestKept) wire = std::string();
+  }
+  batch->message.Clear();  // (keeps its strings for the next batch)
+  std::lock_guard lock(mu_);
+  for (std::unique_ptr<LogEntry>& entry : batch->entries) {
+    if (static_cast<int>(spare_.size()) >= 2 * options_.max_batch) break;
+    spare_.push_back(std::move(entry));
+  }
+  batch->entries.clear();  // the rest (beyond the pool's bound) are freed here
+}
+
 void LogShipper::Run() {
-  std::optional<v1::LogBatch> pending;  // taken, not yet written
+  Batch batch;
+  bool pending = false;  // `batch` holds records not yet written
   int64_t dropped_reported = 0;
   auto backoff = std::chrono::milliseconds(100);
   for (;;) {
     if (!pending) {
-      v1::LogBatch batch;
       if (!TakeBatch(&batch)) break;
       const int64_t dropped = dropped_.load(std::memory_order_relaxed);
-      if (batch.records_size() == 0 && dropped == dropped_reported) continue;
-      batch.set_dropped(dropped - dropped_reported);
+      if (batch.entries.empty() && dropped == dropped_reported) continue;
+      batch.message.set_dropped(dropped - dropped_reported);
       dropped_reported = dropped;
-      pending = std::move(batch);
+      pending = true;
     }
     if (stream_ == nullptr) {
       auto stream = std::make_unique<Stream>(channel_, options_.token);
       std::lock_guard lock(mu_);
       stream_ = std::move(stream);
     }
-    if (stream_->Write(*pending)) {
-      shipped_.fetch_add(pending->records_size(), std::memory_order_relaxed);
-      pending.reset();
+    if (stream_->Write(batch.message)) {
+      shipped_.fetch_add(static_cast<int64_t>(batch.entries.size()), std::memory_order_relaxed);
+      Recycle(&batch);
+      pending = false;
       backoff = std::chrono::milliseconds(100);
       continue;
     }
@@ -137,7 +162,7 @@ void LogShipper::Run() {
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
   // Stopped: what could not be sent in time is dropped (and counted).
-  int64_t lost = pending ? pending->records_size() : 0;
+  int64_t lost = pending ? static_cast<int64_t>(batch.entries.size()) : 0;
   std::unique_ptr<Stream> stream;
   {
     std::lock_guard lock(mu_);

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "data-plane/logs/log_record.h"
@@ -42,6 +43,10 @@ struct LogEntry {
   LogRecord record;
   std::string error_body;
   int64_t bytes() { return 64 + static_cast<int64_t>(record.wire().size() + error_body.size()); }
+  void Reset() {
+    record.Reset();
+    error_body.clear();
+  }
 };
 
 struct LogShipperOptions {
@@ -59,8 +64,10 @@ class LogShipper {
   ~LogShipper();  // Stop(0)
 
   void Start();
-  // Any thread; never blocks on the network.
-  void Push(std::unique_ptr<LogEntry> entry);
+  // Any thread; never blocks on the network. Returns an emptied entry for the caller's next
+  // record when there is one to spare (null otherwise): entries go round between the workers
+  // and the shipper instead of being allocated on one thread and freed on another.
+  std::unique_ptr<LogEntry> Push(std::unique_ptr<LogEntry> entry);
   // Sends what is queued (waiting up to `deadline` for the control plane), then ends the
   // stream and joins the thread. Records still queued at the deadline are dropped and counted.
   void Stop(std::chrono::milliseconds deadline);
@@ -72,9 +79,17 @@ class LogShipper {
 
  private:
   class Stream;
+  // A batch on its way: the message (its records' buffers swapped in from the entries).
+  struct Batch {
+    v1::LogBatch message;
+    std::vector<std::unique_ptr<LogEntry>> entries;
+  };
   void Run();
-  // Takes up to max_batch records (waiting for the first up to the flush interval).
-  bool TakeBatch(v1::LogBatch* batch);
+  // Takes up to max_batch records (waiting up to the flush interval for a full batch); false
+  // when stopping and nothing is left.
+  bool TakeBatch(Batch* batch);
+  // After a write: the buffers back into their entries, the entries into the spare pool.
+  void Recycle(Batch* batch);
 
   const std::shared_ptr<grpc::Channel> channel_;
   const LogShipperOptions options_;
@@ -83,6 +98,7 @@ class LogShipper {
   std::condition_variable wake_;
   std::deque<std::unique_ptr<LogEntry>> queue_ ABSL_GUARDED_BY(mu_);
   int64_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::unique_ptr<LogEntry>> spare_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::chrono::steady_clock::time_point stop_deadline_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<Stream> stream_;  // the shipper thread's

@@ -18,6 +18,12 @@ std::mt19937_64& Random() {
 
 constexpr char kHex[] = "0123456789abcdef";
 
+// This thread's next log entry, handed back by the shipper (LogShipper::Push).
+std::unique_ptr<LogEntry>& SpareEntry() {
+  thread_local std::unique_ptr<LogEntry> spare;
+  return spare;
+}
+
 // The low `digits` hex digits of `value`, most significant first.
 void WriteHex(uint64_t value, int digits, char* out) {
   for (int i = digits - 1; i >= 0; --i) {
@@ -125,7 +131,7 @@ RequestContext::RequestContext(ResponseWriter& client, const RequestOrigin& orig
     trace_lines_.append("tracestate: ").append(origin.tracestate).append("\r\n");
   }
   if (log_ == nullptr) return;
-  entry_ = std::make_unique<LogEntry>();
+  entry_ = SpareEntry() != nullptr ? std::move(SpareEntry()) : std::make_unique<LogEntry>();
   LogRecord& record = entry_->record;
   record.Text(LogRecord::kId, id_);
   record.Int(LogRecord::kTimestampUnixUs,
@@ -192,7 +198,7 @@ void RequestContext::Finish() {
   if (stream_) record.Bool(LogRecord::kStream, true);
   if (record.attempts > 0) record.Int(LogRecord::kAttempts, record.attempts);
   if (record.retries > 0) record.Int(LogRecord::kRetries, record.retries);
-  log_->Push(std::move(entry_));
+  SpareEntry() = log_->Push(std::move(entry_));
 }
 
 }  // namespace switchyard::dp
