@@ -110,7 +110,8 @@ pin() {  # pin <cpus> <pid>...: every thread of each process
 }
 postmaster=$(pgrep -f -- "-D $work/postgres" | head -1)
 cp_side=("$cp_pid" "$postmaster" $(pgrep -P "$postmaster" || true))  # (backends inherit it)
-dp_side=("$(cat "$work/dp-on.pid")" "$(cat "$work/dp-off.pid")" $(pgrep -f "nginx.*$work" || true))
+nginx_master=$(cat "$work/nginx.pid")
+dp_side=("$(cat "$work/dp-on.pid")" "$(cat "$work/dp-off.pid")" "$nginx_master" $(pgrep -P "$nginx_master"))
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 measure() {  # measure <wrk cpus>: "on_median off_median on_runs off_runs" (runs comma-separated)
   local -a on_runs=() off_runs=()
@@ -133,6 +134,31 @@ pin 0-1 "${cp_side[@]}" "${dp_side[@]}"
 read -r shared_on_rps shared_off_rps shared_on_runs shared_off_runs < <(measure 0-1)
 shipped=$(curl -sf "http://127.0.0.1:$on_admin/metrics" | awk '$1 == "switchyard_log_records_shipped_total" { print $2 }')
 dropped_load=$(curl -sf "http://127.0.0.1:$on_admin/metrics" | awk '$1 == "switchyard_log_records_dropped_total" { print $2 }')
+
+# 1b. Instructions per request (callgrind: repeatable where the wall clock is not), logs on and
+# off: a data plane under valgrind, one worker, 300 requests after a warm-up; every thread of
+# the process counted (the shipper and gRPC's included).
+declare -A ir
+if command -v valgrind > /dev/null; then
+  for flag in off on; do
+    cg_port=$(free_port); cg_admin=$(free_port)
+    (cd "$work" && SWITCHYARD_DATA_PLANE_TOKEN=bench-token OPENAI_API_KEY=sk-bench exec valgrind \
+       --tool=callgrind --callgrind-out-file="$work/cg-$flag.%p" \
+       "$build/bin/switchyard-data-plane" --workers=1 --control-plane=127.0.0.1:$grpc_port \
+       --http-listen=127.0.0.1:$cg_port --admin-listen=127.0.0.1:$cg_admin \
+       --node-id=bench-callgrind-$flag --request-logs=$flag > "$work/dp-callgrind-$flag.log" 2>&1) &
+    for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$cg_admin/readyz" > /dev/null && break; sleep 0.1; done
+    cg_pid=$(pgrep -f "callgrind.*--http-listen=127.0.0.1:$cg_port" | head -1)
+    python3 "$here/send_requests.py" 127.0.0.1 $cg_port openai/gpt-4o-mini false 30
+    callgrind_control --zero "$cg_pid" > /dev/null
+    python3 "$here/send_requests.py" 127.0.0.1 $cg_port openai/gpt-4o-mini false 300
+    sleep 1  # the last batch leaves (flush interval 200 ms)
+    callgrind_control --dump=$flag "$cg_pid" > /dev/null
+    dump=$(ls -t "$work"/cg-$flag.* | head -1)
+    ir[$flag]=$(awk '/^(summary|totals):/ { printf "%.0f", $2 / 300; exit }' "$dump")
+    kill "$cg_pid"; wait "$cg_pid" 2>/dev/null || true
+  done
+fi
 
 # 2. Ingestion: 200,000 records over two streams.
 read -r ingested ingest_s ingest_rate < <("$build/bin/log_ingest_bench" 127.0.0.1:$grpc_port "$dsn" 200000 bench-token)
@@ -176,7 +202,8 @@ section=$(
   echo "- logs on / off, the control plane on its own core (the data plane's own cost): **$(awk "BEGIN { printf \"%.2f\", $on_rps / $off_rps }") x** (target >= 0.95 x)"
   echo "- logs on / off, everything sharing both cores (the control plane's ingestion of every record competes with the data plane): $(awk "BEGIN { printf \"%.2f\", $shared_on_rps / $shared_off_rps }") x"
   echo "- records shipped during the runs: $shipped, dropped: $dropped_load"
-  echo "- ingestion: $ingested records over two ShipLogs streams (batches of 500) stored in ${ingest_s%.*}.$(printf '%s' "${ingest_s#*.}" | cut -c1-2) s: **$ingest_rate records/s** (target >= 20,000/s; COPY into the day partition, five indexes)"
+  [ -n "${ir[on]:-}" ] && echo "- data-plane instructions per request (callgrind, one worker, 300 requests, every thread): logs off ${ir[off]}, logs on ${ir[on]} ($(awk "BEGIN { printf \"%+.1f\", (${ir[on]} - ${ir[off]}) * 100 / ${ir[off]} }") %)"
+  echo "- ingestion: $ingested records over two ShipLogs streams (batches of 500) stored in ${ingest_s%.*}.$(printf '%s' "${ingest_s#*.}" | cut -c1-2) s: **$ingest_rate records/s** (target >= 20,000/s; parsed, COPY into the day partition, five indexes; PostgreSQL runs with fsync=off, as in the tests)"
   echo "- control plane stopped (SIGSTOP) for $stall s under the same load: the data plane served $stall_rps req/s; RSS $((rss_before / 1024)) MiB before, at most $((rss_max / 1024)) MiB during (queue bound 10,000 records / 64 MiB); $dropped_stall records dropped and counted, $queued_stall queued at the end"
   echo "<!-- logs:end -->"
 )
