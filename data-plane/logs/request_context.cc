@@ -4,6 +4,7 @@
 #include <random>
 
 #include "absl/strings/ascii.h"
+#include "common/log.h"
 
 namespace switchyard::dp {
 namespace {
@@ -125,7 +126,8 @@ RequestContext::RequestContext(ResponseWriter& client, const RequestOrigin& orig
       log_(log),
       start_(Clock::now()),
       id_(IsUsableRequestId(origin.request_id) ? std::string(origin.request_id) : NewRequestId()),
-      trace_(ContinueTrace(origin.traceparent)) {
+      trace_(ContinueTrace(origin.traceparent)),
+      route_(origin.path) {
   if (!origin.tracestate.empty()) {
     trace_lines_.append(trace_.line, sizeof trace_.line);
     trace_lines_.append("tracestate: ").append(origin.tracestate).append("\r\n");
@@ -180,6 +182,7 @@ asio::awaitable<bool> RequestContext::Write(std::string_view data) {
 asio::awaitable<bool> RequestContext::End() { co_return co_await client_.End(); }
 
 void RequestContext::Finish() {
+  if (status_ >= 500 || status_ == 0) LogFailure();
   if (!entry_) return;
   LogRecord& record = entry_->record;
   record.Double(LogRecord::kLatency, Milliseconds(Clock::now() - start_));
@@ -199,6 +202,36 @@ void RequestContext::Finish() {
   if (record.attempts > 0) record.Int(LogRecord::kAttempts, record.attempts);
   if (record.retries > 0) record.Int(LogRecord::kRetries, record.retries);
   SpareEntry() = log_->Push(std::move(entry_));
+}
+
+void RequestContext::LogFailure() const {
+  // At most kLines a second per worker, then one line saying how many were left out: an
+  // outage must not drown the log.
+  constexpr int kLines = 10;
+  thread_local int64_t second = 0;
+  thread_local int lines = 0;
+  thread_local int64_t suppressed = 0;
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          Clock::now().time_since_epoch())
+                          .count();
+  if (now != second) {
+    if (suppressed > 0) {
+      common::LogWarning("failed requests not logged (more than 10 a second on this worker)",
+                         {{"requests", std::to_string(suppressed)}});
+    }
+    second = now;
+    lines = 0;
+    suppressed = 0;
+  }
+  if (++lines > kLines) {
+    ++suppressed;
+    return;
+  }
+  common::LogWarning(status_ == 0 ? "request ended before an answer" : "request failed",
+                     {{"request_id", id_},
+                      {"trace_id", std::string(trace_.trace_id())},
+                      {"route", route_},
+                      {"status", std::to_string(status_)}});
 }
 
 }  // namespace switchyard::dp

@@ -8,7 +8,9 @@
 //       a new UUID v4;
 //   trace: the client's traceparent continued with a new span of ours (version 00, its
 //       flags kept), or a new trace (flags 01) when none came or it is malformed (W3C Trace
-//       Context level 1); tracestate passes through unchanged. Both go upstream.
+//       Context level 1); tracestate passes through unchanged. Both go upstream, and the
+//       warning a failed request (5xx, or no answer) leaves in the log names the id and
+//       the trace id.
 #ifndef SWITCHYARD_DATA_PLANE_LOGS_REQUEST_CONTEXT_H_
 #define SWITCHYARD_DATA_PLANE_LOGS_REQUEST_CONTEXT_H_
 
@@ -72,6 +74,7 @@ class RequestContext : public ResponseWriter {
 
  private:
   void Head(int status, HeaderList* headers);
+  void LogFailure() const;
 
   ResponseWriter& client_;
   LogShipper* const log_;
@@ -79,6 +82,7 @@ class RequestContext : public ResponseWriter {
   std::string id_;
   TraceContext trace_;
   std::string trace_lines_;  // traceparent and tracestate lines, when a tracestate came
+  std::string_view route_;  // the request's path (HttpRequest outlives its context)
   std::unique_ptr<LogEntry> entry_;
   int status_ = 0;
   bool stream_ = false;

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include <boost/asio.hpp>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -310,6 +311,69 @@ TEST_F(LogsTest, RawBodiesOnlyWhenAskedRedactedAndForAdminsOnly) {
   PutProvider(json::object());
 }
 
+// Point 1: the virtual key's name (never its value) and the cost at the configured price;
+// a client that leaves mid-stream still leaves a record; a failed request's warning in the
+// data plane's log names the request id and trace id (point 4).
+TEST_F(LogsTest, KeysCostsDepartedClientsAndFailureLines) {
+  HttpResult key = Admin(*control_plane_, "POST", "/api/governance/virtual-keys",
+                         json{{"name", "team-ml"}}.dump());
+  ASSERT_EQ(key.status, 201) << key.body;
+  const std::string value = JsonOf(key)["value"];
+  HttpResult price = Admin(*control_plane_, "POST", "/api/governance/pricing",
+                           json{{"provider", "openai"}, {"model", "gpt-priced"},
+                                {"input_per_million", 1000000}, {"output_per_million", 2000000}}
+                               .dump());
+  ASSERT_EQ(price.status, 201) << price.body;
+  ASSERT_TRUE(Eventually([&] {
+    return Post("/v1/chat/completions", Chat("openai/gpt-priced"), {{"x-bf-vk", value}}).status == 200;
+  }));
+  HttpResult priced = Post("/v1/chat/completions", Chat("openai/gpt-priced"), {{"x-bf-vk", value}});
+  json record = Record(priced.Header("x-request-id"));
+  EXPECT_EQ(record["virtual_key_name"], "team-ml");
+  EXPECT_EQ(record["virtual_key_id"], JsonOf(key)["id"]);
+  EXPECT_DOUBLE_EQ(record["cost"].get<double>(), 5 * 1.0 + 4 * 2.0);  // 5 in, 4 out, $ per token
+  EXPECT_EQ(Logs("?limit=1000").body.find(value), std::string::npos);
+  EXPECT_GE(Count("?virtual_key_names=team-ml"), 2);
+  EXPECT_EQ(Count("?virtual_key_names=team-ml&models=gpt-4o"), 0);
+  EXPECT_GE(Count("?virtual_key_ids=" + JsonOf(key)["id"].get<std::string>()), 2);
+  EXPECT_GE(Count("?min_cost=12.5&max_cost=13.5"), 1);
+
+  // A client that reads the first event of a slow stream and hangs up.
+  {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    const size_t colon = plane_->http.rfind(':');
+    socket.connect({boost::asio::ip::make_address(plane_->http.substr(0, colon)),
+                    static_cast<uint16_t>(std::stoi(plane_->http.substr(colon + 1)))});
+    json body = Chat("openai/gpt-departed");
+    body["stream"] = true;
+    const std::string text = body.dump();
+    const std::string request =
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "x-request-id: departed-1\r\nx-bf-eh-x-mock-chunks: 50\r\nx-bf-eh-x-mock-gap-ms: 100\r\n"
+        "Content-Length: " + std::to_string(text.size()) + "\r\n\r\n" + text;
+    boost::asio::write(socket, boost::asio::buffer(request));
+    char some[256];
+    socket.read_some(boost::asio::buffer(some));  // the head and the first event
+  }
+  record = Record("departed-1");
+  ASSERT_TRUE(record.is_object());
+  EXPECT_EQ(record["status"], "error");
+  EXPECT_EQ(record["status_code"], 200);
+  EXPECT_EQ(record["stream"], true);
+  EXPECT_EQ(record["error_details"]["type"], "client_closed_request") << record.dump();
+  EXPECT_LT(record["latency"].get<double>(), 3000);  // not the 5 s the whole stream takes
+
+  // A failed request's warning names it and its trace.
+  const std::string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  HttpResult failed = Post("/v1/chat/completions", Chat("openai/gpt-4o"),
+                           {{"traceparent", traceparent}, {"x-bf-eh-x-mock-status", "503"}});
+  ASSERT_GE(failed.status, 500);
+  const std::string line = plane_->process.WaitForLine("trace_id=0af7651916cd43dd8448eb211c80319c");
+  EXPECT_NE(line.find("request failed"), std::string::npos) << line;
+  EXPECT_NE(line.find("request_id=" + failed.Header("x-request-id")), std::string::npos) << line;
+}
+
 // Point 3: Bifrost's filters, cursor and offset paging, stats; bad filters are refused with
 // a message naming them; the gRPC API answers the same.
 TEST_F(LogsTest, FiltersPagesAndStats) {
@@ -386,6 +450,25 @@ TEST_F(LogsTest, FiltersPagesAndStats) {
   EXPECT_EQ(found.total_count(), 3);
   ASSERT_EQ(found.logs_size(), 3);
   EXPECT_EQ(found.logs(0).id(), "page-8");
+  grpc::ClientContext get_context;
+  get_context.AddMetadata("authorization", Viewer());
+  v1::GetLogRequest get;
+  get.set_id("page-4");
+  v1::RequestLog one;
+  ASSERT_TRUE(stub->GetLog(&get_context, get, &one).ok());
+  EXPECT_EQ(one.status_code(), 400);
+  grpc::ClientContext stats_context;
+  stats_context.AddMetadata("authorization", Viewer());
+  v1::LogStatsRequest stats_request;
+  stats_request.mutable_filter()->add_models("gpt-page");
+  v1::LogStatsResponse grpc_stats;
+  ASSERT_TRUE(stub->GetLogStats(&stats_context, stats_request, &grpc_stats).ok());
+  EXPECT_EQ(grpc_stats.total_requests(), 12);
+  EXPECT_EQ(grpc_stats.errors(), 3);
+  grpc::ClientContext missing_context;
+  missing_context.AddMetadata("authorization", Viewer());
+  get.set_id("no-such-id");
+  EXPECT_EQ(stub->GetLog(&missing_context, get, &one).error_code(), grpc::StatusCode::NOT_FOUND);
   grpc::ClientContext bad_context;
   bad_context.AddMetadata("authorization", std::string("Bearer ") + kAdminToken);
   search.set_limit(-1);
@@ -409,7 +492,8 @@ TEST_F(LogsTest, AStalledControlPlaneCostsAtMostTheQueueAndSigtermFlushes) {
   constexpr int kRequests = 400;
   for (int i = 0; i < kRequests; ++i) {
     HttpResult result = HttpCall("POST", small.http, "/v1/chat/completions",
-                                 Chat("openai/gpt-stalled").dump());
+                                 Chat("openai/gpt-stalled").dump(),
+                                 {{"x-request-id", "stalled-" + std::to_string(i)}});
     ASSERT_EQ(result.status, 200) << i << " " << result.body;  // serving goes on
   }
   const double dropped = small.Metric("switchyard_log_records_dropped_total");
@@ -424,6 +508,13 @@ TEST_F(LogsTest, AStalledControlPlaneCostsAtMostTheQueueAndSigtermFlushes) {
       << Count("?models=gpt-stalled") << " stored, "
       << small.Metric("switchyard_log_records_dropped_total") << " dropped";
   EXPECT_GE(Count("?models=gpt-stalled"), 40);
+  // In order, oldest kept: what arrived is the first requests, without a gap.
+  const json stored = JsonOf(Logs("?models=gpt-stalled&limit=1000"))["logs"];
+  std::set<int> numbers;
+  for (const json& log : stored) numbers.insert(std::stoi(log["id"].get<std::string>().substr(8)));
+  ASSERT_FALSE(numbers.empty());
+  EXPECT_EQ(*numbers.begin(), 0);
+  EXPECT_EQ(*numbers.rbegin(), static_cast<int>(numbers.size()) - 1);
 
   // SIGTERM right after a burst: every record still arrives.
   for (int i = 0; i < 30; ++i) {
