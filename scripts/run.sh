@@ -132,6 +132,8 @@ Admin API:
     -d '{"provider": "groq", "keys": [{"name": "groq-key-1", "value": "env.GROQ_API_KEY", "models": ["*"]}]}'
   curl -s http://$rest/api/fleet
   curl -s http://$rest/api/governance/virtual-keys
+  curl -s 'http://$rest/api/logs?limit=5'            # request logs, newest first
+  curl -s 'http://$rest/api/logs/stats?status=error'
 
 Ctrl-C stops everything.
 MSG
