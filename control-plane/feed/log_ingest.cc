@@ -7,6 +7,7 @@ namespace switchyard::cp {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr int64_t kFutureSlackUs = int64_t{3600} * 1000000;  // an hour of clock skew
 
 // One ShipLogs call: read a batch, hand it over, read the next once it is written.
 class ShipLogsReactor final : public grpc::ServerReadReactor<v1::LogBatch> {
@@ -126,18 +127,30 @@ void LogIngest::Run() {
     std::vector<v1::RequestLog> parsed;
     int64_t reported_dropped = 0;
     int64_t unreadable = 0;
+    // A data plane's clock may be off: a record from the future is stamped now (no partition
+    // retention would never drop); one older than the retention is not stored at all.
+    const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    const int64_t oldest_us =
+        now_us - std::chrono::duration_cast<std::chrono::microseconds>(options_.retention).count();
     for (const Pending& p : taken) {
       for (const std::string& bytes : p.batch->records()) {
         parsed.emplace_back();
-        if (!parsed.back().ParseFromString(bytes) || parsed.back().id().empty()) {
+        v1::RequestLog& record = parsed.back();
+        if (!record.ParseFromString(bytes) || record.id().empty() ||
+            record.timestamp_unix_us() < oldest_us) {
           parsed.pop_back();
           ++unreadable;
+          continue;
         }
+        if (record.timestamp_unix_us() > now_us + kFutureSlackUs) record.set_timestamp_unix_us(now_us);
       }
       reported_dropped += p.batch->dropped();
     }
     if (unreadable > 0) {
-      common::LogWarning("request log records that do not parse were skipped",
+      common::LogWarning("request log records skipped (unreadable, without an id, or older than "
+                         "the retention)",
                          {{"records", std::to_string(unreadable)}});
     }
     std::vector<const v1::RequestLog*> records;
