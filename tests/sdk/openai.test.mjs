@@ -228,3 +228,23 @@ test("models.list lists what the providers serve", async () => {
     assert.ok(ids.includes(id), `${id} in ${ids}`);
   }
 });
+
+// Issue 20 points 1 and 4: the SDK reads the gateway's x-request-id as the request's id (its
+// own id for each request, or the one the caller sent), and a caller's W3C trace continues
+// to the provider with the gateway's span.
+test("the request id and the caller's trace reach the SDK and the provider", async () => {
+  const { id, options } = marked({
+    traceparent: "00-8c5a4bd1d5a3c1a1e6d93c2bd8e57f10-5fb2d2b0a9a8c7e1-01",
+  });
+  const completion = await client.chat.completions.create(
+    { model: "openai/gpt-4o-mini", messages: ask }, options);
+  assert.match(completion._request_id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  const [sent] = await received(id);
+  assert.match(sent.headers.traceparent, /^00-8c5a4bd1d5a3c1a1e6d93c2bd8e57f10-[0-9a-f]{16}-01$/);
+  assert.ok(!sent.headers.traceparent.includes("5fb2d2b0a9a8c7e1"), "a span of the gateway's own");
+
+  const mine = marked({ "x-request-id": "caller-chosen-id-7" });
+  const again = await client.chat.completions.create(
+    { model: "openai/gpt-4o-mini", messages: ask }, mine.options);
+  assert.equal(again._request_id, "caller-chosen-id-7");
+});
