@@ -12,7 +12,8 @@ constexpr int64_t kFutureSlackUs = int64_t{3600} * 1000000;  // an hour of clock
 // One ShipLogs call: read a batch, hand it over, read the next once it is written.
 class ShipLogsReactor final : public grpc::ServerReadReactor<v1::LogBatch> {
  public:
-  ShipLogsReactor(LogIngest* ingest, bool authorized) : ingest_(ingest) {
+  ShipLogsReactor(LogIngest* ingest, v1::ShipLogsSummary* summary, bool authorized)
+      : ingest_(ingest), summary_(summary) {
     if (!authorized) {
       Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                           "missing or invalid data-plane token: send authorization: "
@@ -27,6 +28,7 @@ class ShipLogsReactor final : public grpc::ServerReadReactor<v1::LogBatch> {
       Finish(grpc::Status::OK);
       return;
     }
+    summary_->set_received(summary_->received() + batch_.records_size());
     ingest_->Submit(&batch_, [this] {
       batch_.Clear();
       StartRead(&batch_);
@@ -37,6 +39,7 @@ class ShipLogsReactor final : public grpc::ServerReadReactor<v1::LogBatch> {
 
  private:
   LogIngest* const ingest_;
+  v1::ShipLogsSummary* const summary_;  // the call's answer: records received
   v1::LogBatch batch_;
 };
 
@@ -64,8 +67,9 @@ void LogIngest::Stop() {
 }
 
 grpc::ServerReadReactor<v1::LogBatch>* LogIngest::NewReactor(grpc::CallbackServerContext*,
+                                                             v1::ShipLogsSummary* summary,
                                                              bool authorized) {
-  return new ShipLogsReactor(this, authorized);
+  return new ShipLogsReactor(this, summary, authorized);
 }
 
 void LogIngest::Submit(v1::LogBatch* batch, std::function<void()> written) {

@@ -44,8 +44,10 @@ class LogIngest {
   // Call it before the gRPC server's Shutdown().
   void Stop();
 
-  // The reactor of one ShipLogs call (`authorized`: its data-plane token was accepted).
+  // The reactor of one ShipLogs call (`authorized`: its data-plane token was accepted);
+  // `summary` is the call's answer (the records it received).
   grpc::ServerReadReactor<v1::LogBatch>* NewReactor(grpc::CallbackServerContext* context,
+                                                    v1::ShipLogsSummary* summary,
                                                     bool authorized);
 
   // Hands `batch` to the writer; `written` runs on the writer thread once it is stored (or

@@ -173,7 +173,7 @@ grpc::ServerBidiReactor<WatchRequest, ConfigUpdate>* WatchService::Watch(
 }
 
 grpc::ServerReadReactor<v1::LogBatch>* WatchService::ShipLogs(grpc::CallbackServerContext* context,
-                                                              v1::ShipLogsSummary*) {
+                                                              v1::ShipLogsSummary* summary) {
   if (logs_ == nullptr) {
     class Unimplemented final : public grpc::ServerReadReactor<v1::LogBatch> {
      public:
@@ -185,7 +185,7 @@ grpc::ServerReadReactor<v1::LogBatch>* WatchService::ShipLogs(grpc::CallbackServ
     };
     return new Unimplemented();
   }
-  return logs_->NewReactor(context, Authorized(context));
+  return logs_->NewReactor(context, summary, Authorized(context));
 }
 
 }  // namespace switchyard::cp

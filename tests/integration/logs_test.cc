@@ -325,9 +325,9 @@ TEST_F(LogsTest, KeysCostsDepartedClientsAndFailureLines) {
                                 {"input_per_million", 1000000}, {"output_per_million", 2000000}}
                                .dump());
   ASSERT_EQ(price.status, 201) << price.body;
-  ASSERT_TRUE(Eventually([&] {
-    return Post("/v1/chat/completions", Chat("openai/gpt-priced"), {{"x-bf-vk", value}}).status == 200;
-  }));
+  const int64_t revision = std::stoll(price.Header("x-switchyard-revision"));
+  ASSERT_TRUE(Eventually([&] { return plane_->Config().value("revision", int64_t{0}) >= revision; }));
+  ASSERT_EQ(Post("/v1/chat/completions", Chat("openai/gpt-priced"), {{"x-bf-vk", value}}).status, 200);
   HttpResult priced = Post("/v1/chat/completions", Chat("openai/gpt-priced"), {{"x-bf-vk", value}});
   json record = Record(priced.Header("x-request-id"));
   EXPECT_EQ(record["virtual_key_name"], "team-ml");
@@ -562,6 +562,7 @@ TEST_F(LogsTest, RetentionDropsOldPartitions) {
   ASSERT_TRUE(writer->Write(batch));
   writer->WritesDone();
   ASSERT_TRUE(writer->Finish().ok());
+  EXPECT_EQ(summary.received(), 6);  // every record of the batch, stored or not
   ASSERT_TRUE(Record("old-0").is_object());
   const json future_record = Record("future");
   ASSERT_TRUE(future_record.is_object());
