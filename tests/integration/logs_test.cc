@@ -286,6 +286,16 @@ TEST_F(LogsTest, RawBodiesOnlyWhenAskedRedactedAndForAdminsOnly) {
   EXPECT_NE(record["raw_response"].get<std::string>().find("Hello from the mock"), std::string::npos);
   EXPECT_EQ(record["raw_truncated"], false);
   EXPECT_EQ(JsonOf(Logs("?content_search=my%20key%20is"))["logs"][0]["id"], id);
+  // A stream's answer: its events joined, as the provider sent them.
+  json stream_body = Chat("openai/gpt-4o", leaky);
+  stream_body["stream"] = true;
+  HttpResult streamed = Post("/v1/chat/completions", stream_body);
+  ASSERT_EQ(streamed.status, 200);
+  const json stream_record = Record(streamed.Header("x-request-id"));
+  const std::string raw_stream = stream_record["raw_response"];
+  EXPECT_NE(raw_stream.find("data: {"), std::string::npos) << raw_stream;
+  EXPECT_NE(raw_stream.find("data: [DONE]"), std::string::npos) << raw_stream;
+  EXPECT_NE(stream_record["raw_request"].get<std::string>().find("<REDACTED>"), std::string::npos);
   // The whole record never holds the secret, through any API.
   EXPECT_EQ(Logs("?limit=1000").body.find(kKeyValue), std::string::npos);
   // A viewer reads the record, not its bodies.
@@ -527,6 +537,41 @@ TEST_F(LogsTest, AStalledControlPlaneCostsAtMostTheQueueAndSigtermFlushes) {
   small.process.Signal(SIGTERM);
   EXPECT_EQ(small.process.Wait(), 0);
   EXPECT_EQ(Count("?models=gpt-last"), 30) << small.process.Log();
+}
+
+// Point 2: records made while the control plane is gone wait in the queue and arrive, in
+// order, when it is back (a new process on the same address: the stream reconnects).
+TEST_F(LogsTest, TheBacklogDrainsInOrderWhenTheControlPlaneIsBack) {
+  auto replica = std::make_unique<ControlPlane>(ControlPlane::Start(postgres_->dsn()));
+  ASSERT_TRUE(replica->listening()) << replica->process.Log();
+  const std::string grpc_address = replica->grpc;
+  DataPlane plane = DataPlane::Start(grpc_address, "dp-reconnect", {}, {{"KEY_A", kKeyValue}});
+  ASSERT_FALSE(plane.http.empty()) << plane.process.Log();
+  ASSERT_TRUE(Eventually([&] { return plane.Config().value("ready", false); }));
+  replica->process.Signal(SIGKILL);
+  replica->process.Wait();
+  constexpr int kRequests = 50;
+  for (int i = 0; i < kRequests; ++i) {
+    HttpResult result = HttpCall("POST", plane.http, "/v1/chat/completions",
+                                 Chat("openai/gpt-backlog").dump(),
+                                 {{"x-request-id", "backlog-" + std::to_string(i)}});
+    ASSERT_EQ(result.status, 200) << result.body;  // served from the last table meanwhile
+  }
+  EXPECT_EQ(Count("?models=gpt-backlog"), 0);
+  EXPECT_LE(plane.Metric("switchyard_log_records_queued"), kRequests);  // (the rest: a batch held)
+  replica = std::make_unique<ControlPlane>(
+      ControlPlane::Start(postgres_->dsn(), {"--grpc-listen=" + grpc_address}));
+  ASSERT_TRUE(replica->listening()) << replica->process.Log();
+  ASSERT_TRUE(Eventually([] { return Count("?models=gpt-backlog") == kRequests; },
+                         std::chrono::seconds(30)))
+      << Count("?models=gpt-backlog") << "\n" << plane.process.Log();
+  EXPECT_EQ(plane.Metric("switchyard_log_records_dropped_total"), 0);
+  const auto rows = Sql(postgres_->dsn(),
+                        "SELECT id FROM request_logs WHERE model = 'gpt-backlog' ORDER BY ctid");
+  std::vector<int> inserted;
+  for (const auto& row : rows) inserted.push_back(std::stoi(row[0].substr(8)));
+  ASSERT_EQ(inserted.size(), static_cast<size_t>(kRequests));
+  EXPECT_TRUE(std::is_sorted(inserted.begin(), inserted.end()));
 }
 
 // Point 3: retention drops whole day partitions older than --log-retention-days.
