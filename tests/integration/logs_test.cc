@@ -11,6 +11,7 @@
 #include <fstream>
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include "switchyard/v1/distribution.grpc.pb.h"
 #include "switchyard/v1/logs.grpc.pb.h"
@@ -89,8 +90,11 @@ class LogsTest : public ::testing::Test {
     });
     return found;
   }
+  // The number of matching records (-1 when the API does not answer one).
   static int Count(const std::string& query) {
-    return JsonOf(Logs(query))["pagination"].value("total_count", -1);
+    const HttpResult result = Logs(query);
+    if (result.status != 200) return -1;
+    return JsonOf(result)["pagination"].value("total_count", -1);
   }
   static std::string Viewer() {
     const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -572,6 +576,24 @@ TEST_F(LogsTest, TheBacklogDrainsInOrderWhenTheControlPlaneIsBack) {
   for (const auto& row : rows) inserted.push_back(std::stoi(row[0].substr(8)));
   ASSERT_EQ(inserted.size(), static_cast<size_t>(kRequests));
   EXPECT_TRUE(std::is_sorted(inserted.begin(), inserted.end()));
+}
+
+// Point 2: a database that is down holds the records back (the control plane retries, the
+// data plane's stream waits); nothing queued is lost, and they arrive once it is back.
+TEST_F(LogsTest, ADatabaseThatIsDownDelaysRecordsWithoutLosingThem) {
+  postgres_->Stop();
+  constexpr int kRequests = 30;
+  for (int i = 0; i < kRequests; ++i) {
+    HttpResult result = Post("/v1/chat/completions", Chat("openai/gpt-dbdown"));
+    ASSERT_EQ(result.status, 200) << result.body;  // inference never needs the database
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // (the writer fails and waits)
+  postgres_->Restart();
+  ASSERT_TRUE(Eventually([] { return Count("?models=gpt-dbdown") == kRequests; },
+                         std::chrono::seconds(30)))
+      << Count("?models=gpt-dbdown") << "\n" << control_plane_->process.Log();
+  EXPECT_EQ(plane_->Metric("switchyard_log_records_dropped_total"), 0);
+  EXPECT_FALSE(control_plane_->process.WaitForLine("request logs cannot be stored; retrying").empty());
 }
 
 // Point 3: retention drops whole day partitions older than --log-retention-days.
