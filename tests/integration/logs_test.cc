@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <filesystem>
@@ -30,7 +31,10 @@ class LogsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     postgres_ = PostgresServer::Start();
-    jwks_ = (std::filesystem::temp_directory_path() / "switchyard-logs-jwks.json").string();
+    // (Per process: another run of the suite must not rewrite this one's keys.)
+    jwks_ = (std::filesystem::temp_directory_path() /
+             ("switchyard-logs-jwks-" + std::to_string(getpid()) + ".json"))
+                .string();
     std::ofstream(jwks_) << Jwks({&jwt_key_});
     control_plane_ = std::make_unique<ControlPlane>(ControlPlane::Start(
         postgres_->dsn(), {"--admin-jwks-file=" + jwks_, "--admin-jwt-issuer=https://idp.example",
@@ -44,6 +48,7 @@ class LogsTest : public ::testing::Test {
     PutProvider(json::object());
   }
   static void TearDownTestSuite() {
+    std::filesystem::remove(jwks_);
     plane_.reset();
     mock_.reset();
     control_plane_.reset();
