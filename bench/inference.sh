@@ -2,7 +2,9 @@
 # Inference proxy benchmark (`make bench-inference`): wrk against the data plane and, in the
 # same run, against nginx as a keep-alive proxy_pass to the same mock provider (and against
 # the mock itself, to compute the latency each proxy adds). Writes the table into
-# bench/RESULTS.md between the inference markers.
+# bench/RESULTS.md between the inference markers. The data planes run with --request-logs=off:
+# this measures the proxy; what request logs add is `make bench-logs` (the control plane and
+# PostgreSQL that store them share these two cores).
 #
 #   bench/inference.sh <build dir> <results.md> [seconds per run]
 set -euo pipefail
@@ -147,7 +149,8 @@ events.append("data: [DONE]\n\n")
 open(sys.argv[1], "w").write("".join(events))
 PY
 OPENAI_API_KEY=sk-bench "$build/bin/switchyard-data-plane" --control-plane=127.0.0.1:$grpc_port \
-  --http-listen=127.0.0.1:$dp_port --admin-listen=127.0.0.1:$admin_port > "$work/dp.log" 2>&1 &
+  --http-listen=127.0.0.1:$dp_port --admin-listen=127.0.0.1:$admin_port --request-logs=off \
+  > "$work/dp.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 200); do
   curl -sf "http://127.0.0.1:$admin_port/readyz" > /dev/null && break; sleep 0.05
@@ -172,6 +175,7 @@ for _ in $(seq 1 100); do redis-cli -p $redis_port ping > /dev/null 2>&1 && brea
 OPENAI_API_KEY=sk-bench "$build/bin/switchyard-data-plane" --control-plane=127.0.0.1:$grpc_port \
   --http-listen=127.0.0.1:$dp_redis_port --admin-listen=127.0.0.1:$dp_redis_admin_port \
   --node-id=bench-redis --rate-limit-policy=redis --redis-url=redis://127.0.0.1:$redis_port \
+  --request-logs=off \
   > "$work/dp-redis.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 200); do
@@ -429,7 +433,7 @@ if command -v valgrind > /dev/null; then
   (cd "$work" && OPENAI_API_KEY=sk-bench exec valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p" \
      "$build/bin/switchyard-data-plane" --control-plane=127.0.0.1:$grpc_port --workers=1 \
      --http-listen=127.0.0.1:$callgrind_port --admin-listen=127.0.0.1:$callgrind_admin_port \
-     --node-id=bench-callgrind > "$work/dp-callgrind.log" 2>&1) &
+     --node-id=bench-callgrind --request-logs=off > "$work/dp-callgrind.log" 2>&1) &
   pids+=($!)
   for _ in $(seq 1 600); do
     curl -sf "http://127.0.0.1:$callgrind_admin_port/readyz" > /dev/null && break; sleep 0.1
