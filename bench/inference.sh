@@ -12,23 +12,8 @@ build=$(realpath "${1:-build}")
 results=$(realpath "${2:-bench/RESULTS.md}")
 seconds=${3:-6}
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d /tmp/switchyard-bench-XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  "$here/../scripts/postgres.sh" stop "$work/postgres" || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for_http() {
-  for _ in $(seq 1 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done
-  echo "no answer from $1" >&2; exit 1
-}
+source "$here/lib.sh"
+trap bench_cleanup EXIT
 
 mock_port=$(free_port); nginx_port=$(free_port); dp_port=$(free_port); admin_port=$(free_port)
 sse_port=$(free_port); nginx_sse_port=$(free_port); sse_claude_port=$(free_port)

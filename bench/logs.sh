@@ -16,25 +16,14 @@ results=$(realpath "${2:-bench/RESULTS.md}")
 seconds=${3:-5}
 stall=${4:-60}
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d /tmp/switchyard-bench-logs-XXXXXX)
-chmod 755 "$work"
-pids=()
+source "$here/lib.sh"
 cp_pid=""
 cleanup() {
-  [ -n "$cp_pid" ] && kill -CONT "$cp_pid" 2>/dev/null || true
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  "$here/../scripts/postgres.sh" stop "$work/postgres" || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
+  [ -n "$cp_pid" ] && kill -CONT "$cp_pid" 2>/dev/null || true  # (a stopped one cannot exit)
+  bench_cleanup
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for_http() {
-  for _ in $(seq 1 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done
-  echo "no answer from $1" >&2; exit 1
-}
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 fixed_port=$(free_port); rest_port=$(free_port); grpc_port=$(free_port); pg_port=$(free_port)

@@ -6,7 +6,6 @@
 namespace switchyard::cp {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr int64_t kFutureSlackUs = int64_t{3600} * 1000000;  // an hour of clock skew
 
 // One ShipLogs call: read a batch, hand it over, read the next once it is written.
@@ -88,24 +87,62 @@ void LogIngest::Submit(v1::LogBatch* batch, std::function<void()> written) {
   wake_.notify_one();
 }
 
+std::vector<v1::RequestLog> LogIngest::Parse(const std::vector<Pending>& taken,
+                                             int64_t* reported_dropped) const {
+  std::vector<v1::RequestLog> parsed;
+  int64_t skipped = 0;
+  // A data plane's clock may be off: a record from the future is stamped now (no partition
+  // retention would never drop); one older than the retention is not stored at all.
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const int64_t oldest_us =
+      now_us - std::chrono::duration_cast<std::chrono::microseconds>(options_.retention).count();
+  for (const Pending& p : taken) {
+    for (const std::string& bytes : p.batch->records()) {
+      parsed.emplace_back();
+      v1::RequestLog& record = parsed.back();
+      if (!record.ParseFromString(bytes) || record.id().empty() ||
+          record.timestamp_unix_us() < oldest_us) {
+        parsed.pop_back();
+        ++skipped;
+        continue;
+      }
+      if (record.timestamp_unix_us() > now_us + kFutureSlackUs) record.set_timestamp_unix_us(now_us);
+      // "00-<trace id>-<span id>-<flags>"
+      if (record.trace_id().empty() && record.traceparent().size() >= 35) {
+        record.set_trace_id(record.traceparent().substr(3, 32));
+      }
+    }
+    *reported_dropped += p.batch->dropped();
+  }
+  if (skipped > 0) {
+    common::LogWarning("request log records skipped (unreadable, without an id, or older than "
+                       "the retention)",
+                       {{"records", std::to_string(skipped)}});
+  }
+  return parsed;
+}
+
+LogIngest::Clock::time_point LogIngest::ApplyRetention() {
+  absl::StatusOr<int> dropped =
+      store_->DropLogsBefore(std::chrono::system_clock::now() - options_.retention);
+  if (!dropped.ok()) {
+    common::LogWarning("request log retention failed",
+                       {{"error", common::ToStd(dropped.status().message())}});
+    return Clock::now() + std::chrono::seconds(10);
+  }
+  if (*dropped > 0) {
+    common::LogInfo("request log partitions dropped", {{"partitions", std::to_string(*dropped)}});
+  }
+  return Clock::now() + options_.retention_interval;
+}
+
 void LogIngest::Run() {
   auto next_retention = Clock::now();
   auto backoff = std::chrono::milliseconds(100);
   for (;;) {
-    if (Clock::now() >= next_retention) {
-      const auto before = std::chrono::system_clock::now() - options_.retention;
-      absl::StatusOr<int> dropped = store_->DropLogsBefore(before);
-      if (!dropped.ok()) {
-        common::LogWarning("request log retention failed",
-                           {{"error", common::ToStd(dropped.status().message())}});
-        next_retention = Clock::now() + std::chrono::seconds(10);
-      } else {
-        if (*dropped > 0) {
-          common::LogInfo("request log partitions dropped", {{"partitions", std::to_string(*dropped)}});
-        }
-        next_retention = Clock::now() + options_.retention_interval;
-      }
-    }
+    if (Clock::now() >= next_retention) next_retention = ApplyRetention();
     std::vector<Pending> taken;
     bool stopping = false;
     {
@@ -128,35 +165,8 @@ void LogIngest::Run() {
       stopped_ = true;
       return;
     }
-    std::vector<v1::RequestLog> parsed;
     int64_t reported_dropped = 0;
-    int64_t unreadable = 0;
-    // A data plane's clock may be off: a record from the future is stamped now (no partition
-    // retention would never drop); one older than the retention is not stored at all.
-    const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-    const int64_t oldest_us =
-        now_us - std::chrono::duration_cast<std::chrono::microseconds>(options_.retention).count();
-    for (const Pending& p : taken) {
-      for (const std::string& bytes : p.batch->records()) {
-        parsed.emplace_back();
-        v1::RequestLog& record = parsed.back();
-        if (!record.ParseFromString(bytes) || record.id().empty() ||
-            record.timestamp_unix_us() < oldest_us) {
-          parsed.pop_back();
-          ++unreadable;
-          continue;
-        }
-        if (record.timestamp_unix_us() > now_us + kFutureSlackUs) record.set_timestamp_unix_us(now_us);
-      }
-      reported_dropped += p.batch->dropped();
-    }
-    if (unreadable > 0) {
-      common::LogWarning("request log records skipped (unreadable, without an id, or older than "
-                         "the retention)",
-                         {{"records", std::to_string(unreadable)}});
-    }
+    const std::vector<v1::RequestLog> parsed = Parse(taken, &reported_dropped);
     std::vector<const v1::RequestLog*> records;
     records.reserve(parsed.size());
     for (const v1::RequestLog& record : parsed) records.push_back(&record);
@@ -176,13 +186,8 @@ void LogIngest::Run() {
       continue;
     }
     backoff = std::chrono::milliseconds(100);
-    if (appended.ok()) {
-      written_.fetch_add(static_cast<int64_t>(records.size()));
-    } else {
-      lost_.fetch_add(static_cast<int64_t>(records.size()));
-    }
+    if (!appended.ok()) lost_.fetch_add(static_cast<int64_t>(records.size()));
     if (reported_dropped > 0) {
-      dropped_.fetch_add(reported_dropped);
       common::LogWarning("data planes dropped request log records (their queues were full)",
                          {{"records", std::to_string(reported_dropped)}});
     }

@@ -54,15 +54,19 @@ class LogIngest {
   // dropped at Stop()).
   void Submit(v1::LogBatch* batch, std::function<void()> written);
 
-  int64_t records_written() const { return written_.load(); }
-  int64_t records_dropped_by_data_planes() const { return dropped_.load(); }
-
  private:
   struct Pending {
     v1::LogBatch* batch;
     std::function<void()> written;
   };
+  using Clock = std::chrono::steady_clock;
   void Run();
+  // Drops the partitions past the retention; when to do it next.
+  Clock::time_point ApplyRetention();
+  // The records of `taken`, parsed and checked (trace ids read from traceparents); adds the
+  // records the data planes said they dropped to `reported_dropped`.
+  std::vector<v1::RequestLog> Parse(const std::vector<Pending>& taken,
+                                    int64_t* reported_dropped) const;
 
   LogStore* const store_;
   const LogIngestOptions options_;
@@ -72,8 +76,6 @@ class LogIngest {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;  // the writer is gone: Submit() drops
   std::atomic<int64_t> lost_{0};
-  std::atomic<int64_t> written_{0};
-  std::atomic<int64_t> dropped_{0};
   std::thread thread_;
 };
 

@@ -9,6 +9,10 @@
 
 namespace switchyard::dp {
 
+// One metric in Prometheus text format (HELP, TYPE and the sample) appended to `out`.
+void AppendMetric(std::string* out, const char* name, const char* type, const char* help,
+                  double value);
+
 struct ConfigMetrics {
   std::atomic<int64_t> applied_revision{0};
   std::atomic<int64_t> updates_applied{0};

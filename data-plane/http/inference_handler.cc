@@ -147,8 +147,9 @@ asio::awaitable<void> InferenceHandler::Handle(common::HttpRequest& http, Respon
     std::atomic<int>& count;
     ~Done() { count.fetch_sub(1, std::memory_order_relaxed); }
   } done{in_flight_};
-  const RequestOrigin origin{http.path, http.peer, http.Header("x-request-id"),
-                             http.Header("traceparent"), http.Header("tracestate")};
+  const RequestOrigin origin{http.path, SurfaceOf(http.path), http.peer,
+                             http.Header("x-request-id"), http.Header("traceparent"),
+                             http.Header("tracestate")};
   RequestContext context(writer, origin, node_id_, logs_);
   // No exception may escape into the event loop (it would end the worker).
   bool failed = false;

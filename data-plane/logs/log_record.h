@@ -43,7 +43,6 @@ class LogRecord {
     kStream = 24,
     kClientAddress = 25,
     kTraceparent = 26,
-    kTraceId = 27,
     kTracestate = 28,
     kRawRequest = 29,
     kRawResponse = 30,

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
+#include "data-plane/config/metrics.h"
 #include "switchyard/v1/distribution.grpc.pb.h"
 
 namespace switchyard::dp {
@@ -211,20 +212,17 @@ void LogShipper::Stop(std::chrono::milliseconds deadline) {
 
 std::string LogShipper::RenderMetrics() const {
   std::string out;
-  out += "# HELP switchyard_log_records_dropped_total Request log records dropped: the queue was "
-         "full (control plane unreachable or slow) or the data plane stopped before they left.\n";
-  out += "# TYPE switchyard_log_records_dropped_total counter\n";
-  out += "switchyard_log_records_dropped_total " + std::to_string(dropped()) + "\n";
-  out += "# HELP switchyard_log_records_shipped_total Request log records written to the "
-         "control plane.\n";
-  out += "# TYPE switchyard_log_records_shipped_total counter\n";
-  out += "switchyard_log_records_shipped_total " + std::to_string(shipped()) + "\n";
-  out += "# HELP switchyard_log_records_queued Request log records waiting to be shipped.\n";
-  out += "# TYPE switchyard_log_records_queued gauge\n";
-  out += "switchyard_log_records_queued " + std::to_string(queued_.load()) + "\n";
-  out += "# HELP switchyard_log_stream_failures_total ShipLogs streams that failed.\n";
-  out += "# TYPE switchyard_log_stream_failures_total counter\n";
-  out += "switchyard_log_stream_failures_total " + std::to_string(stream_failures_.load()) + "\n";
+  AppendMetric(&out, "switchyard_log_records_dropped_total", "counter",
+               "Request log records dropped: the queue was full (control plane unreachable or "
+               "slow) or the data plane stopped before they left.",
+               static_cast<double>(dropped()));
+  AppendMetric(&out, "switchyard_log_records_shipped_total", "counter",
+               "Request log records written to the control plane.",
+               static_cast<double>(shipped()));
+  AppendMetric(&out, "switchyard_log_records_queued", "gauge",
+               "Request log records waiting to be shipped.", static_cast<double>(queued_.load()));
+  AppendMetric(&out, "switchyard_log_stream_failures_total", "counter",
+               "ShipLogs streams that failed.", static_cast<double>(stream_failures_.load()));
   return out;
 }
 

@@ -3,7 +3,6 @@
 #include <cstring>
 #include <random>
 
-#include "absl/strings/ascii.h"
 #include "common/log.h"
 
 namespace switchyard::dp {
@@ -44,14 +43,6 @@ bool AllZero(std::string_view text) { return text.find_first_not_of('0') == std:
 
 double Milliseconds(Clock::duration duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
-}
-
-std::string_view SurfaceName(std::string_view path) {
-  if (path.starts_with("/anthropic/")) return "anthropic";
-  if (path.starts_with("/genai/")) return "genai";
-  if (path.starts_with("/cohere/")) return "cohere";
-  if (path.starts_with("/bedrock/")) return "bedrock";
-  return "openai";
 }
 
 }  // namespace
@@ -142,15 +133,13 @@ RequestContext::RequestContext(ResponseWriter& client, const RequestOrigin& orig
                  .count());
   record.Text(LogRecord::kNodeId, node_id);
   record.Text(LogRecord::kRoute, origin.path);
-  record.Text(LogRecord::kSurface, SurfaceName(origin.path));
+  record.Text(LogRecord::kSurface, SurfaceName(origin.surface));
   record.Text(LogRecord::kClientAddress, origin.client_address);
-  record.Text(LogRecord::kTraceparent, trace_.traceparent());
-  record.Text(LogRecord::kTraceId, trace_.trace_id());
+  record.Text(LogRecord::kTraceparent, trace_.traceparent());  // (trace_id: read from it)
   if (!origin.tracestate.empty()) record.Text(LogRecord::kTracestate, origin.tracestate);
 }
 
 void RequestContext::Annotate(InferenceRequest* request) const {
-  request->request_id = id_;
   request->trace_header_lines =
       trace_lines_.empty() ? std::string_view(trace_.line, sizeof trace_.line) : trace_lines_;
   request->log = entry_ ? &entry_->record : nullptr;

@@ -44,6 +44,7 @@ bool IsUsableRequestId(std::string_view id);
 
 struct RequestOrigin {
   std::string_view path;
+  ApiSurface surface;
   std::string_view client_address;
   std::string_view request_id;   // the client's x-request-id, or ""
   std::string_view traceparent;  // the client's, or ""
@@ -57,7 +58,7 @@ class RequestContext : public ResponseWriter {
   RequestContext(ResponseWriter& client, const RequestOrigin& origin, std::string_view node_id,
                  LogShipper* log);
 
-  // The request's id, trace and record for the InferenceRequest the router serves.
+  // The request's trace and record for the InferenceRequest the router serves.
   void Annotate(InferenceRequest* request) const;
   const std::string& id() const { return id_; }
   const TraceContext& trace() const { return trace_; }

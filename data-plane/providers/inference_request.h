@@ -27,6 +27,18 @@ inline bool IsChatRequest(std::string_view request_type) {
 
 enum class ApiSurface { kOpenAi, kAnthropic, kGenAi, kCohere, kBedrock };
 
+// The surface's name in request logs: openai | anthropic | genai | cohere | bedrock.
+inline std::string_view SurfaceName(ApiSurface surface) {
+  switch (surface) {
+    case ApiSurface::kAnthropic: return "anthropic";
+    case ApiSurface::kGenAi: return "genai";
+    case ApiSurface::kCohere: return "cohere";
+    case ApiSurface::kBedrock: return "bedrock";
+    case ApiSurface::kOpenAi: break;
+  }
+  return "openai";
+}
+
 // The request body, validated as a whole, with the fields the gateway reads.
 struct RequestBody {
   std::string text;         // as received
@@ -52,10 +64,9 @@ struct InferenceRequest {
   bool native_sse = true;
   // The virtual key the request is made with (router/governance.h); null: not governed.
   const CompiledKey* virtual_key = nullptr;
-  // The request's id and W3C trace (logs/request_context.h): the traceparent line of this
-  // gateway's span (and the caller's tracestate line), sent upstream as they are. `log`: the
-  // request's log record, filled as the request is served (null when request logs are off).
-  std::string_view request_id;
+  // The request's W3C trace (logs/request_context.h): the traceparent line of this gateway's
+  // span (and the caller's tracestate line), sent upstream as they are. `log`: the request's
+  // log record, filled as the request is served (null when request logs are off).
   std::string_view trace_header_lines;
   LogRecord* log = nullptr;
   // The client's x-bf-* headers (Bifrost's per-request controls), names as sent.

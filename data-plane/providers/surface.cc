@@ -275,7 +275,6 @@ absl::StatusOr<InferenceRequest> ToInternalRequest(const InferenceRequest& nativ
   internal.stream = native.stream;
   internal.body = *std::move(body);
   internal.control_headers = native.control_headers;
-  internal.request_id = native.request_id;
   internal.trace_header_lines = native.trace_header_lines;
   return internal;
 }

@@ -7,11 +7,11 @@
 #include "absl/strings/ascii.h"
 #include "common/provider_config.h"
 #include "common/strings.h"
+#include "data-plane/logs/log_record.h"
 #include "data-plane/logs/raw_capture.h"
+#include "data-plane/providers/surface.h"
 #include "data-plane/router/governance.h"
 #include "data-plane/router/key_selector.h"
-#include "data-plane/logs/log_record.h"
-#include "data-plane/providers/surface.h"
 #include "data-plane/router/retry_policy.h"
 
 namespace switchyard::dp {
@@ -209,11 +209,11 @@ size_t RawLimit(const ProviderEntry& entry) {
   return static_cast<size_t>(common::RawLogMaxBytes(entry.config)) + 4096;
 }
 
-// The provider's answer into the record (store_raw_request_response), redacted and capped.
-void KeepRawResponse(std::string_view text, const ProviderEntry& entry,
-                     std::string_view access_token, LogRecord* log) {
+// A raw body into the record (store_raw_request_response), redacted and capped.
+void KeepRaw(LogRecord::Field field, std::string_view text, const ProviderEntry& entry,
+             std::string_view access_token, LogRecord* log) {
   bool truncated = false;
-  log->Text(LogRecord::kRawResponse, RedactedCapture(text, entry, access_token, &truncated));
+  log->Text(field, RedactedCapture(text, entry, access_token, &truncated));
   if (truncated) log->Bool(LogRecord::kRawTruncated, true);
 }
 
@@ -261,10 +261,10 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
   }
 
   ApiError primary_error;
-  Governed governed;
+  const GovernanceLevel* governed_level = nullptr;  // the answering candidate's, to charge
   std::string_view answered_by;  // the candidate that answered
   bool answered = co_await TryCandidate(table, request, request.body.model, deadline, writer,
-                                        &primary_error, &governed);
+                                        &primary_error, &governed_level);
   if (answered) answered_by = request.body.model;
   std::string skipped;  // fallbacks the virtual key may not use
   for (size_t i = 0; !answered && i < request.body.fallbacks.size(); ++i) {
@@ -272,7 +272,7 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
     metrics_->Fallback();
     ApiError fallback_error;
     answered = co_await TryCandidate(table, request, request.body.fallbacks[i], deadline, writer,
-                                     &fallback_error, &governed);
+                                     &fallback_error, &governed_level);
     if (answered) {
       answered_by = request.body.fallbacks[i];
       if (log != nullptr) log->Int(LogRecord::kFallbackIndex, static_cast<int64_t>(i + 1));
@@ -300,9 +300,9 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
                                 : nullptr;
   if (key != nullptr && answered) {
     if (counting_ != nullptr) {
-      counting_->Charge(*key, governed.provider_level, tokens, price, NowSeconds());
+      counting_->Charge(*key, governed_level, tokens, price, NowSeconds());
     } else {
-      Charge(*key, governed.provider_level, tokens, price, NowSeconds());
+      Charge(*key, governed_level, tokens, price, NowSeconds());
     }
   }
   if (log != nullptr) {
@@ -321,7 +321,8 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
 asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
                                            const InferenceRequest& request, std::string_view name,
                                            Clock::time_point deadline, ResponseWriter& writer,
-                                           ApiError* error, Governed* governed) {
+                                           ApiError* error,
+                                           const GovernanceLevel** governed_level) {
   const size_t slash = name.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == name.size()) {
     *error = GatewayError(400, "invalid_request_error", "invalid_model",
@@ -350,7 +351,7 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
     if (refused) {
       co_return fail(std::move(refused->error));
     }
-    governed->provider_level = provider_level;
+    *governed_level = provider_level;
   }
   const ProviderEntry* entry = table.Find(provider);
   if (entry == nullptr) {
@@ -438,10 +439,7 @@ absl::Status Router::BuildUpstream(const InferenceRequest& request, Candidate& c
   if (!built.ok()) return built;
   upstream.header_lines[3] = request.trace_header_lines;
   if (candidate.store_raw) {
-    bool truncated = false;
-    request.log->Text(LogRecord::kRawRequest,
-                      RedactedCapture(upstream.body, entry, candidate.access_token, &truncated));
-    if (truncated) request.log->Bool(LogRecord::kRawTruncated, true);
+    KeepRaw(LogRecord::kRawRequest, upstream.body, entry, candidate.access_token, request.log);
   }
   return absl::OkStatus();
 }
@@ -541,7 +539,9 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
         ClientSink sink(writer, translator.get(), candidate.store_raw ? &raw : nullptr,
                         RawLimit(entry));
         const absl::Status status = co_await candidate.client->Stream(upstream, sink);
-        if (candidate.store_raw) KeepRawResponse(raw, entry, candidate.access_token, request.log);
+        if (candidate.store_raw) {
+          KeepRaw(LogRecord::kRawResponse, raw, entry, candidate.access_token, request.log);
+        }
         if (sink.forwarding()) {
           std::string tail;
           absl::Status ended = status;
@@ -585,7 +585,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
       } else {
         absl::StatusOr<UpstreamResponse> response = co_await candidate.client->Send(upstream);
         if (response.ok() && candidate.store_raw) {
-          KeepRawResponse(response->body, entry, candidate.access_token, request.log);
+          KeepRaw(LogRecord::kRawResponse, response->body, entry, candidate.access_token, request.log);
         }
         if (!response.ok()) {
           *error = TransportError(response.status());

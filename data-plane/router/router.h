@@ -74,15 +74,12 @@ class Router {
  private:
   using Clock = std::chrono::steady_clock;
   struct Candidate;
-  // The governed candidate that answered: its provider level (to charge).
-  struct Governed {
-    const GovernanceLevel* provider_level = nullptr;
-  };
+  // `provider_level`: set to the governed candidate's provider level (to charge).
   boost::asio::awaitable<bool> TryCandidate(const RoutingTable& table,
                                             const InferenceRequest& request,
                                             std::string_view candidate, Clock::time_point deadline,
                                             ResponseWriter& writer, common::ApiError* error,
-                                            Governed* governed);
+                                            const GovernanceLevel** provider_level);
   // The candidate's upstream request, built afresh from its target (again after a new token).
   absl::Status BuildUpstream(const InferenceRequest& request, Candidate& candidate);
   // After a 401 to the candidate's cached token: drops it, waits for a fresh one (one exchange

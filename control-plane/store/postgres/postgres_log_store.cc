@@ -250,6 +250,9 @@ v1::RequestLog RowToLog(const pqxx::row& row) {
 }
 
 double OrZero(const pqxx::field& field) { return field.is_null() ? 0 : field.as<double>(); }
+double Percent(int64_t part, int64_t total) {
+  return total == 0 ? 0 : 100.0 * static_cast<double>(part) / static_cast<double>(total);
+}
 int64_t CountOrZero(const pqxx::field& field) { return field.is_null() ? 0 : field.as<int64_t>(); }
 
 }  // namespace
@@ -331,9 +334,7 @@ absl::StatusOr<v1::SearchLogsResponse> PostgresLogStore::SearchLogs(const LogQue
       out.set_total_count(row[0].as<int64_t>());
       v1::LogStatsSummary* stats = out.mutable_stats();
       stats->set_total_requests(out.total_count());
-      stats->set_success_rate(out.total_count() == 0 ? 0
-                                                     : 100.0 * row[1].as<double>() /
-                                                           static_cast<double>(out.total_count()));
+      stats->set_success_rate(Percent(row[1].as<int64_t>(), out.total_count()));
       stats->set_average_latency(OrZero(row[2]));
       stats->set_total_tokens(CountOrZero(row[3]));
       stats->set_total_cost(OrZero(row[4]));
@@ -389,9 +390,7 @@ absl::StatusOr<v1::LogStatsResponse> PostgresLogStore::LogStats(const LogQuery& 
         params)[0];
     out.set_total_requests(row[0].as<int64_t>());
     out.set_errors(row[1].as<int64_t>());
-    out.set_error_rate(out.total_requests() == 0 ? 0
-                                                 : 100.0 * static_cast<double>(out.errors()) /
-                                                       static_cast<double>(out.total_requests()));
+    out.set_error_rate(Percent(out.errors(), out.total_requests()));
     out.set_latency_p50(OrZero(row[2]));
     out.set_latency_p90(OrZero(row[3]));
     out.set_latency_p99(OrZero(row[4]));
