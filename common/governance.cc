@@ -9,6 +9,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <nlohmann/json.hpp>
 
+#include "common/barndoor.h"
 #include "common/errors.h"
 #include "common/provider_config.h"
 #include "common/sha256.h"
@@ -24,6 +25,38 @@ using v1::RateLimit;
 
 constexpr size_t kMaxName = 128;
 const std::string kEmpty;
+
+// The set message of `object` (null when none is), and one of its string fields by name:
+// every kind has id, config_hash, created_at and updated_at; the name is `name`, a route's
+// `alias` and a price's `id`.
+const google::protobuf::Message* MessageOf(const GovernanceObject& object) {
+  const google::protobuf::FieldDescriptor* field =
+      GovernanceObject::descriptor()->FindFieldByNumber(static_cast<int>(object.kind_case()));
+  return field == nullptr ? nullptr : &object.GetReflection()->GetMessage(object, field);
+}
+
+google::protobuf::Message* MutableMessageOf(GovernanceObject& object) {
+  const google::protobuf::FieldDescriptor* field =
+      GovernanceObject::descriptor()->FindFieldByNumber(static_cast<int>(object.kind_case()));
+  return field == nullptr ? nullptr : object.GetReflection()->MutableMessage(&object, field);
+}
+
+const std::string& StringField(const GovernanceObject& object, const char* name) {
+  const google::protobuf::Message* message = MessageOf(object);
+  if (message == nullptr) return kEmpty;
+  const google::protobuf::FieldDescriptor* field = message->GetDescriptor()->FindFieldByName(name);
+  if (field == nullptr) return kEmpty;
+  std::string scratch;
+  return message->GetReflection()->GetStringReference(*message, field, &scratch);
+}
+
+void SetStringField(GovernanceObject& object, const char* name, std::string value) {
+  google::protobuf::Message* message = MutableMessageOf(object);
+  if (message == nullptr) return;
+  const google::protobuf::FieldDescriptor* field = message->GetDescriptor()->FindFieldByName(name);
+  if (field != nullptr) message->GetReflection()->SetString(message, field, std::move(value));
+}
+
 
 absl::Status ValidateName(std::string_view name) {
   if (name.empty()) return InvalidField("name", "is required");
@@ -142,7 +175,52 @@ std::string_view Plural(std::string_view kind) {
   if (kind == kVirtualKeyKind) return "virtual_keys";
   if (kind == kTeamKind) return "teams";
   if (kind == kCustomerKind) return "customers";
+  if (kind == kCredentialKind) return "credentials";
+  if (kind == kModelRouteKind) return "model_routes";
   return "pricing";
+}
+
+absl::Status CheckRouteTimeout(std::string_view field, bool has, int64_t value, int64_t max) {
+  if (has && (value < 1 || value > max)) {
+    return InvalidField(field, StrCat("must be between 1 and ", max, " seconds, or null"));
+  }
+  return absl::OkStatus();
+}
+
+// An alias is a bare name ("smart") or "<provider>/<model>" of the route's own target.
+absl::Status CanonicalRoute(v1::ModelRoute& route) {
+  const std::string& alias = route.alias();
+  if (alias.empty()) return InvalidField("alias", "is required");
+  if (alias.size() > kMaxName) return InvalidField("alias", "is longer than 128 characters");
+  for (unsigned char c : alias) {
+    if (c <= 0x20 || c == 0x7f) return InvalidField("alias", "has a space or control character");
+  }
+  if (absl::Status name = ValidateProviderName(route.provider()); !name.ok()) {
+    return InvalidField("provider", ToStd(name.message()));
+  }
+  if (route.model().empty()) return InvalidField("model", "is required");
+  if (alias.find('/') != std::string::npos && alias != StrCat(route.provider(), "/", route.model())) {
+    return InvalidField("alias", StrCat("\"", alias, "\" has a '/': it must be \"",
+                                        route.provider(), "/", route.model(),
+                                        "\" (its own target) or a bare name"));
+  }
+  RETURN_IF_ERROR(CheckRouteTimeout("request_timeout_seconds", route.has_request_timeout_seconds(),
+                                    route.request_timeout_seconds(), 3600));
+  RETURN_IF_ERROR(CheckRouteTimeout("stream_idle_timeout_seconds",
+                                    route.has_stream_idle_timeout_seconds(),
+                                    route.stream_idle_timeout_seconds(), 1800));
+  for (int i = 0; i < route.failover_aliases_size(); ++i) {
+    const std::string& failover = route.failover_aliases(i);
+    const std::string field = StrCat("failover_aliases[", i, "]");
+    if (failover.empty()) return InvalidField(field, "is empty");
+    if (failover == alias) return InvalidField(field, "is the route itself (a failover cycle)");
+    for (int j = 0; j < i; ++j) {
+      if (route.failover_aliases(j) == failover) {
+        return InvalidField(field, StrCat("names \"", failover, "\" twice"));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 // Limits print as numbers (protobuf's JSON prints 64-bit integers as strings).
@@ -153,7 +231,7 @@ void LimitsAsNumbers(nlohmann::ordered_json& json) {
   }
   if (!json.is_object()) return;
   for (auto& [key, value] : json.items()) {
-    if (value.is_string() && key.ends_with("_max_limit")) {
+    if (value.is_string() && (key.ends_with("_max_limit") || key.ends_with("_seconds"))) {
       value = std::stoll(value.get<std::string>());
     } else {
       LimitsAsNumbers(value);
@@ -166,14 +244,8 @@ nlohmann::ordered_json ToJsonValue(const GovernanceObject& object) {
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
   std::string text;
-  const google::protobuf::Message* message = nullptr;
-  switch (object.kind_case()) {
-    case GovernanceObject::kVirtualKey: message = &object.virtual_key(); break;
-    case GovernanceObject::kTeam: message = &object.team(); break;
-    case GovernanceObject::kCustomer: message = &object.customer(); break;
-    case GovernanceObject::kPrice: message = &object.price(); break;
-    default: return nlohmann::ordered_json::object();
-  }
+  const google::protobuf::Message* message = MessageOf(object);
+  if (message == nullptr) return nlohmann::ordered_json::object();
   (void)google::protobuf::util::MessageToJsonString(*message, &text, options);
   nlohmann::ordered_json json = nlohmann::ordered_json::parse(text);
   json.erase("value_sha256");
@@ -190,69 +262,44 @@ std::string_view KindOf(const GovernanceObject& object) {
     case GovernanceObject::kTeam: return kTeamKind;
     case GovernanceObject::kCustomer: return kCustomerKind;
     case GovernanceObject::kPrice: return kPriceKind;
+    case GovernanceObject::kCredential: return kCredentialKind;
+    case GovernanceObject::kModelRoute: return kModelRouteKind;
     default: return "";
   }
 }
 
 absl::Status ValidateKind(std::string_view kind) {
-  if (kind == kVirtualKeyKind || kind == kTeamKind || kind == kCustomerKind || kind == kPriceKind) {
+  if (kind == kVirtualKeyKind || kind == kTeamKind || kind == kCustomerKind ||
+      kind == kPriceKind || kind == kCredentialKind || kind == kModelRouteKind) {
     return absl::OkStatus();
   }
-  return InvalidField("kind", "must be virtual_key, team, customer or price");
+  return InvalidField("kind",
+                      "must be virtual_key, team, customer, price, credential or model_route");
 }
 
-const std::string& IdOf(const GovernanceObject& object) {
-  switch (object.kind_case()) {
-    case GovernanceObject::kVirtualKey: return object.virtual_key().id();
-    case GovernanceObject::kTeam: return object.team().id();
-    case GovernanceObject::kCustomer: return object.customer().id();
-    case GovernanceObject::kPrice: return object.price().id();
-    default: return kEmpty;
-  }
-}
+const std::string& IdOf(const GovernanceObject& object) { return StringField(object, "id"); }
 
 const std::string& NameOf(const GovernanceObject& object) {
-  switch (object.kind_case()) {
-    case GovernanceObject::kVirtualKey: return object.virtual_key().name();
-    case GovernanceObject::kTeam: return object.team().name();
-    case GovernanceObject::kCustomer: return object.customer().name();
-    case GovernanceObject::kPrice: return object.price().id();
-    default: return kEmpty;
-  }
+  if (object.has_price()) return object.price().id();
+  if (object.has_model_route()) return object.model_route().alias();
+  return StringField(object, "name");
 }
 
 const std::string& HashOf(const GovernanceObject& object) {
-  switch (object.kind_case()) {
-    case GovernanceObject::kVirtualKey: return object.virtual_key().config_hash();
-    case GovernanceObject::kTeam: return object.team().config_hash();
-    case GovernanceObject::kCustomer: return object.customer().config_hash();
-    case GovernanceObject::kPrice: return object.price().config_hash();
-    default: return kEmpty;
-  }
+  return StringField(object, "config_hash");
 }
 
 void SetId(GovernanceObject& object, std::string id) {
-  switch (object.kind_case()) {
-    case GovernanceObject::kVirtualKey: object.mutable_virtual_key()->set_id(std::move(id)); break;
-    case GovernanceObject::kTeam: object.mutable_team()->set_id(std::move(id)); break;
-    case GovernanceObject::kCustomer: object.mutable_customer()->set_id(std::move(id)); break;
-    case GovernanceObject::kPrice: object.mutable_price()->set_id(std::move(id)); break;
-    default: break;
-  }
+  SetStringField(object, "id", std::move(id));
+}
+
+void SetHash(GovernanceObject& object, std::string hash) {
+  SetStringField(object, "config_hash", std::move(hash));
 }
 
 void SetTimes(GovernanceObject& object, std::string created, std::string updated) {
-  auto set = [&](auto* message) {
-    message->set_created_at(std::move(created));
-    message->set_updated_at(std::move(updated));
-  };
-  switch (object.kind_case()) {
-    case GovernanceObject::kVirtualKey: set(object.mutable_virtual_key()); break;
-    case GovernanceObject::kTeam: set(object.mutable_team()); break;
-    case GovernanceObject::kCustomer: set(object.mutable_customer()); break;
-    case GovernanceObject::kPrice: set(object.mutable_price()); break;
-    default: break;
-  }
+  SetStringField(object, "created_at", std::move(created));
+  SetStringField(object, "updated_at", std::move(updated));
 }
 
 absl::StatusOr<std::chrono::seconds> ParseResetDuration(std::string_view text) {
@@ -329,6 +376,12 @@ absl::StatusOr<GovernanceObject> CanonicalizeGovernance(GovernanceObject object)
       price.set_id(StrCat(price.provider(), "/", price.model()));
       break;
     }
+    case GovernanceObject::kCredential:
+      RETURN_IF_ERROR(CanonicalizeCredential(object.mutable_credential()));
+      break;
+    case GovernanceObject::kModelRoute:
+      RETURN_IF_ERROR(CanonicalRoute(*object.mutable_model_route()));
+      break;
     default:
       return InvalidField("kind", "no governance object given");
   }
@@ -338,16 +391,8 @@ absl::StatusOr<GovernanceObject> CanonicalizeGovernance(GovernanceObject object)
 std::string GovernanceHash(const GovernanceObject& canonical) {
   GovernanceObject copy = canonical;
   SetTimes(copy, "", "");
-  switch (copy.kind_case()) {
-    case GovernanceObject::kVirtualKey:
-      copy.mutable_virtual_key()->clear_config_hash();
-      copy.mutable_virtual_key()->clear_value();
-      break;
-    case GovernanceObject::kTeam: copy.mutable_team()->clear_config_hash(); break;
-    case GovernanceObject::kCustomer: copy.mutable_customer()->clear_config_hash(); break;
-    case GovernanceObject::kPrice: copy.mutable_price()->clear_config_hash(); break;
-    default: break;
-  }
+  SetHash(copy, "");
+  if (copy.has_virtual_key()) copy.mutable_virtual_key()->clear_value();
   std::string bytes;
   google::protobuf::io::StringOutputStream stream(&bytes);
   {
@@ -425,12 +470,16 @@ absl::StatusOr<GovernanceObject> GovernanceFromJson(std::string_view kind, std::
   }
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
+  if (kind == kCredentialKind && json.contains("credentials") && json["credentials"].is_object()) {
+    // A structured secret may be an object (a service-account key file): kept as its text.
+    for (auto& [name, value] : json["credentials"].items()) {
+      if (value.is_object()) value = value.dump();
+    }
+  }
   GovernanceObject object;
-  google::protobuf::Message* message = nullptr;
-  if (kind == kVirtualKeyKind) message = object.mutable_virtual_key();
-  if (kind == kTeamKind) message = object.mutable_team();
-  if (kind == kCustomerKind) message = object.mutable_customer();
-  if (kind == kPriceKind) message = object.mutable_price();
+  // The kinds are the names of GovernanceObject's fields.
+  google::protobuf::Message* message = object.GetReflection()->MutableMessage(
+      &object, GovernanceObject::descriptor()->FindFieldByName(std::string(kind)));
   const auto parsed = google::protobuf::util::JsonStringToMessage(json.dump(), message, options);
   if (!parsed.ok()) {
     const auto message_text = parsed.message();

@@ -1,4 +1,5 @@
-// Governance objects (virtual keys, teams, customers, prices): the rules both planes share.
+// Governance objects (virtual keys, teams, customers, prices, credentials, model routes): the
+// rules both planes share (a credential's own rules are in common/barndoor.h).
 //
 // Canonicalize() checks what an admin sent (InvalidArgument naming the field) and turns it
 // into the one form that is stored, hashed and distributed: defaults filled in (is_active
@@ -34,6 +35,8 @@ inline constexpr std::string_view kVirtualKeyKind = "virtual_key";
 inline constexpr std::string_view kTeamKind = "team";
 inline constexpr std::string_view kCustomerKind = "customer";
 inline constexpr std::string_view kPriceKind = "price";
+inline constexpr std::string_view kCredentialKind = "credential";
+inline constexpr std::string_view kModelRouteKind = "model_route";
 
 // The prefix of every virtual key value.
 inline constexpr std::string_view kVirtualKeyPrefix = "sk-bf-";
@@ -46,6 +49,7 @@ const std::string& IdOf(const switchyard::v1::GovernanceObject& object);
 const std::string& NameOf(const switchyard::v1::GovernanceObject& object);
 const std::string& HashOf(const switchyard::v1::GovernanceObject& object);
 void SetId(switchyard::v1::GovernanceObject& object, std::string id);
+void SetHash(switchyard::v1::GovernanceObject& object, std::string hash);
 void SetTimes(switchyard::v1::GovernanceObject& object, std::string created, std::string updated);
 
 absl::StatusOr<std::chrono::seconds> ParseResetDuration(std::string_view text);

@@ -265,15 +265,6 @@ absl::Status NormalizeKeys(ProviderConfig* config) {
   return absl::OkStatus();
 }
 
-// A URL as the data plane will compile it: the same parser (common/url.h) on both planes, so
-// a URL accepted here can never be refused by a data plane.
-absl::Status ValidateUrl(std::string_view path, std::string_view url,
-                         std::initializer_list<std::string_view> schemes) {
-  if (HasControlChars(url)) return Invalid(path, "must not contain control characters");
-  absl::StatusOr<ServiceUrl> parsed = ParseServiceUrl(url, schemes);
-  if (!parsed.ok()) return Invalid(path, ToStd(parsed.status().message()));
-  return absl::OkStatus();
-}
 
 absl::Status ValidatePem(std::string_view path, const std::string& pem) {
   if (pem.empty()) return absl::OkStatus();
@@ -493,6 +484,16 @@ absl::Status NormalizeCustom(ProviderConfig* config) {
 }
 
 }  // namespace
+
+// A URL as the data plane will compile it: the same parser (common/url.h) on both planes, so
+// a URL accepted here can never be refused by a data plane.
+absl::Status ValidateUrl(std::string_view path, std::string_view url,
+                         std::initializer_list<std::string_view> schemes) {
+  if (HasControlChars(url)) return Invalid(path, "must not contain control characters");
+  absl::StatusOr<ServiceUrl> parsed = ParseServiceUrl(url, schemes);
+  if (!parsed.ok()) return Invalid(path, ToStd(parsed.status().message()));
+  return absl::OkStatus();
+}
 
 std::string_view BaseProviderType(const ProviderConfig& config) {
   if (config.has_custom_provider_config() &&

@@ -21,6 +21,7 @@
 #ifndef SWITCHYARD_COMMON_PROVIDER_CONFIG_H_
 #define SWITCHYARD_COMMON_PROVIDER_CONFIG_H_
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -82,6 +83,10 @@ class TableHasher {
 // The provider family a config speaks: its own name for a standard provider, else
 // custom_provider_config.base_provider_type.
 std::string_view BaseProviderType(const switchyard::v1::ProviderConfig& config);
+
+// A URL as the data plane will compile it (InvalidArgument naming `path` otherwise).
+absl::Status ValidateUrl(std::string_view path, std::string_view url,
+                         std::initializer_list<std::string_view> schemes);
 
 }  // namespace switchyard::common
 

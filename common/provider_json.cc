@@ -348,6 +348,23 @@ absl::Status ParseCustom(const json& j, std::string_view path, CustomProviderCon
   });
 }
 
+absl::Status ParseBarndoorProfile(const json& j, std::string_view path,
+                                  v1::BarndoorProfile* out) {
+  return VisitObject(j, path, [&](const std::string& name, const json& v,
+                                  const std::string& p) -> absl::Status {
+    std::string* field = nullptr;
+    if (name == "id") field = out->mutable_id();
+    if (name == "display_name") field = out->mutable_display_name();
+    if (name == "model_provider") field = out->mutable_model_provider();
+    if (name == "auth_type") field = out->mutable_auth_type();
+    if (name == "connection_id") field = out->mutable_connection_id();
+    if (name == "catalog_slug") field = out->mutable_catalog_slug();
+    if (field == nullptr) return absl::NotFoundError("");
+    ASSIGN_OR_RETURN(*field, String(v, p));
+    return absl::OkStatus();
+  });
+}
+
 absl::Status ParseProvider(const json& j, ProviderConfig* out) {
   std::string provider_field;
   RETURN_IF_ERROR(VisitObject(j, "", [&](const std::string& name, const json& v,
@@ -383,6 +400,8 @@ absl::Status ParseProvider(const json& j, ProviderConfig* out) {
       return ParseCustom(v, p, out->mutable_custom_provider_config());
     } else if (name == "description") {
       ASSIGN_OR_RETURN(*out->mutable_description(), String(v, p));
+    } else if (name == "barndoor") {
+      return ParseBarndoorProfile(v, p, out->mutable_barndoor());
     } else if (name == "provider_status" || name == "status" || name == "config_hash") {
       // Read-only, maintained by the control plane: accepted so GET output can be PUT back.
       RETURN_IF_ERROR(String(v, p).status());
@@ -626,6 +645,15 @@ json ProviderToJsonValue(const ProviderConfig& config, JsonView view) {
   }
   if (config.has_raw_log_max_bytes() || view == JsonView::kResponse) {
     out["raw_log_max_bytes"] = RawLogMaxBytes(config);
+  }
+  if (config.has_barndoor()) {
+    const v1::BarndoorProfile& b = config.barndoor();
+    out["barndoor"] = {{"id", b.id()},
+                       {"display_name", b.display_name()},
+                       {"model_provider", b.model_provider()},
+                       {"auth_type", b.auth_type()},
+                       {"connection_id", b.connection_id()},
+                       {"catalog_slug", b.catalog_slug()}};
   }
   if (view == JsonView::kResponse) {
     out["provider_status"] = config.provider_status();

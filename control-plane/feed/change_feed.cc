@@ -43,7 +43,14 @@ void Finish(FeedState& state, int64_t depth) {
                                               common::GovernanceTableHash(std::move(object_lines)));
 }
 
+// Credentials are not distributed: the providers that use one carry its key.
+bool Distributed(std::string_view kind) { return kind != common::kCredentialKind; }
+
 void Apply(FeedState& state, const ChangeRow& change) {
+  if (!Distributed(change.kind)) {
+    state.revision = change.revision;
+    return;
+  }
   if (!change.kind.empty()) {
     FeedState::ObjectEntry& entry = state.objects[{change.kind, change.provider}];
     entry.revision = change.revision;
@@ -145,6 +152,7 @@ absl::Status ChangeFeed::Reload() {
   next->revision = snapshot->revision;
   next->floor = snapshot->log_floor;
   for (const ChangeRow& deleted : snapshot->deletes) {
+    if (!Distributed(deleted.kind)) continue;
     if (deleted.kind.empty()) {
       next->entries[deleted.provider] = {nullptr, deleted.revision};
     } else {
@@ -152,6 +160,7 @@ absl::Status ChangeFeed::Reload() {
     }
   }
   for (StoredObject& stored : snapshot->governance) {
+    if (!Distributed(common::KindOf(stored.object))) continue;
     std::pair<std::string, std::string> key{std::string(common::KindOf(stored.object)),
                                             common::IdOf(stored.object)};
     // Times are the store's bookkeeping, not configuration: the stream carries none.
@@ -182,8 +191,12 @@ absl::Status ChangeFeed::CatchUp() {
       return batch->head == current->revision ? absl::OkStatus() : Reload();
     }
     auto next = std::make_shared<FeedState>(*current);
-    for (const ChangeRow& change : batch->rows) {
-      if (change.revision != next->revision + 1) return Reload();  // pruned past us
+    for (size_t i = 0; i < batch->rows.size(); ++i) {
+      const ChangeRow& change = batch->rows[i];
+      // The next revision, or another row of the one just applied (never a gap: the log
+      // was pruned past us).
+      const bool same = i > 0 && change.revision == next->revision;
+      if (!same && change.revision != next->revision + 1) return Reload();
       Apply(*next, change);
     }
     Finish(*next, options_.change_log_depth);

@@ -1,10 +1,12 @@
 #include "control-plane/service/governance_service.h"
 
 #include "absl/time/time.h"
+#include "common/barndoor.h"
 #include "common/governance.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "control-plane/service/config_links.h"
 
 namespace switchyard::cp {
 namespace {
@@ -16,6 +18,7 @@ using v1::GovernanceObject;
 std::string_view Noun(std::string_view kind) {
   if (kind == common::kVirtualKeyKind) return "virtual key";
   if (kind == common::kPriceKind) return "price";
+  if (kind == common::kModelRouteKind) return "model route";
   return kind;
 }
 
@@ -117,12 +120,15 @@ void KeepExhausted(const GovernanceObject& from, GovernanceObject& to) {
 std::string_view IdPrefix(std::string_view kind) {
   if (kind == common::kVirtualKeyKind) return "vk";
   if (kind == common::kTeamKind) return "team";
+  if (kind == common::kCredentialKind) return "cred";
+  if (kind == common::kModelRouteKind) return "route";
   return "cust";
 }
 
 // The references an object makes must exist; its name must be free.
 absl::Status CheckReferences(const GovernanceObject& object, GovernanceReader& reader) {
   const std::string_view kind = common::KindOf(object);
+  if (object.has_model_route()) return CheckRoute(object.model_route(), reader);
   ASSIGN_OR_RETURN(std::vector<StoredObject> same_kind, reader.List(kind));
   for (const StoredObject& other : same_kind) {
     if (common::NameOf(other.object) == common::NameOf(object) &&
@@ -154,6 +160,7 @@ absl::Status CheckReferences(const GovernanceObject& object, GovernanceReader& r
 // Deleting a team or customer that keys or teams still name would leave them dangling.
 absl::Status CheckUnreferenced(std::string_view kind, std::string_view id,
                                GovernanceReader& reader) {
+  RETURN_IF_ERROR(CheckUnlinked(kind, id, reader));
   if (kind != common::kTeamKind && kind != common::kCustomerKind) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::vector<StoredObject> keys, reader.List(common::kVirtualKeyKind));
   for (const StoredObject& key : keys) {
@@ -177,18 +184,41 @@ absl::Status CheckUnreferenced(std::string_view kind, std::string_view id,
 
 absl::StatusOr<GovernanceObject> Canonical(GovernanceObject object) {
   ASSIGN_OR_RETURN(GovernanceObject canonical, common::CanonicalizeGovernance(std::move(object)));
-  const std::string hash = common::GovernanceHash(canonical);
-  switch (canonical.kind_case()) {
-    case GovernanceObject::kVirtualKey: canonical.mutable_virtual_key()->set_config_hash(hash); break;
-    case GovernanceObject::kTeam: canonical.mutable_team()->set_config_hash(hash); break;
-    case GovernanceObject::kCustomer: canonical.mutable_customer()->set_config_hash(hash); break;
-    case GovernanceObject::kPrice: canonical.mutable_price()->set_config_hash(hash); break;
-    default: break;
-  }
+  common::SetHash(canonical, common::GovernanceHash(canonical));
   return canonical;
 }
 
+// What an answer shows: a credential's secrets redacted.
+GovernanceObject Shown(GovernanceObject object) {
+  if (object.has_credential()) common::RedactCredential(object.mutable_credential());
+  return object;
+}
+
 }  // namespace
+
+absl::StatusOr<WriteResult> GovernanceService::WriteObject(std::string_view kind,
+                                                           std::string_view id,
+                                                           const GovernanceDecision& decide) {
+  std::optional<int64_t> current_revision;
+  ASSIGN_OR_RETURN(
+      WriteResult result,
+      store_->WriteConfig([&](GovernanceReader& reader) -> absl::StatusOr<ConfigChanges> {
+        ASSIGN_OR_RETURN(std::optional<StoredObject> current, reader.Get(kind, id));
+        if (current) current_revision = current->revision;
+        ASSIGN_OR_RETURN(std::optional<GovernanceChange> change, decide(current, reader));
+        ConfigChanges changes;
+        if (!change) return changes;
+        // A credential's new secret reaches the providers that use it in the same revision.
+        if (change->op == GovernanceChange::Op::kUpsert && change->object.has_credential()) {
+          RETURN_IF_ERROR(
+              FollowCredential(change->object.credential(), change->actor, reader, &changes));
+        }
+        changes.objects.push_back({std::string(kind), std::string(id), *std::move(change)});
+        return changes;
+      }));
+  if (!result.written) result.revision = current_revision.value_or(0);
+  return result;
+}
 
 absl::StatusOr<ObjectResult> GovernanceService::Create(GovernanceObject incoming,
                                                        std::string_view actor) {
@@ -204,7 +234,7 @@ absl::StatusOr<ObjectResult> GovernanceService::Create(GovernanceObject incoming
   const std::string id = common::IdOf(canonical);
   ASSIGN_OR_RETURN(
       WriteResult write,
-      store_->WriteObject(kind, id, [&](const std::optional<StoredObject>& current,
+      WriteObject(kind, id, [&](const std::optional<StoredObject>& current,
                                         GovernanceReader& reader)
                                         -> absl::StatusOr<std::optional<GovernanceChange>> {
         if (current) {
@@ -224,7 +254,7 @@ absl::StatusOr<ObjectResult> GovernanceService::Get(std::string_view kind, std::
   RETURN_IF_ERROR(common::ValidateKind(kind));
   ASSIGN_OR_RETURN(std::optional<StoredObject> stored, store_->GetObject(kind, id));
   if (!stored) return NotFound(kind, id);
-  ObjectResult result{stored->object, stored->revision, {}};
+  ObjectResult result{Shown(stored->object), stored->revision, {}};
   if (const Budget* budget = MutableBudget(result.object, ""); budget != nullptr) {
     ASSIGN_OR_RETURN(std::chrono::seconds length,
                      common::ParseResetDuration(budget->reset_duration()));
@@ -253,7 +283,7 @@ absl::StatusOr<std::vector<GovernanceObject>> GovernanceService::List(std::strin
   ASSIGN_OR_RETURN(std::vector<StoredObject> stored, store_->ListObjects(kind));
   std::vector<GovernanceObject> objects;
   objects.reserve(stored.size());
-  for (StoredObject& object : stored) objects.push_back(std::move(object.object));
+  for (StoredObject& object : stored) objects.push_back(Shown(std::move(object.object)));
   return objects;
 }
 
@@ -272,12 +302,16 @@ absl::StatusOr<ObjectResult> GovernanceService::Update(std::string_view kind, st
   common::SetId(incoming, std::string(id));
   ASSIGN_OR_RETURN(
       WriteResult write,
-      store_->WriteObject(kind, id, [&](const std::optional<StoredObject>& current,
+      WriteObject(kind, id, [&](const std::optional<StoredObject>& current,
                                         GovernanceReader& reader)
                                         -> absl::StatusOr<std::optional<GovernanceChange>> {
         if (!current) return NotFound(kind, id);
         RETURN_IF_ERROR(CheckExpectedHash(kind, id, expected_hash, current));
         GovernanceObject next = incoming;
+        if (next.has_credential()) {
+          common::RestoreCredentialSecrets(current->object.credential(),
+                                           next.mutable_credential());
+        }
         if (next.has_virtual_key()) {
           next.mutable_virtual_key()->set_value_sha256(current->object.virtual_key().value_sha256());
           next.mutable_virtual_key()->clear_value();
@@ -305,7 +339,7 @@ absl::StatusOr<ObjectResult> GovernanceService::Delete(std::string_view kind, st
   std::optional<StoredObject> deleted;
   ASSIGN_OR_RETURN(
       WriteResult write,
-      store_->WriteObject(kind, id, [&](const std::optional<StoredObject>& current,
+      WriteObject(kind, id, [&](const std::optional<StoredObject>& current,
                                         GovernanceReader& reader)
                                         -> absl::StatusOr<std::optional<GovernanceChange>> {
         if (!current) return NotFound(kind, id);
@@ -314,13 +348,12 @@ absl::StatusOr<ObjectResult> GovernanceService::Delete(std::string_view kind, st
         deleted = current;
         return GovernanceChange{GovernanceChange::Op::kDelete, {}, std::string(actor)};
       }));
-  return ObjectResult{deleted->object, write.revision, {}};
+  return ObjectResult{Shown(deleted->object), write.revision, {}};
 }
 
 absl::Status GovernanceService::SetExhausted(std::string_view kind, std::string_view id,
                                              std::string_view provider, const std::string& until) {
-  return store_
-      ->WriteObject(kind, id,
+  return WriteObject(kind, id,
                     [&](const std::optional<StoredObject>& current, GovernanceReader&)
                         -> absl::StatusOr<std::optional<GovernanceChange>> {
                       if (!current) return std::nullopt;

@@ -1,5 +1,6 @@
 // GovernanceService: every rule of governance management (virtual keys, teams, customers,
-// prices), with no transport types. The REST (/api/governance/*) and gRPC (GovernanceAdmin)
+// prices; seed 004's credentials and model routes, whose links are in config_links.h), with
+// no transport types. A credential's secrets are redacted in every result. The REST (/api/governance/*) and gRPC (GovernanceAdmin)
 // APIs are thin adapters over it.
 //
 // Rules: Create assigns the id ("vk-…", "team-…", "cust-…"; a price's is
@@ -62,6 +63,10 @@ class GovernanceService {
   absl::Status Refresh(Clock::time_point now);
 
  private:
+  // One object's write and what follows from it in the same revision (the providers that use
+  // a credential).
+  absl::StatusOr<WriteResult> WriteObject(std::string_view kind, std::string_view id,
+                                          const GovernanceDecision& decide);
   // Marks (or clears) the exhausted state of one budget of an object; a no-op when it
   // already is so.
   absl::Status SetExhausted(std::string_view kind, std::string_view id,

@@ -38,17 +38,39 @@ struct GovernanceChange {
   std::string actor;
 };
 
-// Reads other objects inside a write's transaction.
+// Reads the configuration (objects of every kind, providers) inside a write's transaction.
 class GovernanceReader {
  public:
   virtual ~GovernanceReader() = default;
   virtual absl::StatusOr<std::vector<StoredObject>> List(std::string_view kind) = 0;
   virtual absl::StatusOr<std::optional<StoredObject>> Get(std::string_view kind,
                                                           std::string_view id) = 0;
+  virtual absl::StatusOr<std::vector<StoredProvider>> ListProviders() = 0;
+  virtual absl::StatusOr<std::optional<StoredProvider>> GetProvider(std::string_view name) = 0;
 };
 
 using GovernanceDecision = std::function<absl::StatusOr<std::optional<GovernanceChange>>(
     const std::optional<StoredObject>& current, GovernanceReader& reader)>;
+
+// Several changes of any kinds made as one revision: a credential and the providers that use
+// it, a provider and the routes its `models` make, a provider and the routes that reach it.
+struct ConfigChanges {
+  struct Provider {
+    std::string name;
+    ProviderChange change;
+  };
+  struct Object {
+    std::string kind;
+    std::string id;
+    GovernanceChange change;
+  };
+  std::vector<Provider> providers;
+  std::vector<Object> objects;
+  bool empty() const { return providers.empty() && objects.empty(); }
+};
+
+// Returns the changes to make (none: nothing is written and no revision is used) or an error.
+using ConfigDecision = std::function<absl::StatusOr<ConfigChanges>(GovernanceReader& reader)>;
 
 // Spend of one budget in its current period, as summed from the data planes' reports.
 struct BudgetSpend {
@@ -66,8 +88,8 @@ class GovernanceStore {
                                                                 std::string_view id) = 0;
   // Every object of a kind, by name.
   virtual absl::StatusOr<std::vector<StoredObject>> ListObjects(std::string_view kind) = 0;
-  virtual absl::StatusOr<WriteResult> WriteObject(std::string_view kind, std::string_view id,
-                                                  const GovernanceDecision& decide) = 0;
+  // Every change the decision returns, at one new revision (revision 0 when none).
+  virtual absl::StatusOr<WriteResult> WriteConfig(const ConfigDecision& decide) = 0;
 
   // Adds `spend` to the budget's period that starts at `period_start` (a newer period starts
   // from zero; reports of an older one are dropped) and returns the period's total.

@@ -125,6 +125,11 @@ CREATE INDEX request_logs_trace ON request_logs (trace_id);
 CREATE INDEX request_logs_provider ON request_logs (provider, ts DESC);
 CREATE INDEX request_logs_virtual_key ON request_logs (virtual_key_id, ts DESC);
 )sql"},
+    // One revision may change several rows (a credential and the providers that use it).
+    {7, "change log rows per revision", R"sql(
+ALTER TABLE provider_changes DROP CONSTRAINT provider_changes_pkey;
+ALTER TABLE provider_changes ADD PRIMARY KEY (revision, kind, provider);
+)sql"},
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include <google/protobuf/util/json_util.h>
 
+#include "common/barndoor.h"
 #include "common/governance.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -28,24 +29,29 @@ namespace {
 using common::StrCat;
 using v1::ProviderConfig;
 
-// The stored secrets of `config` opened in place.
-absl::Status OpenSecrets(v1::ProviderConfig* config, const common::SecretBox* box) {
-  absl::Status status;
-  common::VisitStoredSecrets(config, [&](std::string* value) {
-    if (!status.ok() || !common::SecretBox::IsSealed(*value)) return;
+// Each secret opened in place (those not sealed are left as they are).
+absl::Status OpenAll(const std::vector<std::string*>& secrets, const common::SecretBox* box) {
+  for (std::string* value : secrets) {
+    if (!common::SecretBox::IsSealed(*value)) continue;
     if (box == nullptr) {
-      status = absl::FailedPreconditionError(
+      return absl::FailedPreconditionError(
           "stored secrets are sealed: start the control plane with its encryption key");
-      return;
     }
     absl::StatusOr<std::string> opened = box->Open(*value);
     if (!opened.ok()) {
-      status = absl::InternalError(StrCat("a stored secret does not open: ", opened.status().message()));
-      return;
+      return absl::InternalError(
+          StrCat("a stored secret does not open: ", opened.status().message()));
     }
     *value = *std::move(opened);
-  });
-  return status;
+  }
+  return absl::OkStatus();
+}
+
+// The stored secrets of `config` opened in place.
+absl::Status OpenSecrets(v1::ProviderConfig* config, const common::SecretBox* box) {
+  std::vector<std::string*> secrets;
+  common::VisitStoredSecrets(config, [&](std::string* value) { secrets.push_back(value); });
+  return OpenAll(secrets, box);
 }
 
 // The stored (canonical JSON) form of `config`, its secrets sealed when there is a key.
@@ -75,8 +81,12 @@ absl::StatusOr<StoredProvider> RowToProvider(const pqxx::row& row, const common:
 
 constexpr char kSelectColumns[] = "SELECT config::text, config_hash, source_hash, revision ";
 
-// A governance object as stored (jsonb): the whole message, value_sha256 included.
-std::string ObjectToStoredJson(const v1::GovernanceObject& object) {
+// A governance object as stored (jsonb): the whole message, value_sha256 included, a
+// credential's secrets sealed when there is a key.
+std::string ObjectToStoredJson(v1::GovernanceObject object, const common::SecretBox* box) {
+  if (box != nullptr) {
+    common::VisitCredentialSecrets(&object, [&](std::string* value) { *value = box->Seal(*value); });
+  }
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   std::string text;
@@ -84,19 +94,24 @@ std::string ObjectToStoredJson(const v1::GovernanceObject& object) {
   return text;
 }
 
-absl::StatusOr<v1::GovernanceObject> ObjectFromStoredJson(const std::string& text) {
+absl::StatusOr<v1::GovernanceObject> ObjectFromStoredJson(const std::string& text,
+                                                          const common::SecretBox* box) {
   v1::GovernanceObject object;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;  // a field a later version added
   if (!google::protobuf::util::JsonStringToMessage(text, &object, options).ok()) {
     return absl::InternalError("a stored governance object is unreadable");
   }
+  std::vector<std::string*> secrets;
+  common::VisitCredentialSecrets(&object, [&](std::string* value) { secrets.push_back(value); });
+  RETURN_IF_ERROR(OpenAll(secrets, box));
   return object;
 }
 
 // Columns: config::text, config_hash, revision, created_at, updated_at (RFC 3339 text)
-absl::StatusOr<StoredObject> RowToObject(const pqxx::row& row) {
-  ASSIGN_OR_RETURN(v1::GovernanceObject object, ObjectFromStoredJson(row[0].as<std::string>()));
+absl::StatusOr<StoredObject> RowToObject(const pqxx::row& row, const common::SecretBox* box) {
+  ASSIGN_OR_RETURN(v1::GovernanceObject object,
+                   ObjectFromStoredJson(row[0].as<std::string>(), box));
   StoredObject stored;
   stored.object = std::move(object);
   common::SetTimes(stored.object, row[3].as<std::string>(), row[4].as<std::string>());
@@ -117,7 +132,8 @@ absl::StatusOr<ChangeRow> RowToChange(const pqxx::row& row, const common::Secret
   if (const std::string kind = row[4].as<std::string>(); kind != "provider") {
     change.kind = kind;
     if (!row[2].is_null()) {
-      ASSIGN_OR_RETURN(v1::GovernanceObject object, ObjectFromStoredJson(row[2].as<std::string>()));
+      ASSIGN_OR_RETURN(v1::GovernanceObject object,
+                       ObjectFromStoredJson(row[2].as<std::string>(), box));
       change.governance = std::move(object);
     }
     return change;
@@ -419,53 +435,19 @@ absl::StatusOr<std::vector<StoredProvider>> PostgresStore::List() {
 
 absl::StatusOr<WriteResult> PostgresStore::Write(std::string_view name,
                                                  const WriteDecision& decide) {
-  return Guard("write", [&]() -> absl::StatusOr<WriteResult> {
-    auto connection = pool_->Acquire();
-    pqxx::work tx(*connection);
-    // Allocating the revision first takes the row lock that serializes writers.
-    const int64_t revision =
-        tx.exec1("UPDATE config_revision SET revision = revision + 1 RETURNING revision")[0]
-            .as<int64_t>();
-    const pqxx::result rows = tx.exec_params(
-        StrCat(kSelectColumns, "FROM providers WHERE name = $1"), std::string(name));
-    std::optional<StoredProvider> current;
-    if (!rows.empty()) {
-      auto stored = RowToProvider(rows[0], secrets_.get());
-      if (!stored.ok()) return stored.status();
-      current = *std::move(stored);
-    }
-
-    absl::StatusOr<std::optional<ProviderChange>> change = decide(current);
-    if (!change.ok()) return change.status();  // rolled back on scope exit
-    if (!change->has_value()) return WriteResult{false, current ? current->revision : 0};
-
-    const ProviderChange& c = **change;
-    if (c.op == ProviderChange::Op::kDelete) {
-      tx.exec_params0("DELETE FROM providers WHERE name = $1", std::string(name));
-      tx.exec_params0(
-          "INSERT INTO provider_changes (revision, provider, op, actor) VALUES ($1, $2, 'delete', $3)",
-          revision, std::string(name), c.actor);
-    } else {
-      const std::string config = StoredJson(c.config, secrets_.get());
-      const std::string& hash = c.config.config_hash();
-      const char* source_hash = c.source_hash.empty() ? nullptr : c.source_hash.c_str();
-      tx.exec_params0(
-          "INSERT INTO providers (name, config, config_hash, source_hash, revision) "
-          "VALUES ($1, $2::jsonb, $3, $4, $5) "
-          "ON CONFLICT (name) DO UPDATE SET config = EXCLUDED.config, "
-          "config_hash = EXCLUDED.config_hash, source_hash = EXCLUDED.source_hash, "
-          "revision = EXCLUDED.revision, updated_at = now()",
-          std::string(name), config, hash, source_hash, revision);
-      tx.exec_params0(
-          "INSERT INTO provider_changes (revision, provider, op, config, config_hash, actor) "
-          "VALUES ($1, $2, 'upsert', $3::jsonb, $4, $5)",
-          revision, std::string(name), config, hash, c.actor);
-    }
-    // Delivered by PostgreSQL at commit, never before.
-    tx.exec_params("SELECT pg_notify('switchyard_changes', $1)", std::to_string(revision));
-    tx.commit();
-    return WriteResult{true, revision};
-  });
+  std::optional<int64_t> current_revision;
+  ASSIGN_OR_RETURN(WriteResult result,
+                   WriteConfig([&](GovernanceReader& reader) -> absl::StatusOr<ConfigChanges> {
+                     ASSIGN_OR_RETURN(std::optional<StoredProvider> current,
+                                      reader.GetProvider(name));
+                     if (current) current_revision = current->revision;
+                     ASSIGN_OR_RETURN(std::optional<ProviderChange> change, decide(current));
+                     ConfigChanges changes;
+                     if (change) changes.providers.push_back({std::string(name), *std::move(change)});
+                     return changes;
+                   }));
+  if (!result.written) result.revision = current_revision.value_or(0);
+  return result;
 }
 
 absl::Status PostgresStore::Ping() {
@@ -517,7 +499,7 @@ absl::StatusOr<ConfigSnapshot> PostgresStore::LoadSnapshot() {
     }
     for (const pqxx::row& row :
          tx.exec(StrCat(kObjectColumns, "FROM governance_objects ORDER BY kind, id"))) {
-      ASSIGN_OR_RETURN(StoredObject object, RowToObject(row));
+      ASSIGN_OR_RETURN(StoredObject object, RowToObject(row, secrets_.get()));
       snapshot.governance.push_back(std::move(object));
     }
     const pqxx::row oldest = tx.exec1("SELECT min(revision) FROM provider_changes");
@@ -540,8 +522,11 @@ absl::StatusOr<ChangeBatch> PostgresStore::ChangesAfter(int64_t revision, int li
     ChangeBatch batch;
     batch.head = tx.exec1("SELECT revision FROM config_revision")[0].as<int64_t>();
     const pqxx::result rows = tx.exec_params(
-        StrCat(kChangeColumns, "FROM provider_changes WHERE revision > $1 ORDER BY revision "
-                               "LIMIT $2"),
+        // Whole revisions only (one revision may hold several rows).
+        StrCat(kChangeColumns, "FROM provider_changes WHERE revision > $1 AND revision <= "
+                               "COALESCE((SELECT revision FROM provider_changes WHERE revision > $1 "
+                               "ORDER BY revision OFFSET $2 - 1 LIMIT 1), 9223372036854775807) "
+                               "ORDER BY revision, kind, provider"),
         revision, limit);
     for (const pqxx::row& row : rows) {
       auto change = RowToChange(row, secrets_.get());
@@ -712,7 +697,7 @@ namespace {
 // GovernanceReader over a write's own transaction.
 class TransactionReader : public GovernanceReader {
  public:
-  explicit TransactionReader(pqxx::work& tx) : tx_(tx) {}
+  TransactionReader(pqxx::work& tx, const common::SecretBox* box) : tx_(tx), box_(box) {}
 
   absl::StatusOr<std::vector<StoredObject>> List(std::string_view kind) override {
     std::vector<StoredObject> objects;
@@ -720,7 +705,7 @@ class TransactionReader : public GovernanceReader {
          tx_.exec_params(StrCat(kObjectColumns, "FROM governance_objects WHERE kind = $1 "
                                                 "ORDER BY name"),
                          std::string(kind))) {
-      ASSIGN_OR_RETURN(StoredObject object, RowToObject(row));
+      ASSIGN_OR_RETURN(StoredObject object, RowToObject(row, box_));
       objects.push_back(std::move(object));
     }
     return objects;
@@ -732,13 +717,83 @@ class TransactionReader : public GovernanceReader {
         StrCat(kObjectColumns, "FROM governance_objects WHERE kind = $1 AND id = $2"),
         std::string(kind), std::string(id));
     if (rows.empty()) return std::nullopt;
-    ASSIGN_OR_RETURN(StoredObject object, RowToObject(rows[0]));
+    ASSIGN_OR_RETURN(StoredObject object, RowToObject(rows[0], box_));
     return std::optional<StoredObject>(std::move(object));
+  }
+
+  absl::StatusOr<std::vector<StoredProvider>> ListProviders() override {
+    std::vector<StoredProvider> providers;
+    for (const pqxx::row& row : tx_.exec(StrCat(kSelectColumns, "FROM providers ORDER BY name"))) {
+      ASSIGN_OR_RETURN(StoredProvider provider, RowToProvider(row, box_));
+      providers.push_back(std::move(provider));
+    }
+    return providers;
+  }
+
+  absl::StatusOr<std::optional<StoredProvider>> GetProvider(std::string_view name) override {
+    const pqxx::result rows = tx_.exec_params(
+        StrCat(kSelectColumns, "FROM providers WHERE name = $1"), std::string(name));
+    if (rows.empty()) return std::nullopt;
+    ASSIGN_OR_RETURN(StoredProvider provider, RowToProvider(rows[0], box_));
+    return std::optional<StoredProvider>(std::move(provider));
   }
 
  private:
   pqxx::work& tx_;
+  const common::SecretBox* const box_;
 };
+
+void WriteProviderChange(pqxx::work& tx, int64_t revision, const std::string& name,
+                         const ProviderChange& c, const common::SecretBox* box) {
+  if (c.op == ProviderChange::Op::kDelete) {
+    tx.exec_params0("DELETE FROM providers WHERE name = $1", name);
+    tx.exec_params0(
+        "INSERT INTO provider_changes (revision, provider, op, actor) VALUES ($1, $2, 'delete', $3)",
+        revision, name, c.actor);
+    return;
+  }
+  const std::string config = StoredJson(c.config, box);
+  const std::string& hash = c.config.config_hash();
+  const char* source_hash = c.source_hash.empty() ? nullptr : c.source_hash.c_str();
+  tx.exec_params0(
+      "INSERT INTO providers (name, config, config_hash, source_hash, revision) "
+      "VALUES ($1, $2::jsonb, $3, $4, $5) "
+      "ON CONFLICT (name) DO UPDATE SET config = EXCLUDED.config, "
+      "config_hash = EXCLUDED.config_hash, source_hash = EXCLUDED.source_hash, "
+      "revision = EXCLUDED.revision, updated_at = now()",
+      name, config, hash, source_hash, revision);
+  tx.exec_params0(
+      "INSERT INTO provider_changes (revision, provider, op, config, config_hash, actor) "
+      "VALUES ($1, $2, 'upsert', $3::jsonb, $4, $5)",
+      revision, name, config, hash, c.actor);
+}
+
+void WriteObjectChange(pqxx::work& tx, int64_t revision, const std::string& kind,
+                       const std::string& id, const GovernanceChange& c,
+                       const common::SecretBox* box) {
+  if (c.op == GovernanceChange::Op::kDelete) {
+    tx.exec_params0("DELETE FROM governance_objects WHERE kind = $1 AND id = $2", kind, id);
+    tx.exec_params0(
+        "INSERT INTO provider_changes (revision, provider, op, actor, kind) "
+        "VALUES ($1, $2, 'delete', $3, $4)",
+        revision, id, c.actor, kind);
+    return;
+  }
+  v1::GovernanceObject stored = c.object;
+  common::SetTimes(stored, "", "");
+  const std::string config = ObjectToStoredJson(stored, box);
+  const std::string& hash = common::HashOf(stored);
+  tx.exec_params0(
+      "INSERT INTO governance_objects (kind, id, name, config, config_hash, revision) "
+      "VALUES ($1, $2, $3, $4::jsonb, $5, $6) "
+      "ON CONFLICT (kind, id) DO UPDATE SET name = EXCLUDED.name, config = EXCLUDED.config, "
+      "config_hash = EXCLUDED.config_hash, revision = EXCLUDED.revision, updated_at = now()",
+      kind, id, common::NameOf(stored), config, hash, revision);
+  tx.exec_params0(
+      "INSERT INTO provider_changes (revision, provider, op, config, config_hash, actor, kind) "
+      "VALUES ($1, $2, 'upsert', $3::jsonb, $4, $5, $6)",
+      revision, id, config, hash, c.actor, kind);
+}
 
 }  // namespace
 
@@ -751,7 +806,7 @@ absl::StatusOr<std::optional<StoredObject>> PostgresStore::GetObject(std::string
         StrCat(kObjectColumns, "FROM governance_objects WHERE kind = $1 AND id = $2"),
         std::string(kind), std::string(id));
     if (rows.empty()) return std::nullopt;
-    ASSIGN_OR_RETURN(StoredObject object, RowToObject(rows[0]));
+    ASSIGN_OR_RETURN(StoredObject object, RowToObject(rows[0], secrets_.get()));
     return std::optional<StoredObject>(std::move(object));
   });
 }
@@ -764,50 +819,31 @@ absl::StatusOr<std::vector<StoredObject>> PostgresStore::ListObjects(std::string
     for (const pqxx::row& row : tx.exec_params(
              StrCat(kObjectColumns, "FROM governance_objects WHERE kind = $1 ORDER BY name"),
              std::string(kind))) {
-      ASSIGN_OR_RETURN(StoredObject object, RowToObject(row));
+      ASSIGN_OR_RETURN(StoredObject object, RowToObject(row, secrets_.get()));
       objects.push_back(std::move(object));
     }
     return objects;
   });
 }
 
-absl::StatusOr<WriteResult> PostgresStore::WriteObject(std::string_view kind, std::string_view id,
-                                                       const GovernanceDecision& decide) {
-  return Guard("governance write", [&]() -> absl::StatusOr<WriteResult> {
+absl::StatusOr<WriteResult> PostgresStore::WriteConfig(const ConfigDecision& decide) {
+  return Guard("write", [&]() -> absl::StatusOr<WriteResult> {
     auto connection = pool_->Acquire();
     pqxx::work tx(*connection);
+    // Allocating the revision first takes the row lock that serializes writers.
     const int64_t revision =
         tx.exec1("UPDATE config_revision SET revision = revision + 1 RETURNING revision")[0]
             .as<int64_t>();
-    TransactionReader reader(tx);
-    ASSIGN_OR_RETURN(std::optional<StoredObject> current, reader.Get(kind, id));
-    absl::StatusOr<std::optional<GovernanceChange>> change = decide(current, reader);
-    if (!change.ok()) return change.status();
-    if (!change->has_value()) return WriteResult{false, current ? current->revision : 0};
-    const GovernanceChange& c = **change;
-    if (c.op == GovernanceChange::Op::kDelete) {
-      tx.exec_params0("DELETE FROM governance_objects WHERE kind = $1 AND id = $2",
-                      std::string(kind), std::string(id));
-      tx.exec_params0(
-          "INSERT INTO provider_changes (revision, provider, op, actor, kind) "
-          "VALUES ($1, $2, 'delete', $3, $4)",
-          revision, std::string(id), c.actor, std::string(kind));
-    } else {
-      v1::GovernanceObject stored = c.object;
-      common::SetTimes(stored, "", "");
-      const std::string config = ObjectToStoredJson(stored);
-      const std::string& hash = common::HashOf(stored);
-      tx.exec_params0(
-          "INSERT INTO governance_objects (kind, id, name, config, config_hash, revision) "
-          "VALUES ($1, $2, $3, $4::jsonb, $5, $6) "
-          "ON CONFLICT (kind, id) DO UPDATE SET name = EXCLUDED.name, config = EXCLUDED.config, "
-          "config_hash = EXCLUDED.config_hash, revision = EXCLUDED.revision, updated_at = now()",
-          std::string(kind), std::string(id), common::NameOf(stored), config, hash, revision);
-      tx.exec_params0(
-          "INSERT INTO provider_changes (revision, provider, op, config, config_hash, actor, kind) "
-          "VALUES ($1, $2, 'upsert', $3::jsonb, $4, $5, $6)",
-          revision, std::string(id), config, hash, c.actor, std::string(kind));
+    TransactionReader reader(tx, secrets_.get());
+    ASSIGN_OR_RETURN(ConfigChanges changes, decide(reader));
+    if (changes.empty()) return WriteResult{false, 0};  // rolled back on scope exit
+    for (const ConfigChanges::Provider& provider : changes.providers) {
+      WriteProviderChange(tx, revision, provider.name, provider.change, secrets_.get());
     }
+    for (const ConfigChanges::Object& object : changes.objects) {
+      WriteObjectChange(tx, revision, object.kind, object.id, object.change, secrets_.get());
+    }
+    // Delivered by PostgreSQL at commit, never before.
     tx.exec_params("SELECT pg_notify('switchyard_changes', $1)", std::to_string(revision));
     tx.commit();
     return WriteResult{true, revision};

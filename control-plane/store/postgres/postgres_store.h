@@ -70,8 +70,7 @@ class PostgresStore : public ProviderStore,
   absl::StatusOr<std::optional<StoredObject>> GetObject(std::string_view kind,
                                                         std::string_view id) override;
   absl::StatusOr<std::vector<StoredObject>> ListObjects(std::string_view kind) override;
-  absl::StatusOr<WriteResult> WriteObject(std::string_view kind, std::string_view id,
-                                          const GovernanceDecision& decide) override;
+  absl::StatusOr<WriteResult> WriteConfig(const ConfigDecision& decide) override;
   absl::StatusOr<double> AddSpend(const BudgetSpend& spend) override;
   absl::StatusOr<double> GetSpend(std::string_view kind, std::string_view id,
                                   std::chrono::system_clock::time_point period_start) override;
