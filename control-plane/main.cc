@@ -268,7 +268,7 @@ int Run(int argc, char** argv) {
     }
     if (flags.IsSet("reencrypt")) return 0;
   }
-  ProviderService service(store->get());
+  ProviderService service(store->get(), store->get());
   if (absl::StatusOr<int> upgraded = service.UpgradeStoredConfigs(); !upgraded.ok()) {
     return Fail("cannot upgrade the stored configs", common::ToStd(upgraded.status().message()));
   } else if (*upgraded > 0) {

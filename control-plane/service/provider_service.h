@@ -9,6 +9,8 @@
 // (created = true). An expected hash, when given, must equal the stored config_hash
 // (FailedPrecondition otherwise; "*" means "must exist"). A redacted secret sent back keeps
 // the stored one. An update that changes nothing writes nothing and uses no revision.
+// A provider with a Barndoor profile keeps it when a Bifrost body omits it; one whose
+// connection_id names a credential gets its keys from it (config_links.h).
 //
 // Thread-safe: all state is in the store.
 #ifndef SWITCHYARD_CONTROL_PLANE_SERVICE_PROVIDER_SERVICE_H_
@@ -19,6 +21,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/barndoor.h"
+#include "control-plane/store/governance_store.h"
 #include "control-plane/store/provider_store.h"
 #include "switchyard/v1/provider.pb.h"
 
@@ -28,6 +32,8 @@ struct ProviderResult {
   switchyard::v1::ProviderConfig provider;  // canonical, secrets redacted
   int64_t revision = 0;
   bool created = false;
+  // The upstream models the routes to this provider reach (Barndoor's answer shows them).
+  std::vector<std::string> models;
 };
 
 // What config.json bootstrap did to one provider.
@@ -35,11 +41,14 @@ enum class BootstrapAction { kCreated, kReplaced, kUnchanged };
 
 class ProviderService {
  public:
-  explicit ProviderService(ProviderStore* store) : store_(store) {}
+  // `config` (the same database) reads and writes the other kinds a provider links to:
+  // credentials (connection_id) and model routes.
+  ProviderService(ProviderStore* store, GovernanceStore* config) : store_(store), config_(config) {}
 
   // `actor` (who asks) is stored with the change.
   absl::StatusOr<ProviderResult> Create(switchyard::v1::ProviderConfig incoming,
                                         std::string_view actor = "");
+  // `name` may also be a Barndoor id ("prv-…").
   absl::StatusOr<ProviderResult> Get(std::string_view name);
   absl::StatusOr<std::vector<switchyard::v1::ProviderConfig>> List();
 
@@ -49,7 +58,15 @@ class ProviderService {
                                         std::string_view expected_hash,
                                         std::string_view actor = "");
 
-  // Returns the deleted provider (redacted) and the revision of the delete.
+  // Seed 004: creates (`name` empty) or fully replaces the provider a Barndoor body describes,
+  // with one route per entry of `models` (those missing), in one revision.
+  absl::StatusOr<ProviderResult> WriteBarndoor(const common::BarndoorProviderRequest& request,
+                                               std::string_view name,
+                                               std::string_view expected_hash,
+                                               std::string_view actor = "");
+
+  // Returns the deleted provider (redacted) and the revision of the delete; the routes that
+  // reach it are deleted with it (Aborted while another route fails over to one of them).
   absl::StatusOr<ProviderResult> Delete(std::string_view name, std::string_view expected_hash,
                                         std::string_view actor = "");
 
@@ -66,7 +83,12 @@ class ProviderService {
   absl::Status CheckDatabase() { return store_->Ping(); }
 
  private:
+  // The provider's name for a name or a Barndoor id.
+  absl::StatusOr<std::string> NameOf(std::string_view name_or_id);
+  absl::StatusOr<std::vector<std::string>> ModelsOf(std::string_view name);
+
   ProviderStore* store_;
+  GovernanceStore* config_;
 };
 
 }  // namespace switchyard::cp

@@ -130,6 +130,14 @@ asio::awaitable<void> SendNotReady(ResponseWriter& writer, ApiSurface surface) {
                      "no routing table yet: the data plane has not received its configuration");
 }
 
+// A native client's bare model means its own provider, unless it is a model route's alias.
+std::string Qualified(const RoutingTable& table, std::string model, std::string_view provider) {
+  if (model.find('/') != std::string::npos) return model;
+  const GovernanceTable* governance = table.governance();
+  if (governance != nullptr && governance->FindRoute(model) != nullptr) return model;
+  return StrCat(provider, "/", model);
+}
+
 }  // namespace
 
 std::string_view InferenceRequest::ControlHeader(std::string_view lower_case_name) const {
@@ -195,7 +203,7 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
             common::PercentDecode(rest.substr(0, rest.size() - candidate.path.size()));
         if (name.ok() && !name->empty()) {
           route = &candidate;
-          deployment = name->find('/') == std::string::npos ? "azure/" + *name : *std::move(name);
+          deployment = *std::move(name);  // a bare one is qualified with "azure" below
         }
         break;
       }
@@ -248,12 +256,14 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
   InferenceRequest request;
   request.surface = route->surface;
   request.body = *std::move(body);
-  // Native clients name bare models: they mean their own provider.
-  if (request.body.model.find('/') == std::string::npos) {
-    if (request.surface == ApiSurface::kAnthropic) request.body.model.insert(0, "anthropic/");
-    if (request.surface == ApiSurface::kCohere) request.body.model.insert(0, "cohere/");
+  // Native clients name bare models: they mean their own provider (or a route's alias).
+  if (request.surface == ApiSurface::kAnthropic) {
+    request.body.model = Qualified(*table.get(), std::move(request.body.model), "anthropic");
   }
-  if (deployment) request.body.model = *std::move(deployment);
+  if (request.surface == ApiSurface::kCohere) {
+    request.body.model = Qualified(*table.get(), std::move(request.body.model), "cohere");
+  }
+  if (deployment) request.body.model = Qualified(*table.get(), *std::move(deployment), "azure");
   request.stream = request.body.stream && !route->stream_request_type.empty();
   request.request_type = request.stream ? route->stream_request_type : route->request_type;
   request.control_headers = std::move(http.headers);
@@ -395,8 +405,7 @@ asio::awaitable<void> InferenceHandler::ServeNative(common::HttpRequest& http,
   InferenceRequest request;
   request.surface = call.surface;
   request.body = *std::move(body);
-  request.body.model =
-      model->find('/') == std::string::npos ? StrCat(call.default_provider, "/", *model) : *model;
+  request.body.model = Qualified(*table.get(), *model, call.default_provider);
   request.body.model_offset = request.body.model_length = 0;  // not in the body
   request.stream = call.stream;
   request.request_type = call.request_type;

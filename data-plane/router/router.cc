@@ -4,6 +4,8 @@
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <nlohmann/json.hpp>
 
+#include "absl/container/inlined_vector.h"
+
 #include "absl/strings/ascii.h"
 #include "common/provider_config.h"
 #include "common/strings.h"
@@ -229,6 +231,9 @@ struct Router::Candidate {
   // the route's surface (surface.h); the adapter then sees `internal`.
   std::optional<InferenceRequest> internal;
   std::string access_token;  // target.access_token points here
+  // The provider's timeouts, or its route's.
+  std::chrono::milliseconds timeout{0};
+  std::chrono::milliseconds stream_idle_timeout{0};
   // store_raw_request_response (or its header) with request logs on: the raw bodies go into
   // the request's log record.
   bool store_raw = false;
@@ -247,38 +252,67 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
   // Every governed or logged answer's tokens are counted.
   if (key != nullptr || log != nullptr) usage.emplace();
   MeteredWriter writer(client_writer, metrics_, start, usage ? &*usage : nullptr);
+  // The candidates, in order: the model (through its route, seed 004), the route's failovers,
+  // then the request's own fallbacks (each through its route, too).
+  const GovernanceTable* governance = table.governance();
+  auto resolve = [&](std::string_view model) {
+    const CompiledRoute* route = governance != nullptr ? governance->FindRoute(model) : nullptr;
+    return Target{route != nullptr ? std::string_view(route->target) : model, route};
+  };
+  const Target primary = resolve(request.body.model);
+  absl::InlinedVector<Target, 4> next;
+  if (primary.route != nullptr) {
+    for (const CompiledRoute* failover : primary.route->failovers) {
+      next.push_back({failover->target, failover});
+    }
+  }
+  for (const std::string& fallback : request.body.fallbacks) next.push_back(resolve(fallback));
+
   std::string_view provider_label = "unknown";
-  const size_t slash = request.body.model.find('/');
+  const size_t slash = primary.name.find('/');
   if (slash != std::string::npos) {
-    const std::string_view provider = std::string_view(request.body.model).substr(0, slash);
+    const std::string_view provider = primary.name.substr(0, slash);
     if (table.Find(provider) != nullptr) provider_label = provider;
   }
   if (log != nullptr) {
     const std::string_view model = request.body.model;
+    const size_t model_slash = model.find('/');
     log->Text(LogRecord::kRequestType, request.request_type);
-    log->Text(LogRecord::kRequestedProvider, model.substr(0, slash));
-    if (slash != std::string::npos) log->Text(LogRecord::kRequestedModel, model.substr(slash + 1));
+    if (model_slash != std::string::npos) {
+      log->Text(LogRecord::kRequestedProvider, model.substr(0, model_slash));
+      log->Text(LogRecord::kRequestedModel, model.substr(model_slash + 1));
+    } else {
+      log->Text(LogRecord::kRequestedModel, model);  // a route's bare alias
+    }
   }
 
   ApiError primary_error;
   const GovernanceLevel* governed_level = nullptr;  // the answering candidate's, to charge
   std::string_view answered_by;  // the candidate that answered
-  bool answered = co_await TryCandidate(table, request, request.body.model, deadline, writer,
-                                        &primary_error, &governed_level);
-  if (answered) answered_by = request.body.model;
+  bool answered = false;
+  if (primary.route == nullptr && slash == std::string::npos) {
+    primary_error = GatewayError(
+        404, "invalid_request_error", "model_not_found",
+        StrCat("model \"", request.body.model,
+               "\" is neither a model route's alias nor \"provider/model\""));
+  } else {
+    answered = co_await TryCandidate(table, request, primary, deadline, writer, &primary_error,
+                                     &governed_level);
+    if (answered) answered_by = primary.name;
+  }
   std::string skipped;  // fallbacks the virtual key may not use
-  for (size_t i = 0; !answered && i < request.body.fallbacks.size(); ++i) {
+  for (size_t i = 0; !answered && i < next.size() && primary_error.http_status != 404; ++i) {
     if (Clock::now() >= deadline) break;
     metrics_->Fallback();
     ApiError fallback_error;
-    answered = co_await TryCandidate(table, request, request.body.fallbacks[i], deadline, writer,
-                                     &fallback_error, &governed_level);
+    answered = co_await TryCandidate(table, request, next[i], deadline, writer, &fallback_error,
+                                     &governed_level);
     if (answered) {
-      answered_by = request.body.fallbacks[i];
+      answered_by = next[i].name;
       if (log != nullptr) log->Int(LogRecord::kFallbackIndex, static_cast<int64_t>(i + 1));
     }
     if (fallback_error.code == "model_not_allowed") {
-      skipped += StrCat(skipped.empty() ? "" : ", ", request.body.fallbacks[i]);
+      skipped += StrCat(skipped.empty() ? "" : ", ", next[i].name);
     }
   }
   if (!answered) {
@@ -294,7 +328,6 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
   const std::string_view answered_provider = answered_by.substr(0, answered_slash);
   const std::string_view answered_model =
       answered_slash == std::string_view::npos ? "" : answered_by.substr(answered_slash + 1);
-  const GovernanceTable* governance = table.governance();
   const ModelPrice* price = governance != nullptr && answered
                                 ? governance->FindPrice(answered_provider, answered_model)
                                 : nullptr;
@@ -319,10 +352,11 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
 // True when a response (success, or a stream that failed midway) reached the client; false
 // with `error` set when nothing was sent and the next candidate may try.
 asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
-                                           const InferenceRequest& request, std::string_view name,
+                                           const InferenceRequest& request, Target target_name,
                                            Clock::time_point deadline, ResponseWriter& writer,
                                            ApiError* error,
                                            const GovernanceLevel** governed_level) {
+  const std::string_view name = target_name.name;
   const size_t slash = name.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == name.size()) {
     *error = GatewayError(400, "invalid_request_error", "invalid_model",
@@ -375,6 +409,13 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
   }
   Candidate candidate;
   candidate.entry = entry;
+  // A route's timeouts over its provider's (seed 004).
+  const CompiledRoute* route = target_name.route;
+  candidate.timeout = route != nullptr && route->request_timeout ? *route->request_timeout
+                                                                 : entry->timeout;
+  candidate.stream_idle_timeout = route != nullptr && route->stream_idle_timeout
+                                      ? *route->stream_idle_timeout
+                                      : entry->stream_idle_timeout;
   AttemptTarget& target = candidate.target;
   target.entry = entry;
   target.provider = provider;
@@ -411,7 +452,7 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
                                   "this router has no token cache for OAuth credentials"));
     }
     const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::min<Clock::duration>(entry->timeout, deadline - Clock::now()));
+        std::min<Clock::duration>(candidate.timeout, deadline - Clock::now()));
     absl::StatusOr<std::string> token =
         co_await tokens_->Token(target.key->oauth, *candidate.client, timeout);
     if (!token.ok()) co_return fail(TokenError(token.status()));
@@ -434,7 +475,7 @@ absl::Status Router::BuildUpstream(const InferenceRequest& request, Candidate& c
   upstream = UpstreamRequest();
   upstream.endpoint = &entry.endpoint;
   upstream.proxy = &entry.proxy;
-  upstream.stream_idle_timeout = entry.stream_idle_timeout;
+  upstream.stream_idle_timeout = candidate.stream_idle_timeout;
   absl::Status built = entry.adapter->BuildRequest(candidate.Sent(request), candidate.target, &upstream);
   if (!built.ok()) return built;
   upstream.header_lines[3] = request.trace_header_lines;
@@ -503,7 +544,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
     absl::Status slot_status;
     if (!entry.limiter->TryAcquire()) {
       // (Not a conditional expression: GCC 12 mishandles co_await inside one.)
-      slot_status = co_await entry.limiter->Acquire(std::min(entry.timeout, remaining()));
+      slot_status = co_await entry.limiter->Acquire(std::min(candidate.timeout, remaining()));
     }
     if (absl::IsResourceExhausted(slot_status)) {
       metrics_->LimiterDrop();
@@ -528,7 +569,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
     {
       LimiterSlot slot(entry.limiter);
       UpstreamRequest& upstream = candidate.upstream;
-      upstream.timeout = std::min(entry.timeout, remaining());
+      upstream.timeout = std::min(candidate.timeout, remaining());
       if (request.stream) {
         std::unique_ptr<StreamTranslator> translator =
             adapter.NewStreamTranslator(sent, candidate.target);
@@ -621,7 +662,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
     if (oauth && failed_status == 401 && !reauthenticated) {
       reauthenticated = true;
       const absl::Status fresh = co_await Reauthenticate(
-          request, candidate, std::min(entry.timeout, std::max(remaining(), std::chrono::milliseconds(0))));
+          request, candidate, std::min(candidate.timeout, std::max(remaining(), std::chrono::milliseconds(0))));
       if (!fresh.ok()) {
         // Keep the provider's 401 unless the token endpoint itself refused or failed.
         if (!absl::IsInvalidArgument(fresh) && !absl::IsUnimplemented(fresh)) {

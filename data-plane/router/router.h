@@ -1,6 +1,7 @@
 // Router: the attempt pipeline of one inference request, on one worker.
 //
-//   resolve "provider/model" (then each fallback, at most kMaxFallbacks) -> entry state
+//   resolve the model through its route (seed 004) or as "provider/model", then the route's
+//   failovers and each fallback (at most kMaxFallbacks) -> entry state
 //   (unsupported 501, isolated 503) -> allowed_requests -> weighted key choice -> the
 //   provider's adapter builds the upstream request (after the key's access token, for keys
 //   with an OAuth credential, from the shared token cache) -> limiter slot -> upstream call ->
@@ -74,10 +75,15 @@ class Router {
  private:
   using Clock = std::chrono::steady_clock;
   struct Candidate;
+  // A candidate's "provider/model" and the route it came through (null: none).
+  struct Target {
+    std::string_view name;
+    const CompiledRoute* route = nullptr;
+  };
   // `provider_level`: set to the governed candidate's provider level (to charge).
   boost::asio::awaitable<bool> TryCandidate(const RoutingTable& table,
                                             const InferenceRequest& request,
-                                            std::string_view candidate, Clock::time_point deadline,
+                                            Target candidate, Clock::time_point deadline,
                                             ResponseWriter& writer, common::ApiError* error,
                                             const GovernanceLevel** provider_level);
   // The candidate's upstream request, built afresh from its target (again after a new token).

@@ -128,11 +128,32 @@ std::shared_ptr<const GovernanceTable> GovernanceTable::Build(Objects objects,
                                     c.has_rate_limit() ? &c.rate_limit() : nullptr,
                                     c.has_budget() ? &c.budget() : nullptr, counters);
     }
+    if (object.has_model_route()) {
+      const v1::ModelRoute& r = object.model_route();
+      CompiledRoute& route = table->routes_[r.alias()];
+      route.alias = r.alias();
+      route.target = StrCat(r.provider(), "/", r.model());
+      if (r.has_request_timeout_seconds()) {
+        route.request_timeout = std::chrono::seconds(r.request_timeout_seconds());
+      }
+      if (r.has_stream_idle_timeout_seconds()) {
+        route.stream_idle_timeout = std::chrono::seconds(r.stream_idle_timeout_seconds());
+      }
+    }
     if (object.has_price()) {
       const v1::ModelPrice& p = object.price();
       table->prices_[p.id()] = {p.input_per_million(), p.output_per_million(),
                                 p.has_cached_input_per_million() ? p.cached_input_per_million()
                                                                  : p.input_per_million()};
+    }
+  }
+  // Failovers point at the compiled routes (the control plane keeps them existing).
+  for (const auto& [key, object] : objects) {
+    if (!object.has_model_route()) continue;
+    CompiledRoute& route = table->routes_[object.model_route().alias()];
+    for (const std::string& alias : object.model_route().failover_aliases()) {
+      auto it = table->routes_.find(alias);
+      if (it != table->routes_.end()) route.failovers.push_back(&it->second);
     }
   }
   for (const auto& [key, object] : objects) {
@@ -195,6 +216,11 @@ const CompiledKey* GovernanceTable::FindKey(const common::Sha256Digest& digest) 
   return it->second.get();
 }
 
+const CompiledRoute* GovernanceTable::FindRoute(std::string_view alias) const {
+  auto it = routes_.find(alias);
+  return it == routes_.end() ? nullptr : &it->second;
+}
+
 const ModelPrice* GovernanceTable::FindPrice(std::string_view provider,
                                              std::string_view model) const {
   auto it = prices_.find(StrCat(provider, "/", model));
@@ -202,3 +228,4 @@ const ModelPrice* GovernanceTable::FindPrice(std::string_view provider,
 }
 
 }  // namespace switchyard::dp
+

@@ -114,6 +114,16 @@ struct CompiledKey {
   bool AllowsAllProviders() const { return providers.empty(); }
 };
 
+// A model route (seed 004): what an alias reaches, the timeouts over its provider's, and the
+// routes tried next on a retryable failure.
+struct CompiledRoute {
+  std::string alias;
+  std::string target;  // "provider/model"
+  std::optional<std::chrono::milliseconds> request_timeout;
+  std::optional<std::chrono::milliseconds> stream_idle_timeout;
+  std::vector<const CompiledRoute*> failovers;  // into the same table
+};
+
 struct ModelPrice {
   double input_per_million = 0;
   double output_per_million = 0;
@@ -129,6 +139,9 @@ class GovernanceTable {
 
   // The key whose value hashes to `digest`, or null.
   const CompiledKey* FindKey(const common::Sha256Digest& digest) const;
+  // The route whose alias is `alias`, or null.
+  const CompiledRoute* FindRoute(std::string_view alias) const;
+  bool has_routes() const { return !routes_.empty(); }
   // The price of "provider/model", or null.
   const ModelPrice* FindPrice(std::string_view provider, std::string_view model) const;
 
@@ -143,6 +156,9 @@ class GovernanceTable {
   }
 
  private:
+  GovernanceTable() = default;
+  GovernanceTable(const GovernanceTable&) = delete;  // routes point into routes_
+  GovernanceTable& operator=(const GovernanceTable&) = delete;
   struct DigestHash {
     size_t operator()(const common::Sha256Digest& digest) const;
   };
@@ -150,6 +166,7 @@ class GovernanceTable {
   std::string hash_;
   std::unordered_map<common::Sha256Digest, std::shared_ptr<const CompiledKey>, DigestHash> keys_;
   std::map<std::string, ModelPrice, std::less<>> prices_;  // "provider/model"
+  std::map<std::string, CompiledRoute, std::less<>> routes_;  // by alias; nodes never move
 };
 
 }  // namespace switchyard::dp

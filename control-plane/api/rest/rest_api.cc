@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/barndoor.h"
 #include "common/errors.h"
 #include "common/governance.h"
 #include "common/log.h"
@@ -22,6 +23,27 @@ using common::StrCat;
 constexpr std::string_view kCollection = "/api/providers";
 constexpr std::string_view kFleet = "/api/fleet";
 constexpr std::string_view kGovernance = "/api/governance/";
+
+// Seed 004's collections beside the governance ones: /api/credentials, /api/model-routes.
+std::string_view SeedFourKind(std::string_view path) {
+  for (auto [prefix, kind] : {std::pair<std::string_view, std::string_view>{
+                                  "/api/credentials", common::kCredentialKind},
+                              {"/api/model-routes", common::kModelRouteKind}}) {
+    if (path == prefix || (path.starts_with(prefix) && path[prefix.size()] == '/')) return kind;
+  }
+  return "";
+}
+
+// "view=barndoor" in a query: answer in seed 004's shape.
+bool BarndoorView(std::string_view query) {
+  for (std::string_view rest = query; !rest.empty();) {
+    const size_t amp = rest.find('&');
+    if (rest.substr(0, amp) == "view=barndoor") return true;
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return false;
+}
 
 // The governance kind a collection path names, or "".
 std::string_view GovernanceKind(std::string_view collection) {
@@ -48,9 +70,10 @@ HttpResponse ObjectBody(int status, const ObjectResult& result, bool with_usage)
   return response;
 }
 
-HttpResponse ProviderBody(int status, const ProviderResult& result) {
+HttpResponse ProviderBody(int status, const ProviderResult& result, bool barndoor = false) {
   HttpResponse response = HttpResponse::Json(
-      status, common::ProviderToJson(result.provider, common::JsonView::kResponse));
+      status, barndoor ? common::BarndoorProviderToJson(result.provider, result.models)
+                       : common::ProviderToJson(result.provider, common::JsonView::kResponse));
   response.headers.emplace_back("ETag", StrCat("\"", result.provider.config_hash(), "\""));
   response.headers.emplace_back("X-Switchyard-Revision", std::to_string(result.revision));
   return response;
@@ -108,7 +131,8 @@ HttpResponse RestApi::Handle(const HttpRequest& request) {
   const bool fleet = path == kFleet;
   const bool governance = path.starts_with(kGovernance) && governance_ != nullptr;
   const bool logs = (path == "/api/logs" || path.starts_with("/api/logs/")) && logs_ != nullptr;
-  if (!collection && !item && !fleet && !governance && !logs) {
+  const std::string_view seed_four = governance_ != nullptr ? SeedFourKind(path) : "";
+  if (!collection && !item && !fleet && !governance && !logs && seed_four.empty()) {
     return Error(absl::NotFoundError(StrCat("no route for ", request.method, " ", path)));
   }
   absl::StatusOr<common::AdminCaller> caller = auth_->Authenticate(request.Header("authorization"));
@@ -119,6 +143,15 @@ HttpResponse RestApi::Handle(const HttpRequest& request) {
   }
   if (fleet) return Fleet(request);
   if (logs) return Logs(request, *caller);
+  if (!seed_four.empty()) {
+    std::string_view rest = path.substr(5);  // after "/api/"
+    const size_t slash = rest.find('/');
+    std::string_view id = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+    if (id.find('/') != std::string_view::npos) {
+      return Error(absl::NotFoundError(StrCat("no route for ", request.method, " ", path)));
+    }
+    return Governance(request, seed_four, id, *caller);
+  }
   if (governance) {
     std::string_view rest = path.substr(kGovernance.size());
     const size_t slash = rest.find('/');
@@ -142,7 +175,28 @@ HttpResponse RestApi::HandleCollection(const HttpRequest& request,
   if (request.method == "GET") {
     auto providers = service_->List();
     if (!providers.ok()) return Error(providers.status());
+    if (BarndoorView(request.query)) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const v1::ProviderConfig& provider : *providers) {
+        auto one = service_->Get(provider.name());
+        if (!one.ok()) continue;  // deleted meanwhile
+        list.push_back(nlohmann::json::parse(
+            common::BarndoorProviderToJson(one->provider, one->models)));
+      }
+      return HttpResponse::Json(200, nlohmann::json{{"providers", list},
+                                                    {"total", list.size()}}.dump());
+    }
     return HttpResponse::Json(200, common::ProviderListToJson(*providers));
+  }
+  if (request.method == "POST" && common::IsBarndoorBody(request.body)) {
+    auto incoming = common::BarndoorProviderFromJson(request.body);
+    if (!incoming.ok()) return Error(incoming.status());
+    auto result = service_->WriteBarndoor(*incoming, "", "", caller.actor);
+    if (!result.ok()) return Error(result.status());
+    LogWrite("provider created", *result, caller);
+    HttpResponse response = ProviderBody(201, *result, /*barndoor=*/true);
+    response.headers.emplace_back("Location", StrCat(kCollection, "/", result->provider.name()));
+    return response;
   }
   if (request.method == "POST") {
     auto incoming = common::ProviderFromJson(request.body);
@@ -162,7 +216,15 @@ HttpResponse RestApi::HandleProvider(const HttpRequest& request, std::string_vie
   if (request.method == "GET") {
     auto result = service_->Get(name);
     if (!result.ok()) return Error(result.status());
-    return ProviderBody(200, *result);
+    return ProviderBody(200, *result, BarndoorView(request.query));
+  }
+  if (request.method == "PUT" && common::IsBarndoorBody(request.body)) {
+    auto incoming = common::BarndoorProviderFromJson(request.body);
+    if (!incoming.ok()) return Error(incoming.status());
+    auto result = service_->WriteBarndoor(*incoming, name, ExpectedHash(request), caller.actor);
+    if (!result.ok()) return Error(result.status());
+    LogWrite(result->created ? "provider created" : "provider replaced", *result, caller);
+    return ProviderBody(result->created ? 201 : 200, *result, /*barndoor=*/true);
   }
   if (request.method == "PUT") {
     auto incoming = common::ProviderFromJson(request.body);
