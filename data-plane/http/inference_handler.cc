@@ -130,11 +130,13 @@ asio::awaitable<void> SendNotReady(ResponseWriter& writer, ApiSurface surface) {
                      "no routing table yet: the data plane has not received its configuration");
 }
 
-// A native client's bare model means its own provider, unless it is a model route's alias.
+// A native client's bare model means its own provider, unless it is a model route's alias
+// (or that provider is not configured: the router then answers that no route has the name).
 std::string Qualified(const RoutingTable& table, std::string model, std::string_view provider) {
   if (model.find('/') != std::string::npos) return model;
   const GovernanceTable* governance = table.governance();
   if (governance != nullptr && governance->FindRoute(model) != nullptr) return model;
+  if (table.Find(provider) == nullptr) return model;
   return StrCat(provider, "/", model);
 }
 

@@ -541,45 +541,68 @@ absl::StatusOr<int> PostgresStore::SealStoredSecrets(bool reseal) {
   if (secrets_ == nullptr) return absl::FailedPreconditionError("no encryption key given");
   const common::SecretBox& box = *secrets_;
   const std::string current = StrCat("sy1:", box.sealing_key_id(), ":");
-  // The row's stored JSON with every secret sealed under the first key; "" when unchanged.
-  auto reseal_row = [&](const std::string& text) -> absl::StatusOr<std::string> {
-    auto config = common::ProviderFromJson(text);
-    if (!config.ok()) return absl::InternalError("a stored config is unreadable");
+  // Seals one secret under the first key (re-sealing one sealed under another with
+  // `reseal`); false when it stays as it is.
+  auto reseal_value = [&](std::string* value) -> absl::StatusOr<bool> {
+    if (common::SecretBox::IsSealed(*value)) {
+      if (!reseal || value->starts_with(current)) return false;
+      ASSIGN_OR_RETURN(*value, box.Open(*value));
+    }
+    *value = box.Seal(*value);
+    return true;
+  };
+  // The row's stored JSON with every secret sealed; "" when unchanged.
+  auto reseal_row = [&](const std::string& text, bool credential) -> absl::StatusOr<std::string> {
+    std::vector<std::string*> secrets;
+    v1::ProviderConfig config;
+    v1::GovernanceObject object;
+    if (credential) {
+      ASSIGN_OR_RETURN(object, ObjectFromStoredJson(text, nullptr));
+      common::VisitCredentialSecrets(&object, [&](std::string* value) { secrets.push_back(value); });
+    } else {
+      auto parsed = common::ProviderFromJson(text);
+      if (!parsed.ok()) return absl::InternalError("a stored config is unreadable");
+      config = *std::move(parsed);
+      common::VisitStoredSecrets(&config, [&](std::string* value) { secrets.push_back(value); });
+    }
     bool changed = false;
-    absl::Status status;
-    common::VisitStoredSecrets(&*config, [&](std::string* value) {
-      if (!status.ok()) return;
-      if (common::SecretBox::IsSealed(*value)) {
-        if (!reseal || value->starts_with(current)) return;
-        absl::StatusOr<std::string> opened = box.Open(*value);
-        if (!opened.ok()) {
-          status = opened.status();
-          return;
-        }
-        *value = *std::move(opened);
-      }
-      *value = box.Seal(*value);
-      changed = true;
-    });
-    if (!status.ok()) return status;
-    return changed ? common::ProviderToJson(*config, common::JsonView::kCanonical) : std::string();
+    for (std::string* value : secrets) {
+      ASSIGN_OR_RETURN(bool sealed, reseal_value(value));
+      changed = changed || sealed;
+    }
+    if (!changed) return std::string();
+    return credential ? ObjectToStoredJson(object, nullptr)
+                      : common::ProviderToJson(config, common::JsonView::kCanonical);
   };
   return Guard("seal secrets", [&]() -> absl::StatusOr<int> {
     auto connection = pool_->Acquire();
     pqxx::work tx(*connection);
     int rewritten = 0;
-    // (Governance rows hold no provider secrets: a key's value is never stored.)
-    for (const auto& [table, key, only] :
-         {std::tuple<const char*, const char*, const char*>{"providers", "name", ""},
-          {"provider_changes", "revision", " AND kind = 'provider'"}}) {
-      const pqxx::result rows = tx.exec(StrCat("SELECT ", key, "::text, config::text FROM ", table,
-                                               " WHERE config IS NOT NULL", only, " FOR UPDATE"));
+    // Provider configs and credentials (a virtual key's value is never stored), in their
+    // tables and in the change log.
+    struct Source {
+      const char* table;
+      const char* key;  // a text expression naming one row
+      const char* only;
+      bool credential;
+    };
+    for (const Source& source :
+         {Source{"providers", "name", "", false},
+          Source{"provider_changes", "revision::text || '/' || kind || '/' || provider",
+                 " AND kind = 'provider'", false},
+          Source{"governance_objects", "id", " AND kind = 'credential'", true},
+          Source{"provider_changes", "revision::text || '/' || kind || '/' || provider",
+                 " AND kind = 'credential'", true}}) {
+      const pqxx::result rows =
+          tx.exec(StrCat("SELECT ", source.key, ", config::text FROM ", source.table,
+                         " WHERE config IS NOT NULL", source.only, " FOR UPDATE"));
       for (const pqxx::row& row : rows) {
-        absl::StatusOr<std::string> sealed = reseal_row(row[1].as<std::string>());
-        if (!sealed.ok()) return sealed.status();
-        if (sealed->empty()) continue;
-        tx.exec_params0(StrCat("UPDATE ", table, " SET config = $2::jsonb WHERE ", key, "::text = $1"),
-                        row[0].as<std::string>(), *sealed);
+        ASSIGN_OR_RETURN(std::string sealed,
+                         reseal_row(row[1].as<std::string>(), source.credential));
+        if (sealed.empty()) continue;
+        tx.exec_params0(StrCat("UPDATE ", source.table, " SET config = $2::jsonb WHERE ",
+                               source.key, " = $1", source.only),
+                        row[0].as<std::string>(), sealed);
         ++rewritten;
       }
     }
