@@ -234,6 +234,41 @@ TEST_F(SdkTest, EverySdkPresentsAVirtualKeyItsOwnWay) {
   EXPECT_NE(out.find("# fail 0"), std::string::npos) << out;
 }
 
+// Issue 21 point 5: seed 004's model routes through the official OpenAI and Anthropic SDKs:
+// a bare alias, a failover route, an unknown alias. tests/sdk/routes.test.mjs.
+TEST_F(SdkTest, ModelRoutesSuite) {
+  ConfigureTargets();
+  // A provider that answers 503 to everything (the mock obeys x-mock-status).
+  Put("broken", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+                 {"network_config", {{"base_url", "http://" + mock_address_},
+                                     {"extra_headers", {{"x-mock-status", "503"}}}}},
+                 {"custom_provider_config", {{"base_provider_type", "openai"}}}});
+  std::vector<std::string> ids;
+  int64_t revision = 0;
+  for (const json& route :
+       {json{{"alias", "openai/gpt-4o-mini"}, {"provider", "openai"}, {"model", "gpt-4o-mini"}},
+        json{{"alias", "smart"}, {"provider", "openai"}, {"model", "gpt-4o-mini"}},
+        json{{"alias", "resilient"}, {"provider", "broken"}, {"model", "gpt-4o"},
+             {"failover_aliases", {"openai/gpt-4o-mini"}}},
+        json{{"alias", "claude-alias"}, {"provider", "anthropic"}, {"model", "claude-3-5-haiku"}}}) {
+    HttpResult created = Admin(*control_plane_, "POST", "/api/model-routes", route.dump());
+    ASSERT_EQ(created.status, 201) << created.body;
+    ids.push_back(JsonOf(created)["id"]);
+    revision = std::stoll(created.Header("x-switchyard-revision"));
+  }
+  ASSERT_TRUE(Eventually([&] {
+    return data_plane_->Config().value("revision", int64_t{0}) >= revision;
+  }));
+  int code = 0;
+  const std::string out = NodeTest("routes.test.mjs", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("# fail 0"), std::string::npos) << out;
+  // The other suites name their models without routes.
+  for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+    EXPECT_EQ(Admin(*control_plane_, "DELETE", "/api/model-routes/" + *it).status, 200);
+  }
+}
+
 TEST_F(SdkTest, GenAiSdkSuite) {
   ConfigureTargets();
   int code = 0;
