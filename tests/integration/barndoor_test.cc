@@ -379,6 +379,28 @@ TEST_F(BarndoorTest, ModelRoutesResolveFailOverAndTimeOut) {
   EXPECT_EQ(answered(timed), "gpt-4o");
   // No failover: the provider's error.
   EXPECT_EQ(Chat(0, "fragile").status, 503);
+  // The route's stream idle gap over the provider's (60 s): a stream whose chunks come 1.5 s
+  // apart ends with an error event after the first one instead of completing.
+  Write("PUT", "/api/providers/gappy",
+        Provider("gappy", {{"extra_headers", {{"x-mock-gap-ms", "1500"}, {"x-mock-chunks", "3"}}}}),
+        201);
+  Write("POST", "/api/model-routes",
+        {{"alias", "impatient"}, {"provider", "gappy"}, {"model", "gpt-4o"},
+         {"stream_idle_timeout_seconds", 1}},
+        201);
+  Write("POST", "/api/model-routes", {{"alias", "patient"}, {"provider", "gappy"}, {"model", "gpt-4o"}},
+        201);
+  auto stream = [&](const std::string& model) {
+    const json body = {{"model", model}, {"stream", true},
+                       {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
+    return HttpCall("POST", planes_[0]->http, "/v1/chat/completions", body.dump());
+  };
+  const HttpResult cut = stream("impatient");
+  EXPECT_EQ(cut.status, 200);
+  EXPECT_NE(cut.body.find("nothing for 1000 ms (stream idle timeout)"), std::string::npos) << cut.body;
+  EXPECT_EQ(cut.body.find("[DONE]"), std::string::npos) << cut.body;
+  const HttpResult whole = stream("patient");
+  EXPECT_NE(whole.body.find("[DONE]"), std::string::npos) << whole.body;
   // Bare aliases on the native routes too: Anthropic's and Cohere's clients name bare models.
   const HttpResult anthropic = Chat(1, "smart", {{"anthropic-version", "2023-06-01"}},
                                     "/anthropic/v1/messages");
