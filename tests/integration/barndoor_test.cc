@@ -17,29 +17,16 @@ namespace {
 
 using nlohmann::json;
 
-class BarndoorTest : public ::testing::Test {
+class BarndoorTest : public FleetTest {
  protected:
   static void SetUpTestSuite() {
-    postgres_ = PostgresServer::Start();
-    control_plane_ = std::make_unique<ControlPlane>(ControlPlane::Start(
-        postgres_->dsn(), {"--catch-up-interval-ms=200"},
-        {{"SWITCHYARD_ADMIN_TOKEN", kAdminToken},
-         {"SWITCHYARD_ENCRYPTION_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}}));
-    ASSERT_TRUE(control_plane_->listening()) << control_plane_->process.Log();
-    mock_ = std::make_unique<Process>(Process::Start(SWITCHYARD_MOCK_PROVIDER_BIN, {}));
-    mock_address_ = AddressIn(mock_->WaitForLine("msg=listening"));
-    for (int i = 0; i < 2; ++i) {
-      planes_.push_back(std::make_unique<DataPlane>(
-          DataPlane::Start(control_plane_->grpc, "dp-barndoor-" + std::to_string(i))));
-      ASSERT_FALSE(planes_.back()->http.empty()) << planes_.back()->process.Log();
-    }
+    FleetOptions options;
+    options.node_prefix = "dp-barndoor-";
+    options.control_plane_env["SWITCHYARD_ENCRYPTION_KEY"] =
+        "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    StartFleet(options);
   }
-  static void TearDownTestSuite() {
-    planes_.clear();
-    mock_.reset();
-    control_plane_.reset();
-    postgres_.reset();
-  }
+  static void TearDownTestSuite() { StopFleet(); }
   void SetUp() override {
     HttpCall("DELETE", mock_address_, "/_mock/requests");
     // Each test starts from no routes, providers or credentials (routes first: they link).
@@ -55,29 +42,6 @@ class BarndoorTest : public ::testing::Test {
     }
   }
 
-  static HttpResult Rest(const std::string& method, const std::string& target,
-                         const std::string& body = "",
-                         std::vector<std::pair<std::string, std::string>> headers = {}) {
-    headers.emplace_back("Authorization", std::string("Bearer ") + kAdminToken);
-    return HttpCall(method, control_plane_->rest, target, body, headers);
-  }
-  // Writes, expects `status`, and waits until both data planes applied the revision.
-  static json Write(const std::string& method, const std::string& target, const json& body,
-                    int status) {
-    HttpResult result = Rest(method, target, body.dump());
-    EXPECT_EQ(result.status, status) << target << " " << body.dump() << " -> " << result.body;
-    const std::string revision = result.Header("x-switchyard-revision");
-    if (!revision.empty()) WaitForRevision(std::stoll(revision));
-    return JsonOf(result);
-  }
-  static void WaitForRevision(int64_t revision) {
-    for (const auto& plane : planes_) {
-      ASSERT_TRUE(Eventually([&] {
-        const json config = plane->Config();
-        return config.is_object() && config.value("revision", int64_t{0}) >= revision;
-      })) << plane->Config().dump();
-    }
-  }
   // A 400 whose error names `field`.
   static void ExpectRefused(const std::string& method, const std::string& target,
                             const json& body, const std::string& field, int status = 400) {
@@ -124,11 +88,6 @@ class BarndoorTest : public ::testing::Test {
     return text;
   }
 
-  static inline std::unique_ptr<PostgresServer> postgres_;
-  static inline std::unique_ptr<ControlPlane> control_plane_;
-  static inline std::unique_ptr<Process> mock_;
-  static inline std::string mock_address_;
-  static inline std::vector<std::unique_ptr<DataPlane>> planes_;
 };
 
 // Point 1: a shared credential, sealed at rest and redacted, used by providers through

@@ -125,4 +125,53 @@ void ControlPlaneTest::Authorize(grpc::ClientContext* context, const std::string
   context->AddMetadata("authorization", "Bearer " + token);
 }
 
+void FleetTest::StartFleet(const FleetOptions& options) {
+  postgres_ = PostgresServer::Start();
+  control_plane_ = std::make_unique<ControlPlane>(ControlPlane::Start(
+      postgres_->dsn(), {"--catch-up-interval-ms=200"}, options.control_plane_env));
+  ASSERT_TRUE(control_plane_->listening()) << control_plane_->process.Log();
+  mock_ = std::make_unique<Process>(Process::Start(SWITCHYARD_MOCK_PROVIDER_BIN, {}));
+  mock_address_ = AddressIn(mock_->WaitForLine("msg=listening"));
+  for (int i = 0; i < options.planes; ++i) {
+    planes_.push_back(std::make_unique<DataPlane>(DataPlane::Start(
+        control_plane_->grpc, options.node_prefix + std::to_string(i),
+        options.plane_args ? options.plane_args(i) : std::vector<std::string>{},
+        options.plane_env)));
+    ASSERT_FALSE(planes_.back()->http.empty()) << planes_.back()->process.Log();
+  }
+}
+
+void FleetTest::StopFleet() {
+  planes_.clear();
+  mock_.reset();
+  control_plane_.reset();
+  postgres_.reset();
+}
+
+HttpResult FleetTest::Rest(const std::string& method, const std::string& target,
+                           const std::string& body,
+                           std::vector<std::pair<std::string, std::string>> headers) {
+  headers.emplace_back("Authorization", std::string("Bearer ") + kAdminToken);
+  return HttpCall(method, control_plane_->rest, target, body, headers);
+}
+
+nlohmann::json FleetTest::Write(const std::string& method, const std::string& target,
+                                const nlohmann::json& body, int status) {
+  HttpResult result = Rest(method, target, body.is_null() ? "" : body.dump());
+  EXPECT_EQ(result.status, status) << method << " " << target << " " << body.dump() << " -> "
+                                   << result.body;
+  const std::string revision = result.Header("x-switchyard-revision");
+  if (!revision.empty()) WaitForRevision(std::stoll(revision));
+  return JsonOf(result);
+}
+
+void FleetTest::WaitForRevision(int64_t revision) {
+  for (const auto& plane : planes_) {
+    ASSERT_TRUE(Eventually([&] {
+      const nlohmann::json config = plane->Config();
+      return config.is_object() && config.value("revision", int64_t{0}) >= revision;
+    })) << plane->Config().dump();
+  }
+}
+
 }  // namespace switchyard::testing

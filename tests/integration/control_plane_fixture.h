@@ -98,6 +98,37 @@ class ControlPlaneTest : public ::testing::Test {
   static std::unique_ptr<ControlPlane> control_plane_;
 };
 
+// A suite with one PostgreSQL, one control plane, the mock provider and `planes` data planes
+// ("<prefix>0", "<prefix>1", ...), shared by its tests; writes wait for every data plane.
+class FleetTest : public ::testing::Test {
+ protected:
+  struct FleetOptions {
+    int planes = 2;
+    std::string node_prefix = "dp-";
+    std::map<std::string, std::string> control_plane_env = {
+        {"SWITCHYARD_ADMIN_TOKEN", kAdminToken}};
+    std::map<std::string, std::string> plane_env;
+    std::function<std::vector<std::string>(int)> plane_args;  // by index; may be empty
+  };
+  static void StartFleet(const FleetOptions& options);
+  static void StopFleet();
+
+  // REST call to the control plane with the admin token.
+  static HttpResult Rest(const std::string& method, const std::string& target,
+                         const std::string& body = "",
+                         std::vector<std::pair<std::string, std::string>> headers = {});
+  // Writes, expects `status`, and waits until every data plane applied the write's revision.
+  static nlohmann::json Write(const std::string& method, const std::string& target,
+                              const nlohmann::json& body, int status);
+  static void WaitForRevision(int64_t revision);
+
+  static inline std::unique_ptr<PostgresServer> postgres_;
+  static inline std::unique_ptr<ControlPlane> control_plane_;
+  static inline std::unique_ptr<Process> mock_;
+  static inline std::string mock_address_;
+  static inline std::vector<std::unique_ptr<DataPlane>> planes_;
+};
+
 }  // namespace switchyard::testing
 
 #endif  // SWITCHYARD_TESTS_INTEGRATION_CONTROL_PLANE_FIXTURE_H_

@@ -20,24 +20,19 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-class GovernanceTest : public ::testing::Test {
+class GovernanceTest : public FleetTest {
  protected:
   static void SetUpTestSuite() {
-    postgres_ = PostgresServer::Start();
-    control_plane_ = std::make_unique<ControlPlane>(
-        ControlPlane::Start(postgres_->dsn(), {"--catch-up-interval-ms=200"}));
-    ASSERT_TRUE(control_plane_->listening()) << control_plane_->process.Log();
-    mock_ = std::make_unique<Process>(Process::Start(SWITCHYARD_MOCK_PROVIDER_BIN, {}));
-    mock_address_ = AddressIn(mock_->WaitForLine("msg=listening"));
     // The first data plane requires a key on every request; the others serve anyone, and
     // govern the requests that present one.
-    for (int i = 0; i < 3; ++i) {
-      std::vector<std::string> args;
-      if (i == 0) args.push_back("--require-virtual-key");
-      planes_.push_back(std::make_unique<DataPlane>(DataPlane::Start(
-          control_plane_->grpc, "dp-gov-" + std::to_string(i), args, {{"KEY_A", "sk-key-a"}})));
-      ASSERT_FALSE(planes_.back()->http.empty()) << planes_.back()->process.Log();
-    }
+    FleetOptions options;
+    options.planes = 3;
+    options.node_prefix = "dp-gov-";
+    options.plane_env = {{"KEY_A", "sk-key-a"}};
+    options.plane_args = [](int i) {
+      return i == 0 ? std::vector<std::string>{"--require-virtual-key"} : std::vector<std::string>{};
+    };
+    StartFleet(options);
     Put("/api/providers/openai",
         {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}, {"models", {"*"}}}})},
          {"network_config", {{"base_url", "http://" + mock_address_}}}});
@@ -45,42 +40,14 @@ class GovernanceTest : public ::testing::Test {
         {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}, {"models", {"*"}}}})},
          {"network_config", {{"base_url", "http://" + mock_address_}}}});
   }
-  static void TearDownTestSuite() {
-    planes_.clear();
-    mock_.reset();
-    control_plane_.reset();
-    postgres_.reset();
-  }
+  static void TearDownTestSuite() { StopFleet(); }
   void SetUp() override { HttpCall("DELETE", mock_address_, "/_mock/requests"); }
 
-  static HttpResult Rest(const std::string& method, const std::string& target,
-                         const std::string& body = "",
-                         std::vector<std::pair<std::string, std::string>> headers = {}) {
-    headers.emplace_back("Authorization", std::string("Bearer ") + kAdminToken);
-    return HttpCall(method, control_plane_->rest, target, body, headers);
-  }
-  // Writes and waits until every data plane applied the write's revision.
-  static json Write(const std::string& method, const std::string& target, const json& body,
-                    int expected_status) {
-    HttpResult result = Rest(method, target, body.is_null() ? "" : body.dump());
-    EXPECT_EQ(result.status, expected_status) << result.body;
-    const std::string revision = result.Header("x-switchyard-revision");
-    if (!revision.empty()) WaitForRevision(std::stoll(revision));
-    return JsonOf(result);
-  }
   static json Put(const std::string& target, const json& body) {
     HttpResult result = Rest("PUT", target, body.dump());
     EXPECT_LT(result.status, 300) << result.body;
     WaitForRevision(std::stoll(result.Header("x-switchyard-revision")));
     return JsonOf(result);
-  }
-  static void WaitForRevision(int64_t revision) {
-    for (const auto& plane : planes_) {
-      ASSERT_TRUE(Eventually([&] {
-        const json config = plane->Config();
-        return config.is_object() && config.value("revision", int64_t{0}) >= revision;
-      })) << plane->Config().dump();
-    }
   }
   static json Key(const json& body) { return Write("POST", "/api/governance/virtual-keys", body, 201); }
 
@@ -99,11 +66,6 @@ class GovernanceTest : public ::testing::Test {
     return static_cast<int>(JsonOf(HttpCall("GET", mock_address_, "/_mock/requests"))["requests"].size());
   }
 
-  static inline std::unique_ptr<PostgresServer> postgres_;
-  static inline std::unique_ptr<ControlPlane> control_plane_;
-  static inline std::unique_ptr<Process> mock_;
-  static inline std::string mock_address_;
-  static inline std::vector<std::unique_ptr<DataPlane>> planes_;
 };
 
 TEST_F(GovernanceTest, VirtualKeysAreStoredAsHashesAndShownOnce) {

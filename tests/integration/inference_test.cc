@@ -428,7 +428,8 @@ TEST_F(InferenceTest, BadRequestsGetBifrostErrors) {
   ExpectError(HttpCall("POST", data_plane_->http, "/v1/chat/completions", "{not json"), 400);
   ExpectError(Infer("/v1/chat/completions", {{"messages", json::array()}}), 400);
   ExpectError(Infer("/v1/chat/completions", {{"model", 42}}), 400);
-  json no_slash = ExpectError(Infer("/v1/chat/completions", Chat("gpt-4o")), 400);
+  // A bare name could be a model route's alias (seed 004): one that is not is 404.
+  json no_slash = ExpectError(Infer("/v1/chat/completions", Chat("gpt-4o")), 404);
   EXPECT_NE(no_slash["error"]["message"].get<std::string>().find("provider/model"),
             std::string::npos);
   json unknown = ExpectError(Infer("/v1/chat/completions", Chat("nope/gpt-4o")), 400);
