@@ -209,6 +209,9 @@ absl::Status CanonicalRoute(v1::ModelRoute& route) {
   RETURN_IF_ERROR(CheckRouteTimeout("stream_idle_timeout_seconds",
                                     route.has_stream_idle_timeout_seconds(),
                                     route.stream_idle_timeout_seconds(), 1800));
+  if (route.failover_aliases_size() > 10) {
+    return InvalidField("failover_aliases", "has more than 10 routes");
+  }
   for (int i = 0; i < route.failover_aliases_size(); ++i) {
     const std::string& failover = route.failover_aliases(i);
     const std::string field = StrCat("failover_aliases[", i, "]");

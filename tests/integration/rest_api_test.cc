@@ -207,6 +207,7 @@ TEST_F(RestApiTest, SecretsRestSealedAndKeysRotate) {
   auto dump = [&] {
     std::string text;
     for (const char* query : {"SELECT config::text FROM providers",
+                              "SELECT config::text FROM governance_objects",
                               "SELECT coalesce(config::text, '') FROM provider_changes"}) {
       for (const auto& row : Sql(dsn, query)) text += row[0] + "\n";
     }
@@ -223,7 +224,13 @@ TEST_F(RestApiTest, SecretsRestSealedAndKeysRotate) {
                            R"({"keys": [{"name": "k", "value": "sk-clear-before-key-1234"}]})");
     ASSERT_EQ(put.status, 201) << put.body;
     hash = JsonOf(put)["config_hash"];
+    // A shared credential's secret (seed 004) is sealed like a provider key.
+    HttpResult credential = Admin(cp, "POST", "/api/credentials",
+                                  R"({"name": "c", "model_provider": "openai",
+                                      "api_key": "sk-cred-clear-5678"})");
+    ASSERT_EQ(credential.status, 201) << credential.body;
     EXPECT_NE(dump().find("sk-clear-before-key-1234"), std::string::npos);
+    EXPECT_NE(dump().find("sk-cred-clear-5678"), std::string::npos);
   }
   {  // Key A: the old rows are sealed at start, new ones as written; answers unchanged.
     std::map<std::string, std::string> env = admin;
@@ -242,6 +249,7 @@ TEST_F(RestApiTest, SecretsRestSealedAndKeysRotate) {
               201);
     const std::string sealed = dump();
     EXPECT_EQ(sealed.find("sk-clear-before-key-1234"), std::string::npos) << sealed;
+    EXPECT_EQ(sealed.find("sk-cred-clear-5678"), std::string::npos) << sealed;
     EXPECT_EQ(sealed.find("bedrock-secret-at-rest"), std::string::npos) << sealed;
     EXPECT_EQ(sealed.find("hdr-at-rest"), std::string::npos) << sealed;
     EXPECT_NE(sealed.find("sy1:"), std::string::npos);
@@ -271,6 +279,10 @@ TEST_F(RestApiTest, SecretsRestSealedAndKeysRotate) {
     EXPECT_EQ(JsonOf(Admin(cp, "GET", "/api/providers/bedrock"))["keys"][0]["bedrock_key_config"]
                   ["secret_key"]["value"],
               "bedr************************rest");
+    // Re-sealed under B: it opens without A.
+    const json credentials = JsonOf(Admin(cp, "GET", "/api/credentials"));
+    EXPECT_EQ(credentials["credentials"][0]["api_key"], "sk-c************************5678")
+        << credentials.dump();
   }
   std::filesystem::remove(keys);
 }

@@ -94,14 +94,20 @@ std::string ObjectToStoredJson(v1::GovernanceObject object, const common::Secret
   return text;
 }
 
-absl::StatusOr<v1::GovernanceObject> ObjectFromStoredJson(const std::string& text,
-                                                          const common::SecretBox* box) {
+// The stored object as it is (secrets still sealed).
+absl::StatusOr<v1::GovernanceObject> ParseStoredObject(const std::string& text) {
   v1::GovernanceObject object;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;  // a field a later version added
   if (!google::protobuf::util::JsonStringToMessage(text, &object, options).ok()) {
     return absl::InternalError("a stored governance object is unreadable");
   }
+  return object;
+}
+
+absl::StatusOr<v1::GovernanceObject> ObjectFromStoredJson(const std::string& text,
+                                                          const common::SecretBox* box) {
+  ASSIGN_OR_RETURN(v1::GovernanceObject object, ParseStoredObject(text));
   std::vector<std::string*> secrets;
   common::VisitCredentialSecrets(&object, [&](std::string* value) { secrets.push_back(value); });
   RETURN_IF_ERROR(OpenAll(secrets, box));
@@ -557,7 +563,7 @@ absl::StatusOr<int> PostgresStore::SealStoredSecrets(bool reseal) {
     v1::ProviderConfig config;
     v1::GovernanceObject object;
     if (credential) {
-      ASSIGN_OR_RETURN(object, ObjectFromStoredJson(text, nullptr));
+      ASSIGN_OR_RETURN(object, ParseStoredObject(text));
       common::VisitCredentialSecrets(&object, [&](std::string* value) { secrets.push_back(value); });
     } else {
       auto parsed = common::ProviderFromJson(text);
