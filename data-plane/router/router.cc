@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/container/inlined_vector.h"
-
 #include "absl/strings/ascii.h"
 #include "common/provider_config.h"
 #include "common/strings.h"
@@ -301,7 +300,7 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
     if (answered) answered_by = primary.name;
   }
   std::string skipped;  // fallbacks the virtual key may not use
-  for (size_t i = 0; !answered && i < next.size() && primary_error.http_status != 404; ++i) {
+  for (size_t i = 0; !answered && i < next.size(); ++i) {
     if (Clock::now() >= deadline) break;
     metrics_->Fallback();
     ApiError fallback_error;
