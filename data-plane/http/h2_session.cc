@@ -184,7 +184,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
       const size_t question = text.find('?');
       request.path = std::string(text.substr(0, question));
       if (question != std::string_view::npos) request.query = std::string(text.substr(question + 1));
-    } else if (IsPipelineHeader(key)) {
+    } else if (KeepsHeader(key, text)) {
       request.headers.emplace_back(std::string(key), std::string(text));
     }
     return 0;

@@ -1,5 +1,7 @@
 #include "data-plane/http/inference_handler.h"
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 
 #include <array>
@@ -8,12 +10,25 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "data-plane/providers/multipart.h"
 #include "common/url.h"
 #include "data-plane/http/request_body.h"
 #include "data-plane/router/governance.h"
 #include "data-plane/providers/surface.h"
 
 namespace switchyard::dp {
+// OpenAI's routes sent to an explicit path (InferenceRequest::resource_path): multipart
+// uploads that carry a model ("model" form field; "stream" field "true" for the stream type),
+// and files and batches, which carry none and go to the provider the request names.
+struct ResourceRoute {
+  std::string_view method;
+  std::string_view collection;  // the path's first segment under /v1
+  int depth;                    // 0: the collection, 1: /{id}, 2: /{id}/{action}
+  std::string_view action;
+  std::string_view request_type;
+  std::string_view stream_request_type;  // multipart uploads with "stream": "true"
+  bool multipart_model;                  // the model is the upload's "model" field
+};
 namespace {
 
 namespace asio = boost::asio;
@@ -33,7 +48,76 @@ constexpr Route kRoutes[] = {
     {"POST", "/embeddings", ApiSurface::kOpenAi, "embedding", ""},
     {"POST", "/responses", ApiSurface::kOpenAi, "responses", "responses_stream"},
     {"GET", "/models", ApiSurface::kOpenAi, "list_models", ""},
+    // (speech streams with "stream_format": "sse" rather than "stream": true)
+    {"POST", "/audio/speech", ApiSurface::kOpenAi, "speech", "speech_stream"},
+    {"POST", "/images/generations", ApiSurface::kOpenAi, "image_generation",
+     "image_generation_stream"},
 };
+
+constexpr ResourceRoute kResourceRoutes[] = {
+    {"POST", "audio", 1, "", "transcription", "transcription_stream", true},  // /audio/{kind}
+    {"POST", "images", 1, "", "image_generation", "", true},                  // /images/edits
+    {"POST", "files", 0, "", "file_upload", "", false},
+    {"GET", "files", 0, "", "file_list", "", false},
+    {"GET", "files", 1, "", "file_retrieve", "", false},
+    {"DELETE", "files", 1, "", "file_delete", "", false},
+    {"GET", "files", 2, "content", "file_content", "", false},
+    {"POST", "batches", 0, "", "batch_create", "", false},
+    {"GET", "batches", 0, "", "batch_list", "", false},
+    {"GET", "batches", 1, "", "batch_retrieve", "", false},
+    {"POST", "batches", 2, "cancel", "batch_cancel", "", false},
+};
+
+// The resource route of `path` (under /v1 or /openai/v1), its path under /v1 in `rest`;
+// null when it names none. `method_ok` says whether some route has the path with this method.
+const ResourceRoute* FindResourceRoute(std::string_view method, std::string_view path,
+                                       std::string_view* rest, bool* path_known) {
+  if (path.starts_with("/openai/v1/")) path.remove_prefix(7);
+  if (!path.starts_with("/v1/")) return nullptr;
+  path.remove_prefix(3);
+  *rest = path;
+  std::vector<std::string_view> segments;
+  for (std::string_view left = path.substr(1); !left.empty();) {
+    const size_t slash = left.find('/');
+    segments.push_back(left.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    left.remove_prefix(slash + 1);
+  }
+  if (segments.empty()) return nullptr;
+  const bool audio = segments[0] == "audio" && segments.size() == 2 &&
+                     (segments[1] == "transcriptions" || segments[1] == "translations");
+  const bool edits = segments[0] == "images" && segments.size() == 2 && segments[1] == "edits";
+  for (const ResourceRoute& route : kResourceRoutes) {
+    if (route.collection != segments[0]) continue;
+    if (route.multipart_model ? !(audio || edits)
+                              : static_cast<int>(segments.size()) != route.depth + 1 ||
+                                    (route.depth == 2 && segments[2] != route.action) ||
+                                    (route.depth >= 1 && segments[1].empty())) {
+      continue;
+    }
+    *path_known = true;
+    if (route.method == method) return &route;
+  }
+  return nullptr;
+}
+
+// The query without its `provider` parameter (the gateway's, not the provider's), and that
+// parameter's value.
+std::string WithoutProvider(std::string_view query, std::string* provider) {
+  std::string out;
+  for (std::string_view left = query; !left.empty();) {
+    const size_t amp = left.find('&');
+    const std::string_view pair = left.substr(0, amp);
+    if (pair.starts_with("provider=")) {
+      *provider = std::string(pair.substr(9));
+    } else if (!pair.empty()) {
+      out += StrCat(out.empty() ? "" : "&", pair);
+    }
+    if (amp == std::string_view::npos) break;
+    left.remove_prefix(amp + 1);
+  }
+  return out;
+}
 
 // Anthropic's Messages API for unchanged Anthropic clients (base URL http://<data plane>/anthropic).
 constexpr Route kAnthropicMessages = {"POST", "/messages", ApiSurface::kAnthropic,
@@ -130,6 +214,12 @@ asio::awaitable<void> SendNotReady(ResponseWriter& writer, ApiSurface surface) {
                      "no routing table yet: the data plane has not received its configuration");
 }
 
+// OpenAI's speech streams with "stream_format": "sse".
+bool SpeechStreams(std::string_view body) {
+  const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
+  return json.is_object() && json.value("stream_format", "") == "sse";
+}
+
 // A native client's bare model means its own provider, unless it is a model route's alias
 // (or that provider is not configured: the router then answers that no route has the name).
 std::string Qualified(const RoutingTable& table, std::string model, std::string_view provider) {
@@ -181,6 +271,17 @@ asio::awaitable<void> InferenceHandler::Handle(common::HttpRequest& http, Respon
 
 asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
                                                  RequestContext& writer) {
+  std::string_view rest;
+  bool path_known = false;
+  if (const ResourceRoute* resource = FindResourceRoute(http.method, http.path, &rest, &path_known)) {
+    co_await DispatchResource(http, *resource, std::string(rest), writer);
+    co_return;
+  }
+  if (path_known) {
+    co_await SendError(writer, ApiSurface::kOpenAi, 405, "invalid_request_error",
+                       "method_not_allowed", StrCat(http.method, " is not allowed on ", http.path));
+    co_return;
+  }
   if (http.path.starts_with(kGenAi)) {
     co_await DispatchGenAi(http, writer);
     co_return;
@@ -267,7 +368,71 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
   }
   if (deployment) request.body.model = Qualified(*table.get(), *std::move(deployment), "azure");
   request.stream = request.body.stream && !route->stream_request_type.empty();
+  if (route->request_type == "speech") request.stream = SpeechStreams(request.body.text);
   request.request_type = request.stream ? route->stream_request_type : route->request_type;
+  request.control_headers = std::move(http.headers);
+  request.virtual_key = key;
+  writer.Annotate(&request);
+  co_await router_->Serve(*table.get(), request, writer);
+}
+
+asio::awaitable<void> InferenceHandler::DispatchResource(common::HttpRequest& http,
+                                                         const ResourceRoute& route,
+                                                         std::string path,
+                                                         RequestContext& writer) {
+  WorkerTable::Lease table = tables_->Acquire();
+  if (!table) {
+    co_await SendNotReady(writer, ApiSurface::kOpenAi);
+    co_return;
+  }
+  const CompiledKey* key = nullptr;
+  std::optional<Refusal> refused = Govern(http, *table.get(), /*count=*/true, &key);
+  NoteCaller(writer, route.request_type, key);
+  if ((refused || CountsRemotely(key, true)) &&
+      !co_await Admitted(std::move(refused), key, true, ApiSurface::kOpenAi, writer)) {
+    co_return;
+  }
+  InferenceRequest request;
+  request.surface = ApiSurface::kOpenAi;
+  request.request_type = route.request_type;
+  request.method = route.method;
+  request.content_type = std::string(http.Header("content-type"));
+  if (!route.multipart_model && !request.multipart()) request.content_type.clear();
+  std::string provider;
+  const std::string query = WithoutProvider(http.query, &provider);
+  request.resource_path = query.empty() ? path : StrCat(path, "?", query);
+  request.body.text = std::move(http.body);
+  if (route.multipart_model || request.multipart()) {
+    // Framing first: a malformed upload is refused before anything is forwarded.
+    absl::StatusOr<std::vector<FormPart>> parts =
+        request.multipart()
+            ? ParseMultipart(request.body.text, MultipartBoundary(request.content_type))
+            : absl::InvalidArgumentError(StrCat(http.path, " takes multipart/form-data"));
+    if (!parts.ok()) {
+      co_await SendError(writer, ApiSurface::kOpenAi, 400, "invalid_request_error",
+                         "invalid_request", std::string(parts.status().message()));
+      co_return;
+    }
+    if (route.multipart_model) {
+      request.body.model = std::string(FormValue(request.body.text, *parts, "model"));
+      if (request.body.model.empty()) {
+        co_await SendError(writer, ApiSurface::kOpenAi, 400, "invalid_request_error",
+                           "invalid_request", "the upload has no \"model\" field");
+        co_return;
+      }
+      request.stream = !route.stream_request_type.empty() &&
+                       FormValue(request.body.text, *parts, "stream") == "true";
+      if (request.stream) request.request_type = route.stream_request_type;
+    } else if (provider.empty()) {
+      provider = std::string(FormValue(request.body.text, *parts, "provider"));
+    }
+  }
+  if (!route.multipart_model) {
+    // Files and batches are the provider's: the one the request names, default openai.
+    if (provider.empty()) provider = std::string(http.Header("x-bf-provider"));
+    if (provider.empty()) provider = "openai";
+    request.body.model = StrCat(provider, "/");
+  }
   request.control_headers = std::move(http.headers);
   request.virtual_key = key;
   writer.Annotate(&request);

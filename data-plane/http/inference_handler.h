@@ -50,6 +50,15 @@ inline bool IsPipelineHeader(std::string_view name) {
          absl::EqualsIgnoreCase(view, "tracestate");
 }
 
+// IsPipelineHeader, or a multipart upload's Content-Type (its boundary); JSON's is not kept.
+inline bool KeepsHeader(std::string_view name, std::string_view value) {
+  return IsPipelineHeader(name) ||
+         (absl::EqualsIgnoreCase(absl::string_view(name.data(), name.size()), "content-type") &&
+          value.starts_with("multipart/"));
+}
+
+struct ResourceRoute;  // inference_handler.cc
+
 class InferenceHandler {
  public:
   // `require_virtual_key`: every inference request must present a virtual key (401
@@ -75,6 +84,10 @@ class InferenceHandler {
  private:
   boost::asio::awaitable<void> Dispatch(common::HttpRequest& request, RequestContext& writer);
   boost::asio::awaitable<void> DispatchGenAi(common::HttpRequest& request, RequestContext& writer);
+  // OpenAI's uploads, files and batches (inference_handler.cc kResourceRoutes).
+  boost::asio::awaitable<void> DispatchResource(common::HttpRequest& request,
+                                                const ResourceRoute& route,
+                                                std::string path, RequestContext& writer);
   boost::asio::awaitable<void> DispatchBedrock(common::HttpRequest& request,
                                                RequestContext& writer);
   // A native route naming its model in the path (GenAI's, Bedrock's).

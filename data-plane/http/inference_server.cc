@@ -322,7 +322,9 @@ class InferenceServer::Worker {
       if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
       for (const auto& field : message) {
         const auto name = field.name_string();
-        if (IsPipelineHeader(std::string_view(name.data(), name.size()))) {
+        const auto value = field.value();
+        if (KeepsHeader(std::string_view(name.data(), name.size()),
+                        std::string_view(value.data(), value.size()))) {
           request.headers.emplace_back(std::string(name), std::string(field.value()));
         }
       }

@@ -69,6 +69,15 @@ struct InferenceRequest {
   // log record, filled as the request is served (null when request logs are off).
   std::string_view trace_header_lines;
   LogRecord* log = nullptr;
+  // OpenAI's files, batches and multipart audio/image uploads are sent to an explicit path
+  // rather than the request type's: the path under /v1 with its query ("/files/file-1",
+  // "/audio/translations"), the method, and the client's Content-Type when it is not JSON
+  // (a multipart upload, whose "model" field the adapter rewrites). Files and batches name
+  // no model: `body.model` is "<provider>/" (the provider the request names).
+  std::string resource_path;
+  std::string_view method = "POST";
+  std::string content_type;
+  bool multipart() const { return content_type.starts_with("multipart/"); }
   // The client's x-bf-* headers (Bifrost's per-request controls), names as sent.
   std::vector<std::pair<std::string, std::string>> control_headers;
 

@@ -34,6 +34,7 @@ void ComposeUpstreamHeaders(const InferenceRequest& request, const AttemptTarget
   const ProviderEntry& entry = *target.entry;
   bool dynamic = false;
   for (const auto& [name, value] : request.control_headers) dynamic |= IsDynamicHeader(name);
+  dynamic |= !request.content_type.empty();  // the compiled lines say JSON
   if (!dynamic) {
     out->header_lines[0] = entry.static_header_lines;
     if (target.key != nullptr) out->header_lines[1] = target.key->auth_header_lines;
@@ -41,7 +42,10 @@ void ComposeUpstreamHeaders(const InferenceRequest& request, const AttemptTarget
     return;
   }
   HeaderList& headers = out->headers;
-  headers.emplace_back("content-type", "application/json");
+  if (out->method != "GET" && out->method != "DELETE") {
+    headers.emplace_back("content-type", request.content_type.empty() ? "application/json"
+                                                                      : request.content_type);
+  }
   if (request.stream) headers.emplace_back("accept", "text/event-stream");
   if (target.key != nullptr) {
     for (const auto& [name, value] : target.key->auth_headers) {

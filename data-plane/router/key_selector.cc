@@ -4,6 +4,7 @@
 
 namespace switchyard::dp {
 bool KeyServes(const ResolvedKey& key, std::string_view model) {
+  if (model.empty()) return true;  // a provider-wide request (files, batches)
   return std::any_of(key.models.begin(), key.models.end(),
                      [&](const std::string& m) { return m == "*" || m == model; });
 }

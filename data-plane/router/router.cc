@@ -357,7 +357,10 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
                                            const GovernanceLevel** governed_level) {
   const std::string_view name = target_name.name;
   const size_t slash = name.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == name.size()) {
+  // Files and batches name their provider only ("openai/").
+  const bool provider_only = !request.resource_path.empty() && name.ends_with('/');
+  if (slash == std::string_view::npos || slash == 0 ||
+      (slash + 1 == name.size() && !provider_only)) {
     *error = GatewayError(400, "invalid_request_error", "invalid_model",
                           StrCat("model \"", name, "\" must be \"provider/model\""));
     co_return false;
@@ -402,8 +405,9 @@ asio::awaitable<bool> Router::TryCandidate(const RoutingTable& table,
                                   entry->unserved_reason));
   }
   if (!entry->Allows(request.request_type)) {
+    // (403: the request is well formed; this provider's allowed_requests refuse it.)
     co_return fail(
-        GatewayError(400, "invalid_request_error", "unsupported_operation",
+        GatewayError(403, "permission_error", "unsupported_operation",
                      StrCat(request.request_type, " is not supported by ", provider, " provider")));
   }
   Candidate candidate;

@@ -39,6 +39,10 @@
 // Google auth (mock_google_auth.h): GET /_mock/service_account?client_email=E&lifetime=S
 //   issues a service-account key file whose token_uri is this mock's POST /token; GET
 //   /_mock/token_exchanges?client_email=E counts its granted and refused exchanges.
+// OpenAI's audio (speech: bytes or stream_format sse; transcriptions/translations:
+//   multipart, stream), images (generations, stream with partial images; edits), files
+//   (upload, list, retrieve, delete, content) and batches (create, list, retrieve, cancel),
+//   files and batches kept in memory by id.
 // Observation: GET /_mock/requests (what was received: method, path, headers, body);
 //   GET /_mock/stats ({"total":N,"by_authorization":{...}}); DELETE /_mock/requests resets
 //   the log, the stats and the script. POST /_mock/revoke_tokens revokes every access token
@@ -47,12 +51,15 @@
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <deque>
 #include <iostream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -84,6 +91,11 @@ struct State {
   int64_t total = 0;
   int64_t streams_aborted = 0;  // streams whose client went away before the end
   std::deque<Scripted> script;
+  // OpenAI's files and batches, by id.
+  std::map<std::string, json> files;
+  std::map<std::string, std::string> file_contents;
+  std::map<std::string, json> batches;
+  int64_t next_id = 1;
 };
 
 State state;
@@ -666,6 +678,184 @@ std::string ModelList(const http::request<http::string_body>& request, const std
   return json{{"object", "list"}, {"data", data}}.dump();
 }
 
+// An answer of OpenAI's audio, image, file and batch endpoints.
+struct Resource {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+std::string Base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                  reinterpret_cast<const unsigned char*>(bytes.data()),
+                  static_cast<int>(bytes.size()));
+  return out;
+}
+
+std::string SseEvent(const json& event) { return "data: " + event.dump() + "\n\n"; }
+
+// The value of a multipart/form-data field (text parts only), or "".
+std::string FormField(const std::string& body, const std::string& name) {
+  const std::string marker = "name=\"" + name + "\"";
+  const size_t at = body.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t start = body.find("\r\n\r\n", at);
+  if (start == std::string::npos) return "";
+  const size_t end = body.find("\r\n--", start + 4);
+  return body.substr(start + 4, end == std::string::npos ? std::string::npos : end - start - 4);
+}
+
+// OpenAI's /v1/audio, /v1/images, /v1/files and /v1/batches; nullopt for other paths.
+std::optional<Resource> OpenAiResource(const http::request<http::string_body>& request,
+                                       const std::string& target, const json& parsed) {
+  const std::string path = target.substr(0, target.find('?'));
+  const std::string method(request.method_string());
+  const std::string& body = request.body();
+  auto error = [](int status, const std::string& message) {
+    return Resource{status, "application/json",
+                    json{{"error", {{"message", message}, {"type", "invalid_request_error"},
+                                    {"code", nullptr}}}}.dump()};
+  };
+  if (path.ends_with("/audio/speech") && method == "POST") {
+    const std::string input = parsed.value("input", "");
+    const std::string model = parsed.value("model", "");
+    const std::string audio = "MOCK-AUDIO model=" + model + " input=" + input;
+    if (parsed.value("stream_format", "") == "sse") {
+      std::string events;
+      for (size_t i = 0; i < audio.size(); i += 16) {
+        std::string piece = audio.substr(i, 16);
+        events += SseEvent({{"type", "speech.audio.delta"},
+                            {"audio", Base64(piece)}});
+      }
+      events += SseEvent({{"type", "speech.audio.done"},
+                          {"usage", {{"input_tokens", 3}, {"output_tokens", 7},
+                                     {"total_tokens", 10}}}});
+      return Resource{200, "text/event-stream", events};
+    }
+    const std::string format = parsed.value("response_format", "mp3");
+    return Resource{200, format == "wav" ? "audio/wav" : "audio/mpeg", audio};
+  }
+  if ((path.ends_with("/audio/transcriptions") || path.ends_with("/audio/translations")) &&
+      method == "POST") {
+    const std::string model = FormField(body, "model");
+    const std::string text = "mock transcript of " + std::to_string(body.size()) +
+                             " bytes by " + model;
+    if (FormField(body, "stream") == "true") {
+      std::string events;
+      for (const char* word : {"mock ", "transcript"}) {
+        events += SseEvent({{"type", "transcript.text.delta"}, {"delta", word}});
+      }
+      events += SseEvent({{"type", "transcript.text.done"}, {"text", text}});
+      return Resource{200, "text/event-stream", events};
+    }
+    return Resource{200, "application/json", json{{"text", text}}.dump()};
+  }
+  if (path.ends_with("/images/generations") && method == "POST") {
+    const std::string image = Base64(
+        "MOCK-PNG " + parsed.value("model", "") + " " + parsed.value("prompt", ""));
+    if (parsed.value("stream", false)) {
+      std::string events;
+      const int partials = parsed.value("partial_images", 1);
+      for (int i = 0; i < partials; ++i) {
+        events += SseEvent({{"type", "image_generation.partial_image"},
+                            {"b64_json", image}, {"partial_image_index", i}});
+      }
+      events += SseEvent({{"type", "image_generation.completed"}, {"b64_json", image},
+                          {"usage", {{"input_tokens", 5}, {"output_tokens", 50},
+                                     {"total_tokens", 55}}}});
+      return Resource{200, "text/event-stream", events};
+    }
+    return Resource{200, "application/json",
+                    json{{"created", 1700000000}, {"data", {{{"b64_json", image}}}}}.dump()};
+  }
+  if (path.ends_with("/images/edits") && method == "POST") {
+    const std::string image = Base64("MOCK-EDIT " + FormField(body, "prompt"));
+    return Resource{200, "application/json",
+                    json{{"created", 1700000000}, {"data", {{{"b64_json", image}}}}}.dump()};
+  }
+  const size_t files_at = path.find("/files");
+  const size_t batches_at = path.find("/batches");
+  if (files_at == std::string::npos && batches_at == std::string::npos) return std::nullopt;
+  std::lock_guard lock(state.mu);
+  if (files_at != std::string::npos) {
+    const std::string rest = path.substr(files_at + 6);  // "", "/{id}", "/{id}/content"
+    if (rest.empty() && method == "POST") {
+      const std::string id = "file-mock" + std::to_string(state.next_id++);
+      std::string filename = "upload";
+      if (const size_t at = body.find("filename=\""); at != std::string::npos) {
+        filename = body.substr(at + 10, body.find('"', at + 10) - at - 10);
+      }
+      // The uploaded bytes: the "file" part's content.
+      std::string content;
+      if (const size_t part = body.find("name=\"file\""); part != std::string::npos) {
+        const size_t start = body.find("\r\n\r\n", part) + 4;
+        const size_t end = body.find("\r\n--", start);
+        content = body.substr(start, end - start);
+      }
+      state.file_contents[id] = content;
+      state.files[id] = {{"id", id}, {"object", "file"}, {"bytes", content.size()},
+                         {"created_at", 1700000000}, {"filename", filename},
+                         {"purpose", FormField(body, "purpose")}, {"status", "processed"}};
+      return Resource{200, "application/json", state.files[id].dump()};
+    }
+    if (rest.empty() && method == "GET") {
+      json data = json::array();
+      for (const auto& [id, file] : state.files) data.push_back(file);
+      return Resource{200, "application/json",
+                      json{{"object", "list"}, {"data", data}, {"has_more", false}}.dump()};
+    }
+    const std::string id = rest.substr(1, rest.find('/', 1) == std::string::npos
+                                              ? std::string::npos
+                                              : rest.find('/', 1) - 1);
+    auto it = state.files.find(id);
+    if (it == state.files.end()) return error(404, "No such File object: " + id);
+    if (rest.ends_with("/content") && method == "GET") {
+      return Resource{200, "application/octet-stream", state.file_contents[id]};
+    }
+    if (method == "GET") return Resource{200, "application/json", it->second.dump()};
+    if (method == "DELETE") {
+      state.files.erase(it);
+      return Resource{200, "application/json",
+                      json{{"id", id}, {"object", "file"}, {"deleted", true}}.dump()};
+    }
+    return error(405, "method not allowed");
+  }
+  const std::string rest = path.substr(batches_at + 8);  // "", "/{id}", "/{id}/cancel"
+  if (rest.empty() && method == "POST") {
+    const std::string id = "batch_mock" + std::to_string(state.next_id++);
+    state.batches[id] = {{"id", id},
+                         {"object", "batch"},
+                         {"endpoint", parsed.value("endpoint", "")},
+                         {"input_file_id", parsed.value("input_file_id", "")},
+                         {"completion_window", parsed.value("completion_window", "24h")},
+                         {"status", "validating"},
+                         {"created_at", 1700000000},
+                         {"metadata", parsed.value("metadata", json(nullptr))},
+                         {"errors", nullptr},
+                         {"output_file_id", nullptr},
+                         {"request_counts", {{"total", 0}, {"completed", 0}, {"failed", 0}}}};
+    return Resource{200, "application/json", state.batches[id].dump()};
+  }
+  if (rest.empty() && method == "GET") {
+    json data = json::array();
+    for (const auto& [id, batch] : state.batches) data.push_back(batch);
+    return Resource{200, "application/json",
+                    json{{"object", "list"}, {"data", data}, {"has_more", false}}.dump()};
+  }
+  const std::string id = rest.substr(1, rest.find('/', 1) == std::string::npos
+                                            ? std::string::npos
+                                            : rest.find('/', 1) - 1);
+  auto it = state.batches.find(id);
+  if (it == state.batches.end()) return error(404, "No such Batch object: " + id);
+  if (rest.ends_with("/cancel") && method == "POST") {
+    it->second["status"] = "cancelling";
+    return Resource{200, "application/json", it->second.dump()};
+  }
+  if (method == "GET") return Resource{200, "application/json", it->second.dump()};
+  return error(405, "method not allowed");
+}
+
 // Returns false when the connection must close.
 asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::string_body>& request) {
   const std::string path(request.target());
@@ -882,6 +1072,14 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
   }
   if (!answer.body.empty()) {
     co_return co_await SendJson(stream, version, keep_alive, 200, answer.body) && keep_alive;
+  }
+  if (std::optional<Resource> resource = OpenAiResource(request, path, parsed)) {
+    http::response<http::string_body> out{static_cast<http::status>(resource->status), version};
+    out.set(http::field::content_type, resource->content_type);
+    out.keep_alive(keep_alive);
+    out.body() = std::move(resource->body);
+    out.prepare_payload();
+    co_return co_await Write(stream, out) && keep_alive;
   }
   if (IsBedrock(path)) {
     if (path.ends_with("/invoke")) {

@@ -476,11 +476,11 @@ TEST_F(InferenceTest, AllowedRequestsFollowSeed003) {
   EXPECT_EQ(Infer("/v1/chat/completions", Chat("t-all/m")).status, 200);
   EXPECT_EQ(Infer("/v1/embeddings", {{"model", "t-all/m"}, {"input", "x"}}).status, 200);
   EXPECT_EQ(Infer("/v1/chat/completions", Chat("t-chat/m")).status, 200);
-  json denied = ExpectError(Infer("/v1/chat/completions", stream), 400);
+  json denied = ExpectError(Infer("/v1/chat/completions", stream), 403);
   EXPECT_EQ(denied["error"]["code"], "unsupported_operation");
   EXPECT_EQ(denied["error"]["message"], "chat_completion_stream is not supported by t-chat provider");
-  ExpectError(Infer("/v1/embeddings", {{"model", "t-chat/m"}, {"input", "x"}}), 400);
-  json none = ExpectError(Infer("/v1/chat/completions", Chat("t-none/m")), 400);
+  ExpectError(Infer("/v1/embeddings", {{"model", "t-chat/m"}, {"input", "x"}}), 403);
+  json none = ExpectError(Infer("/v1/chat/completions", Chat("t-none/m")), 403);
   EXPECT_EQ(none["error"]["message"], "chat_completion is not supported by t-none provider");
 }
 

@@ -269,6 +269,21 @@ TEST_F(SdkTest, ModelRoutesSuite) {
   }
 }
 
+// Issue 22 point 4: speech, transcription, images, files and batches through the official
+// OpenAI SDK; allowed_requests denials as its PermissionDeniedError. tests/sdk/media.test.mjs.
+TEST_F(SdkTest, MediaFilesAndBatchesSuite) {
+  ConfigureTargets();
+  Put("chat-only", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+                    {"network_config", {{"base_url", "http://" + mock_address_}}},
+                    {"custom_provider_config",
+                     {{"base_provider_type", "openai"},
+                      {"allowed_requests", {{"chat_completion", true}}}}}});
+  int code = 0;
+  const std::string out = NodeTest("media.test.mjs", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("# fail 0"), std::string::npos) << out;
+}
+
 TEST_F(SdkTest, GenAiSdkSuite) {
   ConfigureTargets();
   int code = 0;

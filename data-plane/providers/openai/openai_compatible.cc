@@ -1,5 +1,7 @@
 #include "data-plane/providers/openai/openai_compatible.h"
 
+#include "data-plane/providers/multipart.h"
+
 #include <array>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -59,7 +61,7 @@ std::string_view OpenAiCompatibleAdapter::DefaultBaseUrl(std::string_view base_t
 
 std::string_view OpenAiCompatibleAdapter::DefaultPath(std::string_view base_type,
                                                       std::string_view request_type) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 10> kPaths = {{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kPaths = {{
       {"chat_completion", "/v1/chat/completions"},
       {"chat_completion_stream", "/v1/chat/completions"},
       {"text_completion", "/v1/completions"},
@@ -69,7 +71,9 @@ std::string_view OpenAiCompatibleAdapter::DefaultPath(std::string_view base_type
       {"responses_stream", "/v1/responses"},
       {"list_models", "/v1/models"},
       {"image_generation", "/v1/images/generations"},
+      {"image_generation_stream", "/v1/images/generations"},
       {"speech", "/v1/audio/speech"},
+      {"speech_stream", "/v1/audio/speech"},
   }};
   const Family* family = FindFamily(base_type);
   if (family == nullptr) return {};
@@ -93,6 +97,7 @@ absl::Status OpenAiCompatibleAdapter::BuildRequest(const InferenceRequest& reque
                                                    const AttemptTarget& target,
                                                    UpstreamRequest* out) const {
   const ProviderEntry& entry = *target.entry;
+  if (!request.resource_path.empty()) return BuildResourceRequest(request, target, out);
   const auto& overrides = entry.config.custom_provider_config().request_path_overrides();
   auto override_path = overrides.find(std::string(request.request_type));
   std::string path = override_path != overrides.end()
@@ -107,6 +112,30 @@ absl::Status OpenAiCompatibleAdapter::BuildRequest(const InferenceRequest& reque
   out->target = entry.endpoint.base_path + path;
   ComposeUpstreamHeaders(request, target, out);
   out->body = RewriteBody(request.body, target.model, target.merge_extra_params);
+  return absl::OkStatus();
+}
+
+// Uploads, files and batches: the client's path under the family's version prefix, its method,
+// its body (an upload's "model" field naming the target's model).
+absl::Status OpenAiCompatibleAdapter::BuildResourceRequest(const InferenceRequest& request,
+                                                           const AttemptTarget& target,
+                                                           UpstreamRequest* out) const {
+  const ProviderEntry& entry = *target.entry;
+  const Family* family = FindFamily(entry.base_type);
+  std::string path = StrCat(family == nullptr || family->versioned_paths ? "/v1" : "",
+                            request.resource_path);
+  if (entry.endpoint.base_path.ends_with("/v1") && path.starts_with("/v1/")) path.erase(0, 3);
+  out->target = entry.endpoint.base_path + path;
+  out->method = std::string(request.method);
+  ComposeUpstreamHeaders(request, target, out);
+  if (request.multipart() && !target.model.empty()) {
+    absl::StatusOr<std::vector<FormPart>> parts =
+        ParseMultipart(request.body.text, MultipartBoundary(request.content_type));
+    if (!parts.ok()) return parts.status();
+    out->body = ReplaceFormValue(request.body.text, *parts, "model", target.model);
+  } else {
+    out->body = request.body.text;
+  }
   return absl::OkStatus();
 }
 

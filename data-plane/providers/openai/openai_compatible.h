@@ -41,6 +41,10 @@ class OpenAiCompatibleAdapter : public ProviderAdapter {
   absl::Status BuildModelsRequest(const AttemptTarget& target, std::string_view page_token,
                                   UpstreamRequest* out) const override;
   absl::StatusOr<ModelPage> ParseModelPage(std::string_view body) const override;
+
+ private:
+  absl::Status BuildResourceRequest(const InferenceRequest& request, const AttemptTarget& target,
+                                    UpstreamRequest* out) const;
 };
 
 }  // namespace switchyard::dp

@@ -1,0 +1,116 @@
+#include "data-plane/providers/multipart.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "common/strings.h"
+
+namespace switchyard::dp {
+namespace {
+
+using common::StrCat;
+
+// The value of parameter `name` in a header value ("form-data; name=\"file\"; filename=\"a\"").
+std::string Parameter(std::string_view header, std::string_view name) {
+  size_t at = 0;
+  while ((at = header.find(name, at)) != std::string_view::npos) {
+    const bool starts = at == 0 || header[at - 1] == ';' || header[at - 1] == ' ';
+    const size_t eq = at + name.size();
+    if (starts && eq < header.size() && header[eq] == '=') {
+      std::string_view value = header.substr(eq + 1);
+      if (value.starts_with('"')) {
+        const size_t close = value.find('"', 1);
+        return std::string(value.substr(1, close == std::string_view::npos ? value.size() - 1
+                                                                           : close - 1));
+      }
+      return std::string(value.substr(0, value.find(';')));
+    }
+    at = eq;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string_view MultipartBoundary(std::string_view content_type) {
+  const size_t at = content_type.find("boundary=");
+  if (at == std::string_view::npos) return "";
+  std::string_view value = content_type.substr(at + 9);
+  value = value.substr(0, value.find(';'));
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+    value = value.substr(1, value.size() - 2);
+  }
+  return value;
+}
+
+absl::StatusOr<std::vector<FormPart>> ParseMultipart(std::string_view body,
+                                                     std::string_view boundary) {
+  if (boundary.empty() || boundary.size() > 70) {
+    return absl::InvalidArgumentError("the multipart Content-Type has no valid boundary");
+  }
+  const std::string delimiter = StrCat("--", boundary);
+  size_t at = body.starts_with(delimiter) ? 0 : body.find(StrCat("\r\n", delimiter));
+  if (at == std::string_view::npos) {
+    return absl::InvalidArgumentError("the multipart body has no boundary line");
+  }
+  if (at != 0) at += 2;
+  std::vector<FormPart> parts;
+  for (;;) {
+    at += delimiter.size();
+    if (body.substr(at, 2) == "--") return parts;  // the closing boundary
+    if (body.substr(at, 2) != "\r\n") {
+      return absl::InvalidArgumentError("a multipart boundary line is malformed");
+    }
+    at += 2;
+    const size_t header_end = body.find("\r\n\r\n", at);
+    if (header_end == std::string_view::npos || header_end - at > 16 * 1024) {
+      return absl::InvalidArgumentError("a multipart part's header never ends");
+    }
+    FormPart part;
+    for (std::string_view headers = body.substr(at, header_end - at); !headers.empty();) {
+      const size_t eol = headers.find("\r\n");
+      const std::string_view line = headers.substr(0, eol);
+      if (absl::StartsWithIgnoreCase(common::ToAbsl(line), "content-disposition:")) {
+        part.name = Parameter(line, "name");
+        part.filename = Parameter(line, "filename");
+      }
+      if (eol == std::string_view::npos) break;
+      headers.remove_prefix(eol + 2);
+    }
+    if (part.name.empty()) {
+      return absl::InvalidArgumentError("a multipart part has no form-data name");
+    }
+    part.value_offset = header_end + 4;
+    const size_t next = body.find(StrCat("\r\n", delimiter), part.value_offset);
+    if (next == std::string_view::npos) {
+      return absl::InvalidArgumentError(
+          StrCat("the multipart body ends inside the part \"", part.name,
+                 "\" (no closing boundary)"));
+    }
+    part.value_length = next - part.value_offset;
+    parts.push_back(std::move(part));
+    at = next + 2;
+  }
+}
+
+std::string_view FormValue(std::string_view body, const std::vector<FormPart>& parts,
+                           std::string_view name) {
+  for (const FormPart& part : parts) {
+    if (part.name == name) return body.substr(part.value_offset, part.value_length);
+  }
+  return "";
+}
+
+std::string ReplaceFormValue(std::string_view body, const std::vector<FormPart>& parts,
+                             std::string_view name, std::string_view value) {
+  for (const FormPart& part : parts) {
+    if (part.name != name) continue;
+    std::string out;
+    out.reserve(body.size() + value.size());
+    out.append(body.substr(0, part.value_offset)).append(value);
+    out.append(body.substr(part.value_offset + part.value_length));
+    return out;
+  }
+  return std::string(body);
+}
+
+}  // namespace switchyard::dp

@@ -1,0 +1,40 @@
+// multipart/form-data bodies (OpenAI's audio and image uploads, file uploads): framing checked
+// and parts found in place, so that the gateway can read and rewrite the `model` field and
+// forward everything else byte for byte. Pure functions; any thread.
+#ifndef SWITCHYARD_DATA_PLANE_PROVIDERS_MULTIPART_H_
+#define SWITCHYARD_DATA_PLANE_PROVIDERS_MULTIPART_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace switchyard::dp {
+
+// The boundary parameter of a multipart Content-Type (quotes removed), or "".
+std::string_view MultipartBoundary(std::string_view content_type);
+
+struct FormPart {
+  std::string name;
+  std::string filename;  // "" for a text field
+  size_t value_offset = 0;  // the part's content in the body
+  size_t value_length = 0;
+};
+
+// Every part, in order. InvalidArgument when the body is not well framed: no first boundary,
+// a part whose header never ends, a part without a form-data name, no closing boundary.
+absl::StatusOr<std::vector<FormPart>> ParseMultipart(std::string_view body,
+                                                     std::string_view boundary);
+
+// The text of the first part named `name`, or "".
+std::string_view FormValue(std::string_view body, const std::vector<FormPart>& parts,
+                           std::string_view name);
+
+// `body` with the content of the first part named `name` replaced by `value`.
+std::string ReplaceFormValue(std::string_view body, const std::vector<FormPart>& parts,
+                             std::string_view name, std::string_view value);
+
+}  // namespace switchyard::dp
+
+#endif  // SWITCHYARD_DATA_PLANE_PROVIDERS_MULTIPART_H_

@@ -1,0 +1,151 @@
+// Issue 22 through the official OpenAI SDK, unchanged: speech (bytes and the SSE stream),
+// transcription of a real file upload (and its stream), image generation (and its stream),
+// files (create, list, retrieve, content, delete) and batches (create, retrieve, list,
+// cancel), against the mock provider as "openai"; a provider whose allowed_requests allow
+// chat only refuses the others as the SDK's PermissionDeniedError.
+// Providers: tests/integration/sdk_test.cc (SdkTest.MediaFilesAndBatchesSuite).
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync, createReadStream } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import OpenAI from "openai";
+
+import { dataPlane, marked, received } from "./common.mjs";
+
+const client = new OpenAI({ baseURL: `${dataPlane}/v1`, apiKey: "sk-unused", maxRetries: 0 });
+
+// A small file on disk, uploaded as the SDK uploads files.
+function tempFile(name, bytes) {
+  const path = join(mkdtempSync(join(tmpdir(), "switchyard-sdk-")), name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+describe("audio", () => {
+  test("speech: audio bytes with the provider's content type", async () => {
+    const { id, options } = marked();
+    const response = await client.audio.speech.create(
+      { model: "openai/gpt-4o-mini-tts", voice: "alloy", input: "Hello there" }, options);
+    assert.equal(response.headers.get("content-type"), "audio/mpeg");
+    const audio = Buffer.from(await response.arrayBuffer()).toString();
+    assert.equal(audio, "MOCK-AUDIO model=gpt-4o-mini-tts input=Hello there");
+    const [sent] = await received(id);
+    assert.equal(sent.path, "/v1/audio/speech");
+    assert.equal(JSON.parse(sent.body).model, "gpt-4o-mini-tts");
+  });
+
+  test("speech: stream_format sse relays the audio events", async () => {
+    const response = await client.audio.speech.create(
+      { model: "openai/gpt-4o-mini-tts", voice: "alloy", input: "Hi", stream_format: "sse" });
+    assert.match(response.headers.get("content-type"), /text\/event-stream/);
+    const text = await response.text();
+    const events = text.split("\n\n").filter(Boolean).map((e) => JSON.parse(e.slice(6)));
+    assert.equal(events.at(-1).type, "speech.audio.done");
+    const audio = events.filter((e) => e.type === "speech.audio.delta")
+      .map((e) => Buffer.from(e.audio, "base64").toString()).join("");
+    assert.equal(audio, "MOCK-AUDIO model=gpt-4o-mini-tts input=Hi");
+  });
+
+  test("transcription: a file upload, its model rewritten in the form", async () => {
+    const { id, options } = marked();
+    const path = tempFile("hello.wav", Buffer.alloc(4096, 7));
+    const transcript = await client.audio.transcriptions.create(
+      { file: createReadStream(path), model: "openai/whisper-1" }, options);
+    assert.match(transcript.text, /^mock transcript of \d+ bytes by whisper-1$/);
+    const [sent] = await received(id);
+    assert.equal(sent.path, "/v1/audio/transcriptions");
+    assert.match(sent.headers["content-type"], /^multipart\/form-data; boundary=/);
+    assert.ok(sent.body.includes('filename="hello.wav"'));
+  });
+
+  test("transcription: stream true relays transcript.text events", async () => {
+    const path = tempFile("hello.wav", Buffer.alloc(1024, 1));
+    const stream = await client.audio.transcriptions.create(
+      { file: createReadStream(path), model: "openai/whisper-1", stream: true });
+    const types = [];
+    let done = "";
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === "transcript.text.done") done = event.text;
+    }
+    assert.deepEqual(types, ["transcript.text.delta", "transcript.text.delta", "transcript.text.done"]);
+    assert.match(done, /by whisper-1$/);
+  });
+});
+
+describe("images", () => {
+  test("generate, plain and streamed with partial images", async () => {
+    const image = await client.images.generate({ model: "openai/gpt-image-1", prompt: "a fox" });
+    assert.equal(Buffer.from(image.data[0].b64_json, "base64").toString(), "MOCK-PNG gpt-image-1 a fox");
+    const stream = await client.images.generate(
+      { model: "openai/gpt-image-1", prompt: "a fox", stream: true, partial_images: 2 });
+    const types = [];
+    for await (const event of stream) types.push(event.type);
+    assert.deepEqual(types, ["image_generation.partial_image", "image_generation.partial_image",
+                             "image_generation.completed"]);
+  });
+});
+
+describe("files and batches", () => {
+  test("files: create, list, retrieve, content, delete", async () => {
+    const { id, options } = marked();
+    const lines = '{"custom_id":"1","method":"POST","url":"/v1/chat/completions","body":{}}\n';
+    const file = await client.files.create(
+      { file: createReadStream(tempFile("batch.jsonl", lines)), purpose: "batch" }, options);
+    assert.ok(file.id.startsWith("file-mock"), JSON.stringify(file));
+    assert.equal(file.filename, "batch.jsonl");
+    assert.equal(file.bytes, lines.length);
+    const listed = [];
+    for await (const f of client.files.list()) listed.push(f.id);
+    assert.ok(listed.includes(file.id));
+    assert.equal((await client.files.retrieve(file.id)).purpose, "batch");
+    const content = await (await client.files.content(file.id)).text();
+    assert.equal(content, lines);
+    assert.equal((await client.files.delete(file.id)).deleted, true);
+    await assert.rejects(client.files.retrieve(file.id), OpenAI.NotFoundError);
+    const sent = await received(id);
+    assert.equal(sent[0].path, "/v1/files");
+  });
+
+  test("batches: create, retrieve, list, cancel", async () => {
+    const batch = await client.batches.create(
+      { input_file_id: "file-abc", endpoint: "/v1/chat/completions", completion_window: "24h" });
+    assert.equal(batch.status, "validating");
+    assert.equal((await client.batches.retrieve(batch.id)).input_file_id, "file-abc");
+    const ids = [];
+    for await (const b of client.batches.list()) ids.push(b.id);
+    assert.ok(ids.includes(batch.id));
+    assert.equal((await client.batches.cancel(batch.id)).status, "cancelling");
+  });
+
+  test("the provider is named by x-bf-provider or a provider query parameter", async () => {
+    const { id, options } = marked({ "x-bf-provider": "openai" });
+    const page = await client.files.list({ limit: 5 }, options);
+    assert.ok(Array.isArray(page.data));
+    const [sent] = await received(id);
+    assert.equal(sent.path, "/v1/files?limit=5");
+    // The query parameter is the gateway's: it is not sent upstream.
+    const marker = marked();
+    const answer = await fetch(`${dataPlane}/v1/files?provider=openai&limit=7`,
+                               { headers: marker.options.headers });
+    assert.equal(answer.status, 200);
+    assert.equal((await received(marker.id))[0].path, "/v1/files?limit=7");
+  });
+});
+
+describe("allowed_requests", () => {
+  test("a provider allowed to chat only refuses speech, images and transcription", async () => {
+    const denied = (error) => {
+      assert.ok(error instanceof OpenAI.PermissionDeniedError, String(error));
+      assert.match(error.message, /is not supported by chat-only provider/);
+      return true;
+    };
+    await assert.rejects(client.audio.speech.create(
+      { model: "chat-only/tts-1", voice: "alloy", input: "x" }), denied);
+    await assert.rejects(client.images.generate({ model: "chat-only/dall-e-3", prompt: "x" }), denied);
+    await assert.rejects(client.audio.transcriptions.create(
+      { file: createReadStream(tempFile("a.wav", "x")), model: "chat-only/whisper-1" }), denied);
+    await assert.rejects(client.files.list({}, { headers: { "x-bf-provider": "chat-only" } }), denied);
+  });
+});
