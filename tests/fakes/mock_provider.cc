@@ -863,7 +863,9 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
   const bool keep_alive = request.keep_alive();
 
   if (path.rfind("/_mock/", 0) == 0) {
-    std::lock_guard lock(state.mu);
+    // The state is locked while the answer is made, never across the write: a coroutine
+    // suspended on a slow write must not hold the lock another one on this thread waits for.
+    std::unique_lock lock(state.mu);
     if (path == "/_mock/script" && request.method() == http::verb::post) {
       json script = json::parse(request.body(), nullptr, false);
       for (const json& entry : script.value("responses", json::array())) {
@@ -899,6 +901,7 @@ asio::awaitable<bool> Handle(beast::tcp_stream& stream, http::request<http::stri
     response.keep_alive(keep_alive);
     response.body() = body.dump();
     response.prepare_payload();
+    lock.unlock();
     co_return co_await Write(stream, response) && keep_alive;
   }
 
