@@ -1,6 +1,8 @@
 #include "data-plane/providers/multipart.h"
 
 #include "absl/strings/ascii.h"
+#include "data-plane/providers/inference_request.h"
+#include "data-plane/providers/provider_adapter.h"
 #include "absl/strings/match.h"
 #include "common/strings.h"
 
@@ -111,6 +113,15 @@ std::string ReplaceFormValue(std::string_view body, const std::vector<FormPart>&
     return out;
   }
   return std::string(body);
+}
+
+absl::StatusOr<std::string> ResourceBody(const InferenceRequest& request,
+                                         const AttemptTarget& target) {
+  if (!request.multipart() || target.model.empty()) return request.body.text;
+  absl::StatusOr<std::vector<FormPart>> parts =
+      ParseMultipart(request.body.text, MultipartBoundary(request.content_type));
+  if (!parts.ok()) return parts.status();
+  return ReplaceFormValue(request.body.text, *parts, "model", target.model);
 }
 
 }  // namespace switchyard::dp

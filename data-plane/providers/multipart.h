@@ -35,6 +35,14 @@ std::string_view FormValue(std::string_view body, const std::vector<FormPart>& p
 std::string ReplaceFormValue(std::string_view body, const std::vector<FormPart>& parts,
                              std::string_view name, std::string_view value);
 
+struct InferenceRequest;
+struct AttemptTarget;
+
+// The body of an upload, file or batch request as sent upstream: an upload's "model" field
+// names the target's model; anything else goes as the client sent it.
+absl::StatusOr<std::string> ResourceBody(const InferenceRequest& request,
+                                         const AttemptTarget& target);
+
 }  // namespace switchyard::dp
 
 #endif  // SWITCHYARD_DATA_PLANE_PROVIDERS_MULTIPART_H_

@@ -134,6 +134,24 @@ describe("files and batches", () => {
   });
 });
 
+describe("azure", () => {
+  test("speech and images go to the deployment; files and batches to the resource", async () => {
+    const { id, options } = marked();
+    const audio = await client.audio.speech.create(
+      { model: "azure/gpt-4o", voice: "alloy", input: "Hi" }, options);
+    assert.equal(Buffer.from(await audio.arrayBuffer()).toString(), "MOCK-AUDIO model=gpt-4o input=Hi");
+    await client.images.generate({ model: "azure/gpt-4o", prompt: "x" }, options);
+    await client.files.list({}, { headers: { ...options.headers, "x-bf-provider": "azure" } });
+    const paths = (await received(id)).map((request) => request.path);
+    assert.deepEqual(paths.map((p) => p.replace(/\?.*/, "")), [
+      "/openai/deployments/prod-4o/audio/speech",
+      "/openai/deployments/prod-4o/images/generations",
+      "/openai/files",
+    ]);
+    for (const path of paths) assert.match(path, /[?&]api-version=/);
+  });
+});
+
 describe("allowed_requests", () => {
   test("a provider allowed to chat only refuses speech, images and transcription", async () => {
     const denied = (error) => {

@@ -6,6 +6,7 @@
 #include "common/strings.h"
 #include "data-plane/providers/family_neutral.h"
 #include "data-plane/providers/json_util.h"
+#include "data-plane/providers/multipart.h"
 #include "data-plane/providers/sse.h"
 #include "data-plane/providers/upstream_headers.h"
 #include "data-plane/providers/vertex/service_account.h"
@@ -25,6 +26,10 @@ std::string_view PathOf(std::string_view request_type) {
     return "/completions";
   }
   if (request_type == "embedding") return "/embeddings";
+  if (request_type == "speech" || request_type == "speech_stream") return "/audio/speech";
+  if (request_type == "image_generation" || request_type == "image_generation_stream") {
+    return "/images/generations";
+  }
   return {};
 }
 
@@ -117,24 +122,43 @@ absl::Status AzureAdapter::BuildRequest(const InferenceRequest& request,
   if (key == nullptr || !key->endpoint) {
     return absl::InternalError("azure request without a compiled key");
   }
-  const std::string_view path = PathOf(request.request_type);
+  // Uploads name their path (/audio/transcriptions, /images/edits); files and batches are
+  // the resource's, not a deployment's (/openai/files?api-version=…).
+  const std::string_view resource = request.resource_path;
+  const std::string_view path =
+      resource.empty() ? PathOf(request.request_type) : resource.substr(0, resource.find('?'));
   if (path.empty()) {
     return absl::UnimplementedError(
         StrCat(request.request_type, " is not served by azure providers here"));
   }
-  const auto mapped = key->deployments.find(std::string(target.model));
-  const std::string_view deployment =
-      mapped != key->deployments.end() ? std::string_view(mapped->second) : target.model;
+  const size_t question = resource.find('?');
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view() : resource.substr(question + 1);
   std::string_view version = key->ConfigField("api_version");
   if (version.empty()) version = kDefaultApiVersion;
   out->endpoint = &*key->endpoint;
-  out->target = StrCat(key->path_prefix, PercentEncode(deployment), path,
-                       "?api-version=", PercentEncode(version));
+  out->method = std::string(request.method);
+  if (target.model.empty()) {
+    out->target = StrCat(key->endpoint->base_path, "/openai", path, "?api-version=",
+                         PercentEncode(version), query.empty() ? "" : "&", query);
+  } else {
+    const auto mapped = key->deployments.find(std::string(target.model));
+    const std::string_view deployment =
+        mapped != key->deployments.end() ? std::string_view(mapped->second) : target.model;
+    out->target = StrCat(key->path_prefix, PercentEncode(deployment), path,
+                         "?api-version=", PercentEncode(version));
+  }
   ComposeUpstreamHeaders(request, target, out);
   if (!target.access_token.empty() && !target.entry->HasExtraHeader("authorization")) {
     out->headers.emplace_back("authorization", StrCat("Bearer ", target.access_token));
   }
-  out->body = RewriteBody(request.body, target.model, target.merge_extra_params);
+  if (!resource.empty()) {
+    absl::StatusOr<std::string> body = ResourceBody(request, target);
+    if (!body.ok()) return body.status();
+    out->body = *std::move(body);
+  } else {
+    out->body = RewriteBody(request.body, target.model, target.merge_extra_params);
+  }
   return absl::OkStatus();
 }
 

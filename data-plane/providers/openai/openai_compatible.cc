@@ -128,14 +128,9 @@ absl::Status OpenAiCompatibleAdapter::BuildResourceRequest(const InferenceReques
   out->target = entry.endpoint.base_path + path;
   out->method = std::string(request.method);
   ComposeUpstreamHeaders(request, target, out);
-  if (request.multipart() && !target.model.empty()) {
-    absl::StatusOr<std::vector<FormPart>> parts =
-        ParseMultipart(request.body.text, MultipartBoundary(request.content_type));
-    if (!parts.ok()) return parts.status();
-    out->body = ReplaceFormValue(request.body.text, *parts, "model", target.model);
-  } else {
-    out->body = request.body.text;
-  }
+  absl::StatusOr<std::string> body = ResourceBody(request, target);
+  if (!body.ok()) return body.status();
+  out->body = *std::move(body);
   return absl::OkStatus();
 }
 
