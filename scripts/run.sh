@@ -113,6 +113,11 @@ Streaming:
   curl -sN http://$http/v1/chat/completions -H 'Content-Type: application/json' -H "x-bf-vk: $vk" \\
     -d '{"model": "openai/gpt-4o-mini", "stream": true, "messages": [{"role": "user", "content": "Hello!"}]}'
 
+Speech and transcription (audio bytes out; a file upload in):
+  curl -s http://$http/v1/audio/speech -H 'Content-Type: application/json' -o speech.mp3 \\
+    -d '{"model": "openai/gpt-4o-mini-tts", "voice": "alloy", "input": "Hello!"}'
+  curl -s http://$http/v1/audio/transcriptions -F model=openai/whisper-1 -F file=@speech.mp3
+
 Native routes (Anthropic's, Google's GenAI, Cohere's, Bedrock's and Azure's APIs; any
 provider, translated):
   curl -s http://$http/anthropic/v1/messages -H 'Content-Type: application/json' -H "x-api-key: $vk" \\
@@ -134,6 +139,8 @@ Admin API:
   curl -s http://$rest/api/governance/virtual-keys
   curl -s 'http://$rest/api/logs?limit=5'            # request logs, newest first
   curl -s 'http://$rest/api/logs/stats?status=error'
+  curl -s http://$rest/api/credentials             # seed 004: shared credentials
+  curl -s http://$rest/api/model-routes            # seed 004: aliases and failovers
 
 Ctrl-C stops everything.
 MSG
