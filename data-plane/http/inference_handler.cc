@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "data-plane/providers/multipart.h"
+#include "data-plane/upstream/upstream_client.h"
 #include "common/url.h"
 #include "data-plane/http/request_body.h"
 #include "data-plane/router/governance.h"
@@ -214,6 +215,43 @@ asio::awaitable<void> SendNotReady(ResponseWriter& writer, ApiSurface surface) {
                      "no routing table yet: the data plane has not received its configuration");
 }
 
+// A streamed multipart upload whose framing is checked as it passes (MultipartChecker). Each
+// piece is held back until the next one was read, so that the last one leaves only once the
+// closing boundary was seen: a malformed upload never reaches the provider complete.
+class CheckedUpload : public BodySource {
+ public:
+  CheckedUpload(BodySource& inner, std::string_view boundary) : inner_(inner), checker_(boundary) {}
+
+  asio::awaitable<absl::StatusOr<std::string_view>> Next() override {
+    for (;;) {
+      absl::StatusOr<std::string_view> piece = co_await inner_.Next();
+      if (!piece.ok()) co_return piece.status();
+      if (piece->empty()) {
+        if (absl::Status framed = checker_.Finish(); !framed.ok()) co_return framed;
+        out_.swap(held_);
+        held_.clear();
+        co_return std::string_view(out_);
+      }
+      if (absl::Status framed = checker_.Feed(*piece); !framed.ok()) co_return framed;
+      if (held_.empty()) {
+        held_.assign(piece->data(), piece->size());
+        continue;
+      }
+      out_.swap(held_);
+      held_.assign(piece->data(), piece->size());
+      co_return std::string_view(out_);
+    }
+  }
+  std::optional<uint64_t> length() const override { return inner_.length(); }
+  bool started() const override { return inner_.started(); }
+
+ private:
+  BodySource& inner_;
+  MultipartChecker checker_;
+  std::string held_;
+  std::string out_;
+};
+
 // OpenAI's speech streams with "stream_format": "sse".
 bool SpeechStreams(std::string_view body) {
   const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
@@ -241,7 +279,8 @@ std::string_view InferenceRequest::ControlHeader(std::string_view lower_case_nam
   return {};
 }
 
-asio::awaitable<void> InferenceHandler::Handle(common::HttpRequest& http, ResponseWriter& writer) {
+asio::awaitable<void> InferenceHandler::Handle(common::HttpRequest& http, ResponseWriter& writer,
+                                               BodySource* body) {
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   struct Done {
     std::atomic<int>& count;
@@ -254,7 +293,7 @@ asio::awaitable<void> InferenceHandler::Handle(common::HttpRequest& http, Respon
   // No exception may escape into the event loop (it would end the worker).
   bool failed = false;
   try {
-    co_await Dispatch(http, context);
+    co_await Dispatch(http, context, body);
   } catch (const std::exception& e) {
     common::LogError("inference request failed", {{"path", http.path},
                                                   {"what", e.what()},
@@ -270,11 +309,11 @@ asio::awaitable<void> InferenceHandler::Handle(common::HttpRequest& http, Respon
 }
 
 asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
-                                                 RequestContext& writer) {
+                                                 RequestContext& writer, BodySource* upload) {
   std::string_view rest;
   bool path_known = false;
   if (const ResourceRoute* resource = FindResourceRoute(http.method, http.path, &rest, &path_known)) {
-    co_await DispatchResource(http, *resource, std::string(rest), writer);
+    co_await DispatchResource(http, *resource, std::string(rest), writer, upload);
     co_return;
   }
   if (path_known) {
@@ -379,7 +418,8 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
 asio::awaitable<void> InferenceHandler::DispatchResource(common::HttpRequest& http,
                                                          const ResourceRoute& route,
                                                          std::string path,
-                                                         RequestContext& writer) {
+                                                         RequestContext& writer,
+                                                         BodySource* body) {
   WorkerTable::Lease table = tables_->Acquire();
   if (!table) {
     co_await SendNotReady(writer, ApiSurface::kOpenAi);
@@ -402,7 +442,19 @@ asio::awaitable<void> InferenceHandler::DispatchResource(common::HttpRequest& ht
   const std::string query = WithoutProvider(http.query, &provider);
   request.resource_path = query.empty() ? path : StrCat(path, "?", query);
   request.body.text = std::move(http.body);
-  if (route.multipart_model || request.multipart()) {
+  std::optional<CheckedUpload> upload;
+  if (body != nullptr) {
+    // Streamed: its framing is checked as it passes, and its last piece is only sent once
+    // the closing boundary came (a malformed upload never reaches the provider whole).
+    const std::string_view boundary = MultipartBoundary(request.content_type);
+    if (!request.multipart() || boundary.empty()) {
+      co_await SendError(writer, ApiSurface::kOpenAi, 400, "invalid_request_error",
+                         "invalid_request", StrCat(http.path, " takes multipart/form-data"));
+      co_return;
+    }
+    upload.emplace(*body, boundary);
+    request.body_source = &*upload;
+  } else if (route.multipart_model || request.multipart()) {
     // Framing first: a malformed upload is refused before anything is forwarded.
     absl::StatusOr<std::vector<FormPart>> parts =
         request.multipart()

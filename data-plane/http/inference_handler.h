@@ -57,7 +57,14 @@ inline bool KeepsHeader(std::string_view name, std::string_view value) {
           value.starts_with("multipart/"));
 }
 
+class BodySource;     // data-plane/upstream/upstream_client.h
 struct ResourceRoute;  // inference_handler.cc
+
+// Requests whose body the server hands over unread, to be streamed upstream: file uploads
+// (POST /v1/files, /openai/v1/files), which may be far larger than what is held in memory.
+inline bool StreamsBody(std::string_view method, std::string_view path) {
+  return method == "POST" && (path == "/v1/files" || path == "/openai/v1/files");
+}
 
 class InferenceHandler {
  public:
@@ -75,19 +82,23 @@ class InferenceHandler {
         logs_(logs),
         node_id_(std::move(node_id)) {}
 
-  // Takes the request body (moved out of `request`).
-  boost::asio::awaitable<void> Handle(common::HttpRequest& request, ResponseWriter& writer);
+  // Takes the request body (moved out of `request`), or reads it from `body` (an upload the
+  // server did not read ahead: StreamsBody()).
+  boost::asio::awaitable<void> Handle(common::HttpRequest& request, ResponseWriter& writer,
+                                      BodySource* body = nullptr);
 
   // Requests being served right now (any thread may read it; only this worker writes it).
   int in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
 
  private:
-  boost::asio::awaitable<void> Dispatch(common::HttpRequest& request, RequestContext& writer);
+  boost::asio::awaitable<void> Dispatch(common::HttpRequest& request, RequestContext& writer,
+                                        BodySource* body);
   boost::asio::awaitable<void> DispatchGenAi(common::HttpRequest& request, RequestContext& writer);
   // OpenAI's uploads, files and batches (inference_handler.cc kResourceRoutes).
   boost::asio::awaitable<void> DispatchResource(common::HttpRequest& request,
                                                 const ResourceRoute& route,
-                                                std::string path, RequestContext& writer);
+                                                std::string path, RequestContext& writer,
+                                                BodySource* body);
   boost::asio::awaitable<void> DispatchBedrock(common::HttpRequest& request,
                                                RequestContext& writer);
   // A native route naming its model in the path (GenAI's, Bedrock's).

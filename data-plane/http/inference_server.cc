@@ -43,6 +43,51 @@ beast::tcp_stream& Lowest(beast::ssl_stream<beast::tcp_stream>& stream) {
   return beast::get_lowest_layer(stream);
 }
 
+// An upload's body read from the client's HTTP/1.1 connection a piece at a time (at most
+// 64 KiB held), for a handler that streams it upstream (upstream_client.h BodySource).
+template <class Stream>
+class Http1BodySource : public BodySource {
+ public:
+  Http1BodySource(Stream& stream, beast::flat_buffer& buffer,
+                  http::request_parser<http::buffer_body>& parser,
+                  std::chrono::milliseconds timeout)
+      : stream_(stream), buffer_(buffer), parser_(parser), timeout_(timeout), piece_(64 * 1024) {}
+
+  asio::awaitable<absl::StatusOr<std::string_view>> Next() override {
+    started_ = true;
+    while (!parser_.is_done()) {
+      parser_.get().body().data = piece_.data();
+      parser_.get().body().size = piece_.size();
+      // Each read may stall for at most the body timeout (a large upload takes its time).
+      Lowest(stream_).expires_after(timeout_);
+      auto [ec, n] = co_await http::async_read(stream_, buffer_, parser_, kTuple);
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec == http::error::body_limit) {
+        co_return absl::ResourceExhaustedError("the upload is larger than the data plane takes");
+      }
+      if (ec) {
+        co_return absl::UnavailableError(StrCat("the client's upload broke off: ", ec.message()));
+      }
+      const size_t got = piece_.size() - parser_.get().body().size;
+      if (got > 0) co_return std::string_view(piece_.data(), got);
+    }
+    co_return std::string_view();
+  }
+  std::optional<uint64_t> length() const override {
+    const auto length = parser_.content_length();
+    return length ? std::optional<uint64_t>(*length) : std::nullopt;
+  }
+  bool started() const override { return started_; }
+
+ private:
+  Stream& stream_;
+  beast::flat_buffer& buffer_;
+  http::request_parser<http::buffer_body>& parser_;
+  const std::chrono::milliseconds timeout_;
+  std::vector<char> piece_;
+  bool started_ = false;
+};
+
 // ResponseWriter over one HTTP/1.1 connection (plain or TLS).
 template <class Stream>
 class Http1Writer : public ResponseWriter {
@@ -280,7 +325,9 @@ class InferenceServer::Worker {
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
-      parser.body_limit(options_.max_body_bytes);
+      // Wide enough for an upload's Content-Length; other requests are held to
+      // max_body_bytes once their head is read.
+      parser.body_limit(std::max<uint64_t>(options_.max_body_bytes, options_.max_upload_bytes));
       if (buffer.size() == 0) {
         Lowest(stream).expires_after(options_.idle_timeout);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kTuple);
@@ -293,15 +340,29 @@ class InferenceServer::Worker {
       beast::error_code ec = header_ec;
       std::optional<common::HttpResponse> framing;
       if (!ec) framing = common::InboundFramingError(parser.get().base());
+      const bool streamed =
+          !ec && !framing &&
+          StreamsBody(std::string_view(parser.get().method_string().data(),
+                                       parser.get().method_string().size()),
+                      Path(parser.get().target()));
+      if (!ec && !framing) {
+        const uint64_t limit = streamed ? options_.max_upload_bytes : options_.max_body_bytes;
+        if (!streamed) parser.body_limit(options_.max_body_bytes);
+        if (parser.content_length() && *parser.content_length() > limit) {
+          ec = http::error::body_limit;
+        }
+      }
       if (!ec && !framing && !parser.is_done()) {
         if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
           http::response<http::empty_body> proceed{http::status::continue_,
                                                    parser.get().version()};
           co_await http::async_write(stream, proceed, kTuple);
         }
-        Lowest(stream).expires_after(options_.body_timeout);
-        auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
-        ec = body_ec;
+        if (!streamed) {
+          Lowest(stream).expires_after(options_.body_timeout);
+          auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
+          ec = body_ec;
+        }
       }
       std::optional<common::HttpResponse> error = std::move(framing);
       if (ec) {
@@ -313,28 +374,54 @@ class InferenceServer::Worker {
                                          options_.header_timeout);
         co_return;
       }
-      http::request<http::string_body> message = parser.release();
-      common::HttpRequest request;
-      request.method = std::string(message.method_string());
-      const std::string_view target(message.target().data(), message.target().size());
-      const size_t question = target.find('?');
-      request.path = std::string(target.substr(0, question));
-      if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
-      for (const auto& field : message) {
-        const auto name = field.name_string();
-        const auto value = field.value();
-        if (KeepsHeader(std::string_view(name.data(), name.size()),
-                        std::string_view(value.data(), value.size()))) {
-          request.headers.emplace_back(std::string(name), std::string(field.value()));
-        }
+      if (streamed) {
+        // The body stays on the connection: the handler reads it a piece at a time.
+        http::request_parser<http::buffer_body> body_parser(std::move(parser));
+        body_parser.body_limit(options_.max_upload_bytes);
+        common::HttpRequest request = RequestOf(body_parser.get(), peer);
+        const bool keep_alive = body_parser.get().keep_alive() && !draining_;
+        Http1Writer<Stream> writer(stream, body_parser.get().version(), keep_alive,
+                                   options_.write_timeout);
+        Http1BodySource<Stream> body(stream, buffer, body_parser, options_.body_timeout);
+        co_await handler_.Handle(request, writer, &body);
+        // A body left unread (refused before it was sent) leaves the connection unusable.
+        if (!writer.ok() || !keep_alive || !body_parser.is_done()) co_return;
+        continue;
       }
+      http::request<http::string_body> message = parser.release();
+      common::HttpRequest request = RequestOf(message, peer);
       request.body = std::move(message.body());
-      request.peer = peer;
       const bool keep_alive = message.keep_alive() && !draining_;
       Http1Writer<Stream> writer(stream, message.version(), keep_alive, options_.write_timeout);
       co_await handler_.Handle(request, writer);
       if (!writer.ok() || !keep_alive) co_return;
     }
+  }
+
+  static std::string_view Path(beast::string_view target) {
+    const std::string_view view(target.data(), target.size());
+    return view.substr(0, view.find('?'));
+  }
+
+  // The request's method, path, query and the headers the pipeline reads (not the body).
+  template <class Message>
+  static common::HttpRequest RequestOf(const Message& message, const std::string& peer) {
+    common::HttpRequest request;
+    request.method = std::string(message.method_string());
+    const std::string_view target(message.target().data(), message.target().size());
+    const size_t question = target.find('?');
+    request.path = std::string(target.substr(0, question));
+    if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+    for (const auto& field : message) {
+      const auto name = field.name_string();
+      const auto value = field.value();
+      if (KeepsHeader(std::string_view(name.data(), name.size()),
+                      std::string_view(value.data(), value.size()))) {
+        request.headers.emplace_back(std::string(name), std::string(value));
+      }
+    }
+    request.peer = peer;
+    return request;
   }
 
   const InferenceServerOptions& options_;

@@ -34,6 +34,8 @@ struct InferenceServerOptions {
   int workers = 0;  // 0: one per core
   size_t max_header_bytes = 64 * 1024;
   size_t max_body_bytes = 32 * 1024 * 1024;
+  // File uploads (StreamsBody) are streamed through up to this size, never held whole.
+  uint64_t max_upload_bytes = 512ull * 1024 * 1024;
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{60000};
   std::chrono::milliseconds idle_timeout{120000};

@@ -16,6 +16,7 @@
 namespace switchyard::dp {
 
 struct CompiledKey;
+class BodySource;  // data-plane/upstream/upstream_client.h
 class LogRecord;  // data-plane/logs/log_record.h  // data-plane/table/governance_table.h
 
 // The wire format a client spoke (the route family it called): OpenAI's (/v1, /openai/v1),
@@ -78,6 +79,9 @@ struct InferenceRequest {
   std::string_view method = "POST";
   std::string content_type;
   bool multipart() const { return content_type.starts_with("multipart/"); }
+  // An upload streamed from the client instead of `body.text` (file uploads over HTTP/1.1):
+  // read once, so never retried nor sent to a fallback once it started.
+  BodySource* body_source = nullptr;
   // The client's x-bf-* headers (Bifrost's per-request controls), names as sent.
   std::vector<std::pair<std::string, std::string>> control_headers;
 

@@ -115,8 +115,89 @@ std::string ReplaceFormValue(std::string_view body, const std::vector<FormPart>&
   return std::string(body);
 }
 
+MultipartChecker::MultipartChecker(std::string_view boundary)
+    : delimiter_(StrCat("\r\n--", boundary)), carry_("\r\n") {}
+
+absl::Status MultipartChecker::Feed(std::string_view piece) {
+  if (state_ == State::kDone) return absl::OkStatus();  // the epilogue
+  std::string text = std::move(carry_);
+  text.append(piece);
+  carry_.clear();
+  size_t at = 0;
+  for (;;) {
+    switch (state_) {
+      case State::kPreamble:
+      case State::kBody: {
+        const size_t found = text.find(delimiter_, at);
+        if (found == std::string::npos) {
+          const size_t keep = std::min(text.size() - at, delimiter_.size() - 1);
+          if (state_ == State::kPreamble) {
+            preamble_bytes_ += text.size() - at - keep;
+            if (preamble_bytes_ > 16 * 1024) {
+              return absl::InvalidArgumentError("the multipart body does not start with its boundary");
+            }
+          }
+          carry_ = text.substr(text.size() - keep);
+          return absl::OkStatus();
+        }
+        at = found + delimiter_.size();
+        state_ = State::kAfterDelimiter;
+        break;
+      }
+      case State::kAfterDelimiter:
+        if (text.size() - at < 2) {
+          carry_ = text.substr(at);
+          return absl::OkStatus();
+        }
+        if (text.compare(at, 2, "--") == 0) {
+          state_ = State::kDone;
+          return absl::OkStatus();
+        }
+        if (text.compare(at, 2, "\r\n") != 0) {
+          return absl::InvalidArgumentError("a multipart boundary line is malformed");
+        }
+        at += 2;
+        header_bytes_ = 0;
+        state_ = State::kHeader;
+        break;
+      case State::kHeader: {
+        const size_t found = text.find("\r\n\r\n", at);
+        if (found == std::string::npos) {
+          const size_t keep = std::min<size_t>(text.size() - at, 3);
+          header_bytes_ += text.size() - at - keep;
+          if (header_bytes_ > 16 * 1024) {
+            return absl::InvalidArgumentError("a multipart part's header never ends");
+          }
+          carry_ = text.substr(text.size() - keep);
+          return absl::OkStatus();
+        }
+        if (header_bytes_ + (found - at) > 16 * 1024) {
+          return absl::InvalidArgumentError("a multipart part's header never ends");
+        }
+        at = found + 4;
+        state_ = State::kBody;
+        break;
+      }
+      case State::kDone:
+        return absl::OkStatus();
+    }
+  }
+}
+
+absl::Status MultipartChecker::Finish() const {
+  switch (state_) {
+    case State::kDone: return absl::OkStatus();
+    case State::kHeader: return absl::InvalidArgumentError("a multipart part's header never ends");
+    case State::kPreamble:
+      return absl::InvalidArgumentError("the multipart body has no boundary line");
+    default:
+      return absl::InvalidArgumentError("the multipart body has no closing boundary");
+  }
+}
+
 absl::StatusOr<std::string> ResourceBody(const InferenceRequest& request,
                                          const AttemptTarget& target) {
+  if (request.body_source != nullptr) return std::string();  // streamed, as it is
   if (!request.multipart() || target.model.empty()) return request.body.text;
   absl::StatusOr<std::vector<FormPart>> parts =
       ParseMultipart(request.body.text, MultipartBoundary(request.content_type));

@@ -35,6 +35,25 @@ std::string_view FormValue(std::string_view body, const std::vector<FormPart>& p
 std::string ReplaceFormValue(std::string_view body, const std::vector<FormPart>& parts,
                              std::string_view name, std::string_view value);
 
+// Checks the framing of a multipart body as it streams past, a piece at a time, holding at
+// most a boundary's length of it: a body that does not start with its boundary line, a part
+// header longer than 16 KiB or a body without its closing boundary is refused.
+class MultipartChecker {
+ public:
+  explicit MultipartChecker(std::string_view boundary);
+  absl::Status Feed(std::string_view piece);
+  // After the last piece: OK only when the closing boundary came.
+  absl::Status Finish() const;
+
+ private:
+  enum class State { kPreamble, kAfterDelimiter, kHeader, kBody, kDone };
+  std::string delimiter_;  // "\r\n--" boundary
+  State state_ = State::kPreamble;
+  std::string carry_;      // the end of the last piece, where a pattern may start
+  size_t header_bytes_ = 0;
+  size_t preamble_bytes_ = 0;
+};
+
 struct InferenceRequest;
 struct AttemptTarget;
 

@@ -48,6 +48,20 @@ bool FlagWithOverride(const InferenceRequest& request, std::string_view header, 
 }
 
 ApiError TransportError(const absl::Status& status) {
+  // What a streamed upload's source reported (upstream_client.h BodySource), or a client
+  // that cannot send one.
+  if (absl::IsInvalidArgument(status)) {
+    return GatewayError(400, "invalid_request_error", "invalid_request",
+                        std::string(status.message()));
+  }
+  if (absl::IsResourceExhausted(status)) {
+    return GatewayError(413, "invalid_request_error", "request_too_large",
+                        std::string(status.message()));
+  }
+  if (absl::IsUnimplemented(status)) {
+    return GatewayError(501, "not_implemented_error", "unsupported_operation",
+                        std::string(status.message()));
+  }
   if (absl::IsDeadlineExceeded(status)) {
     return GatewayError(504, "timeout_error", "upstream_timeout", std::string(status.message()));
   }
@@ -302,6 +316,7 @@ asio::awaitable<void> Router::Serve(const RoutingTable& table, const InferenceRe
   std::string skipped;  // fallbacks the virtual key may not use
   for (size_t i = 0; !answered && i < next.size(); ++i) {
     if (Clock::now() >= deadline) break;
+    if (request.body_source != nullptr && request.body_source->started()) break;
     metrics_->Fallback();
     ApiError fallback_error;
     answered = co_await TryCandidate(table, request, next[i], deadline, writer, &fallback_error,
@@ -513,6 +528,10 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
   auto remaining = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   };
+  // A streamed upload is read once: after its first piece left, no attempt can follow.
+  auto upstream_started = [](const Candidate& c) {
+    return c.upstream.body_source != nullptr && c.upstream.body_source->started();
+  };
   auto deadline_error = [&] {
     return GatewayError(504, "timeout_error", "request_deadline_exceeded",
                         StrCat("the request's overall deadline of ",
@@ -662,7 +681,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
         }
       }
     }  // the slot is released here, before any wait
-    if (oauth && failed_status == 401 && !reauthenticated) {
+    if (oauth && failed_status == 401 && !reauthenticated && !upstream_started(candidate)) {
       reauthenticated = true;
       const absl::Status fresh = co_await Reauthenticate(
           request, candidate, std::min(candidate.timeout, std::max(remaining(), std::chrono::milliseconds(0))));
@@ -675,6 +694,10 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
       }
       --retry;  // outside max_retries
       continue;
+    }
+    if (upstream_started(candidate)) {
+      error->message += " (the upload was partly sent upstream, so it was not retried)";
+      co_return false;
     }
     if (last || !co_await backoff(retry, retry_after)) co_return false;
   }

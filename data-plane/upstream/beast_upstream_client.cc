@@ -61,6 +61,15 @@ std::string BuildRequest(const UpstreamRequest& request) {
   for (const auto& [name, value] : request.headers) {
     out.append(name).append(": ").append(value).append("\r\n");
   }
+  if (request.body_source != nullptr) {
+    // The head only: the body follows from its source.
+    if (std::optional<uint64_t> length = request.body_source->length()) {
+      out.append("content-length: ").append(std::to_string(*length)).append("\r\n\r\n");
+    } else {
+      out.append("transfer-encoding: chunked\r\n\r\n");
+    }
+    return out;
+  }
   out.append("content-length: ").append(std::to_string(request.body.size()));
   out.append("\r\n\r\n").append(request.body);
   return out;
@@ -141,6 +150,35 @@ asio::awaitable<std::tuple<beast::error_code, size_t>> Write(
   co_return co_await connection.With([&](auto& stream) {
     return asio::async_write(stream, asio::buffer(message), kTuple);
   });
+}
+
+// Sends a streamed body (chunked when its length is unknown); each write may stall for at most
+// `stall` (an upload takes as long as it takes, a provider that stops reading does not). A
+// source error is returned as it is; a write error goes to `write_ec`.
+asio::awaitable<absl::Status> PumpBody(BeastUpstreamClient::Connection& connection,
+                                       BodySource& source, std::chrono::milliseconds stall,
+                                       beast::error_code* write_ec) {
+  const bool chunked = !source.length().has_value();
+  for (;;) {
+    absl::StatusOr<std::string_view> piece = co_await source.Next();
+    if (!piece.ok()) co_return piece.status();
+    if (piece->empty()) break;
+    connection.lowest().expires_after(stall);
+    auto [ec, n] = co_await connection.With([&](auto& stream) {
+      return chunked ? asio::async_write(stream, http::make_chunk(asio::buffer(*piece)), kTuple)
+                     : asio::async_write(stream, asio::buffer(*piece), kTuple);
+    });
+    if (ec) {
+      *write_ec = ec;
+      co_return absl::OkStatus();
+    }
+  }
+  if (chunked) {
+    auto [ec, n] = co_await connection.With(
+        [&](auto& stream) { return asio::async_write(stream, http::make_chunk_last(), kTuple); });
+    *write_ec = ec;
+  }
+  co_return absl::OkStatus();
 }
 
 }  // namespace
@@ -253,6 +291,15 @@ BeastUpstreamClient::Exchange(const UpstreamRequest& request, const std::string&
     std::unique_ptr<Connection> connection = *std::move(acquired);
     connection->lowest().expires_at(deadline);
     auto [write_ec, written] = co_await Write(*connection, message);
+    if (!write_ec && request.body_source != nullptr) {
+      // An upload: piece by piece from the client, each write bounded by the deadline (a
+      // provider that stops reading stops the upload).
+      absl::Status pumped =
+          co_await PumpBody(*connection, *request.body_source, request.timeout, &write_ec);
+      if (!pumped.ok()) co_return pumped;  // the connection is dropped: its body is incomplete
+      deadline = Clock::now() + request.timeout;  // then the wait for the answer's head
+      connection->lowest().expires_at(deadline);
+    }
     parser.emplace();
     parser->body_limit(read_all ? boost::optional<std::uint64_t>(kMaxResponseBytes) : boost::none);
     beast::error_code ec = write_ec;
@@ -264,7 +311,10 @@ BeastUpstreamClient::Exchange(const UpstreamRequest& request, const std::string&
       ec = read_ec;
     }
     if (ec) {
-      if (reused && attempt == 0 && IsStaleConnection(ec) && !parser->got_some()) continue;
+      const bool resendable = request.body_source == nullptr || !request.body_source->started();
+      if (reused && attempt == 0 && IsStaleConnection(ec) && !parser->got_some() && resendable) {
+        continue;
+      }
       co_return Failure(ec, write_ec ? "write" : "read");
     }
     co_return connection;

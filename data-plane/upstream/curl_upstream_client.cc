@@ -301,8 +301,14 @@ CurlUpstreamClient::CurlUpstreamClient(asio::any_io_executor executor)
 
 CurlUpstreamClient::~CurlUpstreamClient() = default;
 
+namespace {
+const absl::Status kNoStreamedUploads = absl::UnimplementedError(
+    "uploads streamed from the client are not sent through a proxy_config yet");
+}  // namespace
+
 asio::awaitable<absl::StatusOr<UpstreamResponse>> CurlUpstreamClient::Send(
     const UpstreamRequest& request) {
+  if (request.body_source != nullptr) co_return kNoStreamedUploads;
   Transfer transfer(impl_->executor);
   impl_->Start(transfer, request);
   while (!transfer.done) co_await impl_->WaitForEvent(transfer);
@@ -329,6 +335,7 @@ asio::awaitable<absl::StatusOr<UpstreamResponse>> CurlUpstreamClient::Send(
 
 asio::awaitable<absl::Status> CurlUpstreamClient::Stream(const UpstreamRequest& request,
                                                          UpstreamSink& sink) {
+  if (request.body_source != nullptr) co_return kNoStreamedUploads;
   Transfer transfer(impl_->executor);
   transfer.streaming = true;
   impl_->Start(transfer, request);

@@ -15,6 +15,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,22 @@ struct ProxySettings {
   std::string ca_cert_pem;
 };
 
+// A request body read as it is sent: an upload that need not fit in memory (the client's
+// connection, read a piece at a time). Used on one worker's executor.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // The next piece (valid until the next call); empty at the end. An error (the client's body
+  // broke off, or is malformed) stops the upstream request with its body incomplete, so the
+  // provider never takes it: InvalidArgument (400), ResourceExhausted (too large, 413),
+  // anything else as a transport error.
+  virtual boost::asio::awaitable<absl::StatusOr<std::string_view>> Next() = 0;
+  // The body's length when the client declared it (Content-Length).
+  virtual std::optional<uint64_t> length() const = 0;
+  // True once a piece was taken: the body cannot be sent again (no retry, no fallback).
+  virtual bool started() const = 0;
+};
+
 struct UpstreamRequest {
   const UpstreamEndpoint* endpoint = nullptr;  // owned by the routing table
   const ProxySettings* proxy = nullptr;  // owned by the routing table; CurlUpstreamClient
@@ -54,6 +71,9 @@ struct UpstreamRequest {
   std::array<std::string_view, 4> header_lines{};  // [3]: the request's trace
   HeaderList headers;  // more headers; Host and Content-Length are set by the client
   std::string body;
+  // Instead of `body`: a body streamed from the client (BeastUpstreamClient only; sent with
+  // its Content-Length, or chunked when the client declared none).
+  BodySource* body_source = nullptr;
   // Bounds the wait for the response head (and a whole buffered response).
   std::chrono::milliseconds timeout{30000};
   // Bounds each silence between pieces of a streamed body, once its head arrived.

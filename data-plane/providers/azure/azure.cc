@@ -156,6 +156,7 @@ absl::Status AzureAdapter::BuildRequest(const InferenceRequest& request,
     absl::StatusOr<std::string> body = ResourceBody(request, target);
     if (!body.ok()) return body.status();
     out->body = *std::move(body);
+    out->body_source = request.body_source;
   } else {
     out->body = RewriteBody(request.body, target.model, target.merge_extra_params);
   }

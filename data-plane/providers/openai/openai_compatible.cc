@@ -131,6 +131,7 @@ absl::Status OpenAiCompatibleAdapter::BuildResourceRequest(const InferenceReques
   absl::StatusOr<std::string> body = ResourceBody(request, target);
   if (!body.ok()) return body.status();
   out->body = *std::move(body);
+  out->body_source = request.body_source;
   return absl::OkStatus();
 }
 

@@ -1,0 +1,134 @@
+// File uploads streamed through a real data plane to the mock provider (issue 22 point 2):
+// bounded memory for a 200 MB upload, framing refused before the provider gets a whole body,
+// no retry once the body started, the upload limit.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/integration/control_plane_fixture.h"
+
+namespace switchyard::testing {
+namespace {
+
+using nlohmann::json;
+
+// The peak resident set of a process (VmHWM), in bytes.
+int64_t PeakRss(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmHWM:")) return std::stoll(line.substr(6)) * 1024;
+  }
+  return -1;
+}
+
+// A multipart body: one "purpose" field and a file part of `size` bytes; `close` false leaves
+// out the closing boundary.
+std::string Upload(size_t size, bool close = true) {
+  std::string body =
+      "--bnd\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n"
+      "--bnd\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.jsonl\"\r\n"
+      "Content-Type: application/octet-stream\r\n\r\n";
+  body.append(size, 'x');
+  body += close ? "\r\n--bnd--\r\n" : "\r\n";
+  return body;
+}
+
+const std::vector<std::pair<std::string, std::string>> kMultipart = {
+    {"Content-Type", "multipart/form-data; boundary=bnd"}};
+
+class UploadsTest : public FleetTest {
+ protected:
+  static void SetUpTestSuite() {
+    FleetOptions options;
+    options.node_prefix = "dp-uploads-";
+    // The second data plane takes uploads of at most 1 MiB.
+    options.plane_args = [](int i) {
+      return i == 1 ? std::vector<std::string>{"--max-upload-bytes=1048576"}
+                    : std::vector<std::string>{};
+    };
+    StartFleet(options);
+    Write("PUT", "/api/providers/openai",
+          {{"keys", json::array({{{"name", "k"}, {"value", "sk-upload"}}})},
+           {"network_config", {{"base_url", "http://" + mock_address_}}}},
+          201);
+    // Answers 503 to everything, and would retry twice.
+    Write("PUT", "/api/providers/flaky",
+          {{"keys", json::array({{{"name", "k"}, {"value", "sk-flaky"}}})},
+           {"network_config", {{"base_url", "http://" + mock_address_},
+                               {"max_retries", 2},
+                               {"retry_backoff_initial", 10},
+                               {"retry_backoff_max", 20},
+                               {"extra_headers", {{"x-mock-status", "503"}}}}},
+           {"custom_provider_config", {{"base_provider_type", "openai"}}}},
+          201);
+  }
+  static void TearDownTestSuite() { StopFleet(); }
+  void SetUp() override { HttpCall("DELETE", mock_address_, "/_mock/requests"); }
+
+  static int MockFiles() {
+    const json list = JsonOf(HttpCall("GET", mock_address_, "/v1/files"));
+    return static_cast<int>(list["data"].size());
+  }
+  static int MockRequests() {
+    const json log = JsonOf(HttpCall("GET", mock_address_, "/_mock/requests"));
+    return static_cast<int>(log["requests"].size());
+  }
+};
+
+TEST_F(UploadsTest, A200MbUploadStreamsThroughWithBoundedMemory) {
+  const size_t size = 200u * 1024 * 1024;
+  const std::string body = Upload(size);
+  // Warm the data plane (its first requests allocate what every later one reuses).
+  ASSERT_EQ(HttpCall("POST", planes_[0]->http, "/v1/files", Upload(1024), kMultipart).status, 200);
+  const int64_t before = PeakRss(planes_[0]->process.pid());
+  ASSERT_GT(before, 0);
+  const HttpResult result = HttpCall("POST", planes_[0]->http, "/v1/files", body, kMultipart);
+  ASSERT_EQ(result.status, 200) << result.body.substr(0, 500);
+  const json file = JsonOf(result);
+  EXPECT_EQ(file["bytes"], size);
+  EXPECT_EQ(file["filename"], "big.jsonl");
+  const int64_t growth = PeakRss(planes_[0]->process.pid()) - before;
+  EXPECT_LT(growth, 16 * 1024 * 1024) << "peak RSS grew by " << growth << " bytes";
+  std::cout << "200 MB upload: data plane peak RSS " << before / 1024 << " KiB -> +"
+            << growth / 1024 << " KiB\n";
+}
+
+TEST_F(UploadsTest, MalformedUploadsAreRefusedAndNeverArriveWhole) {
+  const int files = MockFiles();
+  // No closing boundary: refused; the provider saw at most an incomplete body.
+  const HttpResult open = HttpCall("POST", planes_[0]->http, "/v1/files",
+                                   Upload(300 * 1024, /*close=*/false), kMultipart);
+  EXPECT_EQ(open.status, 400) << open.body;
+  EXPECT_NE(open.body.find("no closing boundary"), std::string::npos) << open.body;
+  // A part header that never ends.
+  std::string endless = "--bnd\r\nContent-Disposition: form-data; name=\"file\"\r\nX-Pad: ";
+  endless.append(64 * 1024, 'p');
+  const HttpResult header = HttpCall("POST", planes_[0]->http, "/v1/files", endless, kMultipart);
+  EXPECT_EQ(header.status, 400) << header.body;
+  EXPECT_NE(header.body.find("header never ends"), std::string::npos) << header.body;
+  // Not multipart at all.
+  EXPECT_EQ(HttpCall("POST", planes_[0]->http, "/v1/files", "{}",
+                     {{"Content-Type", "application/json"}}).status,
+            400);
+  EXPECT_EQ(MockFiles(), files);
+}
+
+TEST_F(UploadsTest, AStartedUploadIsNotRetriedAndTheClientIsTold) {
+  const HttpResult result = HttpCall("POST", planes_[0]->http, "/v1/files?provider=flaky",
+                                     Upload(64 * 1024), kMultipart);
+  EXPECT_EQ(result.status, 503) << result.body;
+  EXPECT_NE(result.body.find("not retried"), std::string::npos) << result.body;
+  EXPECT_EQ(MockRequests(), 1);  // max_retries 2, but the body could not be sent again
+}
+
+TEST_F(UploadsTest, UploadsPastTheLimitAre413) {
+  const HttpResult big =
+      HttpCall("POST", planes_[1]->http, "/v1/files", Upload(2 * 1024 * 1024), kMultipart);
+  EXPECT_EQ(big.status, 413) << big.body;
+  EXPECT_EQ(HttpCall("POST", planes_[1]->http, "/v1/files", Upload(1024), kMultipart).status, 200);
+}
+
+}  // namespace
+}  // namespace switchyard::testing
