@@ -151,6 +151,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
       stream_->eof = true;
       co_return session_->Resume(*stream_);
     }
+    void Abort() override { session_->Reset(*stream_); }
 
    private:
     std::shared_ptr<H2Session> session_;
@@ -304,6 +305,13 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     }
     Flush();
     return true;
+  }
+
+  // Ends a stream that cannot be completed with RST_STREAM (INTERNAL_ERROR).
+  void Reset(H2Stream& stream) {
+    if (dead_ || stream.closed) return;
+    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, stream.id, NGHTTP2_INTERNAL_ERROR);
+    Flush();
   }
 
   bool Resume(H2Stream& stream) {

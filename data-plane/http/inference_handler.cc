@@ -407,7 +407,10 @@ asio::awaitable<void> InferenceHandler::Dispatch(common::HttpRequest& http,
   }
   if (deployment) request.body.model = Qualified(*table.get(), *std::move(deployment), "azure");
   request.stream = request.body.stream && !route->stream_request_type.empty();
-  if (route->request_type == "speech") request.stream = SpeechStreams(request.body.text);
+  if (route->request_type == "speech") {
+    request.stream = SpeechStreams(request.body.text);
+    request.relay = !request.stream;  // audio bytes, passed on as they come
+  }
   request.request_type = request.stream ? route->stream_request_type : route->request_type;
   request.control_headers = std::move(http.headers);
   request.virtual_key = key;
@@ -485,6 +488,7 @@ asio::awaitable<void> InferenceHandler::DispatchResource(common::HttpRequest& ht
     if (provider.empty()) provider = "openai";
     request.body.model = StrCat(provider, "/");
   }
+  request.relay = route.request_type == "file_content";  // passed on as it comes
   request.control_headers = std::move(http.headers);
   request.virtual_key = key;
   writer.Annotate(&request);

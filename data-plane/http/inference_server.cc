@@ -183,6 +183,7 @@ class Http1Writer : public ResponseWriter {
     co_return ok_;
   }
 
+  void Abort() override { ok_ = false; }  // the server then closes the connection
   bool ok() const { return ok_; }
 
  private:

@@ -72,6 +72,7 @@ class RequestContext : public ResponseWriter {
                                      std::string_view first_data) override;
   boost::asio::awaitable<bool> Write(std::string_view data) override;
   boost::asio::awaitable<bool> End() override;
+  void Abort() override { client_.Abort(); }
 
  private:
   void Head(int status, HeaderList* headers);

@@ -57,6 +57,9 @@ struct InferenceRequest {
   ApiSurface surface = ApiSurface::kOpenAi;
   std::string_view request_type;  // seed 000's names: "chat_completion_stream", "embedding", ...
   bool stream = false;            // the client asked for server-sent events
+  // A binary answer relayed as it arrives, never held whole (file content, speech audio);
+  // not events: a failure midway aborts the response.
+  bool relay = false;
   RequestBody body;
   // Native routes whose path names the operation (GenAI's "models/{model}:{method}"): the
   // method ("generateContent", "streamGenerateContent", "embedContent", ...) and whether the

@@ -34,6 +34,10 @@ class ResponseWriter {
                                              std::string_view first_data) = 0;
   virtual boost::asio::awaitable<bool> Write(std::string_view data) = 0;
   virtual boost::asio::awaitable<bool> End() = 0;
+  // A streamed body that cannot be completed (a download whose provider broke off): the
+  // client must see it fail, not end early. HTTP/1.1 closes the connection without the last
+  // chunk; HTTP/2 resets the stream.
+  virtual void Abort() {}
 };
 
 }  // namespace switchyard::dp

@@ -123,6 +123,7 @@ class MeteredWriter : public ResponseWriter {
     metrics_->Done(Seconds(Clock::now() - start_));
     co_return ok;
   }
+  void Abort() override { writer_.Abort(); }
   int status() const { return status_; }
 
  private:
@@ -592,7 +593,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
       LimiterSlot slot(entry.limiter);
       UpstreamRequest& upstream = candidate.upstream;
       upstream.timeout = std::min(candidate.timeout, remaining());
-      if (request.stream) {
+      if (request.stream || request.relay) {
         std::unique_ptr<StreamTranslator> translator =
             adapter.NewStreamTranslator(sent, candidate.target);
         if (candidate.internal) {
@@ -617,6 +618,13 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
           if (ended.ok()) {
             if (!tail.empty() && !co_await writer.Write(tail)) co_return true;
             co_await writer.End();
+            co_return true;
+          }
+          if (request.relay) {
+            // A download cut midway: the client must see it fail, not end short.
+            NoteError(request.log, "upstream_error",
+                      StrCat("download from provider interrupted: ", ended.message()));
+            writer.Abort();
             co_return true;
           }
           // Failed midway: bytes already reached the client, so end with an error event.

@@ -77,7 +77,7 @@ class UploadsTest : public FleetTest {
   }
 };
 
-TEST_F(UploadsTest, A200MbUploadStreamsThroughWithBoundedMemory) {
+TEST_F(UploadsTest, A200MbUploadAndItsDownloadStreamWithBoundedMemory) {
   const size_t size = 200u * 1024 * 1024;
   const std::string body = Upload(size);
   // Warm the data plane (its first requests allocate what every later one reuses).
@@ -93,6 +93,17 @@ TEST_F(UploadsTest, A200MbUploadStreamsThroughWithBoundedMemory) {
   EXPECT_LT(growth, 16 * 1024 * 1024) << "peak RSS grew by " << growth << " bytes";
   std::cout << "200 MB upload: data plane peak RSS " << before / 1024 << " KiB -> +"
             << growth / 1024 << " KiB\n";
+
+  // And back: the file's content is relayed as it arrives, not held.
+  const HttpResult content = HttpCall(
+      "GET", planes_[0]->http, "/v1/files/" + file["id"].get<std::string>() + "/content");
+  ASSERT_EQ(content.status, 200);
+  EXPECT_EQ(content.body.size(), size);
+  EXPECT_EQ(content.body.find_first_not_of('x'), std::string::npos);
+  EXPECT_EQ(content.Header("content-type"), "application/octet-stream");
+  const int64_t download_growth = PeakRss(planes_[0]->process.pid()) - before;
+  EXPECT_LT(download_growth, 16 * 1024 * 1024) << download_growth;
+  std::cout << "then its 200 MB download: +" << download_growth / 1024 << " KiB in all\n";
 }
 
 TEST_F(UploadsTest, MalformedUploadsAreRefusedAndNeverArriveWhole) {

@@ -47,7 +47,7 @@ HttpResult Exchange(Stream& stream, const std::string& method, const std::string
     http::write(stream, request);
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);
+    parser.body_limit(1024ull * 1024 * 1024);  // the download tests read hundreds of MB
     http::read(stream, buffer, parser);
     const auto& response = parser.get();
     result.status = response.result_int();
