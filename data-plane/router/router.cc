@@ -594,8 +594,9 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
       UpstreamRequest& upstream = candidate.upstream;
       upstream.timeout = std::min(candidate.timeout, remaining());
       if (request.stream || request.relay) {
+        // (A relayed download is bytes, never events: no translator.)
         std::unique_ptr<StreamTranslator> translator =
-            adapter.NewStreamTranslator(sent, candidate.target);
+            request.relay ? nullptr : adapter.NewStreamTranslator(sent, candidate.target);
         if (candidate.internal) {
           translator = NewFromInternalStream(request, std::move(translator));
         }
