@@ -68,6 +68,7 @@ absl::StatusOr<std::vector<FormPart>> ParseMultipart(std::string_view body,
       return absl::InvalidArgumentError("a multipart part's header never ends");
     }
     FormPart part;
+    part.part_offset = at;
     for (std::string_view headers = body.substr(at, header_end - at); !headers.empty();) {
       const size_t eol = headers.find("\r\n");
       const std::string_view line = headers.substr(0, eol);

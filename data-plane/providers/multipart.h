@@ -16,6 +16,7 @@ namespace switchyard::dp {
 std::string_view MultipartBoundary(std::string_view content_type);
 
 struct FormPart {
+  size_t part_offset = 0;  // where the part's header starts (after its boundary line)
   std::string name;
   std::string filename;  // "" for a text field
   size_t value_offset = 0;  // the part's content in the body

@@ -4,6 +4,7 @@
 #include "data-plane/providers/azure/azure.h"
 #include "data-plane/providers/bedrock/bedrock.h"
 #include "data-plane/providers/cohere/cohere.h"
+#include "data-plane/providers/elevenlabs/elevenlabs.h"
 #include "data-plane/providers/gemini/gemini.h"
 #include "data-plane/providers/openai/openai_compatible.h"
 #include "data-plane/providers/vertex/vertex.h"
@@ -18,6 +19,7 @@ const ProviderAdapter* AdapterFor(std::string_view base_type) {
   static const AzureAdapter kAzure;
   static const CohereAdapter kCohere;
   static const BedrockAdapter kBedrock;
+  static const ElevenLabsAdapter kElevenLabs;
   if (OpenAiCompatibleAdapter::Serves(base_type)) return &kOpenAiCompatible;
   if (base_type == "anthropic") return &kAnthropic;
   if (base_type == "gemini") return &kGemini;
@@ -25,6 +27,7 @@ const ProviderAdapter* AdapterFor(std::string_view base_type) {
   if (base_type == "azure") return &kAzure;
   if (base_type == "cohere") return &kCohere;
   if (base_type == "bedrock") return &kBedrock;
+  if (base_type == "elevenlabs") return &kElevenLabs;
   return nullptr;
 }
 

@@ -39,6 +39,7 @@
 // Google auth (mock_google_auth.h): GET /_mock/service_account?client_email=E&lifetime=S
 //   issues a service-account key file whose token_uri is this mock's POST /token; GET
 //   /_mock/token_exchanges?client_email=E counts its granted and refused exchanges.
+// ElevenLabs (/v1/text-to-speech/{voice}[/stream], /v1/speech-to-text; xi-api-key).
 // OpenAI's audio (speech: bytes or stream_format sse; transcriptions/translations:
 //   multipart, stream), images (generations, stream with partial images; edits), files
 //   (upload, list, retrieve, delete, content) and batches (create, list, retrieve, cancel),
@@ -717,6 +718,31 @@ std::optional<Resource> OpenAiResource(const http::request<http::string_body>& r
                     json{{"error", {{"message", message}, {"type", "invalid_request_error"},
                                     {"code", nullptr}}}}.dump()};
   };
+  // ElevenLabs: text-to-speech (and /stream) and speech-to-text, with xi-api-key.
+  if (path.find("/v1/text-to-speech/") != std::string::npos ||
+      path.ends_with("/v1/speech-to-text")) {
+    if (request.find("xi-api-key") == request.end()) {
+      return Resource{401, "application/json",
+                      json{{"detail", {{"status", "invalid_api_key"},
+                                       {"message", "missing xi-api-key"}}}}.dump()};
+    }
+    if (path.ends_with("/v1/speech-to-text")) {
+      const std::string text = "mock 11labs transcript of " + std::to_string(body.size()) +
+                               " bytes by " + FormField(body, "model_id") + " in " +
+                               FormField(body, "language_code");
+      return Resource{200, "application/json",
+                      json{{"language_code", "en"}, {"language_probability", 0.99},
+                           {"text", text}, {"words", json::array()}}.dump()};
+    }
+    std::string voice = path.substr(path.find("/v1/text-to-speech/") + 19);
+    voice = voice.substr(0, voice.find('/'));
+    const std::string format = target.find("output_format=") == std::string::npos
+                                   ? ""
+                                   : target.substr(target.find("output_format=") + 14);
+    return Resource{200, format.starts_with("pcm") ? "audio/pcm" : "audio/mpeg",
+                    "MOCK-11LABS voice=" + voice + " model=" + parsed.value("model_id", "") +
+                        " text=" + parsed.value("text", "")};
+  }
   if (path.ends_with("/audio/speech") && method == "POST") {
     const std::string input = parsed.value("input", "");
     const std::string model = parsed.value("model", "");

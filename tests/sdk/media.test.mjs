@@ -152,6 +152,48 @@ describe("azure", () => {
   });
 });
 
+describe("elevenlabs", () => {
+  const voice = "JBFqnCBsd6RMkjVDRZzb";
+  test("speech: text-to-speech with xi-api-key, bytes and events", async () => {
+    const { id, options } = marked();
+    const response = await client.audio.speech.create(
+      { model: "elevenlabs/eleven_multilingual_v2", voice, input: "Hello" }, options);
+    const expected = `MOCK-11LABS voice=${voice} model=eleven_multilingual_v2 text=Hello`;
+    assert.equal(Buffer.from(await response.arrayBuffer()).toString(), expected);
+    const [sent] = await received(id);
+    assert.equal(sent.path, `/v1/text-to-speech/${voice}?output_format=mp3_44100_128`);
+    assert.equal(sent.headers["xi-api-key"], "sk-key-a");
+    assert.equal(sent.headers.authorization, undefined);
+
+    const events = await client.audio.speech.create(
+      { model: "elevenlabs/eleven_multilingual_v2", voice, input: "Hello", stream_format: "sse" });
+    const parsed = (await events.text()).split("\n\n").filter(Boolean).map((e) => JSON.parse(e.slice(6)));
+    assert.equal(parsed.at(-1).type, "speech.audio.done");
+    const audio = parsed.filter((e) => e.type === "speech.audio.delta")
+      .map((e) => Buffer.from(e.audio, "base64")).reduce((a, b) => Buffer.concat([a, b]));
+    assert.equal(audio.toString(), expected);
+  });
+
+  test("transcription: speech-to-text with model_id and language_code", async () => {
+    const { id, options } = marked();
+    const transcript = await client.audio.transcriptions.create(
+      { file: createReadStream(tempFile("voice.mp3", Buffer.alloc(2048, 3))),
+        model: "elevenlabs/scribe_v1", language: "en" }, options);
+    assert.match(transcript.text, /^mock 11labs transcript of \d+ bytes by scribe_v1 in en$/);
+    const [sent] = await received(id);
+    assert.equal(sent.path, "/v1/speech-to-text");
+    assert.ok(sent.body.includes('filename="voice.mp3"'));
+  });
+
+  test("what ElevenLabs has no endpoint for is a 501 naming the family", async () => {
+    await assert.rejects(client.images.generate({ model: "elevenlabs/x", prompt: "x" }), (error) => {
+      assert.equal(error.status, 501);
+      assert.match(error.message, /image_generation is not served by elevenlabs providers/);
+      return true;
+    });
+  });
+});
+
 describe("allowed_requests", () => {
   test("a provider allowed to chat only refuses speech, images and transcription", async () => {
     const denied = (error) => {
