@@ -72,6 +72,15 @@ class StreamTranslator {
   virtual std::string_view content_type() const { return "text/event-stream"; }
 };
 
+// What to do with a 2xx answer of a family whose jobs finish later (replicate's predictions,
+// runway's tasks): it is final, or the router asks `target` (GET, same endpoint and
+// credentials) again after `wait`, within the request's deadline.
+struct PollStep {
+  bool done = true;
+  std::string target;  // path and query
+  std::chrono::milliseconds wait{0};
+};
+
 // One page of a provider's own model list.
 struct ModelPage {
   std::vector<std::string> ids;  // as the client names them after "provider/"
@@ -100,6 +109,14 @@ class ProviderAdapter {
   // (-> 501) for request types it has no endpoint for.
   virtual absl::Status BuildRequest(const InferenceRequest& request, const AttemptTarget& target,
                                     UpstreamRequest* out) const = 0;
+
+  // A 2xx upstream body: final (the default), or a job to ask about again. An error (the job
+  // failed upstream) is answered 502 with its message.
+  virtual absl::StatusOr<PollStep> NextPoll(const InferenceRequest& /*request*/,
+                                            const AttemptTarget& /*target*/,
+                                            std::string_view /*upstream_body*/) const {
+    return PollStep{};
+  }
 
   // A 2xx upstream body -> the client's body.
   virtual absl::StatusOr<std::string> TranslateResponse(const InferenceRequest& request,

@@ -6,6 +6,7 @@
 #include "data-plane/providers/cohere/cohere.h"
 #include "data-plane/providers/elevenlabs/elevenlabs.h"
 #include "data-plane/providers/gemini/gemini.h"
+#include "data-plane/providers/jobs/image_jobs.h"
 #include "data-plane/providers/openai/openai_compatible.h"
 #include "data-plane/providers/vertex/vertex.h"
 
@@ -20,6 +21,8 @@ const ProviderAdapter* AdapterFor(std::string_view base_type) {
   static const CohereAdapter kCohere;
   static const BedrockAdapter kBedrock;
   static const ElevenLabsAdapter kElevenLabs;
+  static const ImageJobAdapter kReplicate(ImageJobAdapter::Kind::kReplicate);
+  static const ImageJobAdapter kRunway(ImageJobAdapter::Kind::kRunway);
   if (OpenAiCompatibleAdapter::Serves(base_type)) return &kOpenAiCompatible;
   if (base_type == "anthropic") return &kAnthropic;
   if (base_type == "gemini") return &kGemini;
@@ -28,6 +31,8 @@ const ProviderAdapter* AdapterFor(std::string_view base_type) {
   if (base_type == "cohere") return &kCohere;
   if (base_type == "bedrock") return &kBedrock;
   if (base_type == "elevenlabs") return &kElevenLabs;
+  if (base_type == "replicate") return &kReplicate;
+  if (base_type == "runway") return &kRunway;
   return nullptr;
 }
 

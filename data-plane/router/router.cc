@@ -671,6 +671,42 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
           }
           retry_after = failure.retry_after;
         } else {
+          // A job that finishes later (a prediction, a task): asked about again as the adapter
+          // says, within the deadline.
+          for (;;) {
+            absl::StatusOr<PollStep> step = adapter.NextPoll(sent, candidate.target, response->body);
+            if (!step.ok()) {
+              *error = GatewayError(502, "upstream_error", "upstream_job_failed",
+                                    std::string(step.status().message()));
+              co_return false;
+            }
+            if (step->done) break;
+            if (step->wait >= remaining()) {
+              *error = deadline_error();
+              co_return false;
+            }
+            if (!timer) timer.emplace(executor);
+            timer->expires_after(step->wait);
+            co_await timer->async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+            UpstreamRequest poll;
+            poll.endpoint = upstream.endpoint;
+            poll.proxy = upstream.proxy;
+            poll.method = "GET";
+            poll.target = std::move(step->target);
+            poll.header_lines = upstream.header_lines;
+            poll.headers = upstream.headers;
+            poll.timeout = std::min(candidate.timeout, remaining());
+            response = co_await candidate.client->Send(poll);
+            if (!response.ok()) {
+              *error = TransportError(response.status());
+              co_return false;
+            }
+            if (response->status >= 400) {
+              *error = adapter.ClassifyError(response->status, response->Header("retry-after"),
+                                             response->body).error;
+              co_return false;
+            }
+          }
           absl::StatusOr<std::string> body =
               adapter.TranslateResponse(sent, candidate.target, std::move(response->body));
           if (body.ok() && candidate.internal) {

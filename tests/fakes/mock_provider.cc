@@ -40,6 +40,8 @@
 //   issues a service-account key file whose token_uri is this mock's POST /token; GET
 //   /_mock/token_exchanges?client_email=E counts its granted and refused exchanges.
 // ElevenLabs (/v1/text-to-speech/{voice}[/stream], /v1/speech-to-text; xi-api-key).
+// Replicate (/v1/models/{o}/{n}/predictions, /v1/predictions/{id}) and Runway
+//   (/v1/text_to_image, /v1/tasks/{id}): jobs that finish after two reads.
 // OpenAI's audio (speech: bytes or stream_format sse; transcriptions/translations:
 //   multipart, stream), images (generations, stream with partial images; edits), files
 //   (upload, list, retrieve, delete, content) and batches (create, list, retrieve, cancel),
@@ -96,6 +98,7 @@ struct State {
   std::map<std::string, json> files;
   std::map<std::string, std::string> file_contents;
   std::map<std::string, json> batches;
+  std::map<std::string, json> jobs;  // replicate's predictions and runway's tasks, by id
   int64_t next_id = 1;
 };
 
@@ -718,6 +721,47 @@ std::optional<Resource> OpenAiResource(const http::request<http::string_body>& r
                     json{{"error", {{"message", message}, {"type", "invalid_request_error"},
                                     {"code", nullptr}}}}.dump()};
   };
+  // Replicate's predictions and Runway's tasks: created "starting" (PENDING), then each read
+  // moves them on: processing (RUNNING), then succeeded with an output URL, or failed when the
+  // prompt says "fail". Both want Authorization: Bearer; Runway also X-Runway-Version.
+  const bool replicate = path.find("/predictions") != std::string::npos;
+  const bool runway = path.ends_with("/v1/text_to_image") || path.find("/v1/tasks/") != std::string::npos;
+  if (replicate || runway) {
+    if (Header(request, "authorization").rfind("Bearer ", 0) != 0 ||
+        (runway && Header(request, "x-runway-version").empty())) {
+      return Resource{401, "application/json",
+                      json{{replicate ? "detail" : "error", "unauthenticated"}}.dump()};
+    }
+    std::lock_guard lock(state.mu);
+    if (method == "POST") {
+      const std::string id = (replicate ? "pred" : "task") + std::to_string(state.next_id++);
+      const std::string prompt =
+          replicate ? parsed["input"].value("prompt", "") : parsed.value("promptText", "");
+      json job = {{"id", id}, {"status", replicate ? "starting" : "PENDING"},
+                  {"prompt", prompt}, {"reads", 0},
+                  {"model", replicate ? path : parsed.value("model", "")}};
+      state.jobs[id] = job;
+      if (replicate) return Resource{201, "application/json", job.dump()};
+      return Resource{200, "application/json", json{{"id", id}}.dump()};
+    }
+    const std::string id = path.substr(path.rfind('/') + 1);
+    auto it = state.jobs.find(id);
+    if (it == state.jobs.end()) return Resource{404, "application/json", json{{"detail", "no job"}}.dump()};
+    json& job = it->second;
+    const int reads = job["reads"].get<int>() + 1;
+    job["reads"] = reads;
+    const bool fail = job["prompt"].get<std::string>().find("fail") != std::string::npos;
+    if (reads == 1) {
+      job["status"] = replicate ? "processing" : "RUNNING";
+    } else if (fail) {
+      job["status"] = replicate ? "failed" : "FAILED";
+      job[replicate ? "error" : "failure"] = "mock failure";
+    } else {
+      job["status"] = replicate ? "succeeded" : "SUCCEEDED";
+      job["output"] = {"https://mock.invalid/" + id + ".png"};
+    }
+    return Resource{200, "application/json", job.dump()};
+  }
   // ElevenLabs: text-to-speech (and /stream) and speech-to-text, with xi-api-key.
   if (path.find("/v1/text-to-speech/") != std::string::npos ||
       path.ends_with("/v1/speech-to-text")) {

@@ -278,8 +278,10 @@ TEST_F(SdkTest, MediaFilesAndBatchesSuite) {
                     {"custom_provider_config",
                      {{"base_provider_type", "openai"},
                       {"allowed_requests", {{"chat_completion", true}}}}}});
-  Put("elevenlabs", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
-                     {"network_config", {{"base_url", "http://" + mock_address_}}}});
+  for (const char* family : {"elevenlabs", "replicate", "runway"}) {
+    Put(family, {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})},
+                 {"network_config", {{"base_url", "http://" + mock_address_}}}});
+  }
   int code = 0;
   const std::string out = NodeTest("media.test.mjs", &code);
   EXPECT_EQ(code, 0) << out;

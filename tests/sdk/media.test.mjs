@@ -194,6 +194,43 @@ describe("elevenlabs", () => {
   });
 });
 
+describe("replicate and runway: jobs the gateway polls", () => {
+  test("replicate: a prediction, polled until it succeeds", async () => {
+    const { id, options } = marked();
+    const image = await client.images.generate(
+      { model: "replicate/black-forest-labs/flux-schnell", prompt: "a fox", n: 1 }, options);
+    assert.match(image.data[0].url, /^https:\/\/mock\.invalid\/pred\d+\.png$/);
+    const sent = await received(id);
+    assert.equal(sent[0].path, "/v1/models/black-forest-labs/flux-schnell/predictions");
+    assert.equal(sent[0].headers.prefer, "wait");
+    assert.deepEqual(JSON.parse(sent[0].body), { input: { prompt: "a fox", num_outputs: 1 } });
+    assert.equal(sent.length, 3);  // created, processing, succeeded
+    assert.match(sent[2].path, /^\/v1\/predictions\/pred\d+$/);
+  });
+
+  test("runway: a task, polled until it succeeds", async () => {
+    const { id, options } = marked();
+    const image = await client.images.generate(
+      { model: "runway/gen4_image", prompt: "a fox", size: "1920x1080" }, options);
+    assert.match(image.data[0].url, /task\d+\.png$/);
+    const sent = await received(id);
+    assert.equal(sent[0].path, "/v1/text_to_image");
+    assert.equal(sent[0].headers["x-runway-version"], "2024-11-06");
+    assert.deepEqual(JSON.parse(sent[0].body),
+                     { model: "gen4_image", promptText: "a fox", ratio: "1920:1080" });
+  });
+
+  test("a failed job is a 502 with its failure", async () => {
+    await assert.rejects(
+      client.images.generate({ model: "replicate/owner/model", prompt: "please fail" }),
+      (error) => {
+        assert.equal(error.status, 502);
+        assert.match(error.message, /failed: mock failure/);
+        return true;
+      });
+  });
+});
+
 describe("allowed_requests", () => {
   test("a provider allowed to chat only refuses speech, images and transcription", async () => {
     const denied = (error) => {
