@@ -118,6 +118,13 @@ class ProviderAdapter {
     return PollStep{};
   }
 
+  // Whether a 2xx answer to `request` is the client's bytes as they are, so that a download
+  // (InferenceRequest::relay) can be sent on as it arrives; false: TranslateResponse must see
+  // it whole.
+  virtual bool RelaysBody(const InferenceRequest& /*request*/) const { return true; }
+  // The Content-Type of TranslateResponse's answer; "" keeps the provider's.
+  virtual std::string ResponseContentType(const InferenceRequest& /*request*/) const { return ""; }
+
   // A 2xx upstream body -> the client's body.
   virtual absl::StatusOr<std::string> TranslateResponse(const InferenceRequest& request,
                                                         const AttemptTarget& target,

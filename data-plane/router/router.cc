@@ -593,10 +593,11 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
       LimiterSlot slot(entry.limiter);
       UpstreamRequest& upstream = candidate.upstream;
       upstream.timeout = std::min(candidate.timeout, remaining());
-      if (request.stream || request.relay) {
+      const bool relay = request.relay && adapter.RelaysBody(sent);
+      if (request.stream || relay) {
         // (A relayed download is bytes, never events: no translator.)
         std::unique_ptr<StreamTranslator> translator =
-            request.relay ? nullptr : adapter.NewStreamTranslator(sent, candidate.target);
+            relay ? nullptr : adapter.NewStreamTranslator(sent, candidate.target);
         if (candidate.internal) {
           translator = NewFromInternalStream(request, std::move(translator));
         }
@@ -621,7 +622,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
             co_await writer.End();
             co_return true;
           }
-          if (request.relay) {
+          if (relay) {
             // A download cut midway: the client must see it fail, not end short.
             NoteError(request.log, "upstream_error",
                       StrCat("download from provider interrupted: ", ended.message()));
@@ -718,9 +719,10 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
             co_return false;
           }
           HeaderList headers;
-          const std::string_view content_type = response->Header("content-type");
-          headers.emplace_back("Content-Type", content_type.empty() ? "application/json"
-                                                                    : std::string(content_type));
+          std::string content_type = adapter.ResponseContentType(sent);
+          if (content_type.empty()) content_type = std::string(response->Header("content-type"));
+          headers.emplace_back("Content-Type",
+                               content_type.empty() ? "application/json" : content_type);
           co_await writer.Send(response->status, std::move(headers), *std::move(body));
           co_return true;
         }

@@ -721,6 +721,23 @@ std::optional<Resource> OpenAiResource(const http::request<http::string_body>& r
                     json{{"error", {{"message", message}, {"type", "invalid_request_error"},
                                     {"code", nullptr}}}}.dump()};
   };
+  // Gemini with audio or image output (generationConfig.responseModalities).
+  if (path.find(":generateContent") != std::string::npos && parsed.is_object() &&
+      parsed.contains("generationConfig")) {
+    const json modalities = parsed["generationConfig"].value("responseModalities", json::array());
+    const std::string text = parsed["contents"][0]["parts"][0].value("text", "");
+    for (const json& modality : modalities) {
+      const bool audio = modality == "AUDIO";
+      if (!audio && modality != "IMAGE") continue;
+      const std::string bytes = audio ? "PCM:" + text : "MOCK-GEMINI-PNG " + text;
+      const json part = {{"inlineData", {{"mimeType", audio ? "audio/L16;codec=pcm;rate=24000" : "image/png"},
+                                         {"data", Base64(bytes)}}}};
+      return Resource{200, "application/json",
+                      json{{"candidates", {{{"content", {{"role", "model"},
+                                                         {"parts", json::array({part})}}},
+                                            {"finishReason", "STOP"}}}}}.dump()};
+    }
+  }
   // Replicate's predictions and Runway's tasks: created "starting" (PENDING), then each read
   // moves them on: processing (RUNNING), then succeeded with an output URL, or failed when the
   // prompt says "fail". Both want Authorization: Bearer; Runway also X-Runway-Version.

@@ -194,6 +194,31 @@ describe("elevenlabs", () => {
   });
 });
 
+describe("gemini: speech and images through generateContent", () => {
+  test("speech comes back as a WAV file (or raw PCM)", async () => {
+    const { id, options } = marked();
+    const response = await client.audio.speech.create(
+      { model: "gemini/gemini-2.5-flash-preview-tts", voice: "Kore", input: "Hello" }, options);
+    assert.equal(response.headers.get("content-type"), "audio/wav");
+    const wav = Buffer.from(await response.arrayBuffer());
+    assert.equal(wav.subarray(0, 4).toString(), "RIFF");
+    assert.equal(wav.subarray(44).toString(), "PCM:Hello");
+    const [sent] = await received(id);
+    assert.match(sent.path, /\/v1beta\/models\/gemini-2\.5-flash-preview-tts:generateContent$/);
+    const body = JSON.parse(sent.body);
+    assert.deepEqual(body.generationConfig.responseModalities, ["AUDIO"]);
+    assert.equal(body.generationConfig.speechConfig.voiceConfig.prebuiltVoiceConfig.voiceName, "Kore");
+    const pcm = await client.audio.speech.create(
+      { model: "gemini/tts", voice: "Kore", input: "Hi", response_format: "pcm" });
+    assert.equal(Buffer.from(await pcm.arrayBuffer()).toString(), "PCM:Hi");
+  });
+
+  test("images come back inline as b64_json", async () => {
+    const image = await client.images.generate({ model: "gemini/gemini-2.5-flash-image", prompt: "a fox" });
+    assert.equal(Buffer.from(image.data[0].b64_json, "base64").toString(), "MOCK-GEMINI-PNG a fox");
+  });
+});
+
 describe("replicate and runway: jobs the gateway polls", () => {
   test("replicate: a prediction, polled until it succeeds", async () => {
     const { id, options } = marked();

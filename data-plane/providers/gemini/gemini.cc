@@ -4,6 +4,7 @@
 
 #include "common/strings.h"
 #include "data-plane/providers/family_neutral.h"
+#include "data-plane/providers/gemini/gemini_media.h"
 #include "data-plane/providers/json_util.h"
 #include "data-plane/providers/model_list.h"
 #include "data-plane/providers/upstream_headers.h"
@@ -53,6 +54,14 @@ absl::Status GeminiAdapter::BuildRequest(const InferenceRequest& request,
     if (!embedding.ok()) return embedding.status();
     out->target = StrCat(model_path, embedding->batch ? ":batchEmbedContents" : ":embedContent");
     out->body = std::move(embedding->body);
+  } else if (request.request_type == "speech" || request.request_type == "image_generation") {
+    std::string format;
+    absl::StatusOr<std::string> body = request.request_type == "speech"
+                                           ? OpenAiToGeminiSpeech(request.body.text, &format)
+                                           : OpenAiToGeminiImage(request.body.text);
+    if (!body.ok()) return body.status();
+    out->target = StrCat(model_path, ":generateContent");
+    out->body = *std::move(body);
   } else if (IsChatRequest(request.request_type)) {
     absl::StatusOr<std::string> body = OpenAiToGeminiRequest(request.body.text);
     if (!body.ok()) return body.status();
@@ -67,6 +76,18 @@ absl::Status GeminiAdapter::BuildRequest(const InferenceRequest& request,
   return absl::OkStatus();
 }
 
+// Speech comes back as JSON with the audio inline: translated whole, never relayed.
+bool GeminiAdapter::RelaysBody(const InferenceRequest& request) const {
+  return request.request_type != "speech";
+}
+
+std::string GeminiAdapter::ResponseContentType(const InferenceRequest& request) const {
+  if (request.request_type != "speech" || request.surface != ApiSurface::kOpenAi) return "";
+  std::string format;
+  if (!OpenAiToGeminiSpeech(request.body.text, &format).ok()) format = "wav";
+  return format == "pcm" ? "audio/pcm" : "audio/wav";
+}
+
 absl::StatusOr<std::string> GeminiAdapter::TranslateResponse(const InferenceRequest& request,
                                                              const AttemptTarget& target,
                                                              std::string upstream_body) const {
@@ -74,6 +95,12 @@ absl::StatusOr<std::string> GeminiAdapter::TranslateResponse(const InferenceRequ
   if (request.request_type == "embedding") {
     return GeminiToOpenAiEmbedding(upstream_body, request.body.text, target.model);
   }
+  if (request.request_type == "speech") {
+    std::string format;
+    if (!OpenAiToGeminiSpeech(request.body.text, &format).ok()) format = "wav";
+    return GeminiToOpenAiSpeech(upstream_body, format);
+  }
+  if (request.request_type == "image_generation") return GeminiToOpenAiImage(upstream_body);
   return WithRawFieldsIfAsked(GeminiToOpenAiResponse(upstream_body, target.model),
                               [&] { return OpenAiToGeminiRequest(request.body.text); },
                               upstream_body, target);
