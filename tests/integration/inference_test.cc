@@ -921,10 +921,16 @@ TEST_F(InferenceTest, SlowClientsAreCutOff) {
   EXPECT_TRUE(closed_within(*idle, std::chrono::seconds(3)));
 }
 
-TEST_F(InferenceTest, OtherProviderFamiliesAnswer501UntilTheirAdapterLands) {
-  Configure("replicate", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
-  json error = ExpectError(Infer("/v1/chat/completions", Chat("replicate/some-model")), 501);
-  EXPECT_NE(error["error"]["message"].get<std::string>().find("not supported"), std::string::npos);
+// A family without an endpoint for a request type answers 501 naming both (replicate and
+// runway make images only, elevenlabs speech and transcription).
+TEST_F(InferenceTest, FamiliesAnswer501ForRequestTypesTheyHaveNoEndpointFor) {
+  for (const char* family : {"replicate", "runway", "elevenlabs"}) {
+    Configure(family, {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
+    json error =
+        ExpectError(Infer("/v1/chat/completions", Chat(std::string(family) + "/some-model")), 501);
+    EXPECT_EQ(error["error"]["message"],
+              std::string("chat_completion is not served by ") + family + " providers");
+  }
   EXPECT_TRUE(Received().empty());
 }
 
