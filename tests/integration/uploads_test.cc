@@ -134,6 +134,28 @@ TEST_F(UploadsTest, AStartedUploadIsNotRetriedAndTheClientIsTold) {
   EXPECT_EQ(MockRequests(), 1);  // max_retries 2, but the body could not be sent again
 }
 
+// Point 1: the new request types are counted in the metrics and the request logs.
+TEST_F(UploadsTest, UploadsAndDownloadsAreCountedAndLogged) {
+  const HttpResult created =
+      HttpCall("POST", planes_[0]->http, "/v1/files", Upload(1024), kMultipart);
+  ASSERT_EQ(created.status, 200) << created.body;
+  const std::string id = JsonOf(created)["id"];
+  ASSERT_EQ(HttpCall("GET", planes_[0]->http, "/v1/files/" + id + "/content").status, 200);
+  for (const char* type : {"file_upload", "file_content"}) {
+    EXPECT_GE(planes_[0]->Metric(std::string("switchyard_requests_total{provider=\"openai\","
+                                             "request_type=\"") +
+                                 type + "\",status_class=\"2xx\"}"),
+              1)
+        << type;
+    EXPECT_TRUE(Eventually([&] {
+      const json logs =
+          JsonOf(Rest("GET", std::string("/api/logs?request_types=") + type + "&limit=5"));
+      return logs.contains("logs") && !logs["logs"].empty() &&
+             logs["logs"][0]["request_type"] == type && logs["logs"][0]["provider"] == "openai";
+    })) << Rest("GET", std::string("/api/logs?request_types=") + type).body;
+  }
+}
+
 TEST_F(UploadsTest, UploadsPastTheLimitAre413) {
   const HttpResult big =
       HttpCall("POST", planes_[1]->http, "/v1/files", Upload(2 * 1024 * 1024), kMultipart);
