@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/strings.h"
+#include "data-plane/providers/family_neutral.h"
 #include "data-plane/providers/json_util.h"
 
 namespace switchyard::dp {
@@ -22,12 +23,7 @@ std::string Base64Floats(const json& values) {
     std::memcpy(&bits, &number, 4);
     for (int shift = 0; shift < 32; shift += 8) bytes.push_back(static_cast<char>(bits >> shift));
   }
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(bytes.data()),
-                                      static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(written));
-  return out;
+  return Base64(bytes);
 }
 
 }  // namespace

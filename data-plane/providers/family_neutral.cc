@@ -1,5 +1,7 @@
 #include "data-plane/providers/family_neutral.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -37,6 +39,28 @@ std::string JsonString(std::string_view text) {
 }
 
 }  // namespace
+
+std::string Base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(bytes.data()),
+                                      static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(written));
+  return out;
+}
+
+std::string Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) return {};
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) return {};
+  size_t padding = 0;
+  for (size_t i = text.size(); i > 0 && padding < 2 && text[i - 1] == '='; --i) ++padding;
+  out.resize(static_cast<size_t>(n) - padding);
+  return out;
+}
 
 std::string PercentEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";

@@ -69,6 +69,9 @@ absl::StatusOr<ImageData> SplitImageDataUrl(std::string_view url);
 // Everything but RFC 3986's unreserved characters percent-encoded (a path segment, a form
 // value).
 std::string PercentEncode(std::string_view text);
+// Standard base64 (with padding); Base64Decode answers "" for text that is not base64.
+std::string Base64(std::string_view bytes);
+std::string Base64Decode(std::string_view text);
 
 // The models named by the entry's enabled keys ("*" left out), sorted.
 std::vector<std::string> ConfiguredModels(const ProviderEntry& entry);

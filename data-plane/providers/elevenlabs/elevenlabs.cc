@@ -1,7 +1,5 @@
 #include "data-plane/providers/elevenlabs/elevenlabs.h"
 
-#include <openssl/evp.h>
-
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
@@ -27,14 +25,6 @@ absl::StatusOr<std::string> OutputFormat(std::string_view format) {
                                            "\" has no ElevenLabs equivalent (mp3, opus, pcm)"));
 }
 
-std::string Base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 std::string SpeechEvent(const json& event) { return StrCat("data: ", event.dump(), "\n\n"); }
 

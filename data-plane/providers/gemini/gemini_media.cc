@@ -1,11 +1,10 @@
 #include "data-plane/providers/gemini/gemini_media.h"
 
-#include <openssl/evp.h>
-
 #include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
+#include "data-plane/providers/family_neutral.h"
 #include "data-plane/providers/json_util.h"
 
 namespace switchyard::dp {
@@ -14,17 +13,6 @@ namespace {
 using common::StrCat;
 using json = nlohmann::ordered_json;
 
-std::string Base64Decode(std::string_view text) {
-  std::string out(text.size() / 4 * 3 + 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  if (n < 0) return {};
-  size_t padding = 0;
-  for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) ++padding;
-  out.resize(static_cast<size_t>(n) - std::min<size_t>(padding, static_cast<size_t>(n)));
-  return out;
-}
 
 // The inline data parts of the first candidate whose MIME type starts with `prefix`.
 absl::StatusOr<std::vector<std::string>> InlineData(std::string_view body, std::string_view prefix) {
