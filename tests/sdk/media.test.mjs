@@ -217,6 +217,21 @@ describe("gemini: speech and images through generateContent", () => {
     const image = await client.images.generate({ model: "gemini/gemini-2.5-flash-image", prompt: "a fox" });
     assert.equal(Buffer.from(image.data[0].b64_json, "base64").toString(), "MOCK-GEMINI-PNG a fox");
   });
+
+  test("vertex: the same through its Google publisher, with a service-account token", async () => {
+    const { id, options } = marked();
+    const response = await client.audio.speech.create(
+      { model: "vertex/gemini-2.5-flash-preview-tts", voice: "Kore", input: "Hi" }, options);
+    assert.equal(response.headers.get("content-type"), "audio/wav");
+    assert.equal(Buffer.from(await response.arrayBuffer()).subarray(44).toString(), "PCM:Hi");
+    const image = await client.images.generate(
+      { model: "vertex/gemini-2.5-flash-image", prompt: "a fox" }, options);
+    assert.equal(Buffer.from(image.data[0].b64_json, "base64").toString(), "MOCK-GEMINI-PNG a fox");
+    const sent = await received(id);
+    assert.match(sent[0].path,
+                 /\/projects\/p-1\/locations\/us-central1\/publishers\/google\/models\/gemini-2\.5-flash-preview-tts:generateContent$/);
+    assert.match(sent[0].headers.authorization, /^Bearer /);
+  });
 });
 
 describe("replicate and runway: jobs the gateway polls", () => {

@@ -54,11 +54,8 @@ absl::Status GeminiAdapter::BuildRequest(const InferenceRequest& request,
     if (!embedding.ok()) return embedding.status();
     out->target = StrCat(model_path, embedding->batch ? ":batchEmbedContents" : ":embedContent");
     out->body = std::move(embedding->body);
-  } else if (request.request_type == "speech" || request.request_type == "image_generation") {
-    std::string format;
-    absl::StatusOr<std::string> body = request.request_type == "speech"
-                                           ? OpenAiToGeminiSpeech(request.body.text, &format)
-                                           : OpenAiToGeminiImage(request.body.text);
+  } else if (IsGeminiMedia(request)) {
+    absl::StatusOr<std::string> body = GeminiMediaRequest(request);
     if (!body.ok()) return body.status();
     out->target = StrCat(model_path, ":generateContent");
     out->body = *std::move(body);
@@ -78,14 +75,11 @@ absl::Status GeminiAdapter::BuildRequest(const InferenceRequest& request,
 
 // Speech comes back as JSON with the audio inline: translated whole, never relayed.
 bool GeminiAdapter::RelaysBody(const InferenceRequest& request) const {
-  return request.request_type != "speech";
+  return !IsGeminiMedia(request);
 }
 
 std::string GeminiAdapter::ResponseContentType(const InferenceRequest& request) const {
-  if (request.request_type != "speech" || request.surface != ApiSurface::kOpenAi) return "";
-  std::string format;
-  if (!OpenAiToGeminiSpeech(request.body.text, &format).ok()) format = "wav";
-  return format == "pcm" ? "audio/pcm" : "audio/wav";
+  return GeminiMediaContentType(request);
 }
 
 absl::StatusOr<std::string> GeminiAdapter::TranslateResponse(const InferenceRequest& request,
@@ -95,12 +89,7 @@ absl::StatusOr<std::string> GeminiAdapter::TranslateResponse(const InferenceRequ
   if (request.request_type == "embedding") {
     return GeminiToOpenAiEmbedding(upstream_body, request.body.text, target.model);
   }
-  if (request.request_type == "speech") {
-    std::string format;
-    if (!OpenAiToGeminiSpeech(request.body.text, &format).ok()) format = "wav";
-    return GeminiToOpenAiSpeech(upstream_body, format);
-  }
-  if (request.request_type == "image_generation") return GeminiToOpenAiImage(upstream_body);
+  if (IsGeminiMedia(request)) return GeminiMediaAnswer(request, upstream_body);
   return WithRawFieldsIfAsked(GeminiToOpenAiResponse(upstream_body, target.model),
                               [&] { return OpenAiToGeminiRequest(request.body.text); },
                               upstream_body, target);

@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "data-plane/providers/family_neutral.h"
+#include "data-plane/providers/inference_request.h"
 #include "data-plane/providers/json_util.h"
 
 namespace switchyard::dp {
@@ -113,6 +114,32 @@ absl::StatusOr<std::string> GeminiToOpenAiImage(std::string_view body) {
   json data = json::array();
   for (const std::string& image : *images) data.push_back({{"b64_json", image}});
   return json{{"created", static_cast<int64_t>(std::time(nullptr))}, {"data", data}}.dump();
+}
+
+bool IsGeminiMedia(const InferenceRequest& request) {
+  return request.surface == ApiSurface::kOpenAi &&
+         (request.request_type == "speech" || request.request_type == "image_generation");
+}
+
+absl::StatusOr<std::string> GeminiMediaRequest(const InferenceRequest& request) {
+  std::string format;
+  return request.request_type == "speech" ? OpenAiToGeminiSpeech(request.body.text, &format)
+                                          : OpenAiToGeminiImage(request.body.text);
+}
+
+absl::StatusOr<std::string> GeminiMediaAnswer(const InferenceRequest& request,
+                                              std::string_view upstream_body) {
+  if (request.request_type == "image_generation") return GeminiToOpenAiImage(upstream_body);
+  std::string format;
+  if (!OpenAiToGeminiSpeech(request.body.text, &format).ok()) format = "wav";
+  return GeminiToOpenAiSpeech(upstream_body, format);
+}
+
+std::string GeminiMediaContentType(const InferenceRequest& request) {
+  if (!IsGeminiMedia(request) || request.request_type != "speech") return "";
+  std::string format;
+  if (!OpenAiToGeminiSpeech(request.body.text, &format).ok()) format = "wav";
+  return format == "pcm" ? "audio/pcm" : "audio/wav";
 }
 
 }  // namespace switchyard::dp

@@ -18,6 +18,17 @@
 
 namespace switchyard::dp {
 
+struct InferenceRequest;
+
+// For gemini and vertex (its Google publisher): whether `request` is one of these, its
+// generateContent body, the client's answer from the upstream's, whether that answer can be
+// relayed as bytes (no: it is translated whole) and its Content-Type ("" for the provider's).
+bool IsGeminiMedia(const InferenceRequest& request);
+absl::StatusOr<std::string> GeminiMediaRequest(const InferenceRequest& request);
+absl::StatusOr<std::string> GeminiMediaAnswer(const InferenceRequest& request,
+                                              std::string_view upstream_body);
+std::string GeminiMediaContentType(const InferenceRequest& request);
+
 // `format` is set to "wav" or "pcm".
 absl::StatusOr<std::string> OpenAiToGeminiSpeech(std::string_view body, std::string* format);
 absl::StatusOr<std::string> GeminiToOpenAiSpeech(std::string_view body, std::string_view format);

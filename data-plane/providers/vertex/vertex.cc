@@ -8,6 +8,7 @@
 #include "data-plane/providers/family_neutral.h"
 #include "data-plane/providers/gemini/gemini.h"
 #include "data-plane/providers/gemini/openai_gemini.h"
+#include "data-plane/providers/gemini/gemini_media.h"
 #include "data-plane/providers/json_util.h"
 #include "data-plane/providers/upstream_headers.h"
 #include "data-plane/providers/vertex/service_account.h"
@@ -99,6 +100,11 @@ absl::Status VertexAdapter::BuildRequest(const InferenceRequest& request,
     if (!body.ok()) return body.status();
     out->target = StrCat(model_path, ":predict");
     out->body = *std::move(body);
+  } else if (IsGeminiMedia(request) && !IsClaude(model)) {
+    absl::StatusOr<std::string> body = GeminiMediaRequest(request);
+    if (!body.ok()) return body.status();
+    out->target = StrCat(model_path, ":generateContent");
+    out->body = *std::move(body);
   } else if (IsChatRequest(request.request_type)) {
     absl::StatusOr<std::string> body = ChatBody(request, model);
     if (!body.ok()) return body.status();
@@ -128,11 +134,20 @@ absl::StatusOr<std::string> VertexAdapter::TranslateResponse(const InferenceRequ
   if (request.request_type == "embedding") {
     return VertexToOpenAiEmbedding(upstream_body, request.body.text, target.model);
   }
+  if (IsGeminiMedia(request)) return GeminiMediaAnswer(request, upstream_body);
   return WithRawFieldsIfAsked(IsClaude(target.model)
                                   ? AnthropicToOpenAiResponse(upstream_body)
                                   : GeminiToOpenAiResponse(upstream_body, target.model),
                               [&] { return ChatBody(request, target.model); }, upstream_body,
                               target);
+}
+
+bool VertexAdapter::RelaysBody(const InferenceRequest& request) const {
+  return !IsGeminiMedia(request);
+}
+
+std::string VertexAdapter::ResponseContentType(const InferenceRequest& request) const {
+  return GeminiMediaContentType(request);
 }
 
 std::unique_ptr<StreamTranslator> VertexAdapter::NewStreamTranslator(

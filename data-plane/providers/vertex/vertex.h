@@ -38,6 +38,8 @@ class VertexAdapter : public ProviderAdapter {
                        ProviderEntry* entry) const override;
   absl::Status BuildRequest(const InferenceRequest& request, const AttemptTarget& target,
                             UpstreamRequest* out) const override;
+  bool RelaysBody(const InferenceRequest& request) const override;
+  std::string ResponseContentType(const InferenceRequest& request) const override;
   absl::StatusOr<std::string> TranslateResponse(const InferenceRequest& request,
                                                 const AttemptTarget& target,
                                                 std::string upstream_body) const override;
