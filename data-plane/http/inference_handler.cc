@@ -67,6 +67,9 @@ constexpr ResourceRoute kResourceRoutes[] = {
     {"GET", "batches", 0, "", "batch_list", "", false},
     {"GET", "batches", 1, "", "batch_retrieve", "", false},
     {"POST", "batches", 2, "cancel", "batch_cancel", "", false},
+    // The gateway's (Bifrost's batch_results): a completed batch's output file, fetched from
+    // its provider in two calls (the batch, then its output file's content).
+    {"GET", "batches", 2, "results", "batch_results", "", false},
 };
 
 // The resource route of `path` (under /v1 or /openai/v1), its path under /v1 in `rest`;
@@ -488,7 +491,8 @@ asio::awaitable<void> InferenceHandler::DispatchResource(common::HttpRequest& ht
     if (provider.empty()) provider = "openai";
     request.body.model = StrCat(provider, "/");
   }
-  request.relay = route.request_type == "file_content";  // passed on as it comes
+  // Passed on as it comes (batch results: once their batch was read, NextPoll).
+  request.relay = route.request_type == "file_content";
   request.control_headers = std::move(http.headers);
   request.virtual_key = key;
   writer.Annotate(&request);

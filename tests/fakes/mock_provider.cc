@@ -922,6 +922,25 @@ std::optional<Resource> OpenAiResource(const http::request<http::string_body>& r
                          {"errors", nullptr},
                          {"output_file_id", nullptr},
                          {"request_counts", {{"total", 0}, {"completed", 0}, {"failed", 0}}}};
+    // A batch of an uploaded file completes at once, with an output file of one line a request.
+    const std::string input = parsed.value("input_file_id", "");
+    if (state.file_contents.contains(input)) {
+      std::string output;
+      const std::string& lines = state.file_contents[input];
+      for (size_t at = 0, n = 0; at < lines.size(); ++n) {
+        const size_t end = lines.find('\n', at);
+        output += json{{"custom_id", std::to_string(n + 1)},
+                       {"response", {{"status_code", 200}}}}.dump() + "\n";
+        if (end == std::string::npos) break;
+        at = end + 1;
+      }
+      const std::string file_id = "file-mock" + std::to_string(state.next_id++);
+      state.file_contents[file_id] = output;
+      state.files[file_id] = {{"id", file_id}, {"object", "file"}, {"bytes", output.size()},
+                              {"filename", "batch_output.jsonl"}, {"purpose", "batch_output"}};
+      state.batches[id]["status"] = "completed";
+      state.batches[id]["output_file_id"] = file_id;
+    }
     return Resource{200, "application/json", state.batches[id].dump()};
   }
   if (rest.empty() && method == "GET") {

@@ -119,6 +119,28 @@ describe("files and batches", () => {
     assert.equal((await client.batches.cancel(batch.id)).status, "cancelling");
   });
 
+  test("batch results: a completed batch's output file, through the gateway", async () => {
+    const lines = '{"custom_id":"1"}\n{"custom_id":"2"}\n';
+    const input = await client.files.create(
+      { file: createReadStream(tempFile("in.jsonl", lines)), purpose: "batch" });
+    const batch = await client.batches.create(
+      { input_file_id: input.id, endpoint: "/v1/chat/completions", completion_window: "24h" });
+    assert.equal(batch.status, "completed");
+    const { id, options } = marked();
+    const results = await fetch(`${dataPlane}/v1/batches/${batch.id}/results`, options);
+    assert.equal(results.status, 200);
+    const rows = (await results.text()).trim().split("\n").map((line) => JSON.parse(line));
+    assert.deepEqual(rows.map((row) => row.custom_id), ["1", "2"]);
+    assert.deepEqual((await received(id)).map((request) => request.path),
+                     [`/v1/batches/${batch.id}`, `/v1/files/${batch.output_file_id}/content`]);
+    // Not completed yet: a clear error.
+    const pending = await client.batches.create(
+      { input_file_id: "file-elsewhere", endpoint: "/v1/chat/completions", completion_window: "24h" });
+    const early = await fetch(`${dataPlane}/v1/batches/${pending.id}/results`);
+    assert.equal(early.status, 502);
+    assert.match((await early.json()).error.message, /has no results yet \(status validating\)/);
+  });
+
   test("the provider is named by x-bf-provider or a provider query parameter", async () => {
     const { id, options } = marked({ "x-bf-provider": "openai" });
     const page = await client.files.list({ limit: 5 }, options);

@@ -9,6 +9,7 @@
 
 #include "common/strings.h"
 #include "data-plane/providers/family_neutral.h"
+#include "data-plane/providers/json_util.h"
 #include "data-plane/providers/model_list.h"
 #include "data-plane/providers/upstream_headers.h"
 #include "data-plane/table/routing_table.h"
@@ -122,8 +123,10 @@ absl::Status OpenAiCompatibleAdapter::BuildResourceRequest(const InferenceReques
                                                            UpstreamRequest* out) const {
   const ProviderEntry& entry = *target.entry;
   const Family* family = FindFamily(entry.base_type);
-  std::string path = StrCat(family == nullptr || family->versioned_paths ? "/v1" : "",
-                            request.resource_path);
+  std::string_view resource = request.resource_path;
+  // batch_results starts with the batch itself (NextPoll then fetches its output file).
+  if (request.request_type == "batch_results") resource = resource.substr(0, resource.rfind("/results"));
+  std::string path = StrCat(family == nullptr || family->versioned_paths ? "/v1" : "", resource);
   if (entry.endpoint.base_path.ends_with("/v1") && path.starts_with("/v1/")) path.erase(0, 3);
   out->target = entry.endpoint.base_path + path;
   out->method = std::string(request.method);
@@ -133,6 +136,27 @@ absl::Status OpenAiCompatibleAdapter::BuildResourceRequest(const InferenceReques
   out->body = *std::move(body);
   out->body_source = request.body_source;
   return absl::OkStatus();
+}
+
+// batch_results: the batch, then its output file's content (the final answer).
+absl::StatusOr<PollStep> OpenAiCompatibleAdapter::NextPoll(const InferenceRequest& request,
+                                                           const AttemptTarget& target,
+                                                           std::string_view upstream_body) const {
+  if (request.request_type != "batch_results") return PollStep{};
+  const nlohmann::ordered_json batch = nlohmann::ordered_json::parse(upstream_body, nullptr, false);
+  if (!batch.is_object() || StringMember(batch, "object") != "batch") return PollStep{};  // the file
+  const std::string output = StringMember(batch, "output_file_id");
+  if (output.empty()) {
+    return absl::FailedPreconditionError(
+        StrCat("batch ", StringMember(batch, "id"), " has no results yet (status ",
+               StringMember(batch, "status"), ")"));
+  }
+  const ProviderEntry& entry = *target.entry;
+  const Family* family = FindFamily(entry.base_type);
+  std::string path = StrCat(family == nullptr || family->versioned_paths ? "/v1" : "", "/files/",
+                            PercentEncode(output), "/content");
+  if (entry.endpoint.base_path.ends_with("/v1") && path.starts_with("/v1/")) path.erase(0, 3);
+  return PollStep{false, entry.endpoint.base_path + path, std::chrono::milliseconds(0)};
 }
 
 absl::StatusOr<std::string> OpenAiCompatibleAdapter::TranslateResponse(

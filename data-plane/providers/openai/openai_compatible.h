@@ -30,6 +30,8 @@ class OpenAiCompatibleAdapter : public ProviderAdapter {
                        ProviderEntry* entry) const override;
   absl::Status BuildRequest(const InferenceRequest& request, const AttemptTarget& target,
                             UpstreamRequest* out) const override;
+  absl::StatusOr<PollStep> NextPoll(const InferenceRequest& request, const AttemptTarget& target,
+                                    std::string_view upstream_body) const override;
   absl::StatusOr<std::string> TranslateResponse(const InferenceRequest& request,
                                                 const AttemptTarget& target,
                                                 std::string upstream_body) const override;
