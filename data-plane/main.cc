@@ -73,6 +73,8 @@ int Run(int argc, char** argv) {
   flags.Define("max-upload-bytes", "536870912",
                "the largest file upload (POST /v1/files over HTTP/1.1), streamed through to the "
                "provider, never held in memory (past it: 413)");
+  flags.Define("max-audio-upload-bytes", "26214400",
+               "the largest audio upload (transcriptions, translations; past it: 413)");
   flags.Define("h2-max-buffered-bytes", "67108864",
                "request body bytes one HTTP/2 connection may hold at once, over all its streams "
                "(past it: 413)");
@@ -139,10 +141,12 @@ int Run(int argc, char** argv) {
   int64_t write_timeout_ms = 0;
   int64_t h2_buffered = 0;
   int64_t max_upload = 0;
+  int64_t max_audio_upload = 0;
   int64_t models_wait_ms = 0;
   int64_t models_refresh_s = 0;
   if (!number_flag("h2-max-buffered-bytes", 1, &h2_buffered) ||
       !number_flag("max-upload-bytes", 1, &max_upload) ||
+      !number_flag("max-audio-upload-bytes", 1, &max_audio_upload) ||
       !number_flag("write-timeout-ms", 1, &write_timeout_ms) ||
       !number_flag("upstream-idle-timeout-ms", 10, &upstream_idle_ms) ||
       !number_flag("request-deadline-ms", 1, &deadline_ms) ||
@@ -240,6 +244,7 @@ int Run(int argc, char** argv) {
   http_options.write_timeout = std::chrono::milliseconds(write_timeout_ms);
   http_options.h2_max_buffered_bytes = static_cast<size_t>(h2_buffered);
   http_options.max_upload_bytes = static_cast<uint64_t>(max_upload);
+  http_options.max_audio_upload_bytes = static_cast<uint64_t>(max_audio_upload);
   http_options.model_lists.wait = std::chrono::milliseconds(models_wait_ms);
   http_options.model_lists.refresh = std::chrono::seconds(models_refresh_s);
   http_options.require_virtual_key = flags.IsSet("require-virtual-key");

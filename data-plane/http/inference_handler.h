@@ -66,6 +66,12 @@ inline bool StreamsBody(std::string_view method, std::string_view path) {
   return method == "POST" && (path == "/v1/files" || path == "/openai/v1/files");
 }
 
+// Audio uploads (transcriptions, translations), which have their own size limit.
+inline bool IsAudioUpload(std::string_view method, std::string_view path) {
+  if (path.starts_with("/openai/v1/")) path.remove_prefix(7);
+  return method == "POST" && (path == "/v1/audio/transcriptions" || path == "/v1/audio/translations");
+}
+
 class InferenceHandler {
  public:
   // `require_virtual_key`: every inference request must present a virtual key (401

@@ -347,8 +347,14 @@ class InferenceServer::Worker {
                                        parser.get().method_string().size()),
                       Path(parser.get().target()));
       if (!ec && !framing) {
-        const uint64_t limit = streamed ? options_.max_upload_bytes : options_.max_body_bytes;
-        if (!streamed) parser.body_limit(options_.max_body_bytes);
+        const std::string_view method(parser.get().method_string().data(),
+                                      parser.get().method_string().size());
+        const uint64_t limit =
+            streamed ? options_.max_upload_bytes
+            : IsAudioUpload(method, Path(parser.get().target()))
+                ? std::min<uint64_t>(options_.max_body_bytes, options_.max_audio_upload_bytes)
+                : options_.max_body_bytes;
+        if (!streamed) parser.body_limit(limit);
         if (parser.content_length() && *parser.content_length() > limit) {
           ec = http::error::body_limit;
         }

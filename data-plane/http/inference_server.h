@@ -36,6 +36,8 @@ struct InferenceServerOptions {
   size_t max_body_bytes = 32 * 1024 * 1024;
   // File uploads (StreamsBody) are streamed through up to this size, never held whole.
   uint64_t max_upload_bytes = 512ull * 1024 * 1024;
+  // Audio uploads (IsAudioUpload) are held to this (OpenAI's own limit is 25 MB).
+  uint64_t max_audio_upload_bytes = 25ull * 1024 * 1024;
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{60000};
   std::chrono::milliseconds idle_timeout{120000};

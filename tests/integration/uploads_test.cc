@@ -45,7 +45,8 @@ class UploadsTest : public FleetTest {
     options.node_prefix = "dp-uploads-";
     // The second data plane takes uploads of at most 1 MiB.
     options.plane_args = [](int i) {
-      return i == 1 ? std::vector<std::string>{"--max-upload-bytes=1048576"}
+      return i == 1 ? std::vector<std::string>{"--max-upload-bytes=1048576",
+                                               "--max-audio-upload-bytes=65536"}
                     : std::vector<std::string>{};
     };
     StartFleet(options);
@@ -161,6 +162,15 @@ TEST_F(UploadsTest, UploadsPastTheLimitAre413) {
       HttpCall("POST", planes_[1]->http, "/v1/files", Upload(2 * 1024 * 1024), kMultipart);
   EXPECT_EQ(big.status, 413) << big.body;
   EXPECT_EQ(HttpCall("POST", planes_[1]->http, "/v1/files", Upload(1024), kMultipart).status, 200);
+  // Audio uploads have their own limit.
+  std::string audio = "--bnd\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n"
+                      "openai/whisper-1\r\n" + Upload(128 * 1024);
+  EXPECT_EQ(HttpCall("POST", planes_[1]->http, "/v1/audio/transcriptions", audio, kMultipart).status,
+            413);
+  audio = "--bnd\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n"
+          "openai/whisper-1\r\n" + Upload(1024);
+  EXPECT_EQ(HttpCall("POST", planes_[1]->http, "/v1/audio/transcriptions", audio, kMultipart).status,
+            200);
 }
 
 }  // namespace
