@@ -6,6 +6,7 @@
 
 #include <array>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "common/errors.h"
 #include "common/log.h"
@@ -73,21 +74,26 @@ constexpr ResourceRoute kResourceRoutes[] = {
 };
 
 // The resource route of `path` (under /v1 or /openai/v1), its path under /v1 in `rest`;
-// null when it names none. `method_ok` says whether some route has the path with this method.
+// null when it names none. `path_known`: some route has this path (with another method).
 const ResourceRoute* FindResourceRoute(std::string_view method, std::string_view path,
                                        std::string_view* rest, bool* path_known) {
   if (path.starts_with("/openai/v1/")) path.remove_prefix(7);
   if (!path.starts_with("/v1/")) return nullptr;
   path.remove_prefix(3);
+  // (Most requests are none of these: no further work for them.)
+  if (!path.starts_with("/files") && !path.starts_with("/batches") &&
+      !path.starts_with("/audio/") && !path.starts_with("/images/edits")) {
+    return nullptr;
+  }
   *rest = path;
-  std::vector<std::string_view> segments;
+  absl::InlinedVector<std::string_view, 3> segments;
   for (std::string_view left = path.substr(1); !left.empty();) {
     const size_t slash = left.find('/');
     segments.push_back(left.substr(0, slash));
     if (slash == std::string_view::npos) break;
     left.remove_prefix(slash + 1);
   }
-  if (segments.empty()) return nullptr;
+  if (segments.empty() || segments.size() > 3) return nullptr;
   const bool audio = segments[0] == "audio" && segments.size() == 2 &&
                      (segments[1] == "transcriptions" || segments[1] == "translations");
   const bool edits = segments[0] == "images" && segments.size() == 2 && segments[1] == "edits";
