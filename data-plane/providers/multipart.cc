@@ -121,8 +121,10 @@ MultipartChecker::MultipartChecker(std::string_view boundary)
 
 absl::Status MultipartChecker::Feed(std::string_view piece) {
   if (state_ == State::kDone) return absl::OkStatus();  // the epilogue
-  std::string text = std::move(carry_);
-  text.append(piece);
+  // (Into a buffer kept across pieces: no allocation per piece once it has grown.)
+  text_.assign(carry_);
+  text_.append(piece);
+  const std::string& text = text_;
   carry_.clear();
   size_t at = 0;
   for (;;) {
@@ -138,7 +140,7 @@ absl::Status MultipartChecker::Feed(std::string_view piece) {
               return absl::InvalidArgumentError("the multipart body does not start with its boundary");
             }
           }
-          carry_ = text.substr(text.size() - keep);
+          carry_.assign(text, text.size() - keep, keep);
           return absl::OkStatus();
         }
         at = found + delimiter_.size();
@@ -147,7 +149,7 @@ absl::Status MultipartChecker::Feed(std::string_view piece) {
       }
       case State::kAfterDelimiter:
         if (text.size() - at < 2) {
-          carry_ = text.substr(at);
+          carry_.assign(text, at, std::string::npos);
           return absl::OkStatus();
         }
         if (text.compare(at, 2, "--") == 0) {
@@ -169,7 +171,7 @@ absl::Status MultipartChecker::Feed(std::string_view piece) {
           if (header_bytes_ > 16 * 1024) {
             return absl::InvalidArgumentError("a multipart part's header never ends");
           }
-          carry_ = text.substr(text.size() - keep);
+          carry_.assign(text, text.size() - keep, keep);
           return absl::OkStatus();
         }
         if (header_bytes_ + (found - at) > 16 * 1024) {

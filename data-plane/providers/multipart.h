@@ -51,6 +51,7 @@ class MultipartChecker {
   std::string delimiter_;  // "\r\n--" boundary
   State state_ = State::kPreamble;
   std::string carry_;      // the end of the last piece, where a pattern may start
+  std::string text_;       // carry_ and the piece being scanned (its capacity is reused)
   size_t header_bytes_ = 0;
   size_t preamble_bytes_ = 0;
 };

@@ -292,8 +292,8 @@ BeastUpstreamClient::Exchange(const UpstreamRequest& request, const std::string&
     connection->lowest().expires_at(deadline);
     auto [write_ec, written] = co_await Write(*connection, message);
     if (!write_ec && request.body_source != nullptr) {
-      // An upload: piece by piece from the client, each write bounded by the deadline (a
-      // provider that stops reading stops the upload).
+      // An upload: piece by piece from the client, each write allowed to stall for at most
+      // the request timeout (a provider that stops reading stops the upload).
       absl::Status pumped =
           co_await PumpBody(*connection, *request.body_source, request.timeout, &write_ec);
       if (!pumped.ok()) co_return pumped;  // the connection is dropped: its body is incomplete

@@ -13,6 +13,15 @@ namespace {
 
 using nlohmann::json;
 
+// AddressSanitizer keeps freed memory in quarantine (256 MB by default), so a sanitized data
+// plane's peak RSS says nothing about how much a transfer holds: the bound is checked on the
+// normal build (make test) only.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssMeaningful = false;
+#else
+constexpr bool kRssMeaningful = true;
+#endif
+
 // The peak resident set of a process (VmHWM), in bytes.
 int64_t PeakRss(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -91,7 +100,7 @@ TEST_F(UploadsTest, A200MbUploadAndItsDownloadStreamWithBoundedMemory) {
   EXPECT_EQ(file["bytes"], size);
   EXPECT_EQ(file["filename"], "big.jsonl");
   const int64_t growth = PeakRss(planes_[0]->process.pid()) - before;
-  EXPECT_LT(growth, 16 * 1024 * 1024) << "peak RSS grew by " << growth << " bytes";
+  if (kRssMeaningful) EXPECT_LT(growth, 16 * 1024 * 1024) << "peak RSS grew by " << growth << " bytes";
   std::cout << "200 MB upload: data plane peak RSS " << before / 1024 << " KiB -> +"
             << growth / 1024 << " KiB\n";
 
@@ -103,7 +112,7 @@ TEST_F(UploadsTest, A200MbUploadAndItsDownloadStreamWithBoundedMemory) {
   EXPECT_EQ(content.body.find_first_not_of('x'), std::string::npos);
   EXPECT_EQ(content.Header("content-type"), "application/octet-stream");
   const int64_t download_growth = PeakRss(planes_[0]->process.pid()) - before;
-  EXPECT_LT(download_growth, 16 * 1024 * 1024) << download_growth;
+  if (kRssMeaningful) EXPECT_LT(download_growth, 16 * 1024 * 1024) << download_growth;
   std::cout << "then its 200 MB download: +" << download_growth / 1024 << " KiB in all\n";
 }
 
