@@ -48,8 +48,17 @@ bool FlagWithOverride(const InferenceRequest& request, std::string_view header, 
 }
 
 ApiError TransportError(const absl::Status& status) {
-  // What a streamed upload's source reported (upstream_client.h BodySource), or a client
-  // that cannot send one.
+  if (absl::IsDeadlineExceeded(status)) {
+    return GatewayError(504, "timeout_error", "upstream_timeout", std::string(status.message()));
+  }
+  return GatewayError(502, "upstream_unreachable", "upstream_unreachable",
+                      std::string(status.message()));
+}
+
+// An upstream call's failure when the request streams its body from the client: what the
+// body's source reported (upstream_client.h BodySource) is the client's doing, not the
+// provider's; a client that cannot send such a body says so.
+ApiError UploadError(const absl::Status& status) {
   if (absl::IsInvalidArgument(status)) {
     return GatewayError(400, "invalid_request_error", "invalid_request",
                         std::string(status.message()));
@@ -62,12 +71,9 @@ ApiError TransportError(const absl::Status& status) {
     return GatewayError(501, "not_implemented_error", "unsupported_operation",
                         std::string(status.message()));
   }
-  if (absl::IsDeadlineExceeded(status)) {
-    return GatewayError(504, "timeout_error", "upstream_timeout", std::string(status.message()));
-  }
-  return GatewayError(502, "upstream_unreachable", "upstream_unreachable",
-                      std::string(status.message()));
+  return TransportError(status);
 }
+
 
 // A key's access token could not be had: the credential was refused (401), or the token
 // endpoint failed (502) or timed out (504). The message names the endpoint and its answer.
@@ -645,7 +651,8 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
         }
         if (absl::IsCancelled(status)) co_return true;  // the client went away
         if (sink.status() == 0 || (!status.ok() && sink.status() < 400)) {
-          *error = TransportError(status.ok() ? absl::UnavailableError("no response") : status);
+          const absl::Status failed = status.ok() ? absl::UnavailableError("no response") : status;
+          *error = request.body_source != nullptr ? UploadError(failed) : TransportError(failed);
         } else {
           UpstreamFailure failure = adapter.ClassifyError(sink.status(), "", sink.error_body());
           *error = std::move(failure.error);
@@ -661,7 +668,8 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
           KeepRaw(LogRecord::kRawResponse, response->body, entry, candidate.access_token, request.log);
         }
         if (!response.ok()) {
-          *error = TransportError(response.status());
+          *error = request.body_source != nullptr ? UploadError(response.status())
+                                                  : TransportError(response.status());
         } else if (response->status >= 400) {
           UpstreamFailure failure = adapter.ClassifyError(
               response->status, response->Header("retry-after"), response->body);

@@ -141,7 +141,6 @@ class GovernanceTable {
   const CompiledKey* FindKey(const common::Sha256Digest& digest) const;
   // The route whose alias is `alias`, or null.
   const CompiledRoute* FindRoute(std::string_view alias) const;
-  bool has_routes() const { return !routes_.empty(); }
   // The price of "provider/model", or null.
   const ModelPrice* FindPrice(std::string_view provider, std::string_view model) const;
 

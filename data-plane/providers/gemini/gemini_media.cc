@@ -116,6 +116,17 @@ absl::StatusOr<std::string> GeminiToOpenAiImage(std::string_view body) {
   return json{{"created", static_cast<int64_t>(std::time(nullptr))}, {"data", data}}.dump();
 }
 
+namespace {
+
+// The format a speech request's answer takes ("wav" or "pcm"), as its translation decided.
+std::string SpeechFormat(const InferenceRequest& request) {
+  std::string format;
+  if (!OpenAiToGeminiSpeech(request.body.text, &format).ok()) format = "wav";
+  return format;
+}
+
+}  // namespace
+
 bool IsGeminiMedia(const InferenceRequest& request) {
   return request.surface == ApiSurface::kOpenAi &&
          (request.request_type == "speech" || request.request_type == "image_generation");
@@ -130,16 +141,12 @@ absl::StatusOr<std::string> GeminiMediaRequest(const InferenceRequest& request) 
 absl::StatusOr<std::string> GeminiMediaAnswer(const InferenceRequest& request,
                                               std::string_view upstream_body) {
   if (request.request_type == "image_generation") return GeminiToOpenAiImage(upstream_body);
-  std::string format;
-  if (!OpenAiToGeminiSpeech(request.body.text, &format).ok()) format = "wav";
-  return GeminiToOpenAiSpeech(upstream_body, format);
+  return GeminiToOpenAiSpeech(upstream_body, SpeechFormat(request));
 }
 
 std::string GeminiMediaContentType(const InferenceRequest& request) {
   if (!IsGeminiMedia(request) || request.request_type != "speech") return "";
-  std::string format;
-  if (!OpenAiToGeminiSpeech(request.body.text, &format).ok()) format = "wav";
-  return format == "pcm" ? "audio/pcm" : "audio/wav";
+  return SpeechFormat(request) == "pcm" ? "audio/pcm" : "audio/wav";
 }
 
 }  // namespace switchyard::dp
