@@ -75,6 +75,9 @@ int Run(int argc, char** argv) {
                "provider, never held in memory (past it: 413)");
   flags.Define("max-audio-upload-bytes", "26214400",
                "the largest audio upload (transcriptions, translations; past it: 413)");
+  flags.Define("upload-spool-dir", "",
+               "where audio uploads and image edits are spooled while they are read (unlinked "
+               "files; default: $TMPDIR, else /tmp)");
   flags.Define("h2-max-buffered-bytes", "67108864",
                "request body bytes one HTTP/2 connection may hold at once, over all its streams "
                "(past it: 413)");
@@ -245,6 +248,11 @@ int Run(int argc, char** argv) {
   http_options.h2_max_buffered_bytes = static_cast<size_t>(h2_buffered);
   http_options.max_upload_bytes = static_cast<uint64_t>(max_upload);
   http_options.max_audio_upload_bytes = static_cast<uint64_t>(max_audio_upload);
+  http_options.upload_spool_dir = flags.Get("upload-spool-dir");
+  if (http_options.upload_spool_dir.empty()) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    http_options.upload_spool_dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  }
   http_options.model_lists.wait = std::chrono::milliseconds(models_wait_ms);
   http_options.model_lists.refresh = std::chrono::seconds(models_refresh_s);
   http_options.require_virtual_key = flags.IsSet("require-virtual-key");

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "data-plane/providers/multipart.h"
+#include "data-plane/upstream/upload_spool.h"
 #include "data-plane/upstream/upstream_client.h"
 #include "common/url.h"
 #include "data-plane/http/request_body.h"
@@ -261,6 +262,49 @@ class CheckedUpload : public BodySource {
   std::string out_;
 };
 
+// Reads a multipart upload whole into a new spool in `directory`, its framing checked and its
+// parts indexed as it arrives (MultipartChecker): InvalidArgument for bad framing,
+// ResourceExhausted past the size limit, Unavailable when the client's body broke off,
+// Internal when the spool cannot be written.
+asio::awaitable<absl::Status> SpoolUpload(BodySource& body, const std::string& directory,
+                                          UploadForm* form, std::unique_ptr<UploadSpool>* spool) {
+  if (form->boundary.empty() || form->boundary.size() > 70) {
+    co_return absl::InvalidArgumentError("the multipart Content-Type has no valid boundary");
+  }
+  absl::StatusOr<std::unique_ptr<UploadSpool>> created = UploadSpool::Create(directory);
+  if (!created.ok()) co_return created.status();
+  *spool = *std::move(created);
+  MultipartChecker checker(form->boundary, /*index=*/true);
+  for (;;) {
+    absl::StatusOr<std::string_view> piece = co_await body.Next();
+    if (!piece.ok()) co_return piece.status();
+    if (piece->empty()) break;
+    if (absl::Status framed = checker.Feed(*piece); !framed.ok()) co_return framed;
+    if (absl::Status written = (*spool)->Append(*piece); !written.ok()) co_return written;
+  }
+  if (absl::Status framed = checker.Finish(); !framed.ok()) co_return framed;
+  form->parts = std::move(checker.parts());
+  form->size = (*spool)->size();
+  form->spool = spool->get();
+  co_return absl::OkStatus();
+}
+
+// Why an upload could not be read, in OpenAI's envelope.
+asio::awaitable<void> SendUploadError(ResponseWriter& writer, const absl::Status& status) {
+  const std::string message(status.message());
+  if (absl::IsResourceExhausted(status)) {
+    co_await SendError(writer, ApiSurface::kOpenAi, 413, "invalid_request_error",
+                       "request_too_large", message);
+  } else if (absl::IsInternal(status)) {
+    // (The spool's error names its directory, never anything the client sent.)
+    co_await SendError(writer, ApiSurface::kOpenAi, 503, "service_unavailable_error",
+                       "upload_spool_failed", message);
+  } else {
+    co_await SendError(writer, ApiSurface::kOpenAi, 400, "invalid_request_error",
+                       "invalid_request", message);
+  }
+}
+
 // OpenAI's speech streams with "stream_format": "sse".
 bool SpeechStreams(std::string_view body) {
   const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
@@ -454,8 +498,10 @@ asio::awaitable<void> InferenceHandler::DispatchResource(common::HttpRequest& ht
   const std::string query = WithoutProvider(http.query, &provider);
   request.resource_path = query.empty() ? path : StrCat(path, "?", query);
   request.body.text = std::move(http.body);
-  std::optional<CheckedUpload> upload;
-  if (body != nullptr) {
+  std::optional<CheckedUpload> upload;  // a file upload, streamed through
+  std::unique_ptr<UploadSpool> spool;   // an audio upload or image edit, read whole
+  UploadForm form;
+  if (body != nullptr && !route.multipart_model) {
     // Streamed: its framing is checked as it passes, and its last piece is only sent once
     // the closing boundary came (a malformed upload never reaches the provider whole).
     const std::string_view boundary = MultipartBoundary(request.content_type);
@@ -468,27 +514,40 @@ asio::awaitable<void> InferenceHandler::DispatchResource(common::HttpRequest& ht
     request.body_source = &*upload;
   } else if (route.multipart_model || request.multipart()) {
     // Framing first: a malformed upload is refused before anything is forwarded.
-    absl::StatusOr<std::vector<FormPart>> parts =
+    form.boundary = std::string(MultipartBoundary(request.content_type));
+    absl::Status read =
         request.multipart()
-            ? ParseMultipart(request.body.text, MultipartBoundary(request.content_type))
+            ? absl::OkStatus()
             : absl::InvalidArgumentError(StrCat(http.path, " takes multipart/form-data"));
-    if (!parts.ok()) {
-      co_await SendError(writer, ApiSurface::kOpenAi, 400, "invalid_request_error",
-                         "invalid_request", std::string(parts.status().message()));
+    if (read.ok() && body != nullptr) {
+      read = co_await SpoolUpload(*body, spool_dir_, &form, &spool);
+    } else if (read.ok()) {
+      absl::StatusOr<std::vector<FormPart>> parts =
+          ParseMultipart(request.body.text, form.boundary);
+      if (parts.ok()) {
+        form.parts = *std::move(parts);
+        form.memory = request.body.text;
+        form.size = request.body.text.size();
+      }
+      read = parts.status();
+    }
+    if (!read.ok()) {
+      co_await SendUploadError(writer, read);
       co_return;
     }
     if (route.multipart_model) {
-      request.body.model = std::string(FormValue(request.body.text, *parts, "model"));
+      request.body.model = std::string(FormValue(form.parts, "model"));
       if (request.body.model.empty()) {
         co_await SendError(writer, ApiSurface::kOpenAi, 400, "invalid_request_error",
                            "invalid_request", "the upload has no \"model\" field");
         co_return;
       }
       request.stream = !route.stream_request_type.empty() &&
-                       FormValue(request.body.text, *parts, "stream") == "true";
+                       FormValue(form.parts, "stream") == "true";
       if (request.stream) request.request_type = route.stream_request_type;
+      request.form = &form;
     } else if (provider.empty()) {
-      provider = std::string(FormValue(request.body.text, *parts, "provider"));
+      provider = std::string(FormValue(form.parts, "provider"));
     }
   }
   if (!route.multipart_model) {

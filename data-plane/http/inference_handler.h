@@ -60,16 +60,19 @@ inline bool KeepsHeader(std::string_view name, std::string_view value) {
 class BodySource;     // data-plane/upstream/upstream_client.h
 struct ResourceRoute;  // inference_handler.cc
 
-// Requests whose body the server hands over unread, to be streamed upstream: file uploads
-// (POST /v1/files, /openai/v1/files), which may be far larger than what is held in memory.
-inline bool StreamsBody(std::string_view method, std::string_view path) {
-  return method == "POST" && (path == "/v1/files" || path == "/openai/v1/files");
-}
-
 // Audio uploads (transcriptions, translations), which have their own size limit.
 inline bool IsAudioUpload(std::string_view method, std::string_view path) {
   if (path.starts_with("/openai/v1/")) path.remove_prefix(7);
   return method == "POST" && (path == "/v1/audio/transcriptions" || path == "/v1/audio/translations");
+}
+
+// Requests whose body the server hands over unread (HTTP/1.1), never held whole: file uploads
+// (POST /v1/files, /openai/v1/files), streamed through to the provider, and audio uploads and
+// image edits, spooled to a file (their model comes after their file).
+inline bool StreamsBody(std::string_view method, std::string_view path) {
+  if (IsAudioUpload(method, path)) return true;
+  if (path.starts_with("/openai/v1/")) path.remove_prefix(7);
+  return method == "POST" && (path == "/v1/files" || path == "/v1/images/edits");
 }
 
 class InferenceHandler {
@@ -92,6 +95,9 @@ class InferenceHandler {
   // server did not read ahead: StreamsBody()).
   boost::asio::awaitable<void> Handle(common::HttpRequest& request, ResponseWriter& writer,
                                       BodySource* body = nullptr);
+
+  // Where audio uploads and image edits are spooled (UploadSpool).
+  void set_upload_spool_dir(std::string directory) { spool_dir_ = std::move(directory); }
 
   // Requests being served right now (any thread may read it; only this worker writes it).
   int in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
@@ -139,6 +145,7 @@ class InferenceHandler {
   GovernanceCounting* const counting_;
   LogShipper* const logs_;
   const std::string node_id_;
+  std::string spool_dir_ = "/tmp";
   std::atomic<int> in_flight_{0};
 };
 

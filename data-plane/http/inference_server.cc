@@ -213,6 +213,7 @@ class InferenceServer::Worker {
         router_(&direct_, &proxied_, seed, options.router, &metrics_, tokens, models, &counting_),
         handler_(&tables_, &router_, options.require_virtual_key, &counting_, options.logs,
                  options.node_id) {
+    handler_.set_upload_spool_dir(options.upload_spool_dir);
     // The table reaches this worker through its own loop, so requests read it lock-free.
     listener_ = slot->Listen([this](const std::shared_ptr<const RoutingTable>& table) {
       asio::post(io_, [this, table] { tables_.Set(table); });
@@ -341,6 +342,7 @@ class InferenceServer::Worker {
       beast::error_code ec = header_ec;
       std::optional<common::HttpResponse> framing;
       if (!ec) framing = common::InboundFramingError(parser.get().base());
+      uint64_t limit = options_.max_body_bytes;
       const bool streamed =
           !ec && !framing &&
           StreamsBody(std::string_view(parser.get().method_string().data(),
@@ -349,10 +351,10 @@ class InferenceServer::Worker {
       if (!ec && !framing) {
         const std::string_view method(parser.get().method_string().data(),
                                       parser.get().method_string().size());
-        const uint64_t limit =
-            streamed ? options_.max_upload_bytes
-            : IsAudioUpload(method, Path(parser.get().target()))
-                ? std::min<uint64_t>(options_.max_body_bytes, options_.max_audio_upload_bytes)
+        const std::string_view path = Path(parser.get().target());
+        limit = IsAudioUpload(method, path) ? options_.max_audio_upload_bytes
+                : path.ends_with("/images/edits") ? options_.max_body_bytes
+                : streamed ? options_.max_upload_bytes
                 : options_.max_body_bytes;
         if (!streamed) parser.body_limit(limit);
         if (parser.content_length() && *parser.content_length() > limit) {
@@ -384,7 +386,7 @@ class InferenceServer::Worker {
       if (streamed) {
         // The body stays on the connection: the handler reads it a piece at a time.
         http::request_parser<http::buffer_body> body_parser(std::move(parser));
-        body_parser.body_limit(options_.max_upload_bytes);
+        body_parser.body_limit(limit);
         common::HttpRequest request = RequestOf(body_parser.get(), peer);
         const bool keep_alive = body_parser.get().keep_alive() && !draining_;
         Http1Writer<Stream> writer(stream, body_parser.get().version(), keep_alive,

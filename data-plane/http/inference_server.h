@@ -38,6 +38,8 @@ struct InferenceServerOptions {
   uint64_t max_upload_bytes = 512ull * 1024 * 1024;
   // Audio uploads (IsAudioUpload) are held to this (OpenAI's own limit is 25 MB).
   uint64_t max_audio_upload_bytes = 25ull * 1024 * 1024;
+  // Where audio uploads and image edits are spooled while they are read (StreamsBody).
+  std::string upload_spool_dir = "/tmp";
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{60000};
   std::chrono::milliseconds idle_timeout{120000};

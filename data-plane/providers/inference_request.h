@@ -17,6 +17,7 @@ namespace switchyard::dp {
 
 struct CompiledKey;
 class BodySource;  // data-plane/upstream/upstream_client.h
+struct UploadForm;  // data-plane/providers/multipart.h
 class LogRecord;  // data-plane/logs/log_record.h  // data-plane/table/governance_table.h
 
 // The wire format a client spoke (the route family it called): OpenAI's (/v1, /openai/v1),
@@ -77,7 +78,8 @@ struct InferenceRequest {
   // rather than the request type's: the path under /v1 with its query ("/files/file-1",
   // "/audio/translations"), the method, and the client's Content-Type when it is not JSON
   // (a multipart upload, whose "model" field the adapter rewrites). Files and batches name
-  // no model: `body.model` is "<provider>/" (the provider the request names).
+  // no model: `body.model` is "<provider>/" (the provider the request names). An audio or
+  // image upload comes as `form` (its parts; its bytes in memory or spooled), not body.text.
   std::string resource_path;
   std::string_view method = "POST";
   std::string content_type;
@@ -85,6 +87,7 @@ struct InferenceRequest {
   // An upload streamed from the client instead of `body.text` (file uploads over HTTP/1.1):
   // read once, so never retried nor sent to a fallback once it started.
   BodySource* body_source = nullptr;
+  const UploadForm* form = nullptr;
   // The client's x-bf-* headers (Bifrost's per-request controls), names as sent.
   std::vector<std::pair<std::string, std::string>> control_headers;
 

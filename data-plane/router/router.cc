@@ -10,10 +10,12 @@
 #include "common/strings.h"
 #include "data-plane/logs/log_record.h"
 #include "data-plane/logs/raw_capture.h"
+#include "data-plane/providers/multipart.h"
 #include "data-plane/providers/surface.h"
 #include "data-plane/router/governance.h"
 #include "data-plane/router/key_selector.h"
 #include "data-plane/router/retry_policy.h"
+#include "data-plane/upstream/upload_spool.h"
 
 namespace switchyard::dp {
 namespace {
@@ -257,6 +259,8 @@ struct Router::Candidate {
   // store_raw_request_response (or its header) with request logs on: the raw bodies go into
   // the request's log record.
   bool store_raw = false;
+  // The body composed from a spooled upload (UpstreamRequest::pieces), read as it is sent.
+  std::optional<SpooledBody> spooled;
   const InferenceRequest& Sent(const InferenceRequest& request) const {
     return internal ? *internal : request;
   }
@@ -501,8 +505,20 @@ absl::Status Router::BuildUpstream(const InferenceRequest& request, Candidate& c
   upstream.endpoint = &entry.endpoint;
   upstream.proxy = &entry.proxy;
   upstream.stream_idle_timeout = candidate.stream_idle_timeout;
-  absl::Status built = entry.adapter->BuildRequest(candidate.Sent(request), candidate.target, &upstream);
+  const InferenceRequest& sent = candidate.Sent(request);
+  absl::Status built = entry.adapter->BuildRequest(sent, candidate.target, &upstream);
   if (!built.ok()) return built;
+  if (!upstream.pieces.empty() && sent.form != nullptr) {
+    // A body composed from the client's upload: read from its spool as it is sent (as often
+    // as it is sent), or put together from the upload in memory.
+    if (sent.form->spool != nullptr) {
+      candidate.spooled.emplace(*sent.form->spool, std::move(upstream.pieces));
+      upstream.body_source = &*candidate.spooled;
+    } else {
+      upstream.body = Concatenate(upstream.pieces, sent.form->memory);
+    }
+    upstream.pieces.clear();
+  }
   upstream.header_lines[3] = request.trace_header_lines;
   if (candidate.store_raw) {
     KeepRaw(LogRecord::kRawRequest, upstream.body, entry, candidate.access_token, request.log);

@@ -159,6 +159,7 @@ asio::awaitable<absl::Status> PumpBody(BeastUpstreamClient::Connection& connecti
                                        BodySource& source, std::chrono::milliseconds stall,
                                        beast::error_code* write_ec) {
   const bool chunked = !source.length().has_value();
+  source.Rewind();
   for (;;) {
     absl::StatusOr<std::string_view> piece = co_await source.Next();
     if (!piece.ok()) co_return piece.status();

@@ -59,6 +59,19 @@ class BodySource {
   virtual std::optional<uint64_t> length() const = 0;
   // True once a piece was taken: the body cannot be sent again (no retry, no fallback).
   virtual bool started() const = 0;
+  // Starts again from the first byte when the body can be sent again (a spooled upload,
+  // which never reports started()); the clients call it before they send.
+  virtual void Rewind() {}
+};
+
+// A piece of a request body composed from a client's upload (providers/multipart.h): text,
+// or a range of the upload's bytes.
+struct BodyPiece {
+  std::string text;
+  bool from_upload = false;
+  uint64_t offset = 0;  // in the upload, when from_upload
+  uint64_t length = 0;
+  uint64_t size() const { return from_upload ? length : text.size(); }
 };
 
 struct UpstreamRequest {
@@ -74,6 +87,9 @@ struct UpstreamRequest {
   // Instead of `body`: a body streamed from the client (BeastUpstreamClient only; sent with
   // its Content-Length, or chunked when the client declared none).
   BodySource* body_source = nullptr;
+  // Instead of both: a body composed from the client's upload, as the adapter built it. The
+  // router turns it into `body` or `body_source` before the request is sent.
+  std::vector<BodyPiece> pieces;
   // Bounds the wait for the response head (and a whole buffered response).
   std::chrono::milliseconds timeout{30000};
   // Bounds each silence between pieces of a streamed body, once its head arrived.

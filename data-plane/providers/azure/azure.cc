@@ -153,10 +153,7 @@ absl::Status AzureAdapter::BuildRequest(const InferenceRequest& request,
     out->headers.emplace_back("authorization", StrCat("Bearer ", target.access_token));
   }
   if (!resource.empty()) {
-    absl::StatusOr<std::string> body = ResourceBody(request, target);
-    if (!body.ok()) return body.status();
-    out->body = *std::move(body);
-    out->body_source = request.body_source;
+    ResourceBody(request, target, out);
   } else {
     out->body = RewriteBody(request.body, target.model, target.merge_extra_params);
   }

@@ -78,32 +78,25 @@ absl::StatusOr<std::string> OpenAiToElevenLabsSpeech(std::string_view body, std:
   return out.dump();
 }
 
-absl::StatusOr<std::string> OpenAiToElevenLabsTranscription(std::string_view body,
-                                                            std::string_view boundary,
-                                                            std::string_view model) {
-  absl::StatusOr<std::vector<FormPart>> parts = ParseMultipart(body, boundary);
-  if (!parts.ok()) return parts.status();
-  std::string out;
+absl::StatusOr<std::vector<BodyPiece>> OpenAiToElevenLabsTranscription(const UploadForm& form,
+                                                                       std::string_view model) {
+  const FormPart* file = form.Find("file");
+  if (file == nullptr) return absl::InvalidArgumentError("the upload has no \"file\" part");
+  const std::string_view boundary = form.boundary;
+  std::vector<BodyPiece> out;
+  // The file part as the client sent it: its headers and bytes.
+  out.push_back({StrCat("--", boundary, "\r\n")});
+  out.push_back(UploadRange(file->part_offset,
+                            file->value_offset + file->value_length - file->part_offset));
+  std::string fields = "\r\n";
   auto field = [&](std::string_view name, std::string_view value) {
-    out += StrCat("--", boundary, "\r\nContent-Disposition: form-data; name=\"", name,
-                  "\"\r\n\r\n", value, "\r\n");
+    fields += StrCat("--", boundary, "\r\nContent-Disposition: form-data; name=\"", name,
+                     "\"\r\n\r\n", value, "\r\n");
   };
-  bool file = false;
-  for (const FormPart& part : *parts) {
-    if (part.name == "file") {
-      // The file part as the client sent it: its headers and bytes.
-      out += StrCat("--", boundary, "\r\n");
-      out.append(body.substr(part.part_offset,
-                             part.value_offset + part.value_length - part.part_offset));
-      out += "\r\n";
-      file = true;
-    } else if (part.name == "language") {
-      field("language_code", body.substr(part.value_offset, part.value_length));
-    }
-  }
-  if (!file) return absl::InvalidArgumentError("the upload has no \"file\" part");
+  if (const FormPart* language = form.Find("language")) field("language_code", language->value);
   field("model_id", model);
-  out += StrCat("--", boundary, "--\r\n");
+  fields += StrCat("--", boundary, "--\r\n");
+  out.push_back({std::move(fields)});
   return out;
 }
 
@@ -145,12 +138,13 @@ absl::Status ElevenLabsAdapter::BuildRequest(const InferenceRequest& request,
     return absl::OkStatus();
   }
   if (type == "transcription" && request.resource_path.starts_with("/audio/transcriptions")) {
-    absl::StatusOr<std::string> body = OpenAiToElevenLabsTranscription(
-        request.body.text, MultipartBoundary(request.content_type), target.model);
+    if (request.form == nullptr) return absl::InvalidArgumentError("the upload is not multipart");
+    absl::StatusOr<std::vector<BodyPiece>> body =
+        OpenAiToElevenLabsTranscription(*request.form, target.model);
     if (!body.ok()) return body.status();
     out->target = StrCat(base, "/v1/speech-to-text");
     ComposeUpstreamHeaders(request, target, out);
-    out->body = *std::move(body);
+    out->pieces = *std::move(body);
     return absl::OkStatus();
   }
   return absl::UnimplementedError(StrCat(

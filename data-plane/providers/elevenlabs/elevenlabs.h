@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "data-plane/providers/provider_adapter.h"
+#include "data-plane/providers/multipart.h"
 
 namespace switchyard::dp {
 
@@ -46,10 +47,10 @@ class ElevenLabsAdapter : public ProviderAdapter {
 // Pure translations, for tests.
 absl::StatusOr<std::string> OpenAiToElevenLabsSpeech(std::string_view body, std::string_view model,
                                                      std::string* voice, std::string* format);
-// `body` is OpenAI's multipart upload; the answer ElevenLabs' multipart with `boundary`.
-absl::StatusOr<std::string> OpenAiToElevenLabsTranscription(std::string_view body,
-                                                            std::string_view boundary,
-                                                            std::string_view model);
+// `form` is OpenAI's multipart upload; the answer ElevenLabs' multipart (the same boundary,
+// the file part's bytes taken from the upload as they are).
+absl::StatusOr<std::vector<BodyPiece>> OpenAiToElevenLabsTranscription(const UploadForm& form,
+                                                                       std::string_view model);
 absl::StatusOr<std::string> ElevenLabsToOpenAiTranscription(std::string_view body);
 
 }  // namespace switchyard::dp

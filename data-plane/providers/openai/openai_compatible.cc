@@ -131,10 +131,7 @@ absl::Status OpenAiCompatibleAdapter::BuildResourceRequest(const InferenceReques
   out->target = entry.endpoint.base_path + path;
   out->method = std::string(request.method);
   ComposeUpstreamHeaders(request, target, out);
-  absl::StatusOr<std::string> body = ResourceBody(request, target);
-  if (!body.ok()) return body.status();
-  out->body = *std::move(body);
-  out->body_source = request.body_source;
+  ResourceBody(request, target, out);
   return absl::OkStatus();
 }
 

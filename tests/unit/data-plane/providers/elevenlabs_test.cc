@@ -29,9 +29,13 @@ TEST(ElevenLabs, TranscriptionUploadIsRebuilt) {
       "--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nelevenlabs/scribe_v1\r\n"
       "--b\r\nContent-Disposition: form-data; name=\"language\"\r\n\r\nfr\r\n"
       "--b\r\nContent-Disposition: form-data; name=\"temperature\"\r\n\r\n0\r\n--b--\r\n";
-  absl::StatusOr<std::string> body = OpenAiToElevenLabsTranscription(upload, "b", "scribe_v1");
-  ASSERT_TRUE(body.ok()) << body.status();
-  EXPECT_EQ(*body,
+  UploadForm form;
+  form.boundary = "b";
+  form.parts = *ParseMultipart(upload, "b");
+  form.size = upload.size();
+  absl::StatusOr<std::vector<BodyPiece>> pieces = OpenAiToElevenLabsTranscription(form, "scribe_v1");
+  ASSERT_TRUE(pieces.ok()) << pieces.status();
+  EXPECT_EQ(Concatenate(*pieces, upload),
             "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp3\"\r\n"
             "Content-Type: audio/mpeg\r\n\r\nID3\x01\x02\r\n"
             "--b\r\nContent-Disposition: form-data; name=\"language_code\"\r\n\r\nfr\r\n"

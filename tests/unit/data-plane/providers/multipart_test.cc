@@ -31,15 +31,20 @@ TEST(Multipart, PartsAreFoundInPlace) {
   ASSERT_EQ(parts->size(), 3u);
   EXPECT_EQ((*parts)[0].name, "file");
   EXPECT_EQ((*parts)[0].filename, "a.wav");
-  EXPECT_EQ(FormValue(kBody, *parts, "file"), "RIFF\r\n--not-the-boundary");
-  EXPECT_EQ(FormValue(kBody, *parts, "model"), "openai/whisper-1");
-  EXPECT_EQ(FormValue(kBody, *parts, "stream"), "true");
-  EXPECT_EQ(FormValue(kBody, *parts, "missing"), "");
+  const FormPart& file = (*parts)[0];
+  EXPECT_EQ(kBody.substr(file.value_offset, file.value_length), "RIFF\r\n--not-the-boundary");
+  EXPECT_EQ(FormValue(*parts, "file"), "");  // a file's bytes are not held
+  EXPECT_EQ(FormValue(*parts, "model"), "openai/whisper-1");
+  EXPECT_EQ(FormValue(*parts, "stream"), "true");
+  EXPECT_EQ(FormValue(*parts, "missing"), "");
 }
 
 TEST(Multipart, TheModelIsRewrittenAndNothingElse) {
-  const auto parts = ParseMultipart(kBody, "XyZ");
-  const std::string rewritten = ReplaceFormValue(kBody, *parts, "model", "whisper-1");
+  UploadForm form;
+  form.parts = *ParseMultipart(kBody, "XyZ");
+  form.size = kBody.size();
+  const std::string rewritten =
+      Concatenate(WithFieldReplaced(form, "model", "whisper-1"), kBody);
   std::string expected = kBody;
   expected.replace(expected.find("openai/whisper-1"), 16, "whisper-1");
   EXPECT_EQ(rewritten, expected);
@@ -55,6 +60,51 @@ TEST(Multipart, BadFramingIsRefused) {
     EXPECT_FALSE(ParseMultipart(bad, "XyZ").ok()) << bad;
   }
   EXPECT_FALSE(ParseMultipart(kBody, "").ok());
+}
+
+// The checker finds the same parts as ParseMultipart however the body is cut into pieces.
+TEST(Multipart, TheCheckerIndexesPartsAcrossPieces) {
+  const std::vector<FormPart> whole = *ParseMultipart(kBody, "XyZ");
+  for (size_t piece = 1; piece <= kBody.size(); ++piece) {
+    MultipartChecker checker("XyZ", /*index=*/true);
+    for (size_t at = 0; at < kBody.size(); at += piece) {
+      ASSERT_TRUE(checker.Feed(kBody.substr(at, piece)).ok()) << piece;
+    }
+    ASSERT_TRUE(checker.Finish().ok()) << piece;
+    const std::vector<FormPart>& found = checker.parts();
+    ASSERT_EQ(found.size(), whole.size()) << piece;
+    for (size_t i = 0; i < whole.size(); ++i) {
+      EXPECT_EQ(found[i].name, whole[i].name) << piece;
+      EXPECT_EQ(found[i].filename, whole[i].filename) << piece;
+      EXPECT_EQ(found[i].part_offset, whole[i].part_offset) << piece;
+      EXPECT_EQ(found[i].value_offset, whole[i].value_offset) << piece;
+      EXPECT_EQ(found[i].value_length, whole[i].value_length) << piece;
+      EXPECT_EQ(found[i].value, whole[i].value) << piece;
+    }
+  }
+}
+
+TEST(Multipart, TheIndexRefusesNamelessAndTooManyParts) {
+  MultipartChecker nameless("XyZ", true);
+  EXPECT_FALSE(nameless.Feed("--XyZ\r\nContent-Type: text/plain\r\n\r\nx\r\n--XyZ--\r\n").ok());
+  std::string many;
+  for (size_t i = 0; i <= MultipartChecker::kMaxIndexedParts; ++i) {
+    many += "--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nv\r\n";
+  }
+  many += "--XyZ--\r\n";
+  MultipartChecker counted("XyZ", true);
+  EXPECT_FALSE(counted.Feed(many).ok());
+  MultipartChecker unindexed("XyZ");  // (file uploads: only the framing)
+  EXPECT_TRUE(unindexed.Feed(many).ok());
+  EXPECT_TRUE(unindexed.Finish().ok());
+  // A long field is indexed, its value not held.
+  const std::string long_field = "--XyZ\r\nContent-Disposition: form-data; name=\"prompt\"\r\n\r\n" +
+                                 std::string(kMaxHeldValue + 1, 'p') + "\r\n--XyZ--\r\n";
+  MultipartChecker held("XyZ", true);
+  ASSERT_TRUE(held.Feed(long_field).ok());
+  ASSERT_EQ(held.parts().size(), 1u);
+  EXPECT_EQ(held.parts()[0].value_length, kMaxHeldValue + 1);
+  EXPECT_EQ(held.parts()[0].value, "");
 }
 
 }  // namespace
