@@ -1,6 +1,7 @@
 // File uploads streamed through a real data plane to the mock provider (issue 22 point 2):
 // bounded memory for a 200 MB upload, framing refused before the provider gets a whole body,
-// no retry once the body started, the upload limit.
+// no retry once the body started, the upload limit. Audio uploads, whose model comes after
+// their file, are spooled: bounded memory too, and sent again on a retry.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -41,6 +42,17 @@ std::string Upload(size_t size, bool close = true) {
       "Content-Type: application/octet-stream\r\n\r\n";
   body.append(size, 'x');
   body += close ? "\r\n--bnd--\r\n" : "\r\n";
+  return body;
+}
+
+// An audio upload as OpenAI's SDK sends it: the file of `size` bytes first, then the model.
+std::string AudioUpload(size_t size, const std::string& model) {
+  std::string body =
+      "--bnd\r\nContent-Disposition: form-data; name=\"file\"; filename=\"talk.wav\"\r\n"
+      "Content-Type: audio/wav\r\n\r\n";
+  body.append(size, 'a');
+  body += "\r\n--bnd\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n" + model +
+          "\r\n--bnd--\r\n";
   return body;
 }
 
@@ -114,6 +126,49 @@ TEST_F(UploadsTest, A200MbUploadAndItsDownloadStreamWithBoundedMemory) {
   const int64_t download_growth = PeakRss(planes_[0]->process.pid()) - before;
   if (kRssMeaningful) EXPECT_LT(download_growth, 16 * 1024 * 1024) << download_growth;
   std::cout << "then its 200 MB download: +" << download_growth / 1024 << " KiB in all\n";
+}
+
+// A 24 MiB transcription naming its model after its file: spooled, never held, and the
+// provider gets every byte with the model rewritten.
+TEST_F(UploadsTest, AnAudioUploadIsSpooledWithBoundedMemory) {
+  const size_t size = 24u * 1024 * 1024;
+  const std::string body = AudioUpload(size, "openai/whisper-1");
+  ASSERT_EQ(HttpCall("POST", planes_[0]->http, "/v1/audio/transcriptions",
+                     AudioUpload(1024, "openai/whisper-1"), kMultipart).status,
+            200);
+  const int64_t before = PeakRss(planes_[0]->process.pid());
+  const HttpResult result =
+      HttpCall("POST", planes_[0]->http, "/v1/audio/transcriptions", body, kMultipart);
+  ASSERT_EQ(result.status, 200) << result.body.substr(0, 500);
+  // The mock counts what it received: the upload, "openai/" taken out of its model.
+  EXPECT_EQ(JsonOf(result)["text"],
+            "mock transcript of " + std::to_string(body.size() - 7) + " bytes by whisper-1");
+  const int64_t growth = PeakRss(planes_[0]->process.pid()) - before;
+  if (kRssMeaningful) EXPECT_LT(growth, 16 * 1024 * 1024) << "peak RSS grew by " << growth << " bytes";
+  std::cout << "24 MiB audio upload (spooled): data plane peak RSS +" << growth / 1024 << " KiB\n";
+  // A malformed one is refused; nothing of it reaches the provider.
+  HttpCall("DELETE", mock_address_, "/_mock/requests");
+  const HttpResult bad = HttpCall("POST", planes_[0]->http, "/v1/audio/transcriptions",
+                                  AudioUpload(1024, "openai/whisper-1").substr(0, 900), kMultipart);
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("no closing boundary"), std::string::npos) << bad.body;
+  EXPECT_EQ(MockRequests(), 0);
+}
+
+// A spooled upload can be sent again: every retry carries the whole body.
+TEST_F(UploadsTest, ASpooledUploadIsRetriedWhole) {
+  const std::string body = AudioUpload(300 * 1024, "flaky/whisper-1");
+  const HttpResult result =
+      HttpCall("POST", planes_[0]->http, "/v1/audio/transcriptions", body, kMultipart);
+  EXPECT_EQ(result.status, 503) << result.body;
+  const json log = JsonOf(HttpCall("GET", mock_address_, "/_mock/requests"));
+  ASSERT_EQ(log["requests"].size(), 3u) << "max_retries 2";
+  std::string sent = body;
+  sent.replace(sent.find("flaky/whisper-1"), 15, "whisper-1");
+  for (const json& request : log["requests"]) {
+    EXPECT_EQ(request["body"].get<std::string>().size(), sent.size());
+    EXPECT_EQ(request["body"], sent);
+  }
 }
 
 TEST_F(UploadsTest, MalformedUploadsAreRefusedAndNeverArriveWhole) {
