@@ -4,6 +4,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
+#include <cstring>
 #include <map>
 #include <vector>
 
@@ -33,6 +34,12 @@ struct Transfer {
   bool too_large = false;
   bool paused = false;
   bool done = false;
+  // A body read as it is sent (UpstreamRequest::body_source): the bytes of its current piece
+  // not yet taken by curl; OnRead pauses the send when it needs the next one.
+  BodySource* upload = nullptr;
+  std::string_view upload_piece;
+  bool upload_wanted = false;
+  bool upload_ended = false;
   CURLcode result = CURLE_OK;
   char error[CURL_ERROR_SIZE] = {};
   asio::steady_timer event;  // cancelled to wake the awaiting coroutine
@@ -58,6 +65,20 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
   }
   transfer->body.append(data, bytes);
   return bytes;
+}
+
+size_t OnRead(char* buffer, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  if (!transfer->upload_piece.empty()) {
+    const size_t n = std::min(size * count, transfer->upload_piece.size());
+    std::memcpy(buffer, transfer->upload_piece.data(), n);
+    transfer->upload_piece.remove_prefix(n);
+    return n;
+  }
+  if (transfer->upload_ended) return 0;
+  transfer->upload_wanted = true;  // the awaiting coroutine fetches the next piece
+  transfer->Wake();
+  return CURL_READFUNC_PAUSE;
 }
 
 // "socks5://h:p" or "http://h:p" -> "h:p": with a scheme in the string curl would pick the
@@ -202,7 +223,13 @@ struct CurlUpstreamClient::Impl {
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnWrite);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
-    if (transfer.streaming) {
+    if (request.body_source != nullptr) {
+      // An upload takes as long as it takes: any silence (the provider not reading, or not
+      // answering once it has the body) is bounded by the request timeout instead.
+      curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+      curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
+                       static_cast<long>((request.timeout.count() + 999) / 1000));
+    } else if (transfer.streaming) {
       // The head is bounded by our own timer (Stream); the body only by silence.
       curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
       curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
@@ -210,7 +237,21 @@ struct CurlUpstreamClient::Impl {
     } else {
       curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
     }
-    if (request.method == "POST") {
+    if (request.body_source != nullptr) {
+      transfer.upload = request.body_source;
+      transfer.upload->Rewind();
+      curl_easy_setopt(easy, CURLOPT_POST, 1L);
+      curl_easy_setopt(easy, CURLOPT_READFUNCTION, &OnRead);
+      curl_easy_setopt(easy, CURLOPT_READDATA, &transfer);
+      if (std::optional<uint64_t> length = transfer.upload->length()) {
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(*length));
+      } else {
+        transfer.headers = curl_slist_append(transfer.headers, "Transfer-Encoding: chunked");
+      }
+      if (request.method != "POST") {
+        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      }
+    } else if (request.method == "POST") {
       curl_easy_setopt(easy, CURLOPT_POST, 1L);
       curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
       curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -279,6 +320,18 @@ struct CurlUpstreamClient::Impl {
     transfer.easy = nullptr;
   }
 
+  // Gives a paused upload its next piece (OnRead asked for it) and lets curl go on. The
+  // source's error is returned as it is: the transfer is then abandoned, its body incomplete.
+  asio::awaitable<absl::Status> FeedUpload(Transfer& transfer) {
+    transfer.upload_wanted = false;
+    absl::StatusOr<std::string_view> piece = co_await transfer.upload->Next();
+    if (!piece.ok()) co_return piece.status();
+    transfer.upload_piece = *piece;
+    if (piece->empty()) transfer.upload_ended = true;
+    curl_easy_pause(transfer.easy, transfer.paused ? CURLPAUSE_RECV : CURLPAUSE_CONT);
+    co_return absl::OkStatus();
+  }
+
   // Waits for curl to deliver something; false when `until` passed first.
   asio::awaitable<bool> WaitForEvent(
       Transfer& transfer,
@@ -301,17 +354,20 @@ CurlUpstreamClient::CurlUpstreamClient(asio::any_io_executor executor)
 
 CurlUpstreamClient::~CurlUpstreamClient() = default;
 
-namespace {
-const absl::Status kNoStreamedUploads = absl::UnimplementedError(
-    "uploads streamed from the client are not sent through a proxy_config yet");
-}  // namespace
-
 asio::awaitable<absl::StatusOr<UpstreamResponse>> CurlUpstreamClient::Send(
     const UpstreamRequest& request) {
-  if (request.body_source != nullptr) co_return kNoStreamedUploads;
   Transfer transfer(impl_->executor);
   impl_->Start(transfer, request);
-  while (!transfer.done) co_await impl_->WaitForEvent(transfer);
+  while (!transfer.done) {
+    if (transfer.upload_wanted) {
+      if (absl::Status fed = co_await impl_->FeedUpload(transfer); !fed.ok()) {
+        impl_->Finish(transfer);
+        co_return fed;
+      }
+      continue;
+    }
+    co_await impl_->WaitForEvent(transfer);
+  }
   absl::Status status = TransferStatus(transfer);
   UpstreamResponse response;
   if (status.ok()) {
@@ -335,11 +391,11 @@ asio::awaitable<absl::StatusOr<UpstreamResponse>> CurlUpstreamClient::Send(
 
 asio::awaitable<absl::Status> CurlUpstreamClient::Stream(const UpstreamRequest& request,
                                                          UpstreamSink& sink) {
-  if (request.body_source != nullptr) co_return kNoStreamedUploads;
   Transfer transfer(impl_->executor);
   transfer.streaming = true;
   impl_->Start(transfer, request);
-  const auto head_deadline = std::chrono::steady_clock::now() + request.timeout;
+  // (An upload's head is awaited once its body was sent.)
+  auto head_deadline = std::chrono::steady_clock::now() + request.timeout;
   bool head_sent = false;
   // The head goes with the body bytes already received (moved out of transfer.body).
   auto send_head = [&]() -> asio::awaitable<bool> {
@@ -359,6 +415,14 @@ asio::awaitable<absl::Status> CurlUpstreamClient::Stream(const UpstreamRequest& 
     co_return co_await sink.OnHead(static_cast<int>(code), headers, first);
   };
   for (;;) {
+    if (transfer.upload_wanted) {
+      if (absl::Status fed = co_await impl_->FeedUpload(transfer); !fed.ok()) {
+        impl_->Finish(transfer);
+        co_return fed;
+      }
+      if (transfer.upload_ended) head_deadline = std::chrono::steady_clock::now() + request.timeout;
+      continue;
+    }
     if (!transfer.body.empty()) {
       if (!head_sent) {
         if (!co_await send_head()) break;
@@ -381,8 +445,10 @@ asio::awaitable<absl::Status> CurlUpstreamClient::Stream(const UpstreamRequest& 
     }
     if (head_sent) {
       co_await impl_->WaitForEvent(transfer);
+    } else if (transfer.upload != nullptr && !transfer.upload_ended) {
+      co_await impl_->WaitForEvent(transfer);  // still sending: each stall bounded by curl
     } else if (!co_await impl_->WaitForEvent(transfer, head_deadline) && transfer.body.empty() &&
-               !transfer.done) {
+               !transfer.done && !transfer.upload_wanted) {
       impl_->Finish(transfer);
       co_return absl::DeadlineExceededError("provider did not answer in time (response head)");
     }

@@ -118,6 +118,55 @@ class UpstreamClientTest : public ::testing::TestWithParam<std::string> {
 std::unique_ptr<Process> UpstreamClientTest::mock_;
 std::string UpstreamClientTest::mock_address_;
 
+// A client's upload as the servers hand it over: pieces, each after a turn of the event loop;
+// an error in place of piece `fail_at` when set.
+class PiecesSource : public dp::BodySource {
+ public:
+  PiecesSource(std::string body, size_t piece, bool declare_length, int fail_at = -1)
+      : body_(std::move(body)), piece_(piece), declare_length_(declare_length), fail_at_(fail_at) {}
+  asio::awaitable<absl::StatusOr<std::string_view>> Next() override {
+    started_ = true;
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    if (fail_at_ >= 0 && at_ / piece_ == static_cast<size_t>(fail_at_)) {
+      co_return absl::InvalidArgumentError("the multipart body has no closing boundary");
+    }
+    const std::string_view next = std::string_view(body_).substr(std::min(at_, body_.size()), piece_);
+    at_ += next.size();
+    co_return next;
+  }
+  std::optional<uint64_t> length() const override {
+    return declare_length_ ? std::optional<uint64_t>(body_.size()) : std::nullopt;
+  }
+  bool started() const override { return started_; }
+
+ private:
+  std::string body_;
+  size_t piece_;
+  bool declare_length_;
+  int fail_at_;
+  size_t at_ = 0;
+  bool started_ = false;
+};
+
+// A file upload of `size` bytes, as POST /v1/files takes it.
+std::string FileUpload(size_t size) {
+  std::string body =
+      "--b\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n"
+      "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.jsonl\"\r\n\r\n";
+  body.append(size, 'z');
+  return body + "\r\n--b--\r\n";
+}
+
+UpstreamRequest UploadRequest(const dp::UpstreamEndpoint* endpoint, dp::BodySource* source) {
+  UpstreamRequest request;
+  request.endpoint = endpoint;
+  request.target = "/v1/files";
+  request.headers.emplace_back("content-type", "multipart/form-data; boundary=b");
+  request.body_source = source;
+  request.timeout = std::chrono::seconds(5);
+  return request;
+}
+
 // A keep-alive HTTP/1.1 server on a thread that answers every request with {} and counts
 // connections; with close_second_request it closes the first connection when the second
 // request arrives on it, without answering (a server dropping an idle connection just as a
@@ -292,6 +341,41 @@ TEST_P(UpstreamClientTest, UnreachableIsUnavailable) {
   EXPECT_TRUE(absl::IsUnavailable(response.status())) << response.status();
 }
 
+// An upload read from the client as it is sent, with its length or chunked, and streamed
+// answers too: the provider gets every byte.
+TEST_P(UpstreamClientTest, StreamedUploadsArriveWhole) {
+  for (const bool declared : {true, false}) {
+    PiecesSource source(FileUpload(3 * 1024 * 1024 + 7), 64 * 1024, declared);
+    const UpstreamRequest request = UploadRequest(&endpoint_, &source);
+    auto response = RunOn(io_, client_->Send(request));
+    ASSERT_TRUE(response.ok()) << response.status();
+    ASSERT_EQ(response->status, 200) << response->body;
+    EXPECT_EQ(JsonOfBody(response->body)["bytes"], 3 * 1024 * 1024 + 7) << declared;
+
+    PiecesSource again(FileUpload(100 * 1024), 4096, declared);
+    const UpstreamRequest streamed = UploadRequest(&endpoint_, &again);
+    CollectingSink sink;
+    const absl::Status status = RunOn(io_, client_->Stream(streamed, sink));
+    ASSERT_TRUE(status.ok()) << status;
+    EXPECT_EQ(sink.status_, 200);
+    EXPECT_EQ(JsonOfBody(sink.data_)["bytes"], 100 * 1024) << declared;
+  }
+}
+
+// The client's body broke off (or was malformed) midway: the source's error is the answer,
+// and the provider never takes the incomplete body.
+TEST_P(UpstreamClientTest, AnUploadThatFailsMidwayIsAbandoned) {
+  const int before =
+      static_cast<int>(JsonOfBody(HttpCall("GET", mock_address_, "/v1/files").body)["data"].size());
+  PiecesSource source(FileUpload(1024 * 1024), 64 * 1024, true, /*fail_at=*/5);
+  const UpstreamRequest request = UploadRequest(&endpoint_, &source);
+  auto response = RunOn(io_, client_->Send(request));
+  EXPECT_TRUE(absl::IsInvalidArgument(response.status())) << response.status();
+  const int after =
+      static_cast<int>(JsonOfBody(HttpCall("GET", mock_address_, "/v1/files").body)["data"].size());
+  EXPECT_EQ(after, before);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothClients, UpstreamClientTest, ::testing::Values("beast", "curl"),
                          [](const auto& info) { return info.param; });
 
@@ -378,6 +462,23 @@ TEST_P(ProxyTest, EnvironmentProxyVariables) {
   EXPECT_TRUE(absl::IsUnavailable(via_dead_proxy.status())) << via_dead_proxy.status();
   ASSERT_TRUE(ignoring_environment.ok()) << ignoring_environment.status();
   EXPECT_EQ(ignoring_environment->status, 200);
+}
+
+// Uploads streamed from the client go through proxies too.
+TEST_P(ProxyTest, StreamedUploadsGoThroughProxies) {
+  const dp::ProxySettings http{"http", "http://127.0.0.1:" + std::to_string(tinyproxy_port_),
+                               "proxyuser", "proxypass", ""};
+  const dp::ProxySettings socks{"socks5", "http://127.0.0.1:" + std::to_string(socks_port_),
+                                "socksuser", "sockspass", ""};
+  for (const dp::ProxySettings* proxy : {&http, &socks}) {
+    PiecesSource source(FileUpload(2 * 1024 * 1024), 64 * 1024, true);
+    UpstreamRequest request = UploadRequest(&endpoint_, &source);
+    request.proxy = proxy;
+    auto response = RunOn(io_, client_->Send(request));
+    ASSERT_TRUE(response.ok()) << proxy->type << ": " << response.status();
+    EXPECT_EQ(response->status, 200) << response->body;
+    EXPECT_EQ(JsonOfBody(response->body)["bytes"], 2 * 1024 * 1024) << proxy->type;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Curl, ProxyTest, ::testing::Values("curl"),
