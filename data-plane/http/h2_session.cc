@@ -13,11 +13,13 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "common/errors.h"
 #include "common/http/inbound.h"
 #include "common/net/stall_timer.h"
 #include "common/strings.h"
 #include "data-plane/http/spawn_guard.h"
+#include "data-plane/upstream/upstream_client.h"
 
 namespace switchyard::dp {
 namespace {
@@ -44,10 +46,25 @@ struct H2Stream {
   // Set while the response writer waits for nghttp2 to take queued body bytes (backpressure):
   // cancelled when bytes are taken or the stream closes.
   asio::steady_timer* drained = nullptr;
+  // An upload read as it arrives (StreamsBody): DATA the handler has not taken yet (at most
+  // the stream's window), and how it ends. `detached`: the handler is done with it, later DATA
+  // is dropped.
+  bool streams_body = false;
+  std::string incoming;
+  size_t incoming_taken = 0;  // of `incoming`, already handed to the handler
+  uint64_t received = 0;
+  uint64_t body_limit = 0;
+  std::optional<uint64_t> content_length;
+  bool body_ended = false;
+  bool detached = false;
+  asio::steady_timer* arrived = nullptr;  // set while the handler waits for DATA
 
   size_t pending() const { return out.size() - out_offset; }
   void WakeWriter() {
     if (drained != nullptr) drained->cancel();
+  }
+  void WakeReader() {
+    if (arrived != nullptr) arrived->cancel();
   }
 };
 
@@ -55,6 +72,11 @@ struct H2Stream {
 constexpr size_t kMaxPendingPerStream = 1024 * 1024;
 // The largest per-stream receive window we advertise.
 constexpr size_t kMaxStreamWindow = 1024 * 1024;
+// The pieces an upload's body is handed over in.
+constexpr size_t kBodyPiece = 64 * 1024;
+// The connection's receive window: uploads that wait (each at most a stream window ahead)
+// do not stall the connection's other streams.
+constexpr int32_t kConnectionWindow = 16 * 1024 * 1024;
 
 template <class Stream>
 class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
@@ -68,7 +90,13 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &OnData);
     nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, &OnFrame);
     nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &OnClose);
-    nghttp2_session_server_new(&session_, callbacks, this);
+    // Windows are opened again by hand (Consume): at once for bodies held in memory, as the
+    // handler takes them for uploads read as they arrive.
+    nghttp2_option* option = nullptr;
+    nghttp2_option_new(&option);
+    nghttp2_option_set_no_auto_window_update(option, 1);
+    nghttp2_session_server_new2(&session_, callbacks, this, option);
+    nghttp2_option_del(option);
     nghttp2_session_callbacks_del(callbacks);
   }
   ~H2Session() { nghttp2_session_del(session_); }
@@ -82,6 +110,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits_.max_concurrent_streams},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, window}};
     nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 2);
+    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
     if (buffer.size() > 0) {
       const auto data = buffer.data();
       const ssize_t used = nghttp2_session_mem_recv(
@@ -115,6 +144,58 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
       co_await wait.async_wait(kTuple);
     }
   }
+
+  // The body of an upload, as its DATA arrives; each piece taken opens the window again.
+  class Body : public BodySource {
+   public:
+    Body(std::shared_ptr<H2Session> session, std::shared_ptr<H2Stream> stream)
+        : session_(std::move(session)), stream_(std::move(stream)) {}
+
+    asio::awaitable<absl::StatusOr<std::string_view>> Next() override {
+      started_ = true;
+      H2Stream& stream = *stream_;
+      std::optional<asio::steady_timer> arrived;
+      for (;;) {
+        if (stream.received > stream.body_limit) {
+          co_return absl::ResourceExhaustedError("the upload is larger than the data plane takes");
+        }
+        if (stream.incoming_taken < stream.incoming.size()) {
+          // 64 KiB at a time, as over HTTP/1.1: what holds it on (a framing check, a spool)
+          // holds no more than that.
+          const size_t n = std::min(kBodyPiece, stream.incoming.size() - stream.incoming_taken);
+          piece_.assign(stream.incoming, stream.incoming_taken, n);
+          stream.incoming_taken += n;
+          if (stream.incoming_taken == stream.incoming.size()) {
+            stream.incoming.clear();
+            stream.incoming_taken = 0;
+          } else if (stream.incoming_taken > kMaxStreamWindow / 2) {
+            stream.incoming.erase(0, stream.incoming_taken);
+            stream.incoming_taken = 0;
+          }
+          session_->Consume(stream, n);
+          co_return std::string_view(piece_);
+        }
+        if (stream.body_ended) co_return std::string_view();
+        if (session_->dead_ || stream.closed) {
+          co_return absl::UnavailableError("the client's upload broke off (stream closed)");
+        }
+        if (!arrived) arrived.emplace(co_await asio::this_coro::executor);
+        arrived->expires_after(session_->limits_.body_timeout);
+        stream.arrived = &*arrived;
+        auto [ec] = co_await arrived->async_wait(kTuple);
+        stream.arrived = nullptr;
+        if (!ec) co_return absl::UnavailableError("the client's upload stalled past the body timeout");
+      }
+    }
+    std::optional<uint64_t> length() const override { return stream_->content_length; }
+    bool started() const override { return started_; }
+
+   private:
+    std::shared_ptr<H2Session> session_;
+    std::shared_ptr<H2Stream> stream_;
+    std::string piece_;
+    bool started_ = false;
+  };
 
   // ResponseWriter of one stream.
   class Writer : public ResponseWriter {
@@ -185,6 +266,9 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
       const size_t question = text.find('?');
       request.path = std::string(text.substr(0, question));
       if (question != std::string_view::npos) request.query = std::string(text.substr(question + 1));
+    } else if (key == "content-length") {
+      uint64_t length = 0;
+      if (absl::SimpleAtoi(common::ToAbsl(text), &length)) it->second->content_length = length;
     } else if (KeepsHeader(key, text)) {
       request.headers.emplace_back(std::string(key), std::string(text));
     }
@@ -193,10 +277,25 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
 
   static int OnData(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data,
                     size_t length, void* user) {
-    auto it = Self(user)->streams_.find(stream_id);
-    if (it == Self(user)->streams_.end()) return 0;
-    H2Stream& stream = *it->second;
     H2Session& session = *Self(user);
+    auto it = session.streams_.find(stream_id);
+    if (it == session.streams_.end()) {
+      nghttp2_session_consume_connection(session.session_, length);
+      return 0;
+    }
+    H2Stream& stream = *it->second;
+    if (stream.streams_body) {
+      // Held until the handler takes it (its window stays closed until then).
+      stream.received += length;
+      if (stream.detached || stream.received > stream.body_limit) {
+        nghttp2_session_consume(session.session_, stream_id, length);
+      } else {
+        stream.incoming.append(reinterpret_cast<const char*>(data), length);
+      }
+      stream.WakeReader();
+      return 0;
+    }
+    nghttp2_session_consume(session.session_, stream_id, length);
     // Per stream, the body limit (413); per connection, a cap on request bytes held at once
     // (also 413), so many streams cannot together exhaust memory.
     if (stream.request.body.size() + length > session.limits_.max_body_bytes ||
@@ -213,10 +312,28 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
   }
 
   static int OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* user) {
-    if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
-        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
-      auto it = Self(user)->streams_.find(frame->hd.stream_id);
-      if (it != Self(user)->streams_.end()) Self(user)->Dispatch(it->second);
+    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+    auto it = Self(user)->streams_.find(frame->hd.stream_id);
+    if (it == Self(user)->streams_.end()) return 0;
+    H2Stream& stream = *it->second;
+    const bool ends = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+    if (frame->hd.type == NGHTTP2_HEADERS && !ends && !stream.streams_body &&
+        StreamsBody(stream.request.method, stream.request.path)) {
+      // An upload: handled now, its body read as it arrives.
+      const H2Limits& limits = Self(user)->limits_;
+      stream.streams_body = true;
+      stream.body_limit = StreamedBodyLimit(stream.request.method, stream.request.path,
+                                            limits.max_body_bytes, limits.max_upload_bytes,
+                                            limits.max_audio_upload_bytes);
+      Self(user)->Dispatch(it->second);
+      return 0;
+    }
+    if (!ends) return 0;
+    if (stream.streams_body) {
+      stream.body_ended = true;
+      stream.WakeReader();
+    } else {
+      Self(user)->Dispatch(it->second);
     }
     return 0;
   }
@@ -226,6 +343,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     if (it != Self(user)->streams_.end()) {
       it->second->closed = true;
       it->second->WakeWriter();
+      it->second->WakeReader();
       Self(user)->streams_.erase(it);
     }
     return 0;
@@ -267,6 +385,14 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
                 413, "invalid_request_error", "body_too_large",
                 common::StrCat("request body exceeds ", self->limits_.max_body_bytes, " bytes")));
             co_await writer.Send(413, std::move(headers), std::move(body));
+          } else if (stream->streams_body) {
+            Body body(self, stream);
+            co_await self->handler_.Handle(stream->request, writer, &body);
+            // What the handler did not read is dropped as it comes, its window opened again.
+            stream->detached = true;
+            self->Consume(*stream, stream->incoming.size() - stream->incoming_taken);
+            stream->incoming.clear();
+            stream->incoming_taken = 0;
           } else {
             co_await self->handler_.Handle(stream->request, writer);
           }
@@ -305,6 +431,17 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     }
     Flush();
     return true;
+  }
+
+  // Opens the windows again for `n` bytes of the stream's DATA that were taken.
+  void Consume(H2Stream& stream, size_t n) {
+    if (dead_ || n == 0) return;
+    if (stream.closed) {
+      nghttp2_session_consume_connection(session_, n);
+    } else {
+      nghttp2_session_consume(session_, stream.id, n);
+    }
+    Flush();
   }
 
   // Ends a stream that cannot be completed with RST_STREAM (INTERNAL_ERROR).

@@ -9,6 +9,11 @@
 // stream's flow-control window tied to that limit, request bytes held per connection (413
 // past the cap), response bytes queued per stream (the writer waits: backpressure), and the
 // idle timeout, which also applies while streams are open.
+//
+// Uploads (StreamsBody: file uploads, audio uploads, image edits) are not held: their request
+// is handled as soon as its headers came, and its DATA is read as the handler takes it; the
+// stream's flow-control window is opened again only for what was taken (windows are updated
+// by hand, NGHTTP2_OPT_NO_AUTO_WINDOW_UPDATE), so a client can be at most one window ahead.
 #ifndef SWITCHYARD_DATA_PLANE_HTTP_H2_SESSION_H_
 #define SWITCHYARD_DATA_PLANE_HTTP_H2_SESSION_H_
 
@@ -28,6 +33,10 @@ struct H2Limits {
   size_t max_body_bytes = 32 * 1024 * 1024;
   std::chrono::milliseconds idle_timeout{120000};   // applies with streams open too
   size_t max_connection_buffer = 64 * 1024 * 1024;  // request body bytes held per connection
+  // Uploads read as they arrive (StreamedBodyLimit), each piece within the body timeout.
+  uint64_t max_upload_bytes = 512ull * 1024 * 1024;
+  uint64_t max_audio_upload_bytes = 25ull * 1024 * 1024;
+  std::chrono::milliseconds body_timeout{60000};
 };
 
 // Serves one connection until it ends. `buffer` holds bytes already read (the preface).

@@ -75,6 +75,14 @@ inline bool StreamsBody(std::string_view method, std::string_view path) {
   return method == "POST" && (path == "/v1/files" || path == "/v1/images/edits");
 }
 
+// The size limit of a StreamsBody request: audio uploads have their own, image edits the
+// request body limit, file uploads the upload limit.
+inline uint64_t StreamedBodyLimit(std::string_view method, std::string_view path,
+                                  uint64_t max_body, uint64_t max_upload, uint64_t max_audio) {
+  if (IsAudioUpload(method, path)) return max_audio;
+  return path.ends_with("/images/edits") ? max_body : max_upload;
+}
+
 class InferenceHandler {
  public:
   // `require_virtual_key`: every inference request must present a virtual key (401

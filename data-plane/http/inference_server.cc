@@ -317,8 +317,15 @@ class InferenceServer::Worker {
   }
 
   H2Limits H2() const {
-    return {options_.max_concurrent_streams, options_.max_body_bytes, options_.idle_timeout,
-            options_.h2_max_buffered_bytes};
+    H2Limits limits;
+    limits.max_concurrent_streams = options_.max_concurrent_streams;
+    limits.max_body_bytes = options_.max_body_bytes;
+    limits.idle_timeout = options_.idle_timeout;
+    limits.max_connection_buffer = options_.h2_max_buffered_bytes;
+    limits.max_upload_bytes = options_.max_upload_bytes;
+    limits.max_audio_upload_bytes = options_.max_audio_upload_bytes;
+    limits.body_timeout = options_.body_timeout;
+    return limits;
   }
 
   template <class Stream>
@@ -351,12 +358,12 @@ class InferenceServer::Worker {
       if (!ec && !framing) {
         const std::string_view method(parser.get().method_string().data(),
                                       parser.get().method_string().size());
-        const std::string_view path = Path(parser.get().target());
-        limit = IsAudioUpload(method, path) ? options_.max_audio_upload_bytes
-                : path.ends_with("/images/edits") ? options_.max_body_bytes
-                : streamed ? options_.max_upload_bytes
-                : options_.max_body_bytes;
-        if (!streamed) parser.body_limit(limit);
+        if (streamed) {
+          limit = StreamedBodyLimit(method, Path(parser.get().target()), options_.max_body_bytes,
+                                    options_.max_upload_bytes, options_.max_audio_upload_bytes);
+        } else {
+          parser.body_limit(limit);
+        }
         if (parser.content_length() && *parser.content_length() > limit) {
           ec = http::error::body_limit;
         }

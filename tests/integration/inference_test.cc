@@ -748,19 +748,6 @@ TEST_F(InferenceTest, ProxyConfigRoutesThroughTheProxy) {
   ExpectError(Infer("/v1/chat/completions", Chat("t-proxied/m")), 502);
 }
 
-// Runs a command (real HTTP/2 clients: curl, nghttp2's h2load and nghttp) and returns what
-// it printed.
-std::string RunCommand(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return output;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
-  pclose(pipe);
-  return output;
-}
-
 std::string Curl(const std::string& arguments) { return RunCommand("curl -s " + arguments); }
 
 TEST_F(InferenceTest, Http2CleartextWithPriorKnowledgeOnTheSamePort) {

@@ -4,6 +4,7 @@
 // their file, are spooled: bounded memory too, and sent again on a retry.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -169,6 +170,45 @@ TEST_F(UploadsTest, ASpooledUploadIsRetriedWhole) {
     EXPECT_EQ(request["body"].get<std::string>().size(), sent.size());
     EXPECT_EQ(request["body"], sent);
   }
+}
+
+// HTTP/2 (curl, prior knowledge): uploads are read as their DATA arrives, the stream's window
+// opened again only for what was taken, so a 200 MB upload is not held either.
+TEST_F(UploadsTest, Http2UploadsAreReadAsTheyArrive) {
+  const std::string path = ::testing::TempDir() + "switchyard-h2-upload.bin";
+  {
+    std::ofstream file(path, std::ios::binary);
+    const std::string block(1024 * 1024, 'y');
+    for (int i = 0; i < 200; ++i) file << block;
+  }
+  const std::string curl = "curl -s --http2-prior-knowledge -w '\n%{http_version} %{http_code}' ";
+  const std::string url = "http://" + planes_[0]->http;
+  // Warm the data plane's HTTP/2 path with a small upload.
+  std::filesystem::resize_file(path, 2 * 1024 * 1024);
+  ASSERT_TRUE(RunCommand(curl + "-F purpose=batch -F 'file=@" + path + "' " + url + "/v1/files")
+                  .ends_with("\n2 200"));
+  std::filesystem::resize_file(path, 200 * 1024 * 1024);
+  const int64_t before = PeakRss(planes_[0]->process.pid());
+  std::string out = RunCommand(curl + "-F purpose=batch -F 'file=@" + path +
+                               ";filename=big.jsonl' " + url + "/v1/files");
+  ASSERT_TRUE(out.ends_with("\n2 200")) << out.substr(0, 500);
+  EXPECT_EQ(json::parse(out.substr(0, out.rfind('\n')))["bytes"], 200 * 1024 * 1024);
+  const int64_t growth = PeakRss(planes_[0]->process.pid()) - before;
+  if (kRssMeaningful) EXPECT_LT(growth, 16 * 1024 * 1024) << "peak RSS grew by " << growth << " bytes";
+  std::cout << "200 MB upload over HTTP/2: data plane peak RSS +" << growth / 1024 << " KiB\n";
+
+  // An audio upload (its model after the file) is spooled as over HTTP/1.1.
+  std::filesystem::resize_file(path, 300 * 1024);
+  out = RunCommand(curl + "-F 'file=@" + path + ";type=audio/wav' -F model=openai/whisper-1 " +
+                   url + "/v1/audio/transcriptions");
+  ASSERT_TRUE(out.ends_with("\n2 200")) << out;
+  EXPECT_NE(out.find("bytes by whisper-1"), std::string::npos) << out;
+  // Past the audio limit (64 KiB on the second data plane): 413, and the connection's other
+  // streams are not stuck behind the refused upload's DATA.
+  out = RunCommand(curl + "-F 'file=@" + path + "' -F model=openai/whisper-1 http://" +
+                   planes_[1]->http + "/v1/audio/transcriptions");
+  EXPECT_TRUE(out.ends_with("\n2 413")) << out;
+  std::filesystem::remove(path);
 }
 
 TEST_F(UploadsTest, MalformedUploadsAreRefusedAndNeverArriveWhole) {

@@ -158,4 +158,15 @@ int Process::Wait(std::chrono::milliseconds timeout) {
   return exit_code_;
 }
 
+std::string RunCommand(const std::string& command) {
+  std::string output;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return output;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
+  pclose(pipe);
+  return output;
+}
+
 }  // namespace switchyard::testing

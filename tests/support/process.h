@@ -47,6 +47,10 @@ class Process {
   int exit_code_ = -1;
 };
 
+// Runs a shell command to its end (real clients: curl, nghttp2's h2load and nghttp) and
+// returns what it printed (stdout and stderr).
+std::string RunCommand(const std::string& command);
+
 }  // namespace switchyard::testing
 
 #endif  // SWITCHYARD_TESTS_SUPPORT_PROCESS_H_
