@@ -230,25 +230,71 @@ asio::awaitable<void> SendNotReady(ResponseWriter& writer, ApiSurface surface) {
 // closing boundary was seen: a malformed upload never reaches the provider complete.
 class CheckedUpload : public BodySource {
  public:
-  CheckedUpload(BodySource& inner, std::string_view boundary) : inner_(inner), checker_(boundary) {}
+  // Fields read ahead of the file part: at most this much.
+  static constexpr size_t kMaxLookahead = 1024 * 1024;
 
-  asio::awaitable<absl::StatusOr<std::string_view>> Next() override {
-    for (;;) {
+  CheckedUpload(BodySource& inner, std::string_view boundary)
+      : inner_(inner), checker_(boundary, /*index=*/true) {}
+
+  // Reads ahead until the file part begins (or the body ends), so that the fields sent before
+  // it are known before anything is sent (FieldBeforeFile); what was read is sent first.
+  asio::awaitable<absl::Status> ReadFieldsBeforeFile() {
+    while (!FilePartStarted() && ahead_.size() <= kMaxLookahead) {
       absl::StatusOr<std::string_view> piece = co_await inner_.Next();
       if (!piece.ok()) co_return piece.status();
       if (piece->empty()) {
+        ended_ = true;
+        break;
+      }
+      if (absl::Status framed = checker_.Feed(*piece); !framed.ok()) co_return framed;
+      ahead_.append(*piece);
+    }
+    if (!FilePartStarted() && !ended_) {
+      co_return absl::InvalidArgumentError(
+          StrCat("the upload's fields before its file are longer than ", kMaxLookahead, " bytes"));
+    }
+    co_return absl::OkStatus();
+  }
+  std::string_view FieldBeforeFile(std::string_view name) {
+    for (const FormPart& part : checker_.parts()) {
+      if (!part.filename.empty()) break;
+      if (part.name == name) return part.value;
+    }
+    return "";
+  }
+  // The provider the upload goes to: a "provider" field after the file naming another one
+  // fails the upload before its last piece leaves.
+  void set_provider(std::string provider) { provider_ = std::move(provider); }
+
+  asio::awaitable<absl::StatusOr<std::string_view>> Next() override {
+    for (;;) {
+      std::string_view piece;
+      if (!ahead_.empty()) {
+        read_.swap(ahead_);  // (already checked)
+        ahead_.clear();
+        piece = read_;
+      } else if (!ended_) {
+        absl::StatusOr<std::string_view> next = co_await inner_.Next();
+        if (!next.ok()) co_return next.status();
+        piece = *next;
+        ended_ = piece.empty();
+        if (!ended_) {
+          if (absl::Status framed = checker_.Feed(piece); !framed.ok()) co_return framed;
+        }
+      }
+      if (piece.empty()) {
         if (absl::Status framed = checker_.Finish(); !framed.ok()) co_return framed;
+        if (absl::Status named = ProviderAfterFile(); !named.ok()) co_return named;
         out_.swap(held_);
         held_.clear();
         co_return std::string_view(out_);
       }
-      if (absl::Status framed = checker_.Feed(*piece); !framed.ok()) co_return framed;
       if (held_.empty()) {
-        held_.assign(piece->data(), piece->size());
+        held_.assign(piece.data(), piece.size());
         continue;
       }
       out_.swap(held_);
-      held_.assign(piece->data(), piece->size());
+      held_.assign(piece.data(), piece.size());
       co_return std::string_view(out_);
     }
   }
@@ -256,8 +302,24 @@ class CheckedUpload : public BodySource {
   bool started() const override { return inner_.started(); }
 
  private:
+  bool FilePartStarted() {
+    return checker_.parts().size() > 0 && !checker_.parts().back().filename.empty();
+  }
+  absl::Status ProviderAfterFile() {
+    const std::string_view named = FormValue(checker_.parts(), "provider");
+    if (named.empty() || named == provider_) return absl::OkStatus();
+    return absl::InvalidArgumentError(StrCat(
+        "the upload's \"provider\" field (", named, ") comes after its file, which was being "
+        "sent to provider \"", provider_, "\"; name the provider before the file, in the "
+        "?provider= query or in the x-bf-provider header"));
+  }
+
   BodySource& inner_;
   MultipartChecker checker_;
+  std::string ahead_;  // read ahead by ReadFieldsBeforeFile, not yet sent
+  std::string read_;
+  bool ended_ = false;
+  std::string provider_;
   std::string held_;
   std::string out_;
 };
@@ -511,6 +573,11 @@ asio::awaitable<void> InferenceHandler::DispatchResource(common::HttpRequest& ht
       co_return;
     }
     upload.emplace(*body, boundary);
+    if (absl::Status ahead = co_await upload->ReadFieldsBeforeFile(); !ahead.ok()) {
+      co_await SendUploadError(writer, ahead);
+      co_return;
+    }
+    if (provider.empty()) provider = std::string(upload->FieldBeforeFile("provider"));
     request.body_source = &*upload;
   } else if (route.multipart_model || request.multipart()) {
     // Framing first: a malformed upload is refused before anything is forwarded.
@@ -554,6 +621,7 @@ asio::awaitable<void> InferenceHandler::DispatchResource(common::HttpRequest& ht
     // Files and batches are the provider's: the one the request names, default openai.
     if (provider.empty()) provider = std::string(http.Header("x-bf-provider"));
     if (provider.empty()) provider = "openai";
+    if (upload) upload->set_provider(provider);
     request.body.model = StrCat(provider, "/");
   }
   // Passed on as it comes (batch results: once their batch was read, NextPoll).

@@ -239,6 +239,31 @@ TEST_F(UploadsTest, AStartedUploadIsNotRetriedAndTheClientIsTold) {
   EXPECT_EQ(MockRequests(), 1);  // max_retries 2, but the body could not be sent again
 }
 
+// A streamed upload's "provider" field: honoured before the file; after it (when the file
+// was already on its way elsewhere) the upload fails before its last piece leaves.
+TEST_F(UploadsTest, AStreamedUploadTakesItsProviderFromAFieldBeforeTheFile) {
+  const std::string field = "--bnd\r\nContent-Disposition: form-data; name=\"provider\"\r\n\r\n";
+  // Before the file: "flaky" (which answers 503) gets it.
+  HttpResult result = HttpCall("POST", planes_[0]->http, "/v1/files",
+                               field + "flaky\r\n" + Upload(64 * 1024), kMultipart);
+  EXPECT_EQ(result.status, 503) << result.body;
+  EXPECT_EQ(MockRequests(), 1);
+  // Naming the default is the same as naming nothing.
+  const int files = MockFiles();
+  result = HttpCall("POST", planes_[0]->http, "/v1/files",
+                    field + "openai\r\n" + Upload(64 * 1024), kMultipart);
+  EXPECT_EQ(result.status, 200) << result.body;
+  EXPECT_EQ(MockFiles(), files + 1);
+  // After the file, naming another provider than the one it went to: 400, nothing stored.
+  std::string after = Upload(300 * 1024);
+  after.resize(after.size() - std::string("--bnd--\r\n").size());
+  after += field + "flaky\r\n--bnd--\r\n";
+  result = HttpCall("POST", planes_[0]->http, "/v1/files", after, kMultipart);
+  EXPECT_EQ(result.status, 400) << result.body;
+  EXPECT_NE(result.body.find("comes after its file"), std::string::npos) << result.body;
+  EXPECT_EQ(MockFiles(), files + 1);
+}
+
 // Point 1: the new request types are counted in the metrics and the request logs.
 TEST_F(UploadsTest, UploadsAndDownloadsAreCountedAndLogged) {
   const HttpResult created =
