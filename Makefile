@@ -12,7 +12,8 @@ PACKAGES := cmake ninja-build ccache g++ pkg-config \
 	libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev \
 	libhiredis-dev redis-server libpqxx-dev libnghttp2-dev libcurl4-openssl-dev libboost1.81-dev libboost-url1.81-dev libsimdjson-dev \
 	nlohmann-json3-dev libssl-dev zlib1g-dev libgtest-dev libgmock-dev postgresql-15 curl \
-	wrk nginx-light strace python3 python3-yaml tinyproxy microsocks nghttp2-client openssl valgrind
+	wrk nginx-light strace python3 python3-yaml tinyproxy microsocks nghttp2-client openssl valgrind \
+	chromium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -25,12 +26,16 @@ RUN_TARGETS := switchyard-data-plane mock_provider switchyard-control-plane
 
 # The Debian packages (what make run needs), then the tests' client SDKs (npm).
 deps: deps-system
-	@# The official SDKs the tests drive (tests/sdk), exactly as package-lock.json pins them.
-	@if [ ! -f tests/sdk/node_modules/.package-lock.json ] || \
-	    ! cmp -s tests/sdk/package-lock.json tests/sdk/node_modules/.package-lock.json.src; then \
-	  (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error && \
-	   cp package-lock.json node_modules/.package-lock.json.src); \
-	fi
+	@# The official SDKs the tests drive (tests/sdk) and the browser driver of the console's
+	@# tests (tests/console, puppeteer-core: Debian's chromium, no download), exactly as
+	@# their package-lock.json pins them.
+	@for dir in tests/sdk tests/console; do \
+	  if [ ! -f $$dir/node_modules/.package-lock.json ] || \
+	      ! cmp -s $$dir/package-lock.json $$dir/node_modules/.package-lock.json.src; then \
+	    (cd $$dir && npm ci --no-audit --no-fund --loglevel=error && \
+	     cp package-lock.json node_modules/.package-lock.json.src) || exit 1; \
+	  fi; \
+	done
 
 deps-system:
 	@missing=$$(for p in $(PACKAGES); do \
