@@ -676,10 +676,12 @@ std::string ProviderToJson(const ProviderConfig& config, JsonView view) {
   return ProviderToJsonValue(config, view).dump();
 }
 
-std::string ProviderListToJson(const std::vector<ProviderConfig>& configs) {
+std::string ProviderListToJson(const std::vector<ProviderConfig>& configs,
+                               const std::vector<int64_t>& revisions) {
   json list = json::array();
-  for (const ProviderConfig& config : configs) {
-    list.push_back(ProviderToJsonValue(config, JsonView::kResponse));
+  for (size_t i = 0; i < configs.size(); ++i) {
+    list.push_back(ProviderToJsonValue(configs[i], JsonView::kResponse));
+    if (i < revisions.size()) list.back()["revision"] = revisions[i];
   }
   return json{{"providers", list}, {"total", configs.size()}}.dump();
 }

@@ -37,7 +37,9 @@ absl::StatusOr<switchyard::v1::ProviderConfig> ProviderFromJson(std::string_view
 std::string ProviderToJson(const switchyard::v1::ProviderConfig& config, JsonView view);
 
 // `{"providers":[...],"total":N}` for GET /api/providers.
-std::string ProviderListToJson(const std::vector<switchyard::v1::ProviderConfig>& configs);
+// `revisions` (when given, one per config): each item's "revision", the one that last wrote it.
+std::string ProviderListToJson(const std::vector<switchyard::v1::ProviderConfig>& configs,
+                               const std::vector<int64_t>& revisions = {});
 
 // Reads the "providers" object of a Bifrost-style config.json: one config per entry, named
 // by its key. Other top-level sections are ignored; a missing "providers" yields none.

@@ -102,12 +102,14 @@ absl::StatusOr<ProviderResult> ProviderService::Get(std::string_view name_or_id)
                         std::move(models)};
 }
 
-absl::StatusOr<std::vector<ProviderConfig>> ProviderService::List() {
+absl::StatusOr<std::vector<ProviderResult>> ProviderService::List() {
   ASSIGN_OR_RETURN(std::vector<StoredProvider> stored, store_->List());
-  std::vector<ProviderConfig> providers;
+  std::vector<ProviderResult> providers;
   providers.reserve(stored.size());
   for (const StoredProvider& provider : stored) {
-    providers.push_back(common::RedactSecrets(provider.config));
+    ProviderResult& result = providers.emplace_back();
+    result.provider = common::RedactSecrets(provider.config);
+    result.revision = provider.revision;
   }
   return providers;
 }

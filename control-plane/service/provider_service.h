@@ -50,7 +50,8 @@ class ProviderService {
                                         std::string_view actor = "");
   // `name` may also be a Barndoor id ("prv-…").
   absl::StatusOr<ProviderResult> Get(std::string_view name);
-  absl::StatusOr<std::vector<switchyard::v1::ProviderConfig>> List();
+  // Every provider (secrets redacted) with the revision that last wrote it.
+  absl::StatusOr<std::vector<ProviderResult>> List();
 
   // `incoming.name()` may be empty (it takes `name`) or must equal `name`.
   absl::StatusOr<ProviderResult> Update(std::string_view name,

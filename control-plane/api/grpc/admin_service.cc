@@ -55,7 +55,7 @@ grpc::Status AdminService::ListProviders(grpc::ServerContext* context,
   if (grpc::Status auth = CheckAdmin(*context, *auth_, false); !auth.ok()) return auth;
   auto providers = service_->List();
   if (!providers.ok()) return ToGrpcStatus(providers.status());
-  for (auto& provider : *providers) *response->add_providers() = std::move(provider);
+  for (ProviderResult& result : *providers) *response->add_providers() = std::move(result.provider);
   response->set_total(response->providers_size());
   return grpc::Status::OK;
 }

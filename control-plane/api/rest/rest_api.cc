@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/provider_json.h"
 #include "common/strings.h"
+#include "control-plane/api/console/console_assets.h"
 
 namespace switchyard::cp {
 
@@ -126,17 +127,28 @@ HttpResponse RestApi::Handle(const HttpRequest& request) {
     if (request.method != "GET") return MethodNotAllowed(request.method, "GET");
     return Health();
   }
+  if (path == "/" || path.starts_with("/console/")) return Console(request);
   const bool collection = path == kCollection || path == StrCat(kCollection, "/");
   const bool item = !collection && path.starts_with(StrCat(kCollection, "/"));
   const bool fleet = path == kFleet;
   const bool governance = path.starts_with(kGovernance) && governance_ != nullptr;
   const bool logs = (path == "/api/logs" || path.starts_with("/api/logs/")) && logs_ != nullptr;
   const std::string_view seed_four = governance_ != nullptr ? SeedFourKind(path) : "";
-  if (!collection && !item && !fleet && !governance && !logs && seed_four.empty()) {
+  const bool session = path == "/api/session";
+  if (!collection && !item && !fleet && !governance && !logs && seed_four.empty() && !session) {
     return Error(absl::NotFoundError(StrCat("no route for ", request.method, " ", path)));
   }
   absl::StatusOr<common::AdminCaller> caller = auth_->Authenticate(request.Header("authorization"));
   if (!caller.ok()) return Error(caller.status());
+  if (session) {
+    // Who the credential is: what the console shows, and whether it offers writes.
+    if (request.method != "GET") return MethodNotAllowed(request.method, "GET");
+    const nlohmann::json who{{"actor", caller->actor},
+                             {"role", caller->can_write ? "admin" : "viewer"},
+                             {"can_write", caller->can_write},
+                             {"auth", auth_->open() ? "open" : "required"}};
+    return HttpResponse::Json(200, who.dump());
+  }
   if (request.method != "GET" && !caller->can_write) {
     return Error(absl::PermissionDeniedError(
         "this admin credential may read, not change, providers (role viewer)"));
@@ -177,8 +189,8 @@ HttpResponse RestApi::HandleCollection(const HttpRequest& request,
     if (!providers.ok()) return Error(providers.status());
     if (BarndoorView(request.query)) {
       nlohmann::json list = nlohmann::json::array();
-      for (const v1::ProviderConfig& provider : *providers) {
-        auto one = service_->Get(provider.name());
+      for (const ProviderResult& listed : *providers) {
+        auto one = service_->Get(listed.provider.name());
         if (!one.ok()) continue;  // deleted meanwhile
         list.push_back(nlohmann::json::parse(
             common::BarndoorProviderToJson(one->provider, one->models)));
@@ -186,7 +198,14 @@ HttpResponse RestApi::HandleCollection(const HttpRequest& request,
       return HttpResponse::Json(200, nlohmann::json{{"providers", list},
                                                     {"total", list.size()}}.dump());
     }
-    return HttpResponse::Json(200, common::ProviderListToJson(*providers));
+    // Each with the revision that last wrote it (beside Bifrost's fields).
+    std::vector<v1::ProviderConfig> configs;
+    std::vector<int64_t> revisions;
+    for (ProviderResult& listed : *providers) {
+      configs.push_back(std::move(listed.provider));
+      revisions.push_back(listed.revision);
+    }
+    return HttpResponse::Json(200, common::ProviderListToJson(configs, revisions));
   }
   if (request.method == "POST" && common::IsBarndoorBody(request.body)) {
     auto incoming = common::BarndoorProviderFromJson(request.body);
@@ -317,6 +336,32 @@ HttpResponse RestApi::Fleet(const HttpRequest& request) {
                       {"table_hash", fleet->table_hash()}};
   return HttpResponse::Json(200,
                             body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+HttpResponse RestApi::Console(const HttpRequest& request) {
+  if (request.method != "GET" && request.method != "HEAD") {
+    return MethodNotAllowed(request.method, "GET, HEAD");
+  }
+  const std::string_view path = request.path;
+  const std::optional<std::string_view> asset =
+      ConsoleAsset(path == "/" ? std::string_view("/index.html") : path.substr(8));
+  if (!asset) return Error(absl::NotFoundError(StrCat("no console file ", path)));
+  HttpResponse response;
+  response.body = std::string(*asset);
+  const std::string_view type = path.ends_with(".js")    ? "text/javascript; charset=utf-8"
+                                : path.ends_with(".css") ? "text/css; charset=utf-8"
+                                : path.ends_with(".png") ? "image/png"
+                                                         : "text/html; charset=utf-8";
+  response.headers.emplace_back("Content-Type", std::string(type));
+  // Only the console's own files run; nothing is framed, sniffed or referred elsewhere.
+  response.headers.emplace_back(
+      "Content-Security-Policy",
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  response.headers.emplace_back("Referrer-Policy", "no-referrer");
+  response.headers.emplace_back("Cache-Control", "no-cache");
+  return response;
 }
 
 HttpResponse RestApi::Health() {

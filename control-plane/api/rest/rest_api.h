@@ -55,6 +55,9 @@ class RestApi {
                                   std::string_view id, const common::AdminCaller& caller);
   common::HttpResponse Logs(const common::HttpRequest& request, const common::AdminCaller& caller);
   common::HttpResponse Health();
+  // The web console's files: GET / and /console/* (console_assets.h), without credentials
+  // (they hold none; every call they make is an authenticated /api call).
+  common::HttpResponse Console(const common::HttpRequest& request);
   common::HttpResponse Fleet(const common::HttpRequest& request);
 
   ProviderService* service_;
