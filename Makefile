@@ -22,7 +22,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 	clean
 
 # What `make run` starts; `make build` (and so `make test`) builds every target.
-RUN_TARGETS := switchyard-data-plane mock_provider switchyard-control-plane
+RUN_TARGETS := switchyard-data-plane mock_provider switchyard-control-plane switchyard
 
 # The Debian packages (what make run needs), then the tests' client SDKs (npm).
 deps: deps-system

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: the whole thing on this machine, in development mode.
 #   a throwaway PostgreSQL under the git-ignored run directory,
-#   the control plane (REST :8081, gRPC :50051; loopback, no tokens needed),
+#   the control plane (REST :8081 with the web console at /, gRPC :50051; loopback; admin
+#   calls need the admin token made for the run directory, data planes need none),
 #   the mock provider (:9100, an OpenAI-compatible fake LLM),
 #   a data plane (inference :8080, admin :9901),
 # with a demo provider seeded from <run>/config.json. Ctrl-C (or `make stop`) stops all.
@@ -65,7 +66,11 @@ dsn=$("$here/postgres.sh" start "$run/postgres" "$pg_port")
 pids+=($!)
 # Stored secrets are sealed (AES-256-GCM) with a key made for this run directory.
 [ -f "$run/encryption.key" ] || (umask 077 && head -c 32 /dev/urandom | base64 > "$run/encryption.key")
-"$build/bin/switchyard-control-plane" --dev --postgres-dsn="$dsn" --http-listen="$rest" \
+# The admin token (the console's sign-in, the CLI's and curl's credential), made once per run
+# directory and kept there (mode 0600).
+[ -f "$run/admin.token" ] || (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$run/admin.token")
+token=$(cat "$run/admin.token")
+SWITCHYARD_ADMIN_TOKEN="$token" "$build/bin/switchyard-control-plane" --dev --postgres-dsn="$dsn" --http-listen="$rest" \
   --grpc-listen="$grpc" --config="$run/config.json" --encryption-key-file="$run/encryption.key" \
   > "$run/control-plane.log" 2>&1 &
 pids+=($!)
@@ -86,15 +91,17 @@ done
 # does not require one (no --require-virtual-key); requests that present it are governed.
 # A database kept from an earlier run holds the old demo key, whose value is not shown again:
 # it is replaced by a new one.
-old_vk=$(curl -sf "http://$rest/api/governance/virtual-keys" | grep -o '"id":"vk-[0-9a-f]*","name":"demo"' |
+auth=(-H "Authorization: Bearer $token")
+old_vk=$(curl -sf "${auth[@]}" "http://$rest/api/governance/virtual-keys" | grep -o '"id":"vk-[0-9a-f]*","name":"demo"' |
   sed 's/"id":"\(vk-[0-9a-f]*\)".*/\1/' || true)
-[ -z "$old_vk" ] || curl -sf -X DELETE "http://$rest/api/governance/virtual-keys/$old_vk" > /dev/null || true
-vk_json=$(curl -sf -X POST "http://$rest/api/governance/virtual-keys" -H 'Content-Type: application/json' \
+[ -z "$old_vk" ] || curl -sf "${auth[@]}" -X DELETE "http://$rest/api/governance/virtual-keys/$old_vk" > /dev/null || true
+vk_json=$(curl -sf "${auth[@]}" -X POST "http://$rest/api/governance/virtual-keys" -H 'Content-Type: application/json' \
   -d '{"name": "demo", "rate_limit": {"request_max_limit": 600, "request_reset_duration": "1m"}}' || true)
 vk=$(printf '%s' "$vk_json" | sed -n 's/.*"value":"\(sk-bf-[^"]*\)".*/\1/p')
 
 cat <<MSG
 Switchyard is running (development mode; logs in $run/*.log)
+  web console     http://$rest/        (sign in with the admin token below)
   inference API   http://$http         (data plane; admin http://$admin)
   REST admin API  http://$rest         (control plane; gRPC $grpc, reflection on)
   mock provider   http://$mock         (the demo provider "openai" points here)
@@ -131,16 +138,25 @@ provider, translated):
   curl -s 'http://$http/openai/deployments/openai%2Fgpt-4o-mini/chat/completions?api-version=2024-10-21' \\
     -H 'Content-Type: application/json' -d '{"messages": [{"role": "user", "content": "Hello!"}]}'
 
+Admin token (the console's sign-in; kept in $run/admin.token):
+  $token
+
+Command line:
+  export SWITCHYARD_ADMIN_TOKEN=$token
+  $build/bin/switchyard providers list
+  $build/bin/switchyard fleet
+
 Admin API:
-  curl -s http://$rest/api/providers
-  curl -s -X POST http://$rest/api/providers -H 'Content-Type: application/json' \\
+  T="Authorization: Bearer $token"
+  curl -s -H "\$T" http://$rest/api/providers
+  curl -s -H "\$T" -X POST http://$rest/api/providers -H 'Content-Type: application/json' \\
     -d '{"provider": "groq", "keys": [{"name": "groq-key-1", "value": "env.GROQ_API_KEY", "models": ["*"]}]}'
-  curl -s http://$rest/api/fleet
-  curl -s http://$rest/api/governance/virtual-keys
-  curl -s 'http://$rest/api/logs?limit=5'            # request logs, newest first
-  curl -s 'http://$rest/api/logs/stats?status=error'
-  curl -s http://$rest/api/credentials             # seed 004: shared credentials
-  curl -s http://$rest/api/model-routes            # seed 004: aliases and failovers
+  curl -s -H "\$T" http://$rest/api/fleet
+  curl -s -H "\$T" http://$rest/api/governance/virtual-keys
+  curl -s -H "\$T" 'http://$rest/api/logs?limit=5'            # request logs, newest first
+  curl -s -H "\$T" 'http://$rest/api/logs/stats?status=error'
+  curl -s -H "\$T" http://$rest/api/credentials             # seed 004: shared credentials
+  curl -s -H "\$T" http://$rest/api/model-routes            # seed 004: aliases and failovers
 
 Ctrl-C stops everything.
 MSG
