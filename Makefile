@@ -12,8 +12,9 @@ PACKAGES := cmake ninja-build ccache g++ pkg-config \
 	libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev \
 	libhiredis-dev redis-server libpqxx-dev libnghttp2-dev libcurl4-openssl-dev libboost1.81-dev libboost-url1.81-dev libsimdjson-dev \
 	nlohmann-json3-dev libssl-dev zlib1g-dev libgtest-dev libgmock-dev postgresql-15 curl \
-	wrk nginx-light strace python3 python3-yaml tinyproxy microsocks nghttp2-client openssl valgrind \
-	chromium
+	wrk nginx-light strace python3 python3-yaml tinyproxy microsocks nghttp2-client openssl valgrind
+# What only the tests need beyond those: the browser the console's tests drive.
+TEST_PACKAGES := chromium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -26,6 +27,7 @@ RUN_TARGETS := switchyard-data-plane mock_provider switchyard-control-plane swit
 
 # The Debian packages (what make run needs), then the tests' client SDKs (npm).
 deps: deps-system
+	@$(MAKE) --no-print-directory deps-system PACKAGES="$(TEST_PACKAGES)"
 	@# The official SDKs the tests drive (tests/sdk) and the browser driver of the console's
 	@# tests (tests/console, puppeteer-core: Debian's chromium, no download), exactly as
 	@# their package-lock.json pins them.
