@@ -40,8 +40,21 @@ after(async () => { await browser?.close(); });
 
 async function shot(name) { await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true }); }
 
+// Waits until the page has drawn what it was loading (the console sets <html data-loading>).
+async function ready(target = page) {
+  await target.waitForFunction(() => !document.documentElement.dataset.loading);
+}
+
+// Goes to a page of the console (a link a person would follow) and waits until it is drawn.
+async function open(hash) {
+  await page.goto(`${consoleUrl}${hash}`);
+  await page.waitForFunction((h) => location.hash === h && document.documentElement.dataset.view === h &&
+    !document.documentElement.dataset.loading, {}, hash);
+}
+
 // The input a <label> names (as a person finds it).
 async function byLabel(text, within = 'body') {
+  await ready();
   const handle = await page.waitForFunction((label, scope) => {
     const root = document.querySelector(scope);
     if (!root) return null;
@@ -54,6 +67,7 @@ async function byLabel(text, within = 'body') {
 }
 
 async function clickButton(text) {
+  await ready();
   const button = await page.waitForFunction((label) => [...document.querySelectorAll('button, a.button')]
     .find((b) => b.textContent.trim() === label && !b.disabled && b.offsetParent !== null), {}, text);
   await button.asElement().click();
@@ -101,7 +115,7 @@ test('a wrong token is refused; the right one signs in', async () => {
 });
 
 test('create a custom provider on openai with only chat allowed; a data plane serves it and refuses embeddings', async () => {
-  await page.goto(`${consoleUrl}#/providers`);
+  await open(`#/providers`);
   await clickButton('Add provider');
   await typeInto(await byLabel('Name'), 'team-chat');
   await (await byLabel('Custom provider (built on a standard type)')).click();
@@ -147,7 +161,7 @@ test('create a custom provider on openai with only chat allowed; a data plane se
 });
 
 test('a validation error appears next to the field it names', async () => {
-  await page.goto(`${consoleUrl}#/providers/team-chat`);
+  await open(`#/providers/team-chat`);
   await page.waitForSelector('[data-path="network_config.base_url"] input');
   await typeInto(await byLabel('Base URL'), 'ftp://nowhere');
   await clickButton('Save changes');
@@ -158,8 +172,8 @@ test('a validation error appears next to the field it names', async () => {
 });
 
 test('edit a key\'s weight; the secret is kept', async () => {
-  await page.goto(`${consoleUrl}#/providers`);
-  await page.goto(`${consoleUrl}#/providers/team-chat`);
+  await open(`#/providers`);
+  await open(`#/providers/team-chat`);
   const weight = await page.waitForSelector('[data-path="keys[0].weight"] input');
   await typeInto(weight, '3');
   await clickButton('Save changes');
@@ -173,8 +187,8 @@ test('edit a key\'s weight; the secret is kept', async () => {
 });
 
 test('a concurrent change is shown as a conflict, never overwritten', async () => {
-  await page.goto(`${consoleUrl}#/providers`);
-  await page.goto(`${consoleUrl}#/providers/team-chat`);
+  await open(`#/providers`);
+  await open(`#/providers/team-chat`);
   const weight = await page.waitForSelector('[data-path="keys[0].weight"] input');
   // Someone else changes the provider meanwhile (through the API).
   const current = await admin('GET', '/api/providers/team-chat');
@@ -191,7 +205,7 @@ test('a concurrent change is shown as a conflict, never overwritten', async () =
 });
 
 test('the fleet page shows the data plane in sync', async () => {
-  await page.goto(`${consoleUrl}#/fleet`);
+  await open(`#/fleet`);
   await waitText('in_sync');
   await shot('fleet');
   const text = await page.evaluate(() => document.body.innerText);
@@ -199,20 +213,30 @@ test('the fleet page shows the data plane in sync', async () => {
 });
 
 test('request logs, virtual keys, credentials and model routes pages', async () => {
-  await page.goto(`${consoleUrl}#/logs`);
+  await open(`#/logs`);
   await waitText('Apply filters');
   await (await byLabel('Provider')).type('team-chat');
   await clickButton('Apply filters');
-  await page.waitForFunction(() => document.querySelector('table') || document.querySelector('.empty'));
-  await shot('logs');
-  const firstLog = await page.$('table a');
-  if (firstLog) {
-    await firstLog.click();
-    await waitText('Back to logs');
-    await shot('log-detail');
+  // The chats above are logged (shipped in batches): the filter finds them, the detail opens.
+  let listed = false;
+  for (let i = 0; i < 50 && !listed; ++i) {
+    await page.waitForFunction(() => document.querySelector('table') || document.querySelector('.empty'));
+    listed = await page.evaluate(() => Boolean(document.querySelector('table a')));
+    if (!listed) {
+      await new Promise((r) => setTimeout(r, 200));
+      await clickButton('Apply filters');
+    }
   }
+  assert.ok(listed, 'a request log of team-chat is listed');
+  await shot('logs');
+  await page.evaluate(() => document.querySelector('table a').click());
+  await waitText('Back to logs');
+  const detail = await page.evaluate(() => document.querySelector('main').innerText);
+  assert.match(detail, /team-chat/);
+  assert.match(detail, /chat_completion/);
+  await shot('log-detail');
 
-  await page.goto(`${consoleUrl}#/virtual-keys`);
+  await open(`#/virtual-keys`);
   await clickButton('Add virtual key');
   const editor = await page.waitForSelector('textarea');
   await editor.evaluate((t) => { t.value = JSON.stringify({ name: 'console-app', rate_limit: { request_max_limit: 10, request_reset_duration: '1m' } }); });
@@ -220,18 +244,18 @@ test('request logs, virtual keys, credentials and model routes pages', async () 
   await waitText('Copy this key now');
   const value = await page.$eval('code', (c) => c.textContent);
   assert.match(value, /^sk-bf-/);
-  await page.goto(`${consoleUrl}#/virtual-keys`);
+  await open(`#/virtual-keys`);
   await waitText('console-app');
   await shot('virtual-keys');
   for (const [hash, title] of [['#/credentials', 'Credentials'], ['#/model-routes', 'Model routes']]) {
-    await page.goto(`${consoleUrl}${hash}`);
+    await open(hash);
     await page.waitForFunction((t) => document.querySelector('h1')?.textContent === t, {}, title);
     await shot(hash.slice(2));
   }
 });
 
 test('delete with confirmation', async () => {
-  await page.goto(`${consoleUrl}#/providers`);
+  await open(`#/providers`);
   await (await page.waitForSelector('button[aria-label="Delete team-chat"]')).click();
   await page.waitForSelector('dialog[open]');
   await shot('provider-delete-confirm');
@@ -242,7 +266,7 @@ test('delete with confirmation', async () => {
 });
 
 test('keyboard: every control is reachable and labelled; a narrow window works', async () => {
-  await page.goto(`${consoleUrl}#/providers/new`);
+  await open(`#/providers/new`);
   await page.waitForSelector('form');
   const unlabelled = await page.$$eval('input, select, textarea', (controls) => controls
     .filter((c) => c.type !== 'hidden' && !(c.id && document.querySelector(`label[for="${c.id}"]`)) && !c.getAttribute('aria-label'))
@@ -257,7 +281,7 @@ test('keyboard: every control is reachable and labelled; a narrow window works',
   }
   assert.ok(reached, 'the Name field is reachable with Tab');
   await page.setViewport({ width: 420, height: 800 });
-  await page.goto(`${consoleUrl}#/providers`);
+  await open(`#/providers`);
   await waitText('Add provider');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `the page fits a narrow window (overflow ${overflow}px)`);

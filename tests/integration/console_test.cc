@@ -65,7 +65,7 @@ TEST(ConsoleTest, DrivenInHeadlessChromium) {
   const std::string output((std::istreambuf_iterator<char>(in)), {});
   EXPECT_EQ(code, 0) << output;
   for (const char* page : {"sign-in", "providers", "provider-create", "provider-conflict", "fleet",
-                           "logs", "virtual-keys", "credentials", "model-routes",
+                           "logs", "log-detail", "virtual-keys", "credentials", "model-routes",
                            "providers-narrow", "provider-viewer"}) {
     EXPECT_TRUE(std::filesystem::exists(shots + "/" + page + ".png")) << page;
   }

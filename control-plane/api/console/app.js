@@ -31,7 +31,7 @@ function el(tag, attributes = {}, ...children) {
     else if (name === 'checked') node.checked = Boolean(value);
     else node.setAttribute(name, value === true ? '' : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -43,9 +43,22 @@ const nextId = (prefix) => `${prefix}-${++uid}`;
 
 function main() { return document.getElementById('main'); }
 
-function show(...nodes) {
+// Views load asynchronously; only the latest one started may draw (a slow answer for a page
+// the user already left must not replace the page they are on).
+// While a view loads, <html data-loading> is set (what a test waits on, as a person waits for
+// the page).
+let generation = 0;
+function begin() {
+  document.documentElement.dataset.loading = 'true';
+  return ++generation;
+}
+
+function show(ticket, ...nodes) {
+  if (ticket !== generation) return;
+  delete document.documentElement.dataset.loading;
+  document.documentElement.dataset.view = location.hash;
   const root = main();
-  root.replaceChildren(...nodes);
+  root.replaceChildren(...nodes.flat(Infinity).filter((node) => node !== null && node !== undefined));
   const heading = root.querySelector('h1');
   document.title = heading ? `${heading.textContent} · Switchyard` : 'Switchyard console';
 }
@@ -243,6 +256,7 @@ function signOut(message) {
 }
 
 function signInView(message) {
+  const ticket = begin();
   const input = el('input', { type: 'password', id: 'token', autocomplete: 'off', required: true });
   const top = el('div');
   if (message) top.append(banner('error', message));
@@ -266,7 +280,7 @@ function signInView(message) {
     }
     startSession(who.json);
   });
-  show(form);
+  show(ticket, form);
   input.focus();
 }
 
@@ -288,8 +302,9 @@ function baseType(provider) {
 }
 
 async function providersView() {
+  const ticket = begin();
   const result = await api('GET', '/api/providers');
-  if (!result.ok) return show(el('h1', {}, 'Providers'), banner('error', result.message));
+  if (!result.ok) return show(ticket, el('h1', {}, 'Providers'), banner('error', result.message));
   const providers = result.json.providers ?? [];
   const columns = [
     { label: 'Name', cell: (p) => el('a', { href: `#/providers/${encodeURIComponent(p.name)}` }, p.name) },
@@ -305,7 +320,7 @@ async function providersView() {
       onclick: () => deleteProvider(p.name),
     }, 'Delete') });
   }
-  show(
+  show(ticket, 
     el('div', { class: 'toolbar' }, el('h1', {}, 'Providers'),
       canWrite() ? el('a', { class: 'button primary', href: '#/providers/new' }, 'Add provider') : null),
     table(columns, providers, 'No providers yet.'));
@@ -315,7 +330,7 @@ async function deleteProvider(name) {
   if (!await confirmDialog(`Delete provider "${name}"? Data planes stop serving it.`, 'Delete')) return;
   const result = await api('DELETE', `/api/providers/${encodeURIComponent(name)}`);
   if (!result.ok) {
-    show(el('h1', {}, 'Providers'), banner('error', `Could not delete ${name}: ${result.message}`));
+    show(begin(), el('h1', {}, 'Providers'), banner('error', `Could not delete ${name}: ${result.message}`));
     return;
   }
   announce(`Provider ${name} deleted`);
@@ -393,12 +408,13 @@ const PROVIDER_SECTIONS = [
 ];
 
 async function providerFormView(name) {
+  const ticket = begin();
   const creating = name === undefined;
   let provider = {};
   let etag = null;
   if (!creating) {
     const result = await api('GET', `/api/providers/${encodeURIComponent(name)}`);
-    if (!result.ok) return show(el('h1', {}, `Provider ${name}`), banner('error', result.message));
+    if (!result.ok) return show(ticket, el('h1', {}, `Provider ${name}`), banner('error', result.message));
     provider = result.json;
     etag = result.etag;
   }
@@ -551,7 +567,7 @@ async function providerFormView(name) {
     location.hash = '#/providers';
   });
 
-  show(el('div', { class: 'toolbar' },
+  show(ticket, el('div', { class: 'toolbar' },
     el('h1', { id: 'provider-title' }, creating ? 'Add provider' : `Provider ${provider.name}`)), form);
 }
 
@@ -565,11 +581,12 @@ function isolatedText(item) {
 }
 
 async function fleetView() {
+  const ticket = begin();
   const result = await api('GET', '/api/fleet');
-  if (!result.ok) return show(el('h1', {}, 'Fleet'), banner('error', result.message));
+  if (!result.ok) return show(ticket, el('h1', {}, 'Fleet'), banner('error', result.message));
   const fleet = result.json;
   const planes = fleet.data_planes ?? [];
-  show(
+  show(ticket, 
     el('div', { class: 'toolbar' }, el('h1', {}, 'Fleet'),
       el('button', { type: 'button', onclick: fleetView }, 'Refresh')),
     el('p', {}, `Control plane at revision ${fleet.revision}, table hash `,
@@ -592,6 +609,7 @@ async function fleetView() {
 const logFilters = { providers: '', models: '', status: '', request_types: '', virtual_key_ids: '' };
 
 async function logsView() {
+  const ticket = begin();
   const query = new URLSearchParams({ limit: '50' });
   for (const [name, value] of Object.entries(logFilters)) if (value) query.set(name, value);
   const result = await api('GET', `/api/logs?${query}`);
@@ -615,10 +633,10 @@ async function logsView() {
     for (const name of Object.keys(logFilters)) logFilters[name] = inputs[name].value.trim();
     logsView();
   });
-  if (!result.ok) return show(el('h1', {}, 'Request logs'), form, banner('error', result.message));
+  if (!result.ok) return show(ticket, el('h1', {}, 'Request logs'), form, banner('error', result.message));
   const logs = result.json.logs ?? [];
   const stats = result.json.stats ?? {};
-  show(el('div', { class: 'toolbar' }, el('h1', {}, 'Request logs')), form,
+  show(ticket, el('div', { class: 'toolbar' }, el('h1', {}, 'Request logs')), form,
     el('p', {}, `${result.json.pagination?.total_count ?? logs.length} requests · success rate ${Math.round((stats.success_rate ?? 0) * 10) / 10}% · average latency ${Math.round(stats.average_latency ?? 0)} ms · ${stats.total_tokens ?? 0} tokens`),
     table([
       { label: 'Time', cell: (l) => el('a', { href: `#/logs/${encodeURIComponent(l.id)}` }, l.timestamp) },
@@ -632,12 +650,13 @@ async function logsView() {
 }
 
 async function logDetailView(id) {
+  const ticket = begin();
   const result = await api('GET', `/api/logs/${encodeURIComponent(id)}`);
-  if (!result.ok) return show(el('h1', {}, 'Request log'), banner('error', result.message));
+  if (!result.ok) return show(ticket, el('h1', {}, 'Request log'), banner('error', result.message));
   const log = result.json;
   const simple = Object.entries(log).filter(([, v]) => v === null || typeof v !== 'object');
   const nested = Object.entries(log).filter(([, v]) => v !== null && typeof v === 'object');
-  show(el('div', { class: 'toolbar' }, el('h1', {}, `Request ${log.id}`), el('a', { class: 'button', href: '#/logs' }, 'Back to logs')),
+  show(ticket, el('div', { class: 'toolbar' }, el('h1', {}, `Request ${log.id}`), el('a', { class: 'button', href: '#/logs' }, 'Back to logs')),
     el('div', { class: 'panel' }, el('dl', { class: 'detail' }, simple.map(([k, v]) => [el('dt', {}, k), el('dd', {}, v === null ? '' : String(v))]))),
     nested.map(([k, v]) => el('div', { class: 'panel' }, el('h2', {}, k), el('pre', {}, JSON.stringify(v, null, 2)))));
 }
@@ -676,11 +695,12 @@ function limitText(limit) {
 }
 
 async function objectsView(kindName) {
+  const ticket = begin();
   const kind = OBJECT_KINDS[kindName];
   const result = await api('GET', kind.path);
-  if (!result.ok) return show(el('h1', {}, kind.title), banner('error', result.message));
+  if (!result.ok) return show(ticket, el('h1', {}, kind.title), banner('error', result.message));
   const objects = result.json[kind.list] ?? [];
-  show(el('div', { class: 'toolbar' }, el('h1', {}, kind.title),
+  show(ticket, el('div', { class: 'toolbar' }, el('h1', {}, kind.title),
     canWrite() ? el('a', { class: 'button primary', href: `#/${kindName}/new` }, `Add ${kind.one}`) : null),
   table([
     { label: 'Name', cell: (o) => el('a', { href: `#/${kindName}/${encodeURIComponent(o.id)}` }, o.name || o.id) },
@@ -693,13 +713,14 @@ async function objectsView(kindName) {
 const READ_ONLY_FIELDS = ['id', 'config_hash', 'created_at', 'updated_at', 'usage', 'value', 'revision'];
 
 async function objectView(kindName, id) {
+  const ticket = begin();
   const kind = OBJECT_KINDS[kindName];
   const creating = id === undefined;
   let object = structuredClone(kind.template);
   let etag = null;
   if (!creating) {
     const result = await api('GET', `${kind.path}/${encodeURIComponent(id)}`);
-    if (!result.ok) return show(el('h1', {}, kind.title), banner('error', result.message));
+    if (!result.ok) return show(ticket, el('h1', {}, kind.title), banner('error', result.message));
     object = result.json;
     etag = result.etag;
   }
@@ -736,7 +757,7 @@ async function objectView(kindName, id) {
     if (!result.ok) { showError(form, top, result.param ? `${result.param}: ${result.message}` : result.message, null); return; }
     if (creating && result.json.value) {
       // A virtual key's value is answered once, here.
-      show(el('h1', {}, `${kind.one} created`), banner('ok', 'Copy this key now: it is not shown again. ',
+      show(ticket, el('h1', {}, `${kind.one} created`), banner('ok', 'Copy this key now: it is not shown again. ',
         el('code', { class: 'mono' }, result.json.value)), el('a', { class: 'button', href: `#/${kindName}` }, `Back to ${kind.title.toLowerCase()}`));
       return;
     }
@@ -744,15 +765,18 @@ async function objectView(kindName, id) {
     location.hash = `#/${kindName}`;
   });
   const usage = object.usage ? el('div', { class: 'panel' }, el('h2', {}, 'Usage'), el('pre', {}, JSON.stringify(object.usage, null, 2))) : null;
-  show(el('div', { class: 'toolbar' }, el('h1', {}, creating ? `Add ${kind.one}` : `${kind.title}: ${object.name || id}`)),
+  show(ticket, el('div', { class: 'toolbar' }, el('h1', {}, creating ? `Add ${kind.one}` : `${kind.title}: ${object.name || id}`)),
     creating ? null : el('p', {}, 'ID ', el('span', { class: 'mono' }, object.id), ' · config hash ', el('span', { class: 'mono' }, shortHash(object.config_hash))),
     usage, form);
 }
 
 // ---- routing ---------------------------------------------------------------------------------
 
+let routed = null;  // the hash last drawn
+
 function route() {
   if (!session) return;
+  routed = location.hash;
   const hash = location.hash || '#/providers';
   const parts = hash.slice(2).split('/').map(decodeURIComponent);
   for (const link of document.querySelectorAll('#nav a')) {
@@ -772,7 +796,8 @@ function route() {
   main().focus({ preventScroll: true });
 }
 
-window.addEventListener('hashchange', route);
+// (Two quick hash changes queue two events that both read the latest hash: draw it once.)
+window.addEventListener('hashchange', () => { if (location.hash !== routed) route(); });
 document.getElementById('sign-out').addEventListener('click', () => signOut(''));
 
 // A control plane without admin auth (development mode) needs no sign-in.
