@@ -16,7 +16,7 @@ void SseReader::Append(std::string_view bytes) {
   pending_.append(bytes);
 }
 
-bool SseReader::Next(std::string* data) {
+bool SseReader::Next(std::string_view* data) {
   for (;;) {
     // The first blank line: a line feed followed by another ("\n\n") or by "\r\n". Each byte
     // is looked at once: scan_ remembers how far an incomplete event was searched.
@@ -48,8 +48,8 @@ bool SseReader::Next(std::string* data) {
     if (!event.empty() && event.back() == '\r') event.remove_suffix(1);
     start_ = next;
     scan_ = next;
-    data->clear();
-    bool has_data = false;
+    // One data line (the common case) is returned in place; several are joined.
+    int lines = 0;
     size_t at = 0;
     while (at < event.size()) {
       size_t line_end = event.find('\n', at);
@@ -59,19 +59,21 @@ bool SseReader::Next(std::string* data) {
       if (line.starts_with("data:")) {
         line.remove_prefix(5);
         if (line.starts_with(" ")) line.remove_prefix(1);
-        if (has_data) data->push_back('\n');
-        data->append(line);
-        has_data = true;
+        if (lines == 1) joined_.assign(*data);
+        if (lines >= 1) joined_.append("\n").append(line);
+        *data = line;
+        ++lines;
       }
       at = line_end + 1;
     }
-    if (has_data) return true;
+    if (lines > 1) *data = joined_;
+    if (lines > 0) return true;
   }
 }
 
 absl::Status SseStreamTranslator::Feed(std::string_view upstream, std::string* client) {
   reader_.Append(upstream);
-  std::string data;
+  std::string_view data;
   while (!done_ && reader_.Next(&data)) {
     if (absl::Status status = OnEvent(data, client); !status.ok()) return status;
   }

@@ -15,15 +15,17 @@ class SseReader {
  public:
   void Append(std::string_view bytes);
 
-  // The next complete event's data into `data`; false when no complete event is buffered.
-  // Events without a data field are skipped.
-  bool Next(std::string* data);
+  // The next complete event's data; false when no complete event is buffered. Events
+  // without a data field are skipped. `data` views the reader's buffer (or, for an event of
+  // several data lines, their join): valid until the next Append() or Next().
+  bool Next(std::string_view* data);
 
   // Bytes of an event not complete yet.
   bool has_partial() const { return start_ < pending_.size(); }
 
  private:
   std::string pending_;
+  std::string joined_;  // an event's data lines joined with "\n"
   size_t start_ = 0;  // consumed prefix of pending_
   size_t scan_ = 0;   // where the search for the current event's end resumes
 };

@@ -172,15 +172,30 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
     ChunkTail(client, finish);
   }
   // The frame around a delta written in place (the fast paths write the delta themselves).
-  void ChunkHead(std::string* client) const {
-    client->append("data: {\"id\":")
-        .append(id_json_)
-        .append(",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":")
-        .append(model_json_)
-        .append(",\"choices\":[{\"index\":0,\"delta\":");
+  // (Composed once per stream: the id and model are known from message_start on.)
+  void ChunkHead(std::string* client) {
+    if (head_.empty()) {
+      head_ = StrCat("data: {\"id\":", id_json_,
+                     ",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":",
+                     model_json_, ",\"choices\":[{\"index\":0,\"delta\":");
+    }
+    client->append(head_);
   }
   static void ChunkTail(std::string* client, std::string_view finish = "null") {
-    client->append(",\"finish_reason\":").append(finish).append("}]}\n\n");
+    constexpr std::string_view kFinish = ",\"finish_reason\":";
+    constexpr std::string_view kEnd = "}]}\n\n";
+    client->append(kFinish).append(finish).append(kEnd);
+  }
+  // message_start: the id, model and input usage; then the role chunk.
+  void Start(std::string_view id, std::string_view model, std::string* client) {
+    id_ = std::string(id);
+    model_ = std::string(model);
+    id_json_.clear();
+    AppendJsonString(&id_json_, id_);
+    model_json_.clear();
+    AppendJsonString(&model_json_, model_);
+    head_.clear();
+    RawChunk("{\"role\":\"assistant\",\"content\":\"\"}", client);
   }
   void Chunk(const json& delta, std::string* client, const json& finish = nullptr) {
     RawChunk(DumpJson(delta), client, DumpJson(finish));
@@ -222,6 +237,26 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
       return false;
     }
     if (type == "ping") return true;
+    if (type == "message_start") {
+      simdjson::dom::object message;
+      std::string_view id, model;
+      if (event["message"].get(message) || message["id"].get(id) || message["model"].get(model)) {
+        return false;
+      }
+      if (simdjson::dom::element usage; !message["usage"].get(usage)) {
+        if (!usage.is_object()) return false;
+        input_usage_text_ = simdjson::to_string(usage);  // read again only for the usage chunk
+      }
+      Start(id, model, client);
+      return true;
+    }
+    if (type == "content_block_start") {
+      // Text and thinking blocks start with nothing to send; a tool's start is a chunk.
+      simdjson::dom::object block;
+      std::string_view kind;
+      if (event["content_block"].get(block) || block["type"].get(kind)) return false;
+      return kind == "text" || kind == "thinking";
+    }
     if (type == "message_stop" && !include_usage_) {
       client->append("data: [DONE]\n\n");
       Done();
@@ -302,13 +337,10 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
     if (type == "message_start") {
       const json* start = FindMember(message, "message");
       if (start != nullptr) {
-        id_ = StringMember(*start, "id");
-        model_ = StringMember(*start, "model");
-        id_json_ = DumpJson(json(id_));
-        model_json_ = DumpJson(json(model_));
-        if (const json* usage = FindMember(*start, "usage")) input_usage_ = *usage;
+        if (const json* usage = FindMember(*start, "usage")) input_usage_text_ = DumpJson(*usage);
       }
-      Chunk({{"role", "assistant"}, {"content", ""}}, client);
+      Start(start != nullptr ? StringMember(*start, "id") : "",
+            start != nullptr ? StringMember(*start, "model") : "", client);
     } else if (type == "content_block_start") {
       const json* block = FindMember(message, "content_block");
       const int64_t index = IntMember(message, "index", -1);
@@ -364,7 +396,10 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
                         {"created", 0},
                         {"model", model_},
                         {"choices", json::array()},
-                        {"usage", Usage(input_usage_, output_tokens_)}},
+                        {"usage", Usage(input_usage_text_.empty()
+                                            ? json::object()
+                                            : json::parse(input_usage_text_, nullptr, false),
+                                        output_tokens_)}},
                        client);
       }
       client->append("data: [DONE]\n\n");
@@ -391,7 +426,8 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
   std::string model_;
   std::string id_json_ = "\"\"";     // id_ and model_ as JSON strings
   std::string model_json_ = "\"\"";
-  json input_usage_ = json::object();
+  std::string head_;  // the frame of every chunk up to its delta
+  std::string input_usage_text_;  // message_start's usage, as JSON text
   int64_t output_tokens_ = 0;
   int next_tool_ = 0;
   std::map<int64_t, std::pair<int, bool>> tools_;  // block index -> (tool index, args seen)

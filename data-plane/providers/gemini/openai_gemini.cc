@@ -20,6 +20,9 @@
 namespace switchyard::dp {
 namespace {
 
+using namespace std::string_view_literals;  // DOM keys with their length: no strlen
+
+
 using common::StrCat;
 using json = nlohmann::ordered_json;
 
@@ -162,15 +165,36 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
   }
 
   // The frame of one chunk around a delta written in place: the same bytes as Chunk() writes.
-  void ChunkHead(int64_t choice, std::string* client) const {
-    client->append("data: {\"id\":");
-    AppendJsonString(client, id_);
-    client->append(",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":");
-    AppendJsonString(client, model_);
-    common::StrAppend(client, ",\"choices\":[{\"index\":", choice, ",\"delta\":");
+  // (Up to the choice's index it is composed once, again only when the id or model changes.)
+  void ChunkHead(int64_t choice, std::string* client) {
+    if (head_.empty()) {
+      head_ = "data: {\"id\":";
+      AppendJsonString(&head_, id_);
+      head_.append(",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":");
+      AppendJsonString(&head_, model_);
+      head_.append(",\"choices\":[{\"index\":");
+    }
+    client->append(head_);
+    if (choice == 0) {
+      constexpr std::string_view kFirst = "0,\"delta\":";
+      client->append(kFirst);
+    } else {
+      common::StrAppend(client, choice, ",\"delta\":");
+    }
   }
   static void ChunkTail(std::string_view finish, std::string* client) {
-    client->append(",\"finish_reason\":").append(finish).append("}]}\n\n");
+    constexpr std::string_view kFinish = ",\"finish_reason\":";
+    constexpr std::string_view kEnd = "}]}\n\n";
+    client->append(kFinish).append(finish).append(kEnd);
+  }
+  void SetModel(std::string_view model) {
+    if (model == model_) return;
+    model_.assign(model);
+    head_.clear();
+  }
+  void SetId(std::string_view id) {
+    id_.assign(id);
+    head_.clear();
   }
 
   // The frequent event (one candidate whose parts are all text, its finishReason, usage;
@@ -181,11 +205,11 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
     simdjson::dom::object event;
     if (parser.parse(data.data(), data.size()).get(event)) return false;
     simdjson::dom::array candidates;
-    if (event["candidates"].get(candidates) || candidates.size() != 1) return false;
+    if (event["candidates"sv].get(candidates) || candidates.size() != 1) return false;
     simdjson::dom::object candidate;
     if (candidates.at(0).get(candidate)) return false;
     int64_t choice = 0;
-    if (simdjson::dom::element index; !candidate["index"].get(index) && index.get(choice)) {
+    if (simdjson::dom::element index; !candidate["index"sv].get(index) && index.get(choice)) {
       return false;
     }
     // Read (and check) every part first: a function call or an odd part goes the general way.
@@ -197,28 +221,28 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
     size_t count = 0;
     simdjson::dom::object content;
     simdjson::dom::array parts;
-    if (!candidate["content"].get(content) && !content["parts"].get(parts)) {
+    if (!candidate["content"sv].get(content) && !content["parts"sv].get(parts)) {
       for (simdjson::dom::element element : parts) {
         simdjson::dom::object part;
         std::string_view text;
-        if (count == std::size(texts) || element.get(part) || part["text"].get(text)) {
+        if (count == std::size(texts) || element.get(part) || part["text"sv].get(text)) {
           return false;
         }
         bool thought = false;
-        if (simdjson::dom::element flag; !part["thought"].get(flag)) {
+        if (simdjson::dom::element flag; !part["thought"sv].get(flag)) {
           if (flag.is_bool()) thought = flag.get_bool().value_unsafe();
         }
         if (!text.empty()) texts[count++] = {text, thought};
       }
     }
     std::string_view reason;
-    if (simdjson::dom::element value; !candidate["finishReason"].get(value) && value.get(reason)) {
+    if (simdjson::dom::element value; !candidate["finishReason"sv].get(value) && value.get(reason)) {
       return false;
     }
     std::string_view text;
-    if (id_.empty() && !event["responseId"].get(text)) id_ = std::string(text);
-    if (!event["modelVersion"].get(text) && !text.empty()) model_ = std::string(text);
-    if (simdjson::dom::element usage; !event["usageMetadata"].get(usage) && !usage.is_null()) {
+    if (id_.empty() && !event["responseId"sv].get(text)) SetId(text);
+    if (!event["modelVersion"sv].get(text) && !text.empty()) SetModel(text);
+    if (simdjson::dom::element usage; !event["usageMetadata"sv].get(usage) && !usage.is_null()) {
       usage_text_ = simdjson::to_string(usage);  // cumulative: the last one counts
     }
     Start(choice, client);
@@ -256,9 +280,9 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
       Done();
       return absl::OkStatus();
     }
-    if (id_.empty()) id_ = StringMember(event, "responseId");
+    if (id_.empty()) SetId(StringMember(event, "responseId"));
     if (std::string version = StringMember(event, "modelVersion"); !version.empty()) {
-      model_ = version;
+      SetModel(version);
     }
     if (const json* usage = FindMember(event, "usageMetadata")) {
       usage_text_ = DumpJson(*usage);  // cumulative
@@ -307,7 +331,9 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
     State& state = choices_[choice];
     if (state.started) return;
     state.started = true;
-    Chunk(choice, {{"role", "assistant"}, {"content", ""}}, client);
+    ChunkHead(choice, client);
+    client->append("{\"role\":\"assistant\",\"content\":\"\"}");
+    ChunkTail("null", client);
   }
 
   struct State {
@@ -318,6 +344,7 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
   std::string model_;
   const bool include_usage_;
   std::string id_;
+  std::string head_;  // ChunkHead's frame up to the choice index
   std::string usage_text_;  // the last usageMetadata, as JSON text
   std::map<int64_t, State> choices_;
   int next_call_ = 0;  // numbers synthesized call ids across the stream
@@ -533,7 +560,7 @@ std::optional<std::string> FastGeminiToOpenAiResponse(std::string_view gemini_bo
     std::string reasoning;
     simdjson::dom::object content;
     simdjson::dom::array parts;
-    if (!candidate["content"].get(content) && !content["parts"].get(parts)) {
+    if (!candidate["content"sv].get(content) && !content["parts"sv].get(parts)) {
       for (simdjson::dom::element part_element : parts) {
         simdjson::dom::object part;
         if (part_element.get(part)) continue;
