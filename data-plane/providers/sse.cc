@@ -13,6 +13,10 @@ void SseReader::Append(std::string_view bytes) {
     scan_ -= std::min(scan_, start_);
     start_ = 0;
   }
+  // (Room for the padding past the last event, so no event's data ends at the allocation's end.)
+  if (pending_.capacity() < pending_.size() + bytes.size() + kSsePadding) {
+    pending_.reserve(std::max(pending_.size() + bytes.size() + kSsePadding, 2 * pending_.capacity()));
+  }
   pending_.append(bytes);
 }
 
@@ -66,7 +70,10 @@ bool SseReader::Next(std::string_view* data) {
       }
       at = line_end + 1;
     }
-    if (lines > 1) *data = joined_;
+    if (lines > 1) {
+      joined_.reserve(joined_.size() + kSsePadding);
+      *data = joined_;
+    }
     if (lines > 0) return true;
   }
 }

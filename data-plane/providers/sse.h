@@ -11,13 +11,18 @@
 
 namespace switchyard::dp {
 
+// Bytes after every event's data that can be read (not its content): what simdjson's On Demand
+// parser needs past a document, so events are parsed where they lie.
+inline constexpr size_t kSsePadding = 64;
+
 class SseReader {
  public:
   void Append(std::string_view bytes);
 
   // The next complete event's data; false when no complete event is buffered. Events
   // without a data field are skipped. `data` views the reader's buffer (or, for an event of
-  // several data lines, their join): valid until the next Append() or Next().
+  // several data lines, their join): valid until the next Append() or Next(); kSsePadding
+  // bytes after it are readable.
   bool Next(std::string_view* data);
 
   // Bytes of an event not complete yet.
@@ -37,6 +42,7 @@ class SseStreamTranslator : public StreamTranslator {
   absl::Status Feed(std::string_view upstream, std::string* client) final;
 
  protected:
+  // `data` as SseReader::Next() gives it (kSsePadding readable bytes after it).
   virtual absl::Status OnEvent(std::string_view data, std::string* client) = 0;
   void Done() { done_ = true; }
   bool done() const { return done_; }

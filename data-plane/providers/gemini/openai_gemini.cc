@@ -198,67 +198,138 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
   }
 
   // The frequent event (one candidate whose parts are all text, its finishReason, usage;
-  // issue 18 point 4) read with simdjson's DOM and written into the client's buffer; false
-  // for any other shape, which the general path below handles (the bytes are the same).
+  // issue 18 point 4) read in one pass with simdjson's On Demand API (no DOM: the fields are
+  // visited in the order they come, the rest skipped) and written into the client's buffer;
+  // false for any other shape, which the general path below handles (the bytes are the same).
+  // `data` has kSsePadding readable bytes after it (sse.h), as On Demand needs.
   bool FastEvent(std::string_view data, std::string* client) {
-    thread_local simdjson::dom::parser parser;
-    simdjson::dom::object event;
-    if (parser.parse(data.data(), data.size()).get(event)) return false;
-    simdjson::dom::array candidates;
-    if (event["candidates"sv].get(candidates) || candidates.size() != 1) return false;
-    simdjson::dom::object candidate;
-    if (candidates.at(0).get(candidate)) return false;
-    int64_t choice = 0;
-    if (simdjson::dom::element index; !candidate["index"sv].get(index) && index.get(choice)) {
+    namespace od = simdjson::ondemand;
+    thread_local od::parser parser;
+    od::document doc;
+    od::object event;
+    if (parser.iterate(data.data(), data.size(), data.size() + kSsePadding).get(doc) ||
+        doc.get_object().get(event)) {
       return false;
     }
-    // Read (and check) every part first: a function call or an odd part goes the general way.
     struct Text {
       std::string_view text;
       bool reasoning;
     };
     Text texts[8];
     size_t count = 0;
-    simdjson::dom::object content;
-    simdjson::dom::array parts;
-    if (!candidate["content"sv].get(content) && !content["parts"sv].get(parts)) {
-      for (simdjson::dom::element element : parts) {
-        simdjson::dom::object part;
-        std::string_view text;
-        if (count == std::size(texts) || element.get(part) || part["text"sv].get(text)) {
+    int64_t choice = 0;
+    std::string_view reason;
+    std::string_view response_id;
+    std::string_view model_version;
+    std::string_view usage;
+    bool has_candidate = false;
+    for (auto field : event) {
+      std::string_view key;
+      od::value value;
+      if (field.unescaped_key().get(key) || field.value().get(value)) return false;
+      if (key == "candidates"sv) {
+        od::array candidates;
+        if (value.get_array().get(candidates)) return false;
+        for (auto element : candidates) {
+          od::object candidate;
+          if (has_candidate || element.get_object().get(candidate)) return false;  // one only
+          has_candidate = true;
+          if (!ReadCandidate(candidate, texts, &count, &choice, &reason)) return false;
+        }
+      } else if (key == "responseId"sv) {
+        if (value.get_string().get(response_id)) return false;
+      } else if (key == "modelVersion"sv) {
+        if (value.get_string().get(model_version)) return false;
+      } else if (key == "usageMetadata"sv) {
+        od::json_type type;
+        if (value.type().get(type)) return false;
+        if (type == od::json_type::object) {
+          od::object object;
+          if (value.get_object().get(object) || object.raw_json().get(usage)) return false;
+        } else if (type != od::json_type::null) {
           return false;
         }
-        bool thought = false;
-        if (simdjson::dom::element flag; !part["thought"sv].get(flag)) {
-          if (flag.is_bool()) thought = flag.get_bool().value_unsafe();
-        }
-        if (!text.empty()) texts[count++] = {text, thought};
+      } else if (key == "error"sv || key == "promptFeedback"sv) {
+        return false;
       }
+      // (Any other field is skipped.)
     }
-    std::string_view reason;
-    if (simdjson::dom::element value; !candidate["finishReason"sv].get(value) && value.get(reason)) {
-      return false;
-    }
-    std::string_view text;
-    if (id_.empty() && !event["responseId"sv].get(text)) SetId(text);
-    if (!event["modelVersion"sv].get(text) && !text.empty()) SetModel(text);
-    if (simdjson::dom::element usage; !event["usageMetadata"sv].get(usage) && !usage.is_null()) {
-      usage_text_ = simdjson::to_string(usage);  // cumulative: the last one counts
-    }
+    if (!has_candidate) return false;
+    if (id_.empty() && !response_id.empty()) SetId(response_id);
+    if (!model_version.empty()) SetModel(model_version);
+    if (!usage.empty()) usage_text_.assign(usage);  // cumulative: the last one counts
     Start(choice, client);
     State& state = choices_[choice];
     for (size_t i = 0; i < count; ++i) {
       ChunkHead(choice, client);
-      client->append(texts[i].reasoning ? "{\"reasoning_content\":" : "{\"content\":");
+      client->append(texts[i].reasoning ? "{\"reasoning_content\":"sv : "{\"content\":"sv);
       AppendJsonString(client, texts[i].text);
-      client->append("}");
+      client->push_back('}');
       ChunkTail("null", client);
     }
     if (!reason.empty()) {
       ChunkHead(choice, client);
-      client->append("{}");
+      client->append("{}"sv);
       ChunkTail(common::StrCat("\"", FinishReason(reason, state.tools > 0), "\""), client);
       finished_ = true;
+    }
+    return true;
+  }
+
+  // One candidate of a text event: its index, text parts (a part that is not text: false)
+  // and finishReason.
+  template <class Texts>
+  static bool ReadCandidate(simdjson::ondemand::object& candidate, Texts& texts, size_t* count,
+                            int64_t* choice, std::string_view* reason) {
+    namespace od = simdjson::ondemand;
+    for (auto field : candidate) {
+      std::string_view key;
+      od::value value;
+      if (field.unescaped_key().get(key) || field.value().get(value)) return false;
+      if (key == "index"sv) {
+        if (value.get_int64().get(*choice)) return false;
+      } else if (key == "finishReason"sv) {
+        if (value.get_string().get(*reason)) return false;
+      } else if (key == "content"sv) {
+        od::object content;
+        if (value.get_object().get(content)) return false;
+        for (auto content_field : content) {
+          std::string_view content_key;
+          od::value parts_value;
+          if (content_field.unescaped_key().get(content_key) ||
+              content_field.value().get(parts_value)) {
+            return false;
+          }
+          if (content_key != "parts"sv) continue;
+          od::array parts;
+          if (parts_value.get_array().get(parts)) return false;
+          for (auto element : parts) {
+            od::object part;
+            if (element.get_object().get(part)) return false;
+            std::string_view text;
+            bool has_text = false;
+            bool thought = false;
+            for (auto part_field : part) {
+              std::string_view part_key;
+              od::value part_value;
+              if (part_field.unescaped_key().get(part_key) || part_field.value().get(part_value)) {
+                return false;
+              }
+              if (part_key == "text"sv) {
+                if (part_value.get_string().get(text)) return false;
+                has_text = true;
+              } else if (part_key == "thought"sv) {
+                bool flag = false;
+                if (!part_value.get_bool().get(flag)) thought = flag;
+              } else if (part_key != "thoughtSignature"sv) {
+                return false;  // a function call, inline data, ...: the general path
+              }
+            }
+            if (!has_text || *count == std::size(texts)) return false;
+            if (!text.empty()) texts[(*count)++] = {text, thought};
+          }
+        }
+      }
     }
     return true;
   }
