@@ -254,7 +254,10 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
       }
       // (Any other field is skipped.)
     }
-    if (!has_candidate) return false;
+    // (Anything after the object: not JSON, which the general path says.)
+    if (const char* rest = nullptr; !has_candidate || !doc.current_location().get(rest)) {
+      return false;
+    }
     if (id_.empty() && !response_id.empty()) SetId(response_id);
     if (!model_version.empty()) SetModel(model_version);
     if (!usage.empty()) usage_text_.assign(usage);  // cumulative: the last one counts

@@ -83,5 +83,24 @@ TEST(GeminiOpenAiTest, ArrayStreamsAreJsonAndResponsesNeedACall) {
           .status()));
 }
 
+// The text event's fast path (simdjson On Demand) refuses what the general path refuses: bytes
+// after the event's object are not JSON.
+TEST(GeminiOpenAiStreamTest, AnEventWithBytesAfterItsObjectIsRefused) {
+  const std::string good =
+      R"(data: {"candidates": [{"content": {"parts": [{"text": "Hi"}],"role": "model"},"index": 0}]})"
+      "\r\n\r\n";
+  std::unique_ptr<StreamTranslator> fine = NewGeminiToOpenAiStream("m", false);
+  std::string out;
+  ASSERT_TRUE(fine->Feed(good, &out).ok());
+  EXPECT_NE(out.find(R"("content":"Hi")"), std::string::npos) << out;
+
+  std::string bad = good;
+  bad.insert(bad.find("\r\n"), " trailing");
+  std::unique_ptr<StreamTranslator> refused = NewGeminiToOpenAiStream("m", false);
+  out.clear();
+  EXPECT_FALSE(refused->Feed(bad, &out).ok()) << out;
+  EXPECT_EQ(out.find("Hi"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace switchyard::dp
