@@ -319,11 +319,14 @@ TEST_F(InferenceTest, TransferEncodingNotEndingInChunkedIs400OnBothPorts) {
 TEST_F(InferenceTest, RequestMetricsAreExported) {
   Configure("openai", {{"keys", json::array({{{"name", "a"}, {"value", "env.KEY_A"}}})}});
   ASSERT_EQ(Infer("/v1/chat/completions", Chat("openai/m")).status, 200);
-  const std::string metrics = HttpCall("GET", data_plane_->admin, "/metrics").body;
-  EXPECT_NE(metrics.find("switchyard_requests_total{provider=\"openai\",request_type=\""
-                         "chat_completion\",status_class=\"2xx\"}"),
-            std::string::npos)
-      << metrics;
+  // (Counted when the answer is done, just after its last byte left.)
+  constexpr std::string_view kCounted =
+      "switchyard_requests_total{provider=\"openai\",request_type=\"chat_completion\","
+      "status_class=\"2xx\"}";
+  EXPECT_TRUE(Eventually([&] {
+    return HttpCall("GET", data_plane_->admin, "/metrics").body.find(kCounted) !=
+           std::string::npos;
+  })) << HttpCall("GET", data_plane_->admin, "/metrics").body;
   EXPECT_GT(data_plane_->Metric("switchyard_upstream_attempts_total"), 0);
   EXPECT_GT(data_plane_->Metric("switchyard_time_to_first_byte_seconds_count"), 0);
   EXPECT_EQ(data_plane_->Metric("switchyard_open_streams"), 0);

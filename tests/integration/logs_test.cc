@@ -560,10 +560,13 @@ TEST_F(LogsTest, TheBacklogDrainsInOrderWhenTheControlPlaneIsBack) {
   replica->process.Signal(SIGKILL);
   replica->process.Wait();
   constexpr int kRequests = 50;
+  // One connection: a record is queued when its answer is done, and the next request on the
+  // same connection is read after that, so the queue's order is the requests' order.
+  HttpConnection connection(plane.http);
   for (int i = 0; i < kRequests; ++i) {
-    HttpResult result = HttpCall("POST", plane.http, "/v1/chat/completions",
-                                 Chat("openai/gpt-backlog").dump(),
-                                 {{"x-request-id", "backlog-" + std::to_string(i)}});
+    HttpResult result = connection.Call("POST", "/v1/chat/completions",
+                                        Chat("openai/gpt-backlog").dump(),
+                                        {{"x-request-id", "backlog-" + std::to_string(i)}});
     ASSERT_EQ(result.status, 200) << result.body;  // served from the last table meanwhile
   }
   EXPECT_EQ(Count("?models=gpt-backlog"), 0);

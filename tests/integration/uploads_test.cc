@@ -272,11 +272,12 @@ TEST_F(UploadsTest, UploadsAndDownloadsAreCountedAndLogged) {
   const std::string id = JsonOf(created)["id"];
   ASSERT_EQ(HttpCall("GET", planes_[0]->http, "/v1/files/" + id + "/content").status, 200);
   for (const char* type : {"file_upload", "file_content"}) {
-    EXPECT_GE(planes_[0]->Metric(std::string("switchyard_requests_total{provider=\"openai\","
-                                             "request_type=\"") +
-                                 type + "\",status_class=\"2xx\"}"),
-              1)
-        << type;
+    // (Counted when an answer is done, just after its last byte left.)
+    EXPECT_TRUE(Eventually([&] {
+      return planes_[0]->Metric(std::string("switchyard_requests_total{provider=\"openai\","
+                                            "request_type=\"") +
+                                type + "\",status_class=\"2xx\"}") >= 1;
+    })) << type;
     EXPECT_TRUE(Eventually([&] {
       const json logs =
           JsonOf(Rest("GET", std::string("/api/logs?request_types=") + type + "&limit=5"));

@@ -93,6 +93,40 @@ HttpResult HttpCall(const std::string& method, const std::string& address,
   }
 }
 
+struct HttpConnection::State {
+  asio::io_context io;
+  beast::tcp_stream stream{io};
+  bool broken = false;
+};
+
+HttpConnection::HttpConnection(const std::string& address)
+    : address_(address), state_(std::make_unique<State>()) {
+  try {
+    tcp::resolver resolver(state_->io);
+    const auto [host, port] = Split(address);
+    state_->stream.connect(resolver.resolve(host, port));
+  } catch (const std::exception&) {
+    state_->broken = true;
+  }
+}
+
+HttpConnection::~HttpConnection() {
+  beast::error_code ignored;
+  state_->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+HttpResult HttpConnection::Call(const std::string& method, const std::string& target,
+                                const std::string& body,
+                                const std::vector<std::pair<std::string, std::string>>& headers) {
+  if (state_->broken) return HttpResult{};
+  try {
+    return Exchange(state_->stream, method, address_, target, body, headers);
+  } catch (const std::exception&) {
+    state_->broken = true;
+    return HttpResult{};
+  }
+}
+
 std::string RawHttp(const std::string& address, const std::string& raw) {
   std::string response;
   try {
