@@ -510,10 +510,11 @@ TEST_F(LogsTest, AStalledControlPlaneCostsAtMostTheQueueAndSigtermFlushes) {
 
   control_plane_->process.Signal(SIGSTOP);
   constexpr int kRequests = 400;
+  HttpConnection connection(small.http);  // (records queued in the requests' order)
   for (int i = 0; i < kRequests; ++i) {
-    HttpResult result = HttpCall("POST", small.http, "/v1/chat/completions",
-                                 Chat("openai/gpt-stalled").dump(),
-                                 {{"x-request-id", "stalled-" + std::to_string(i)}});
+    HttpResult result = connection.Call("POST", "/v1/chat/completions",
+                                        Chat("openai/gpt-stalled").dump(),
+                                        {{"x-request-id", "stalled-" + std::to_string(i)}});
     ASSERT_EQ(result.status, 200) << i << " " << result.body;  // serving goes on
   }
   const double dropped = small.Metric("switchyard_log_records_dropped_total");
