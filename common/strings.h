@@ -6,6 +6,8 @@
 #ifndef SWITCHYARD_COMMON_STRINGS_H_
 #define SWITCHYARD_COMMON_STRINGS_H_
 
+#include <chrono>
+#include <ctime>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -38,6 +40,16 @@ std::string StrCat(const Args&... args) {
 template <typename... Args>
 void StrAppend(std::string* out, const Args&... args) {
   absl::StrAppend(out, strings_internal::Arg(args)...);
+}
+
+// A time as RFC 3339 in UTC, to the second: "2026-12-07T14:03:56Z".
+inline std::string Rfc3339(std::chrono::system_clock::time_point at) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(at);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[32];
+  const size_t n = std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return std::string(buffer, n);
 }
 
 }  // namespace switchyard::common

@@ -16,6 +16,7 @@
 #include "common/errors.h"
 #include "common/http/inbound.h"
 #include "common/log.h"
+#include "common/net/as_tuple.h"
 #include "common/strings.h"
 
 namespace switchyard::common {
@@ -25,7 +26,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';

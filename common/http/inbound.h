@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/http/http_server.h"
+#include "common/net/as_tuple.h"
 
 namespace switchyard::common {
 
@@ -44,7 +45,6 @@ boost::asio::awaitable<void> RespondAndClose(Stream& stream, boost::beast::tcp_s
                                              HttpResponse response,
                                              std::chrono::milliseconds write_timeout) {
   namespace http = boost::beast::http;
-  constexpr auto kTuple = boost::asio::experimental::as_tuple(boost::asio::use_awaitable);
   http::response<http::string_body> out;
   out.version(11);
   out.result(static_cast<unsigned>(response.status));

@@ -8,14 +8,7 @@
 namespace switchyard::cp {
 namespace {
 
-std::string Rfc3339(std::chrono::system_clock::time_point at) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(at);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
-}
+using common::Rfc3339;
 
 }  // namespace
 

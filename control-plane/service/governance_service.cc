@@ -11,6 +11,7 @@
 namespace switchyard::cp {
 namespace {
 
+using common::Rfc3339;
 using common::StrCat;
 using v1::Budget;
 using v1::GovernanceObject;
@@ -22,11 +23,11 @@ std::string_view Noun(std::string_view kind) {
   return kind;
 }
 
-absl::Status NotFound(std::string_view kind, std::string_view id) {
+absl::Status ObjectNotFound(std::string_view kind, std::string_view id) {
   return absl::NotFoundError(StrCat(Noun(kind), " \"", id, "\" not found"));
 }
 
-absl::Status CheckExpectedHash(std::string_view kind, std::string_view id,
+absl::Status CheckObjectHash(std::string_view kind, std::string_view id,
                                std::string_view expected,
                                const std::optional<StoredObject>& current) {
   if (expected.empty()) return absl::OkStatus();
@@ -40,10 +41,6 @@ absl::Status CheckExpectedHash(std::string_view kind, std::string_view id,
                                                 hash, ", not the expected one; read it again"));
   }
   return absl::OkStatus();
-}
-
-std::string Rfc3339(std::chrono::system_clock::time_point at) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromChrono(at), absl::UTCTimeZone());
 }
 
 // The budget an object holds for `provider` ("" = the object's own), or null.
@@ -253,7 +250,7 @@ absl::StatusOr<ObjectResult> GovernanceService::Create(GovernanceObject incoming
 absl::StatusOr<ObjectResult> GovernanceService::Get(std::string_view kind, std::string_view id) {
   RETURN_IF_ERROR(common::ValidateKind(kind));
   ASSIGN_OR_RETURN(std::optional<StoredObject> stored, store_->GetObject(kind, id));
-  if (!stored) return NotFound(kind, id);
+  if (!stored) return ObjectNotFound(kind, id);
   ObjectResult result{Shown(stored->object), stored->revision, {}};
   if (const Budget* budget = MutableBudget(result.object, ""); budget != nullptr) {
     ASSIGN_OR_RETURN(std::chrono::seconds length,
@@ -305,8 +302,8 @@ absl::StatusOr<ObjectResult> GovernanceService::Update(std::string_view kind, st
       WriteObject(kind, id, [&](const std::optional<StoredObject>& current,
                                         GovernanceReader& reader)
                                         -> absl::StatusOr<std::optional<GovernanceChange>> {
-        if (!current) return NotFound(kind, id);
-        RETURN_IF_ERROR(CheckExpectedHash(kind, id, expected_hash, current));
+        if (!current) return ObjectNotFound(kind, id);
+        RETURN_IF_ERROR(CheckObjectHash(kind, id, expected_hash, current));
         GovernanceObject next = incoming;
         if (next.has_credential()) {
           common::RestoreCredentialSecrets(current->object.credential(),
@@ -342,8 +339,8 @@ absl::StatusOr<ObjectResult> GovernanceService::Delete(std::string_view kind, st
       WriteObject(kind, id, [&](const std::optional<StoredObject>& current,
                                         GovernanceReader& reader)
                                         -> absl::StatusOr<std::optional<GovernanceChange>> {
-        if (!current) return NotFound(kind, id);
-        RETURN_IF_ERROR(CheckExpectedHash(kind, id, expected_hash, current));
+        if (!current) return ObjectNotFound(kind, id);
+        RETURN_IF_ERROR(CheckObjectHash(kind, id, expected_hash, current));
         RETURN_IF_ERROR(CheckUnreferenced(kind, id, reader));
         deleted = current;
         return GovernanceChange{GovernanceChange::Op::kDelete, {}, std::string(actor)};

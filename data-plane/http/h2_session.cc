@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "common/errors.h"
 #include "common/http/inbound.h"
+#include "common/net/as_tuple.h"
 #include "common/net/stall_timer.h"
 #include "common/strings.h"
 #include "data-plane/http/spawn_guard.h"
@@ -26,7 +27,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+using common::kTuple;
 
 beast::tcp_stream& Lowest(beast::tcp_stream& stream) { return stream; }
 beast::tcp_stream& Lowest(beast::ssl_stream<beast::tcp_stream>& stream) {

@@ -203,12 +203,6 @@ asio::awaitable<void> SendError(ResponseWriter& writer, ApiSurface surface, int 
       common::MakeApiError(status, std::move(type), std::move(code), std::move(message)));
 }
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // What a request refused before the router is known by, for its log record.
 void NoteCaller(RequestContext& context, std::string_view request_type, const CompiledKey* key) {
   LogRecord* record = context.record();

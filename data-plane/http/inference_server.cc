@@ -1,5 +1,6 @@
 #include "data-plane/http/inference_server.h"
 
+#include "common/net/as_tuple.h"
 #include "data-plane/router/governance.h"
 
 #include <boost/asio.hpp>
@@ -32,7 +33,7 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using common::StrCat;
-constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+using common::kTuple;
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 // Writes up to this size go straight to the socket without a timeout timer: the kernel's
 // send buffer takes them whole, so they cannot stall on a slow reader.

@@ -11,7 +11,7 @@ namespace {
 
 using common::StrCat;
 
-absl::Status Invalid(std::string_view message) {
+absl::Status InvalidBody(std::string_view message) {
   return absl::InvalidArgumentError(std::string(message));
 }
 
@@ -54,7 +54,7 @@ absl::Status CheckType(std::string_view key, simdjson::dom::element value) {
     if (!ok) {
       static constexpr std::array<std::string_view, 4> kWhat = {"a number", "an integer",
                                                                 "an array", "a boolean"};
-      return Invalid(StrCat(key, " must be ", kWhat[static_cast<int>(want)]));
+      return InvalidBody(StrCat(key, " must be ", kWhat[static_cast<int>(want)]));
     }
   }
   return absl::OkStatus();
@@ -70,36 +70,36 @@ absl::StatusOr<RequestBody> ParseRequestBody(std::string text, size_t max_fallba
   simdjson::padded_string padded(body.text);
   // The whole document, validated (simdjson's DOM parser checks every value and UTF-8).
   simdjson::dom::element root;
-  if (parser.parse(padded).get(root)) return Invalid("body is not valid JSON");
+  if (parser.parse(padded).get(root)) return InvalidBody("body is not valid JSON");
   simdjson::dom::object object;
-  if (root.get_object().get(object)) return Invalid("body must be a JSON object");
+  if (root.get_object().get(object)) return InvalidBody("body must be a JSON object");
   bool has_model = false;
   for (auto [key, value] : object) {
     if (absl::Status typed = CheckType(key, value); !typed.ok()) return typed;
     if (key == "model") {
       std::string_view model;
       if (value.get_string().get(model))
-        return Invalid("model must be a string \"provider/model\"");
+        return InvalidBody("model must be a string \"provider/model\"");
       body.model = std::string(model);
       has_model = true;
     } else if (key == "stream") {
       if (value.is_null()) continue;
       bool stream = false;
-      if (value.get_bool().get(stream)) return Invalid("stream must be a boolean");
+      if (value.get_bool().get(stream)) return InvalidBody("stream must be a boolean");
       body.stream = stream;
     } else if (key == "fallbacks") {
       body.has_fallbacks = true;
       simdjson::dom::array array;
       if (value.get_array().get(array)) {
-        return Invalid("fallbacks must be an array of \"provider/model\" strings");
+        return InvalidBody("fallbacks must be an array of \"provider/model\" strings");
       }
       for (simdjson::dom::element element : array) {
         std::string_view fallback;
         if (element.get_string().get(fallback)) {
-          return Invalid("fallbacks must be an array of \"provider/model\" strings");
+          return InvalidBody("fallbacks must be an array of \"provider/model\" strings");
         }
         if (body.fallbacks.size() == max_fallbacks) {
-          return Invalid(StrCat("fallbacks may name at most ", max_fallbacks, " models"));
+          return InvalidBody(StrCat("fallbacks may name at most ", max_fallbacks, " models"));
         }
         body.fallbacks.emplace_back(fallback);
       }
@@ -112,7 +112,7 @@ absl::StatusOr<RequestBody> ParseRequestBody(std::string text, size_t max_fallba
   }
   if (!model_in_body) return body;
   if (!has_model || body.model.empty()) {
-    return Invalid("model is required, as \"provider/model\"");
+    return InvalidBody("model is required, as \"provider/model\"");
   }
   // Where the model's string token sits, for the in-place rewrite. The DOM does not keep
   // source positions, so find it with the on-demand parser (the document is known valid).
@@ -120,14 +120,14 @@ absl::StatusOr<RequestBody> ParseRequestBody(std::string text, size_t max_fallba
   simdjson::ondemand::document document;
   simdjson::ondemand::object fields;
   if (locator.iterate(padded).get(document) || document.get_object().get(fields)) {
-    return Invalid("body is not valid JSON");
+    return InvalidBody("body is not valid JSON");
   }
   for (auto field : fields) {
     std::string_view key;
-    if (field.unescaped_key().get(key)) return Invalid("body is not valid JSON");
+    if (field.unescaped_key().get(key)) return InvalidBody("body is not valid JSON");
     if (key != "model") continue;
     simdjson::ondemand::value value;
-    if (field.value().get(value)) return Invalid("body is not valid JSON");
+    if (field.value().get(value)) return InvalidBody("body is not valid JSON");
     std::string_view raw = value.raw_json_token();
     while (!raw.empty() &&
            (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\t' || raw.back() == '\r')) {

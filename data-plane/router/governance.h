@@ -17,6 +17,7 @@
 #ifndef SWITCHYARD_DATA_PLANE_ROUTER_GOVERNANCE_H_
 #define SWITCHYARD_DATA_PLANE_ROUTER_GOVERNANCE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -65,6 +66,13 @@ struct Authentication {
   std::optional<Refusal> refusal;
 };
 Authentication Authenticate(const GovernanceTable* table, PresentedKey presented, bool required);
+
+// The wall clock in whole seconds: what every window and budget below is measured in.
+inline int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // Counts the request in the key's levels' request windows (undone if one refuses).
 std::optional<Refusal> AdmitRequest(const CompiledKey& key, int64_t now_s);

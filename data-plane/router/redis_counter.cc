@@ -9,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "common/log.h"
+#include "common/net/as_tuple.h"
 #include "common/strings.h"
 
 namespace switchyard::dp {
@@ -16,7 +17,7 @@ namespace {
 
 namespace asio = boost::asio;
 using common::StrCat;
-constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+using common::kTuple;
 
 // Checks every token window, then takes units for the request windows, atomically.
 // KEYS: the windows; ARGV per window: max, ttl, tokens (1/0), want (request windows: units

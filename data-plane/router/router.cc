@@ -32,13 +32,6 @@ ApiError GatewayError(int status, std::string type, std::string code, std::strin
 
 HeaderList JsonHeaders() { return {{"Content-Type", "application/json"}}; }
 
-
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // "true"/"false" header overrides of a provider flag.
 bool FlagWithOverride(const InferenceRequest& request, std::string_view header, bool configured) {
   const std::string_view raw = request.ControlHeader(header);
@@ -75,7 +68,6 @@ ApiError UploadError(const absl::Status& status) {
   }
   return TransportError(status);
 }
-
 
 // A key's access token could not be had: the credential was refused (401), or the token
 // endpoint failed (502) or timed out (504). The message names the endpoint and its answer.

@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "common/net/as_tuple.h"
 #include "common/net/stall_timer.h"
 #include "common/sha256.h"
 #include "common/strings.h"
@@ -25,7 +26,7 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using common::StrAppend;
 using common::StrCat;
-constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+using common::kTuple;
 constexpr size_t kMaxResponseBytes = 256 * 1024 * 1024;
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <map>
 #include <vector>
 
+#include "common/net/as_tuple.h"
 #include "common/strings.h"
 
 namespace switchyard::dp {
@@ -15,7 +16,7 @@ namespace {
 
 namespace asio = boost::asio;
 using common::StrCat;
-constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+using common::kTuple;
 constexpr size_t kMaxPendingBytes = 1024 * 1024;  // past this a stream pauses its transfer
 constexpr size_t kMaxResponseBytes = 256 * 1024 * 1024;
 

@@ -16,7 +16,7 @@ void Fill(ProviderResult result, v1::ProviderResponse* response) {
   response->set_created(result.created);
 }
 
-void LogWrite(std::string_view what, const v1::ProviderResponse& response,
+void LogGrpcWrite(std::string_view what, const v1::ProviderResponse& response,
               const common::AdminCaller& caller) {
   common::LogInfo(what, {{"provider", response.provider().name()},
                          {"revision", std::to_string(response.revision())},
@@ -35,7 +35,7 @@ grpc::Status AdminService::CreateProvider(grpc::ServerContext* context,
   auto result = service_->Create(request->provider(), caller.actor);
   if (!result.ok()) return ToGrpcStatus(result.status());
   Fill(*std::move(result), response);
-  LogWrite("provider created", *response, caller);
+  LogGrpcWrite("provider created", *response, caller);
   return grpc::Status::OK;
 }
 
@@ -69,7 +69,7 @@ grpc::Status AdminService::UpdateProvider(grpc::ServerContext* context,
                                  request->expected_config_hash(), caller.actor);
   if (!result.ok()) return ToGrpcStatus(result.status());
   Fill(*std::move(result), response);
-  LogWrite(response->created() ? "provider created" : "provider replaced", *response, caller);
+  LogGrpcWrite(response->created() ? "provider created" : "provider replaced", *response, caller);
   return grpc::Status::OK;
 }
 

@@ -81,7 +81,7 @@ HttpResponse JsonBody(const nlohmann::json& body) {
   return HttpResponse::Json(200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-absl::Status Invalid(std::string_view name, std::string_view why) {
+absl::Status InvalidParameter(std::string_view name, std::string_view why) {
   return absl::InvalidArgumentError(StrCat(name, ": ", why));
 }
 
@@ -98,7 +98,7 @@ absl::StatusOr<v1::SearchLogsRequest> ParseQuery(std::string_view query) {
       if (c == '+') c = ' ';
     }
     absl::StatusOr<std::string> decoded = common::PercentDecode(raw);
-    if (!decoded.ok()) return Invalid(name, "is not percent-encoded correctly");
+    if (!decoded.ok()) return InvalidParameter(name, "is not percent-encoded correctly");
     const std::string& value = *decoded;
     auto list = [&](google::protobuf::RepeatedPtrField<std::string>* out) {
       for (absl::string_view item : absl::StrSplit(value, ',', absl::SkipEmpty())) {
@@ -107,13 +107,13 @@ absl::StatusOr<v1::SearchLogsRequest> ParseQuery(std::string_view query) {
     };
     auto number = [&](auto set) -> absl::Status {
       double n = 0;
-      if (!absl::SimpleAtod(value, &n)) return Invalid(name, "must be a number");
+      if (!absl::SimpleAtod(value, &n)) return InvalidParameter(name, "must be a number");
       set(n);
       return absl::OkStatus();
     };
     auto integer = [&](auto set) -> absl::Status {
       int64_t n = 0;
-      if (!absl::SimpleAtoi(value, &n)) return Invalid(name, "must be an integer");
+      if (!absl::SimpleAtoi(value, &n)) return InvalidParameter(name, "must be an integer");
       set(n);
       return absl::OkStatus();
     };
@@ -158,7 +158,7 @@ absl::StatusOr<v1::SearchLogsRequest> ParseQuery(std::string_view query) {
       parsed = integer([&](int64_t n) {
         request.set_limit(static_cast<int32_t>(std::clamp<int64_t>(n, -1, 1 << 30)));
       });
-      if (parsed.ok() && request.limit() == 0) parsed = Invalid(name, "must be between 1 and 1000");
+      if (parsed.ok() && request.limit() == 0) parsed = InvalidParameter(name, "must be between 1 and 1000");
     } else if (name == "offset") {
       parsed = integer([&](int64_t n) {
         request.set_offset(static_cast<int32_t>(std::clamp<int64_t>(n, -1, 1 << 30)));
@@ -166,11 +166,11 @@ absl::StatusOr<v1::SearchLogsRequest> ParseQuery(std::string_view query) {
     } else if (name == "cursor") {
       request.set_cursor(value);
     } else if (name == "sort_by") {
-      if (value != "timestamp") parsed = Invalid(name, "only timestamp is supported");
+      if (value != "timestamp") parsed = InvalidParameter(name, "only timestamp is supported");
     } else if (name == "order") {
-      if (value != "desc") parsed = Invalid(name, "only desc (newest first) is supported");
+      if (value != "desc") parsed = InvalidParameter(name, "only desc (newest first) is supported");
     } else {
-      parsed = Invalid(name, "is not a filter of /api/logs");
+      parsed = InvalidParameter(name, "is not a filter of /api/logs");
     }
     if (!parsed.ok()) return parsed;
   }

@@ -34,7 +34,7 @@ constexpr std::string_view kKnownBetaPrefixes[] = {
 
 // The body sent upstream: Anthropic's own wire format passes through with the model
 // rewritten; OpenAI's is translated.
-absl::StatusOr<std::string> UpstreamBody(const InferenceRequest& request,
+absl::StatusOr<std::string> AnthropicUpstreamBody(const InferenceRequest& request,
                                          const AttemptTarget& target) {
   if (request.surface == ApiSurface::kAnthropic) {
     return RewriteBody(request.body, target.model, target.merge_extra_params);
@@ -112,7 +112,7 @@ absl::Status AnthropicAdapter::BuildRequest(const InferenceRequest& request,
     return absl::UnimplementedError(
         StrCat(request.request_type, " is not served by anthropic providers here"));
   }
-  absl::StatusOr<std::string> body = UpstreamBody(request, target);
+  absl::StatusOr<std::string> body = AnthropicUpstreamBody(request, target);
   if (!body.ok()) return body.status();
   const ProviderEntry& entry = *target.entry;
   if (entry.endpoint.base_path.ends_with("/v1")) path.erase(0, 3);
@@ -131,7 +131,7 @@ absl::StatusOr<std::string> AnthropicAdapter::TranslateResponse(const InferenceR
                                                                 std::string upstream_body) const {
   if (request.surface == ApiSurface::kAnthropic) return upstream_body;  // as the provider sent it
   return WithRawFieldsIfAsked(
-      AnthropicToOpenAiResponse(upstream_body), [&] { return UpstreamBody(request, target); },
+      AnthropicToOpenAiResponse(upstream_body), [&] { return AnthropicUpstreamBody(request, target); },
       upstream_body, target);
 }
 

@@ -30,7 +30,7 @@ absl::StatusOr<std::string> JoinedText(const json& content, std::string_view wha
 }
 
 // An image block -> an OpenAI image_url part.
-absl::StatusOr<json> ImagePart(const json& block) {
+absl::StatusOr<json> AnthropicImagePart(const json& block) {
   const json* source = FindMember(block, "source");
   const std::string type = source != nullptr ? StringMember(*source, "type") : "";
   std::string url;
@@ -57,7 +57,7 @@ absl::Status AddUserTurn(const json& content, json& messages) {
     if (type == "text") {
       parts.push_back({{"type", "text"}, {"text", StringMember(block, "text")}});
     } else if (type == "image") {
-      absl::StatusOr<json> part = ImagePart(block);
+      absl::StatusOr<json> part = AnthropicImagePart(block);
       if (!part.ok()) return part.status();
       parts.push_back(*std::move(part));
     } else if (type == "tool_result") {
@@ -148,7 +148,7 @@ absl::Status ToolChoice(const json& choice, json& out) {
   return absl::OkStatus();
 }
 
-std::string StopReason(std::string_view finish_reason) {
+std::string AnthropicStopReason(std::string_view finish_reason) {
   if (finish_reason == "length") return "max_tokens";
   if (finish_reason == "tool_calls" || finish_reason == "function_call") return "tool_use";
   if (finish_reason == "content_filter") return "refusal";
@@ -156,7 +156,7 @@ std::string StopReason(std::string_view finish_reason) {
 }
 
 // OpenAI usage -> Anthropic's (input_tokens excludes the cache-read part).
-json Usage(const json& usage) {
+json AnthropicUsage(const json& usage) {
   const int64_t prompt = IntMember(usage, "prompt_tokens");
   const json* details = FindMember(usage, "prompt_tokens_details");
   const int64_t cached = details != nullptr ? IntMember(*details, "cached_tokens") : 0;
@@ -234,7 +234,7 @@ class OpenAiToAnthropicStream : public SseStreamTranslator {
       }
     }
     if (!parts.finish_reason.empty()) {
-      stop_reason_ = StopReason(parts.finish_reason);
+      stop_reason_ = AnthropicStopReason(parts.finish_reason);
       if (tools_seen_ && stop_reason_ == "end_turn") stop_reason_ = "tool_use";
       Close(client);
     }
@@ -288,7 +288,7 @@ class OpenAiToAnthropicStream : public SseStreamTranslator {
 
   void End(std::string* client) {
     Close(client);
-    json usage = Usage(usage_);
+    json usage = AnthropicUsage(usage_);
     client->append(Event({{"type", "message_delta"},
                           {"delta", {{"stop_reason", stop_reason_}, {"stop_sequence", nullptr}}},
                           {"usage", std::move(usage)}}));
@@ -390,7 +390,7 @@ absl::StatusOr<std::string> OpenAiToAnthropicResponse(std::string_view openai_bo
       tool_calls = true;
     }
   }
-  std::string stop_reason = StopReason(StringMember(choice, "finish_reason"));
+  std::string stop_reason = AnthropicStopReason(StringMember(choice, "finish_reason"));
   if (tool_calls && stop_reason == "end_turn") stop_reason = "tool_use";
   const json* usage = FindMember(in, "usage");
   json out{{"id", StringMember(in, "id")},
@@ -400,7 +400,7 @@ absl::StatusOr<std::string> OpenAiToAnthropicResponse(std::string_view openai_bo
            {"content", std::move(content)},
            {"stop_reason", stop_reason},
            {"stop_sequence", nullptr},
-           {"usage", Usage(usage != nullptr ? *usage : json::object())}};
+           {"usage", AnthropicUsage(usage != nullptr ? *usage : json::object())}};
   return DumpJson(out);
 }
 

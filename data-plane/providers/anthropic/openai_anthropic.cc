@@ -74,7 +74,7 @@ void AddTurn(json& messages, const std::string& role, json blocks) {
   messages.push_back({{"role", role}, {"content", std::move(blocks)}});
 }
 
-std::string FinishReason(std::string_view stop_reason, bool tool_calls) {
+std::string FinishReasonOfAnthropic(std::string_view stop_reason, bool tool_calls) {
   if (stop_reason == "tool_use") return "tool_calls";
   if (stop_reason == "max_tokens" || stop_reason == "model_context_window_exceeded") {
     return "length";
@@ -84,7 +84,7 @@ std::string FinishReason(std::string_view stop_reason, bool tool_calls) {
 }
 
 // usage: prompt counts every input token, cached ones included.
-json Usage(const json& usage, int64_t output_tokens) {
+json UsageOfAnthropic(const json& usage, int64_t output_tokens) {
   const int64_t cache_read = IntMember(usage, "cache_read_input_tokens");
   const int64_t prompt = IntMember(usage, "input_tokens") + cache_read +
                          IntMember(usage, "cache_creation_input_tokens");
@@ -280,7 +280,7 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
                             !delta_value["stop_reason"].get(stop) && !stop.get(stop_reason);
       if (has_usage) output_tokens_ = tokens;
       if (has_stop) {
-        RawChunk("{}", client, StrCat("\"", FinishReason(stop_reason, next_tool_ > 0), "\""));
+        RawChunk("{}", client, StrCat("\"", FinishReasonOfAnthropic(stop_reason, next_tool_ > 0), "\""));
       }
       return true;
     }
@@ -387,7 +387,7 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
       const json* delta = FindMember(message, "delta");
       const json* stop = delta != nullptr ? FindMember(*delta, "stop_reason") : nullptr;
       if (stop != nullptr && stop->is_string()) {
-        Chunk(json::object(), client, FinishReason(stop->get<std::string>(), next_tool_ > 0));
+        Chunk(json::object(), client, FinishReasonOfAnthropic(stop->get<std::string>(), next_tool_ > 0));
       }
     } else if (type == "message_stop") {
       if (include_usage_) {
@@ -396,7 +396,7 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
                         {"created", 0},
                         {"model", model_},
                         {"choices", json::array()},
-                        {"usage", Usage(input_usage_text_.empty()
+                        {"usage", UsageOfAnthropic(input_usage_text_.empty()
                                             ? json::object()
                                             : json::parse(input_usage_text_, nullptr, false),
                                         output_tokens_)}},
@@ -535,7 +535,7 @@ std::optional<std::string> FastAnthropicToOpenAiResponse(std::string_view anthro
     AppendJsonString(&out, reasoning);
   }
   out.append("},\"finish_reason\":\"")
-      .append(FinishReason(text_of(in, "stop_reason"), call_count > 0))
+      .append(FinishReasonOfAnthropic(text_of(in, "stop_reason"), call_count > 0))
       .append("\"}],\"usage\":{\"prompt_tokens\":");
   common::StrAppend(&out, prompt, ",\"completion_tokens\":", output, ",\"total_tokens\":",
                     prompt + output, ",\"prompt_tokens_details\":{\"cached_tokens\":",
@@ -709,8 +709,8 @@ absl::StatusOr<std::string> AnthropicToOpenAiResponse(std::string_view anthropic
            {"model", StringMember(in, "model")},
            {"choices", json::array({{{"index", 0},
                                      {"message", std::move(message)},
-                                     {"finish_reason", FinishReason(stop, has_tool_calls)}}})},
-           {"usage", Usage(usage, OutputTokens(usage))}};
+                                     {"finish_reason", FinishReasonOfAnthropic(stop, has_tool_calls)}}})},
+           {"usage", UsageOfAnthropic(usage, OutputTokens(usage))}};
   return DumpJson(out);
 }
 

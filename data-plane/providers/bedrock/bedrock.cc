@@ -18,7 +18,7 @@ using json = nlohmann::ordered_json;
 
 constexpr std::string_view kEventStreamAccept = "accept: application/vnd.amazon.eventstream\r\n";
 
-absl::StatusOr<std::string> UpstreamBody(const InferenceRequest& request, std::string_view id) {
+absl::StatusOr<std::string> BedrockUpstreamBody(const InferenceRequest& request, std::string_view id) {
   if (request.surface == ApiSurface::kBedrock) return request.body.text;  // as the SDK sent it
   if (request.request_type == "embedding") return OpenAiToBedrockEmbedding(request.body.text, id);
   return OpenAiToConverseRequest(request.body.text);
@@ -87,7 +87,7 @@ absl::Status BedrockAdapter::BuildRequest(const InferenceRequest& request,
         StrCat(request.request_type, " is not served by bedrock providers here"));
   }
   const std::string model_id = BedrockModelId(*key, target.model);
-  absl::StatusOr<std::string> body = UpstreamBody(request, model_id);
+  absl::StatusOr<std::string> body = BedrockUpstreamBody(request, model_id);
   if (!body.ok()) return body.status();
   const UpstreamEndpoint& endpoint = *key->endpoint;
   out->endpoint = &endpoint;
@@ -128,7 +128,7 @@ absl::StatusOr<std::string> BedrockAdapter::TranslateResponse(const InferenceReq
   }
   return WithRawFieldsIfAsked(
       ConverseToOpenAiResponse(upstream_body, target.model),
-      [&] { return UpstreamBody(request, BedrockModelId(*target.key, target.model)); },
+      [&] { return BedrockUpstreamBody(request, BedrockModelId(*target.key, target.model)); },
       upstream_body, target);
 }
 

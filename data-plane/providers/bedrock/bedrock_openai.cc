@@ -13,14 +13,14 @@ namespace {
 using common::StrCat;
 using json = nlohmann::ordered_json;
 
-std::string StopReason(std::string_view finish) {
+std::string ConverseStopReason(std::string_view finish) {
   if (finish == "length") return "max_tokens";
   if (finish == "tool_calls") return "tool_use";
   if (finish == "content_filter") return "content_filtered";
   return "end_turn";
 }
 
-json Usage(const json* usage) {
+json ConverseUsage(const json* usage) {
   const int64_t input = usage != nullptr ? IntMember(*usage, "prompt_tokens") : 0;
   const int64_t output = usage != nullptr ? IntMember(*usage, "completion_tokens") : 0;
   return {{"inputTokens", input}, {"outputTokens", output}, {"totalTokens", input + output}};
@@ -51,7 +51,7 @@ class OpenAiToConverseStream : public SseStreamTranslator {
     if (data == "[DONE]") {
       CloseBlock(client);
       client->append(Frame("messageStop", {{"stopReason", stop_}}));
-      client->append(Frame("metadata", {{"usage", Usage(usage_.is_null() ? nullptr : &usage_)},
+      client->append(Frame("metadata", {{"usage", ConverseUsage(usage_.is_null() ? nullptr : &usage_)},
                                         {"metrics", {{"latencyMs", 0}}}}));
       Done();
       return absl::OkStatus();
@@ -71,7 +71,7 @@ class OpenAiToConverseStream : public SseStreamTranslator {
     }
     const OpenAiChunk parts = ReadOpenAiChunk(chunk);
     if (parts.usage != nullptr) usage_ = *parts.usage;
-    if (!parts.finish_reason.empty()) stop_ = StopReason(parts.finish_reason);
+    if (!parts.finish_reason.empty()) stop_ = ConverseStopReason(parts.finish_reason);
     const json* delta = parts.delta;
     if (delta == nullptr) return absl::OkStatus();
     if (const std::string text = StringMember(*delta, "content"); !text.empty()) {
@@ -254,8 +254,8 @@ absl::StatusOr<std::string> OpenAiToConverseResponse(std::string_view openai_bod
     }
   }
   return DumpJson({{"output", {{"message", {{"role", "assistant"}, {"content", std::move(content)}}}}},
-                   {"stopReason", StopReason(StringMember(choice, "finish_reason"))},
-                   {"usage", Usage(FindMember(in, "usage"))},
+                   {"stopReason", ConverseStopReason(StringMember(choice, "finish_reason"))},
+                   {"usage", ConverseUsage(FindMember(in, "usage"))},
                    {"metrics", {{"latencyMs", 0}}}});
 }
 

@@ -37,7 +37,7 @@ int FixedSize(uint8_t type) {
   }
 }
 
-absl::Status Invalid(const char* message) { return absl::InvalidArgumentError(message); }
+absl::Status Malformed(const char* message) { return absl::InvalidArgumentError(message); }
 
 }  // namespace
 
@@ -54,35 +54,35 @@ absl::StatusOr<bool> EventStreamDecoder::Next(EventMessage* out) {
   const uint32_t total = ReadU32(data.data());
   const uint32_t headers_length = ReadU32(data.data() + 4);
   if (Crc(data.substr(0, 8)) != ReadU32(data.data() + 8)) {
-    return Invalid("an event-stream frame's prelude CRC does not match");
+    return Malformed("an event-stream frame's prelude CRC does not match");
   }
   if (total < kPrelude + 4 || total > kMaxMessage || headers_length > total - kPrelude - 4) {
-    return Invalid("an event-stream frame's lengths do not hold");
+    return Malformed("an event-stream frame's lengths do not hold");
   }
   if (data.size() < total) return false;
   const std::string_view frame = data.substr(0, total);
   if (Crc(frame.substr(0, total - 4)) != ReadU32(frame.data() + total - 4)) {
-    return Invalid("an event-stream frame's message CRC does not match");
+    return Malformed("an event-stream frame's message CRC does not match");
   }
   out->headers.clear();
   std::string_view headers = frame.substr(kPrelude, headers_length);
   while (!headers.empty()) {
     const size_t name_length = static_cast<unsigned char>(headers[0]);
-    if (headers.size() < 2 + name_length) return Invalid("an event-stream header is cut");
+    if (headers.size() < 2 + name_length) return Malformed("an event-stream header is cut");
     std::string name(headers.substr(1, name_length));
     const uint8_t type = static_cast<uint8_t>(headers[1 + name_length]);
     headers.remove_prefix(2 + name_length);
     if (type == 6 || type == 7) {
-      if (headers.size() < 2) return Invalid("an event-stream header is cut");
+      if (headers.size() < 2) return Malformed("an event-stream header is cut");
       const size_t length = (size_t{static_cast<unsigned char>(headers[0])} << 8) |
                             static_cast<unsigned char>(headers[1]);
-      if (headers.size() < 2 + length) return Invalid("an event-stream header is cut");
+      if (headers.size() < 2 + length) return Malformed("an event-stream header is cut");
       if (type == 7) out->headers.emplace_back(std::move(name), std::string(headers.substr(2, length)));
       headers.remove_prefix(2 + length);
     } else {
       const int size = FixedSize(type);
       if (size < 0 || headers.size() < static_cast<size_t>(size)) {
-        return Invalid("an event-stream header has an unknown type");
+        return Malformed("an event-stream header has an unknown type");
       }
       headers.remove_prefix(static_cast<size_t>(size));
     }

@@ -17,14 +17,14 @@ namespace {
 using common::StrCat;
 using json = nlohmann::ordered_json;
 
-std::string FinishReason(std::string_view stop) {
+std::string FinishReasonOfConverse(std::string_view stop) {
   if (stop == "max_tokens" || stop == "model_context_window_exceeded") return "length";
   if (stop == "tool_use") return "tool_calls";
   if (stop == "guardrail_intervened" || stop == "content_filtered") return "content_filter";
   return "stop";
 }
 
-json Usage(const json* usage) {
+json UsageOfConverse(const json* usage) {
   static const json kNone = json::object();
   if (usage == nullptr) usage = &kNone;
   const int64_t read = IntMember(*usage, "cacheReadInputTokens");
@@ -106,7 +106,7 @@ class ConverseToOpenAiStream : public StreamTranslator {
       client->append("data: ")
           .append(DumpJson({{"id", "bedrock-stream"}, {"object", "chat.completion.chunk"},
                             {"created", 0}, {"model", model_}, {"choices", json::array()},
-                            {"usage", Usage(usage)}}))
+                            {"usage", UsageOfConverse(usage)}}))
           .append("\n\n");
     }
     client->append("data: [DONE]\n\n");
@@ -175,7 +175,7 @@ class ConverseToOpenAiStream : public StreamTranslator {
         tool->second.arguments = true;
       }
     } else if (type == "messageStop") {
-      Chunk(json::object(), client, FinishReason(StringMember(payload, "stopReason")));
+      Chunk(json::object(), client, FinishReasonOfConverse(StringMember(payload, "stopReason")));
       stopped_ = true;
     } else if (type == "metadata") {
       End(FindMember(payload, "usage"), client);
@@ -339,8 +339,8 @@ absl::StatusOr<std::string> ConverseToOpenAiResponse(std::string_view converse_b
                    {"model", std::string(model)},
                    {"choices", json::array({{{"index", 0},
                                              {"message", std::move(answer)},
-                                             {"finish_reason", FinishReason(StringMember(in, "stopReason"))}}})},
-                   {"usage", Usage(FindMember(in, "usage"))}});
+                                             {"finish_reason", FinishReasonOfConverse(StringMember(in, "stopReason"))}}})},
+                   {"usage", UsageOfConverse(FindMember(in, "usage"))}});
 }
 
 std::unique_ptr<StreamTranslator> NewConverseToOpenAiStream(std::string_view model,

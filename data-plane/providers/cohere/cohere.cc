@@ -18,7 +18,7 @@ using json = nlohmann::ordered_json;
 
 // The body sent upstream: Cohere's own wire format passes through with the model rewritten;
 // OpenAI's is translated.
-absl::StatusOr<std::string> UpstreamBody(const InferenceRequest& request,
+absl::StatusOr<std::string> CohereUpstreamBody(const InferenceRequest& request,
                                          const AttemptTarget& target) {
   if (request.surface == ApiSurface::kCohere) {
     return RewriteBody(request.body, target.model, target.merge_extra_params);
@@ -51,7 +51,7 @@ absl::Status CohereAdapter::BuildRequest(const InferenceRequest& request,
     return absl::UnimplementedError(
         StrCat(request.request_type, " is not served by cohere providers here"));
   }
-  absl::StatusOr<std::string> body = UpstreamBody(request, target);
+  absl::StatusOr<std::string> body = CohereUpstreamBody(request, target);
   if (!body.ok()) return body.status();
   const ProviderEntry& entry = *target.entry;
   if (entry.endpoint.base_path.ends_with("/v2")) path.erase(0, 3);
@@ -69,7 +69,7 @@ absl::StatusOr<std::string> CohereAdapter::TranslateResponse(const InferenceRequ
     return CohereToOpenAiEmbedding(upstream_body, request.body.text, target.model);
   }
   return WithRawFieldsIfAsked(CohereToOpenAiResponse(upstream_body, target.model),
-                              [&] { return UpstreamBody(request, target); }, upstream_body,
+                              [&] { return CohereUpstreamBody(request, target); }, upstream_body,
                               target);
 }
 

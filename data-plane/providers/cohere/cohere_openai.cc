@@ -14,14 +14,14 @@ namespace {
 using common::StrCat;
 using json = nlohmann::ordered_json;
 
-std::string FinishReason(std::string_view openai) {
+std::string CohereFinishReason(std::string_view openai) {
   if (openai == "length") return "MAX_TOKENS";
   if (openai == "tool_calls" || openai == "function_call") return "TOOL_CALL";
   if (openai == "content_filter") return "ERROR";
   return "COMPLETE";
 }
 
-json Usage(const json* usage) {
+json CohereUsage(const json* usage) {
   const int64_t input = usage != nullptr ? IntMember(*usage, "prompt_tokens") : 0;
   const int64_t output = usage != nullptr ? IntMember(*usage, "completion_tokens") : 0;
   const json counts{{"input_tokens", input}, {"output_tokens", output}};
@@ -83,7 +83,7 @@ class OpenAiToCohereStream : public SseStreamTranslator {
 
   absl::Status OnEvent(std::string_view data, std::string* client) override {
     if (data == "[DONE]") {
-      End({{"finish_reason", finish_}, {"usage", Usage(usage_.is_null() ? nullptr : &usage_)}},
+      End({{"finish_reason", finish_}, {"usage", CohereUsage(usage_.is_null() ? nullptr : &usage_)}},
           client);
       return absl::OkStatus();
     }
@@ -108,7 +108,7 @@ class OpenAiToCohereStream : public SseStreamTranslator {
     }
     const OpenAiChunk parts = ReadOpenAiChunk(chunk);
     if (parts.usage != nullptr) usage_ = *parts.usage;
-    if (!parts.finish_reason.empty()) finish_ = FinishReason(parts.finish_reason);
+    if (!parts.finish_reason.empty()) finish_ = CohereFinishReason(parts.finish_reason);
     const json* delta = parts.delta;
     if (delta == nullptr) return absl::OkStatus();
     if (const std::string text = StringMember(*delta, "content"); !text.empty()) {
@@ -242,9 +242,9 @@ absl::StatusOr<std::string> OpenAiToCohereResponse(std::string_view openai_body)
     }
   }
   return DumpJson({{"id", StringMember(in, "id")},
-                   {"finish_reason", FinishReason(StringMember(choice, "finish_reason"))},
+                   {"finish_reason", CohereFinishReason(StringMember(choice, "finish_reason"))},
                    {"message", std::move(answer)},
-                   {"usage", Usage(FindMember(in, "usage"))}});
+                   {"usage", CohereUsage(FindMember(in, "usage"))}});
 }
 
 std::unique_ptr<StreamTranslator> NewOpenAiToCohereStream() {

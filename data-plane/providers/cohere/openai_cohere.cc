@@ -13,14 +13,14 @@ namespace {
 using common::StrCat;
 using json = nlohmann::ordered_json;
 
-absl::StatusOr<std::string> FinishReason(std::string_view cohere) {
+absl::StatusOr<std::string> FinishReasonOfCohere(std::string_view cohere) {
   if (cohere == "COMPLETE" || cohere == "STOP_SEQUENCE" || cohere.empty()) return "stop";
   if (cohere == "MAX_TOKENS") return "length";
   if (cohere == "TOOL_CALL") return "tool_calls";
   return absl::UnavailableError(StrCat("cohere ended the answer with ", cohere));
 }
 
-json Usage(const json* usage) {
+json UsageOfCohere(const json* usage) {
   int64_t input = 0;
   int64_t output = 0;
   int64_t cached = 0;
@@ -40,7 +40,7 @@ json Usage(const json* usage) {
 }
 
 // Text of Cohere content: a string or [{type: text, text}].
-std::string Text(const json* content) {
+std::string TextOfCohere(const json* content) {
   if (content == nullptr) return "";
   if (content->is_string()) return content->get<std::string>();
   std::string text;
@@ -133,14 +133,14 @@ class CohereToOpenAiStream : public SseStreamTranslator {
       arguments_seen_ = true;
     } else if (type == "message-end") {
       absl::StatusOr<std::string> finish =
-          FinishReason(delta != nullptr ? StringMember(*delta, "finish_reason") : "");
+          FinishReasonOfCohere(delta != nullptr ? StringMember(*delta, "finish_reason") : "");
       if (!finish.ok()) return finish.status();
       Chunk(json::object(), client, *finish);
       if (include_usage_) {
         client->append("data: ")
             .append(DumpJson({{"id", id_}, {"object", "chat.completion.chunk"}, {"created", 0},
                               {"model", model_}, {"choices", json::array()},
-                              {"usage", Usage(delta != nullptr ? FindMember(*delta, "usage")
+                              {"usage", UsageOfCohere(delta != nullptr ? FindMember(*delta, "usage")
                                                                : nullptr)}}))
             .append("\n\n");
       }
@@ -263,11 +263,11 @@ absl::StatusOr<std::string> CohereToOpenAiResponse(std::string_view cohere_body,
                                                    std::string_view model) {
   const json in = json::parse(cohere_body, nullptr, false);
   if (!in.is_object()) return Invalid("the cohere response is not a JSON object");
-  absl::StatusOr<std::string> finish = FinishReason(StringMember(in, "finish_reason"));
+  absl::StatusOr<std::string> finish = FinishReasonOfCohere(StringMember(in, "finish_reason"));
   if (!finish.ok()) return finish.status();
   const json* message = FindMember(in, "message");
   json answer{{"role", "assistant"}};
-  const std::string text = message != nullptr ? Text(FindMember(*message, "content")) : "";
+  const std::string text = message != nullptr ? TextOfCohere(FindMember(*message, "content")) : "";
   json calls = ToolCalls(message != nullptr ? FindMember(*message, "tool_calls") : nullptr);
   answer["content"] = text.empty() && !calls.empty() ? json(nullptr) : json(text);
   if (!calls.empty()) answer["tool_calls"] = std::move(calls);
@@ -278,7 +278,7 @@ absl::StatusOr<std::string> CohereToOpenAiResponse(std::string_view cohere_body,
                    {"choices", json::array({{{"index", 0},
                                              {"message", std::move(answer)},
                                              {"finish_reason", *finish}}})},
-                   {"usage", Usage(FindMember(in, "usage"))}});
+                   {"usage", UsageOfCohere(FindMember(in, "usage"))}});
 }
 
 std::unique_ptr<StreamTranslator> NewCohereToOpenAiStream(std::string_view model,

@@ -15,7 +15,7 @@ using common::StrCat;
 using json = nlohmann::ordered_json;
 
 // Text parts (a system instruction) as one string; a bare string is taken as it is.
-std::string Text(const json& content) {
+std::string GeminiText(const json& content) {
   if (content.is_string()) return content.get<std::string>();
   std::string text;
   if (const json* parts = FindMember(content, "parts"); parts != nullptr && parts->is_array()) {
@@ -28,7 +28,7 @@ std::string Text(const json& content) {
 }
 
 // inlineData / fileData of an image -> an OpenAI image_url part.
-absl::StatusOr<json> ImagePart(const json& data, bool inline_data) {
+absl::StatusOr<json> GeminiImagePart(const json& data, bool inline_data) {
   const std::string mime = StringMember(data, "mimeType");
   if (!mime.starts_with("image/")) {
     return Invalid(StrCat("only image parts reach providers of other families, not ", mime));
@@ -38,7 +38,7 @@ absl::StatusOr<json> ImagePart(const json& data, bool inline_data) {
   return json{{"type", "image_url"}, {"image_url", {{"url", url}}}};
 }
 
-std::string FinishReason(std::string_view finish) {
+std::string GeminiFinishReason(std::string_view finish) {
   if (finish == "length") return "MAX_TOKENS";
   if (finish == "content_filter") return "SAFETY";
   return "STOP";
@@ -140,7 +140,7 @@ class OpenAiToGeminiStream : public SseStreamTranslator {
         }
       }
     }
-    if (!parts.finish_reason.empty()) finish_ = FinishReason(parts.finish_reason);
+    if (!parts.finish_reason.empty()) finish_ = GeminiFinishReason(parts.finish_reason);
     return absl::OkStatus();
   }
 
@@ -182,7 +182,7 @@ absl::StatusOr<RequestBody> GeminiToOpenAiRequest(std::string_view gemini_body,
   if (!in.is_object()) return Invalid("body must be a JSON object");
   json messages = json::array();
   if (const json* system = FindMember(in, "systemInstruction")) {
-    if (std::string text = Text(*system); !text.empty()) {
+    if (std::string text = GeminiText(*system); !text.empty()) {
       messages.push_back({{"role", "system"}, {"content", std::move(text)}});
     }
   }
@@ -237,11 +237,11 @@ absl::StatusOr<RequestBody> GeminiToOpenAiRequest(std::string_view gemini_body,
                             {"content", DumpJson(result != nullptr ? *result : json::object())}});
         pending->second.pop_front();
       } else if (const json* data = FindMember(part, "inlineData")) {
-        absl::StatusOr<json> image = ImagePart(*data, true);
+        absl::StatusOr<json> image = GeminiImagePart(*data, true);
         if (!image.ok()) return image.status();
         user.push_back(*std::move(image));
       } else if (const json* file = FindMember(part, "fileData")) {
-        absl::StatusOr<json> image = ImagePart(*file, false);
+        absl::StatusOr<json> image = GeminiImagePart(*file, false);
         if (!image.ok()) return image.status();
         user.push_back(*std::move(image));
       } else if (part.contains("text")) {
@@ -340,7 +340,7 @@ absl::StatusOr<std::string> OpenAiToGeminiResponse(std::string_view openai_body)
     }
     if (parts.empty()) parts.push_back({{"text", ""}});
     candidates.push_back({{"content", {{"role", "model"}, {"parts", std::move(parts)}}},
-                          {"finishReason", FinishReason(StringMember(choice, "finish_reason"))},
+                          {"finishReason", GeminiFinishReason(StringMember(choice, "finish_reason"))},
                           {"index", IntMember(choice, "index")}});
   }
   json out{{"candidates", std::move(candidates)},

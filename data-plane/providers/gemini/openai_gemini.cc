@@ -92,7 +92,7 @@ void AddContent(json& contents, const char* role, json parts) {
   contents.push_back({{"role", role}, {"parts", std::move(parts)}});
 }
 
-std::string FinishReason(std::string_view reason, bool tool_calls) {
+std::string FinishReasonOfGemini(std::string_view reason, bool tool_calls) {
   if (reason == "MAX_TOKENS") return "length";
   if (reason == "SAFETY" || reason == "RECITATION" || reason == "BLOCKLIST" ||
       reason == "PROHIBITED_CONTENT" || reason == "SPII" || reason == "IMAGE_SAFETY" ||
@@ -103,7 +103,7 @@ std::string FinishReason(std::string_view reason, bool tool_calls) {
   return tool_calls ? "tool_calls" : "stop";
 }
 
-json Usage(const json& metadata) {
+json UsageOfGemini(const json& metadata) {
   const int64_t prompt = IntMember(metadata, "promptTokenCount");
   const int64_t thoughts = IntMember(metadata, "thoughtsTokenCount");
   const int64_t completion = IntMember(metadata, "candidatesTokenCount") + thoughts;
@@ -145,7 +145,7 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
       const json usage = usage_text_.empty() ? json::object()
                                              : json::parse(usage_text_, nullptr, false);
       Append({{"id", id_}, {"object", "chat.completion.chunk"}, {"created", 0}, {"model", model_},
-              {"choices", json::array()}, {"usage", Usage(usage)}},
+              {"choices", json::array()}, {"usage", UsageOfGemini(usage)}},
              client);
     }
     client->append("data: [DONE]\n\n");
@@ -273,7 +273,7 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
     if (!reason.empty()) {
       ChunkHead(choice, client);
       client->append("{}"sv);
-      ChunkTail(common::StrCat("\"", FinishReason(reason, state.tools > 0), "\""), client);
+      ChunkTail(common::StrCat("\"", FinishReasonOfGemini(reason, state.tools > 0), "\""), client);
       finished_ = true;
     }
     return true;
@@ -393,7 +393,7 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
         }
       }
       if (const std::string reason = StringMember(candidate, "finishReason"); !reason.empty()) {
-        Chunk(choice, json::object(), client, FinishReason(reason, state.tools > 0));
+        Chunk(choice, json::object(), client, FinishReasonOfGemini(reason, state.tools > 0));
         finished_ = true;
       }
     }
@@ -657,7 +657,7 @@ std::optional<std::string> FastGeminiToOpenAiResponse(std::string_view gemini_bo
       AppendJsonString(&choices, reasoning);
     }
     choices.append("},\"finish_reason\":\"")
-        .append(FinishReason(text_of(candidate, "finishReason"), false))
+        .append(FinishReasonOfGemini(text_of(candidate, "finishReason"), false))
         .append("\"}");
   }
   simdjson::dom::object usage;
@@ -719,7 +719,7 @@ absl::StatusOr<std::string> GeminiToOpenAiResponse(std::string_view gemini_body,
       if (!reasoning.empty()) message["reasoning_content"] = reasoning;
       choices.push_back({{"index", IntMember(candidate, "index")},
                          {"message", std::move(message)},
-                         {"finish_reason", FinishReason(StringMember(candidate, "finishReason"), calls)}});
+                         {"finish_reason", FinishReasonOfGemini(StringMember(candidate, "finishReason"), calls)}});
     }
   }
   if (choices.empty()) {
@@ -735,7 +735,7 @@ absl::StatusOr<std::string> GeminiToOpenAiResponse(std::string_view gemini_body,
            {"created", 0},
            {"model", version.empty() ? std::string(model) : version},
            {"choices", std::move(choices)},
-           {"usage", Usage(usage != nullptr ? *usage : json::object())}};
+           {"usage", UsageOfGemini(usage != nullptr ? *usage : json::object())}};
   return DumpJson(out);
 }
 
