@@ -29,11 +29,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using common::kTuple;
 
-beast::tcp_stream& Lowest(beast::tcp_stream& stream) { return stream; }
-beast::tcp_stream& Lowest(beast::ssl_stream<beast::tcp_stream>& stream) {
-  return beast::get_lowest_layer(stream);
-}
-
 // One request/response exchange on the connection.
 struct H2Stream {
   int32_t id = 0;
@@ -83,7 +78,7 @@ template <class Stream>
 class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
  public:
   H2Session(Stream& stream, InferenceHandler& handler, const H2Limits& limits)
-      : stream_(stream), handler_(handler), limits_(limits), peer_(common::PeerAddress(Lowest(stream))) {
+      : stream_(stream), handler_(handler), limits_(limits), peer_(common::PeerAddress(beast::get_lowest_layer(stream))) {
     nghttp2_session_callbacks* callbacks = nullptr;
     nghttp2_session_callbacks_new(&callbacks);
     nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, &OnBeginHeaders);
@@ -122,10 +117,10 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     Flush();
     // The idle timeout applies with streams open too: a connection on which nothing moves
     // either way for that long is closed (one lazy timer; reads and writes mark progress).
-    Lowest(stream_).expires_never();
-    idle_.emplace(Lowest(stream_).get_executor(), limits_.idle_timeout, [this] {
+    beast::get_lowest_layer(stream_).expires_never();
+    idle_.emplace(beast::get_lowest_layer(stream_).get_executor(), limits_.idle_timeout, [this] {
       beast::error_code ignored;
-      Lowest(stream_).socket().cancel(ignored);
+      beast::get_lowest_layer(stream_).socket().cancel(ignored);
     });
     idle_->Start();
     uint8_t chunk[16384];
@@ -374,7 +369,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
   void Dispatch(std::shared_ptr<H2Stream> stream) {
     auto self = this->shared_from_this();
     asio::co_spawn(
-        Lowest(stream_).get_executor(),
+        beast::get_lowest_layer(stream_).get_executor(),
         [self, stream]() -> asio::awaitable<void> {
           self->buffered_ -= stream->request.body.size();  // handed to the request now
           Writer writer(self, stream);
@@ -468,7 +463,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     writing_ = true;
     auto self = this->shared_from_this();
     asio::co_spawn(
-        Lowest(stream_).get_executor(),
+        beast::get_lowest_layer(stream_).get_executor(),
         [self]() -> asio::awaitable<void> {
           std::string pending;
           while (!self->dead_) {

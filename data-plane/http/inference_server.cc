@@ -39,11 +39,6 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 // send buffer takes them whole, so they cannot stall on a slow reader.
 constexpr size_t kUntimedWriteBytes = 16 * 1024;
 
-beast::tcp_stream& Lowest(beast::tcp_stream& stream) { return stream; }
-beast::tcp_stream& Lowest(beast::ssl_stream<beast::tcp_stream>& stream) {
-  return beast::get_lowest_layer(stream);
-}
-
 // An upload's body read from the client's HTTP/1.1 connection a piece at a time (at most
 // 64 KiB held), for a handler that streams it upstream (upstream_client.h BodySource).
 template <class Stream>
@@ -60,7 +55,7 @@ class Http1BodySource : public BodySource {
       parser_.get().body().data = piece_.data();
       parser_.get().body().size = piece_.size();
       // Each read may stall for at most the body timeout (a large upload takes its time).
-      Lowest(stream_).expires_after(timeout_);
+      beast::get_lowest_layer(stream_).expires_after(timeout_);
       auto [ec, n] = co_await http::async_read(stream_, buffer_, parser_, kTuple);
       if (ec == http::error::need_buffer) ec = {};
       if (ec == http::error::body_limit) {
@@ -131,7 +126,7 @@ class Http1Writer : public ResponseWriter {
         co_return ok_;
       }
     }
-    Lowest(stream_).expires_after(timeout_);
+    beast::get_lowest_layer(stream_).expires_after(timeout_);
     auto [ec, n] = co_await asio::async_write(stream_, buffers, kTuple);
     ok_ = !ec;
     co_return ok_;
@@ -142,11 +137,11 @@ class Http1Writer : public ResponseWriter {
     const std::string head = Head(status, headers, "Transfer-Encoding: chunked\r\n");
     // A stream's writes are watched by one lazy timer instead of a timer per write: a client
     // that stops reading for the whole write timeout is cut off, and its socket closed.
-    Lowest(stream_).expires_never();
+    beast::get_lowest_layer(stream_).expires_never();
     stall_.emplace(stream_.get_executor(), timeout_, [this] {
       beast::error_code ignored;
-      Lowest(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-      Lowest(stream_).socket().cancel(ignored);
+      beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      beast::get_lowest_layer(stream_).socket().cancel(ignored);
     });
     stall_->Begin();
     // The head and whatever body has already arrived leave in one write.
@@ -331,7 +326,7 @@ class InferenceServer::Worker {
 
   template <class Stream>
   asio::awaitable<void> ServeHttp1(Stream& stream, beast::flat_buffer& buffer) {
-    const std::string peer = common::PeerAddress(Lowest(stream));
+    const std::string peer = common::PeerAddress(beast::get_lowest_layer(stream));
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
@@ -339,12 +334,12 @@ class InferenceServer::Worker {
       // max_body_bytes once their head is read.
       parser.body_limit(std::max<uint64_t>(options_.max_body_bytes, options_.max_upload_bytes));
       if (buffer.size() == 0) {
-        Lowest(stream).expires_after(options_.idle_timeout);
+        beast::get_lowest_layer(stream).expires_after(options_.idle_timeout);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kTuple);
         if (ec) co_return;
         buffer.commit(n);
       }
-      Lowest(stream).expires_after(options_.header_timeout);
+      beast::get_lowest_layer(stream).expires_after(options_.header_timeout);
       auto [header_ec, header_bytes] =
           co_await http::async_read_header(stream, buffer, parser, kTuple);
       beast::error_code ec = header_ec;
@@ -376,7 +371,7 @@ class InferenceServer::Worker {
           co_await http::async_write(stream, proceed, kTuple);
         }
         if (!streamed) {
-          Lowest(stream).expires_after(options_.body_timeout);
+          beast::get_lowest_layer(stream).expires_after(options_.body_timeout);
           auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
           ec = body_ec;
         }
@@ -387,7 +382,7 @@ class InferenceServer::Worker {
         if (!error) co_return;
       }
       if (error) {
-        co_await common::RespondAndClose(stream, Lowest(stream), std::move(*error),
+        co_await common::RespondAndClose(stream, beast::get_lowest_layer(stream), std::move(*error),
                                          options_.header_timeout);
         co_return;
       }

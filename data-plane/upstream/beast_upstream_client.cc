@@ -27,7 +27,6 @@ using tcp = asio::ip::tcp;
 using common::StrAppend;
 using common::StrCat;
 using common::kTuple;
-constexpr size_t kMaxResponseBytes = 256 * 1024 * 1024;
 
 }  // namespace
 
@@ -303,7 +302,7 @@ BeastUpstreamClient::Exchange(const UpstreamRequest& request, const std::string&
       connection->lowest().expires_at(deadline);
     }
     parser.emplace();
-    parser->body_limit(read_all ? boost::optional<std::uint64_t>(kMaxResponseBytes) : boost::none);
+    parser->body_limit(read_all ? boost::optional<std::uint64_t>(kMaxUpstreamResponseBytes) : boost::none);
     beast::error_code ec = write_ec;
     if (!ec) {
       auto [read_ec, read] = co_await connection->With([&](auto& stream) {

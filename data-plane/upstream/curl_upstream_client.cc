@@ -18,7 +18,6 @@ namespace asio = boost::asio;
 using common::StrCat;
 using common::kTuple;
 constexpr size_t kMaxPendingBytes = 1024 * 1024;  // past this a stream pauses its transfer
-constexpr size_t kMaxResponseBytes = 256 * 1024 * 1024;
 
 struct GlobalInit {
   GlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -60,7 +59,7 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
     transfer->Wake();
     return bytes;
   }
-  if (transfer->body.size() + bytes > kMaxResponseBytes) {
+  if (transfer->body.size() + bytes > kMaxUpstreamResponseBytes) {
     transfer->too_large = true;
     return 0;  // aborts the transfer
   }

@@ -27,6 +27,9 @@ namespace switchyard::dp {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+// The most of an upstream answer a client reads whole (streamed answers are not bounded).
+inline constexpr size_t kMaxUpstreamResponseBytes = 256 * 1024 * 1024;
+
 struct UpstreamEndpoint {
   bool tls = false;
   std::string host;
