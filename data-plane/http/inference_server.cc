@@ -1,6 +1,5 @@
 #include "data-plane/http/inference_server.h"
 
-#include "common/net/as_tuple.h"
 #include "data-plane/router/governance.h"
 
 #include <boost/asio.hpp>
@@ -16,6 +15,7 @@
 #include "common/http/http_server.h"
 #include "common/http/inbound.h"
 #include "common/log.h"
+#include "common/net/as_tuple.h"
 #include "common/net/stall_timer.h"
 #include "common/strings.h"
 #include "data-plane/http/h2_session.h"
