@@ -27,9 +27,8 @@ absl::Status ObjectNotFound(std::string_view kind, std::string_view id) {
   return absl::NotFoundError(StrCat(Noun(kind), " \"", id, "\" not found"));
 }
 
-absl::Status CheckObjectHash(std::string_view kind, std::string_view id,
-                               std::string_view expected,
-                               const std::optional<StoredObject>& current) {
+absl::Status CheckObjectHash(std::string_view kind, std::string_view id, std::string_view expected,
+                             const std::optional<StoredObject>& current) {
   if (expected.empty()) return absl::OkStatus();
   if (!current) {
     return absl::FailedPreconditionError(

@@ -78,7 +78,10 @@ template <class Stream>
 class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
  public:
   H2Session(Stream& stream, InferenceHandler& handler, const H2Limits& limits)
-      : stream_(stream), handler_(handler), limits_(limits), peer_(common::PeerAddress(beast::get_lowest_layer(stream))) {
+      : stream_(stream),
+        handler_(handler),
+        limits_(limits),
+        peer_(common::PeerAddress(beast::get_lowest_layer(stream))) {
     nghttp2_session_callbacks* callbacks = nullptr;
     nghttp2_session_callbacks_new(&callbacks);
     nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, &OnBeginHeaders);

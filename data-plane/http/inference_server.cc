@@ -32,8 +32,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
-using common::StrCat;
 using common::kTuple;
+using common::StrCat;
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 // Writes up to this size go straight to the socket without a timeout timer: the kernel's
 // send buffer takes them whole, so they cannot stall on a slow reader.

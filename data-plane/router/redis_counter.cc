@@ -16,8 +16,8 @@ namespace switchyard::dp {
 namespace {
 
 namespace asio = boost::asio;
-using common::StrCat;
 using common::kTuple;
+using common::StrCat;
 
 // Checks every token window, then takes units for the request windows, atomically.
 // KEYS: the windows; ARGV per window: max, ttl, tokens (1/0), want (request windows: units

@@ -24,9 +24,9 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using common::kTuple;
 using common::StrAppend;
 using common::StrCat;
-using common::kTuple;
 
 }  // namespace
 
@@ -302,7 +302,8 @@ BeastUpstreamClient::Exchange(const UpstreamRequest& request, const std::string&
       connection->lowest().expires_at(deadline);
     }
     parser.emplace();
-    parser->body_limit(read_all ? boost::optional<std::uint64_t>(kMaxUpstreamResponseBytes) : boost::none);
+    parser->body_limit(read_all ? boost::optional<std::uint64_t>(kMaxUpstreamResponseBytes)
+                                : boost::none);
     beast::error_code ec = write_ec;
     if (!ec) {
       auto [read_ec, read] = co_await connection->With([&](auto& stream) {

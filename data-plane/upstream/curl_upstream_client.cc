@@ -15,8 +15,8 @@ namespace switchyard::dp {
 namespace {
 
 namespace asio = boost::asio;
-using common::StrCat;
 using common::kTuple;
+using common::StrCat;
 constexpr size_t kMaxPendingBytes = 1024 * 1024;  // past this a stream pauses its transfer
 
 struct GlobalInit {

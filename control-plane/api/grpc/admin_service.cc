@@ -17,7 +17,7 @@ void Fill(ProviderResult result, v1::ProviderResponse* response) {
 }
 
 void LogGrpcWrite(std::string_view what, const v1::ProviderResponse& response,
-              const common::AdminCaller& caller) {
+                  const common::AdminCaller& caller) {
   common::LogInfo(what, {{"provider", response.provider().name()},
                          {"revision", std::to_string(response.revision())},
                          {"config_hash", response.provider().config_hash()},

@@ -158,7 +158,8 @@ absl::StatusOr<v1::SearchLogsRequest> ParseQuery(std::string_view query) {
       parsed = integer([&](int64_t n) {
         request.set_limit(static_cast<int32_t>(std::clamp<int64_t>(n, -1, 1 << 30)));
       });
-      if (parsed.ok() && request.limit() == 0) parsed = InvalidParameter(name, "must be between 1 and 1000");
+      if (parsed.ok() && request.limit() == 0)
+        parsed = InvalidParameter(name, "must be between 1 and 1000");
     } else if (name == "offset") {
       parsed = integer([&](int64_t n) {
         request.set_offset(static_cast<int32_t>(std::clamp<int64_t>(n, -1, 1 << 30)));

@@ -35,7 +35,7 @@ constexpr std::string_view kKnownBetaPrefixes[] = {
 // The body sent upstream: Anthropic's own wire format passes through with the model
 // rewritten; OpenAI's is translated.
 absl::StatusOr<std::string> AnthropicUpstreamBody(const InferenceRequest& request,
-                                         const AttemptTarget& target) {
+                                                  const AttemptTarget& target) {
   if (request.surface == ApiSurface::kAnthropic) {
     return RewriteBody(request.body, target.model, target.merge_extra_params);
   }
@@ -131,8 +131,8 @@ absl::StatusOr<std::string> AnthropicAdapter::TranslateResponse(const InferenceR
                                                                 std::string upstream_body) const {
   if (request.surface == ApiSurface::kAnthropic) return upstream_body;  // as the provider sent it
   return WithRawFieldsIfAsked(
-      AnthropicToOpenAiResponse(upstream_body), [&] { return AnthropicUpstreamBody(request, target); },
-      upstream_body, target);
+      AnthropicToOpenAiResponse(upstream_body),
+      [&] { return AnthropicUpstreamBody(request, target); }, upstream_body, target);
 }
 
 std::unique_ptr<StreamTranslator> AnthropicAdapter::NewStreamTranslator(

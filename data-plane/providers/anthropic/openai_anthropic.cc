@@ -280,7 +280,8 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
                             !delta_value["stop_reason"].get(stop) && !stop.get(stop_reason);
       if (has_usage) output_tokens_ = tokens;
       if (has_stop) {
-        RawChunk("{}", client, StrCat("\"", FinishReasonOfAnthropic(stop_reason, next_tool_ > 0), "\""));
+        RawChunk("{}", client,
+                 StrCat("\"", FinishReasonOfAnthropic(stop_reason, next_tool_ > 0), "\""));
       }
       return true;
     }
@@ -387,20 +388,22 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
       const json* delta = FindMember(message, "delta");
       const json* stop = delta != nullptr ? FindMember(*delta, "stop_reason") : nullptr;
       if (stop != nullptr && stop->is_string()) {
-        Chunk(json::object(), client, FinishReasonOfAnthropic(stop->get<std::string>(), next_tool_ > 0));
+        Chunk(json::object(), client,
+              FinishReasonOfAnthropic(stop->get<std::string>(), next_tool_ > 0));
       }
     } else if (type == "message_stop") {
       if (include_usage_) {
-        AppendChunk({{"id", id_},
-                        {"object", "chat.completion.chunk"},
-                        {"created", 0},
-                        {"model", model_},
-                        {"choices", json::array()},
-                        {"usage", UsageOfAnthropic(input_usage_text_.empty()
+        AppendChunk(
+            {{"id", id_},
+             {"object", "chat.completion.chunk"},
+             {"created", 0},
+             {"model", model_},
+             {"choices", json::array()},
+             {"usage", UsageOfAnthropic(input_usage_text_.empty()
                                             ? json::object()
                                             : json::parse(input_usage_text_, nullptr, false),
                                         output_tokens_)}},
-                       client);
+            client);
       }
       client->append("data: [DONE]\n\n");
       Done();
@@ -707,9 +710,10 @@ absl::StatusOr<std::string> AnthropicToOpenAiResponse(std::string_view anthropic
            {"object", "chat.completion"},
            {"created", 0},
            {"model", StringMember(in, "model")},
-           {"choices", json::array({{{"index", 0},
-                                     {"message", std::move(message)},
-                                     {"finish_reason", FinishReasonOfAnthropic(stop, has_tool_calls)}}})},
+           {"choices",
+            json::array({{{"index", 0},
+                          {"message", std::move(message)},
+                          {"finish_reason", FinishReasonOfAnthropic(stop, has_tool_calls)}}})},
            {"usage", UsageOfAnthropic(usage, OutputTokens(usage))}};
   return DumpJson(out);
 }

@@ -18,7 +18,8 @@ using json = nlohmann::ordered_json;
 
 constexpr std::string_view kEventStreamAccept = "accept: application/vnd.amazon.eventstream\r\n";
 
-absl::StatusOr<std::string> BedrockUpstreamBody(const InferenceRequest& request, std::string_view id) {
+absl::StatusOr<std::string> BedrockUpstreamBody(const InferenceRequest& request,
+                                                std::string_view id) {
   if (request.surface == ApiSurface::kBedrock) return request.body.text;  // as the SDK sent it
   if (request.request_type == "embedding") return OpenAiToBedrockEmbedding(request.body.text, id);
   return OpenAiToConverseRequest(request.body.text);

@@ -51,8 +51,9 @@ class OpenAiToConverseStream : public SseStreamTranslator {
     if (data == "[DONE]") {
       CloseBlock(client);
       client->append(Frame("messageStop", {{"stopReason", stop_}}));
-      client->append(Frame("metadata", {{"usage", ConverseUsage(usage_.is_null() ? nullptr : &usage_)},
-                                        {"metrics", {{"latencyMs", 0}}}}));
+      client->append(
+          Frame("metadata", {{"usage", ConverseUsage(usage_.is_null() ? nullptr : &usage_)},
+                             {"metrics", {{"latencyMs", 0}}}}));
       Done();
       return absl::OkStatus();
     }
@@ -253,10 +254,11 @@ absl::StatusOr<std::string> OpenAiToConverseResponse(std::string_view openai_bod
       }
     }
   }
-  return DumpJson({{"output", {{"message", {{"role", "assistant"}, {"content", std::move(content)}}}}},
-                   {"stopReason", ConverseStopReason(StringMember(choice, "finish_reason"))},
-                   {"usage", ConverseUsage(FindMember(in, "usage"))},
-                   {"metrics", {{"latencyMs", 0}}}});
+  return DumpJson(
+      {{"output", {{"message", {{"role", "assistant"}, {"content", std::move(content)}}}}},
+       {"stopReason", ConverseStopReason(StringMember(choice, "finish_reason"))},
+       {"usage", ConverseUsage(FindMember(in, "usage"))},
+       {"metrics", {{"latencyMs", 0}}}});
 }
 
 std::unique_ptr<StreamTranslator> NewOpenAiToConverseStream() {

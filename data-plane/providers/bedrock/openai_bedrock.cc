@@ -104,8 +104,11 @@ class ConverseToOpenAiStream : public StreamTranslator {
   void End(const json* usage, std::string* client) {
     if (include_usage_) {
       client->append("data: ")
-          .append(DumpJson({{"id", "bedrock-stream"}, {"object", "chat.completion.chunk"},
-                            {"created", 0}, {"model", model_}, {"choices", json::array()},
+          .append(DumpJson({{"id", "bedrock-stream"},
+                            {"object", "chat.completion.chunk"},
+                            {"created", 0},
+                            {"model", model_},
+                            {"choices", json::array()},
                             {"usage", UsageOfConverse(usage)}}))
           .append("\n\n");
     }
@@ -333,14 +336,16 @@ absl::StatusOr<std::string> ConverseToOpenAiResponse(std::string_view converse_b
               {"content", text.empty() && !calls.empty() ? json(nullptr) : json(text)}};
   if (!calls.empty()) answer["tool_calls"] = std::move(calls);
   if (!reasoning.empty()) answer["reasoning"] = reasoning;
-  return DumpJson({{"id", "bedrock-response"},
-                   {"object", "chat.completion"},
-                   {"created", 0},
-                   {"model", std::string(model)},
-                   {"choices", json::array({{{"index", 0},
-                                             {"message", std::move(answer)},
-                                             {"finish_reason", FinishReasonOfConverse(StringMember(in, "stopReason"))}}})},
-                   {"usage", UsageOfConverse(FindMember(in, "usage"))}});
+  return DumpJson(
+      {{"id", "bedrock-response"},
+       {"object", "chat.completion"},
+       {"created", 0},
+       {"model", std::string(model)},
+       {"choices",
+        json::array({{{"index", 0},
+                      {"message", std::move(answer)},
+                      {"finish_reason", FinishReasonOfConverse(StringMember(in, "stopReason"))}}})},
+       {"usage", UsageOfConverse(FindMember(in, "usage"))}});
 }
 
 std::unique_ptr<StreamTranslator> NewConverseToOpenAiStream(std::string_view model,

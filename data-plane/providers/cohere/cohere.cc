@@ -19,7 +19,7 @@ using json = nlohmann::ordered_json;
 // The body sent upstream: Cohere's own wire format passes through with the model rewritten;
 // OpenAI's is translated.
 absl::StatusOr<std::string> CohereUpstreamBody(const InferenceRequest& request,
-                                         const AttemptTarget& target) {
+                                               const AttemptTarget& target) {
   if (request.surface == ApiSurface::kCohere) {
     return RewriteBody(request.body, target.model, target.merge_extra_params);
   }
@@ -68,9 +68,9 @@ absl::StatusOr<std::string> CohereAdapter::TranslateResponse(const InferenceRequ
   if (request.request_type == "embedding") {
     return CohereToOpenAiEmbedding(upstream_body, request.body.text, target.model);
   }
-  return WithRawFieldsIfAsked(CohereToOpenAiResponse(upstream_body, target.model),
-                              [&] { return CohereUpstreamBody(request, target); }, upstream_body,
-                              target);
+  return WithRawFieldsIfAsked(
+      CohereToOpenAiResponse(upstream_body, target.model),
+      [&] { return CohereUpstreamBody(request, target); }, upstream_body, target);
 }
 
 std::unique_ptr<StreamTranslator> CohereAdapter::NewStreamTranslator(

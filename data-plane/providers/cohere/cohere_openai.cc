@@ -83,7 +83,8 @@ class OpenAiToCohereStream : public SseStreamTranslator {
 
   absl::Status OnEvent(std::string_view data, std::string* client) override {
     if (data == "[DONE]") {
-      End({{"finish_reason", finish_}, {"usage", CohereUsage(usage_.is_null() ? nullptr : &usage_)}},
+      End({{"finish_reason", finish_},
+           {"usage", CohereUsage(usage_.is_null() ? nullptr : &usage_)}},
           client);
       return absl::OkStatus();
     }

@@ -138,10 +138,13 @@ class CohereToOpenAiStream : public SseStreamTranslator {
       Chunk(json::object(), client, *finish);
       if (include_usage_) {
         client->append("data: ")
-            .append(DumpJson({{"id", id_}, {"object", "chat.completion.chunk"}, {"created", 0},
-                              {"model", model_}, {"choices", json::array()},
+            .append(DumpJson({{"id", id_},
+                              {"object", "chat.completion.chunk"},
+                              {"created", 0},
+                              {"model", model_},
+                              {"choices", json::array()},
                               {"usage", UsageOfCohere(delta != nullptr ? FindMember(*delta, "usage")
-                                                               : nullptr)}}))
+                                                                       : nullptr)}}))
             .append("\n\n");
       }
       client->append("data: [DONE]\n\n");
@@ -271,14 +274,14 @@ absl::StatusOr<std::string> CohereToOpenAiResponse(std::string_view cohere_body,
   json calls = ToolCalls(message != nullptr ? FindMember(*message, "tool_calls") : nullptr);
   answer["content"] = text.empty() && !calls.empty() ? json(nullptr) : json(text);
   if (!calls.empty()) answer["tool_calls"] = std::move(calls);
-  return DumpJson({{"id", StringMember(in, "id")},
-                   {"object", "chat.completion"},
-                   {"created", 0},
-                   {"model", std::string(model)},
-                   {"choices", json::array({{{"index", 0},
-                                             {"message", std::move(answer)},
-                                             {"finish_reason", *finish}}})},
-                   {"usage", UsageOfCohere(FindMember(in, "usage"))}});
+  return DumpJson(
+      {{"id", StringMember(in, "id")},
+       {"object", "chat.completion"},
+       {"created", 0},
+       {"model", std::string(model)},
+       {"choices",
+        json::array({{{"index", 0}, {"message", std::move(answer)}, {"finish_reason", *finish}}})},
+       {"usage", UsageOfCohere(FindMember(in, "usage"))}});
 }
 
 std::unique_ptr<StreamTranslator> NewCohereToOpenAiStream(std::string_view model,

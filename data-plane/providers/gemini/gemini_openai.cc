@@ -339,9 +339,10 @@ absl::StatusOr<std::string> OpenAiToGeminiResponse(std::string_view openai_body)
       }
     }
     if (parts.empty()) parts.push_back({{"text", ""}});
-    candidates.push_back({{"content", {{"role", "model"}, {"parts", std::move(parts)}}},
-                          {"finishReason", GeminiFinishReason(StringMember(choice, "finish_reason"))},
-                          {"index", IntMember(choice, "index")}});
+    candidates.push_back(
+        {{"content", {{"role", "model"}, {"parts", std::move(parts)}}},
+         {"finishReason", GeminiFinishReason(StringMember(choice, "finish_reason"))},
+         {"index", IntMember(choice, "index")}});
   }
   json out{{"candidates", std::move(candidates)},
            {"modelVersion", StringMember(in, "model")},

@@ -144,8 +144,12 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
     if (include_usage_) {
       const json usage = usage_text_.empty() ? json::object()
                                              : json::parse(usage_text_, nullptr, false);
-      Append({{"id", id_}, {"object", "chat.completion.chunk"}, {"created", 0}, {"model", model_},
-              {"choices", json::array()}, {"usage", UsageOfGemini(usage)}},
+      Append({{"id", id_},
+              {"object", "chat.completion.chunk"},
+              {"created", 0},
+              {"model", model_},
+              {"choices", json::array()},
+              {"usage", UsageOfGemini(usage)}},
              client);
     }
     client->append("data: [DONE]\n\n");
@@ -719,7 +723,8 @@ absl::StatusOr<std::string> GeminiToOpenAiResponse(std::string_view gemini_body,
       if (!reasoning.empty()) message["reasoning_content"] = reasoning;
       choices.push_back({{"index", IntMember(candidate, "index")},
                          {"message", std::move(message)},
-                         {"finish_reason", FinishReasonOfGemini(StringMember(candidate, "finishReason"), calls)}});
+                         {"finish_reason",
+                          FinishReasonOfGemini(StringMember(candidate, "finishReason"), calls)}});
     }
   }
   if (choices.empty()) {
