@@ -35,6 +35,29 @@ inline void AppendJsonString(std::string* out, std::string_view text) {
   out->append(DumpJson(nlohmann::ordered_json(std::string(text))));
 }
 
+// The end of a JSON string token of valid JSON that starts at `open` (its opening quote): the
+// index of its closing quote, when the token can be copied into output as it is, byte for byte
+// what DumpJson() writes for its value: no control characters and only the escapes dump writes
+// back the same way (\" \\ \n \r \t \b \f). npos for any other token (a \u or \/ escape,
+// a raw control character, no closing quote), which the caller then unescapes and writes again.
+// (UTF-8 is not checked here.)
+inline size_t CopyableJsonStringEnd(std::string_view data, size_t open) {
+  for (size_t at = open + 1; at < data.size(); ++at) {
+    const unsigned char c = static_cast<unsigned char>(data[at]);
+    if (c == '"') return at;
+    if (c < 0x20) return std::string_view::npos;
+    if (c == '\\') {
+      if (++at >= data.size()) return std::string_view::npos;
+      const char escaped = data[at];
+      if (escaped != 'n' && escaped != 'r' && escaped != 't' && escaped != '"' &&
+          escaped != '\\' && escaped != 'b' && escaped != 'f') {
+        return std::string_view::npos;
+      }
+    }
+  }
+  return std::string_view::npos;
+}
+
 // The member `key` of an object, or null when `object` is not an object or the member is
 // missing or null. (find(), not operator[]: on a const json a missing key is undefined.)
 inline const nlohmann::ordered_json* FindMember(const nlohmann::ordered_json& object, const char* key) {

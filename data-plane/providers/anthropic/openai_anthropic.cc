@@ -132,20 +132,8 @@ std::string_view RawTextDelta(std::string_view data) {
   if (at == digits || at - digits > 9 || (data[digits] == '0' && at - digits > 1)) return {};
   if (data.substr(at, kMiddle.size()) != kMiddle) return {};
   const size_t open = at + kMiddle.size() - 1;  // the string's opening quote
-  for (at = open + 1; at < data.size(); ++at) {
-    const unsigned char c = static_cast<unsigned char>(data[at]);
-    if (c == '"') break;
-    if (c < 0x20) return {};
-    if (c == '\\') {
-      if (++at >= data.size()) return {};
-      const char escaped = data[at];
-      if (escaped != 'n' && escaped != 'r' && escaped != 't' && escaped != '"' &&
-          escaped != '\\' && escaped != 'b' && escaped != 'f') {
-        return {};
-      }
-    }
-  }
-  if (at >= data.size() || data.substr(at + 1) != "}}") return {};
+  at = CopyableJsonStringEnd(data, open);
+  if (at == std::string_view::npos || data.substr(at + 1) != "}}") return {};
   const std::string_view text = data.substr(open, at + 1 - open);
   if (!simdjson::validate_utf8(text.data(), text.size())) return {};
   return text;

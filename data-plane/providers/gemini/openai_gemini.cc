@@ -201,24 +201,30 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
     head_.clear();
   }
 
-  // The frequent event (one candidate whose parts are all text, its finishReason, usage;
-  // issue 18 point 4) read in one pass with simdjson's On Demand API (no DOM: the fields are
-  // visited in the order they come, the rest skipped) and written into the client's buffer;
-  // false for any other shape, which the general path below handles (the bytes are the same).
-  // `data` has kSsePadding readable bytes after it (sse.h), as On Demand needs.
-  bool FastEvent(std::string_view data, std::string* client) {
-    namespace od = simdjson::ondemand;
-    thread_local od::parser parser;
-    od::document doc;
-    od::object event;
-    if (parser.iterate(data.data(), data.size(), data.size() + kSsePadding).get(doc) ||
-        doc.get_object().get(event)) {
-      return false;
+  // A text of a part: its JSON string token as it is (quotes included) when it can be copied
+  // unchanged (CopyableJsonStringEnd), else its unescaped value, written again.
+  struct Text {
+    std::string_view text;
+    bool copy;
+    bool reasoning;
+  };
+
+  // A key as the event wrote it (no unescaping): a key written with an escape (which Gemini
+  // never does) makes the caller take the general path, so that an escaped "index" is never
+  // taken for an unknown key and skipped.
+  static bool KeyIs(simdjson::ondemand::raw_json_string key, std::string_view name) {
+    return key.unsafe_is_equal(name);
+  }
+  static bool HasEscape(simdjson::ondemand::raw_json_string key) {
+    for (const char* at = key.raw(); *at != '"'; ++at) {
+      if (*at == '\\') return true;
     }
-    struct Text {
-      std::string_view text;
-      bool reasoning;
-    };
+    return false;
+  }
+
+  // The fields of the frequent event (one candidate whose parts are all text, its
+  // finishReason, usage; issue 18 point 4), read before anything is written.
+  struct TextEvent {
     Text texts[8];
     size_t count = 0;
     int64_t choice = 0;
@@ -226,61 +232,142 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
     std::string_view response_id;
     std::string_view model_version;
     std::string_view usage;
+  };
+
+  // The last text event read in full (one text part, no finishReason): its bytes and where
+  // its text's JSON string token lies in them.
+  struct Template {
+    std::string bytes;
+    size_t text_begin = 0;
+    size_t text_end = 0;
+    int64_t choice = 0;
+    bool reasoning = false;
+  };
+
+  // An event that is the template's bytes but for its text (how Gemini streams: the same
+  // candidate, role, usage, model version and id around each new text; issue 18 point 4).
+  // Its text is one JSON string token that can be copied as it is (CopyableJsonStringEnd),
+  // in valid UTF-8: put in the place of the template's, it leaves every other token and so
+  // the whole reading of the event as it was, so the event is written without parsing it.
+  // False for any other event.
+  bool RepeatedEvent(std::string_view data, std::string* client) {
+    const std::string_view last = last_.bytes;
+    const size_t prefix = last_.text_begin;
+    const size_t suffix = last.size() - last_.text_end;
+    if (last.empty() || data.size() < prefix + suffix + 2 ||
+        data.substr(0, prefix) != last.substr(0, prefix) ||
+        data.substr(data.size() - suffix) != last.substr(last_.text_end)) {
+      return false;
+    }
+    const std::string_view text = data.substr(prefix, data.size() - suffix - prefix);
+    if (text.front() != '"' || CopyableJsonStringEnd(text, 0) != text.size() - 1 ||
+        !simdjson::validate_utf8(text.data(), text.size())) {
+      return false;
+    }
+    if (text.size() > 2) WriteText(last_.choice, {text, true, last_.reasoning}, client);
+    return true;
+  }
+
+  void RememberTemplate(std::string_view data, const TextEvent& event) {
+    if (event.count != 1 || !event.texts[0].copy || !event.reason.empty()) return;
+    last_.bytes.assign(data);
+    last_.text_begin = static_cast<size_t>(event.texts[0].text.data() - data.data());
+    last_.text_end = last_.text_begin + event.texts[0].text.size();
+    last_.choice = event.choice;
+    last_.reasoning = event.texts[0].reasoning;
+  }
+
+  static simdjson::ondemand::parser& Parser() {
+    thread_local simdjson::ondemand::parser parser;
+    return parser;
+  }
+
+  // The frequent event read in one pass with simdjson's On Demand API (no DOM: the fields are
+  // visited in the order they come, keys compared as written, the rest skipped) and written
+  // into the client's buffer, texts copied as they are where they can be; false for any other
+  // shape, which the general path handles (the bytes are the same).
+  // `data` has kSsePadding readable bytes after it (sse.h), as On Demand needs.
+  bool FastEvent(std::string_view data, std::string* client) {
+    namespace od = simdjson::ondemand;
+    od::document doc;
+    od::object object;
+    TextEvent event;
+    if (Parser().iterate(data.data(), data.size(), data.size() + kSsePadding).get(doc) ||
+        doc.get_object().get(object) || !ReadTextEvent(object, &event)) {
+      return false;
+    }
+    // (Anything after the object: not JSON, which the general path says.)
+    if (const char* rest = nullptr; !doc.current_location().get(rest)) return false;
+    WriteTextEvent(event, client);
+    RememberTemplate(data, event);
+    return true;
+  }
+
+  static bool ReadTextEvent(simdjson::ondemand::object& object, TextEvent* event) {
+    namespace od = simdjson::ondemand;
     bool has_candidate = false;
-    for (auto field : event) {
-      std::string_view key;
+    for (auto field : object) {
+      od::raw_json_string key;
       od::value value;
-      if (field.unescaped_key().get(key) || field.value().get(value)) return false;
-      if (key == "candidates"sv) {
+      if (field.key().get(key) || field.value().get(value)) return false;
+      if (KeyIs(key, "candidates"sv)) {
         od::array candidates;
         if (value.get_array().get(candidates)) return false;
         for (auto element : candidates) {
           od::object candidate;
           if (has_candidate || element.get_object().get(candidate)) return false;  // one only
           has_candidate = true;
-          if (!ReadCandidate(candidate, texts, &count, &choice, &reason)) return false;
+          if (!ReadCandidate(candidate, event->texts, &event->count, &event->choice,
+                             &event->reason)) {
+            return false;
+          }
         }
-      } else if (key == "responseId"sv) {
-        if (value.get_string().get(response_id)) return false;
-      } else if (key == "modelVersion"sv) {
-        if (value.get_string().get(model_version)) return false;
-      } else if (key == "usageMetadata"sv) {
+      } else if (KeyIs(key, "responseId"sv)) {
+        if (value.get_string().get(event->response_id)) return false;
+      } else if (KeyIs(key, "modelVersion"sv)) {
+        if (value.get_string().get(event->model_version)) return false;
+      } else if (KeyIs(key, "usageMetadata"sv)) {
         od::json_type type;
         if (value.type().get(type)) return false;
         if (type == od::json_type::object) {
-          od::object object;
-          if (value.get_object().get(object) || object.raw_json().get(usage)) return false;
+          od::object usage;
+          if (value.get_object().get(usage) || usage.raw_json().get(event->usage)) return false;
         } else if (type != od::json_type::null) {
           return false;
         }
-      } else if (key == "error"sv || key == "promptFeedback"sv) {
+      } else if (KeyIs(key, "error"sv) || KeyIs(key, "promptFeedback"sv) || HasEscape(key)) {
         return false;
       }
       // (Any other field is skipped.)
     }
-    // (Anything after the object: not JSON, which the general path says.)
-    if (const char* rest = nullptr; !has_candidate || !doc.current_location().get(rest)) {
-      return false;
+    return has_candidate;
+  }
+
+  // One text's chunk.
+  void WriteText(int64_t choice, const Text& text, std::string* client) {
+    ChunkHead(choice, client);
+    client->append(text.reasoning ? "{\"reasoning_content\":"sv : "{\"content\":"sv);
+    if (text.copy) {
+      client->append(text.text);
+    } else {
+      AppendJsonString(client, text.text);
     }
-    if (id_.empty() && !response_id.empty()) SetId(response_id);
-    if (!model_version.empty()) SetModel(model_version);
-    if (!usage.empty()) usage_text_.assign(usage);  // cumulative: the last one counts
-    Start(choice, client);
-    State& state = choices_[choice];
-    for (size_t i = 0; i < count; ++i) {
-      ChunkHead(choice, client);
-      client->append(texts[i].reasoning ? "{\"reasoning_content\":"sv : "{\"content\":"sv);
-      AppendJsonString(client, texts[i].text);
-      client->push_back('}');
-      ChunkTail("null", client);
-    }
-    if (!reason.empty()) {
-      ChunkHead(choice, client);
+    client->append("},\"finish_reason\":null}]}\n\n"sv);
+  }
+
+  void WriteTextEvent(const TextEvent& event, std::string* client) {
+    if (id_.empty() && !event.response_id.empty()) SetId(event.response_id);
+    if (!event.model_version.empty()) SetModel(event.model_version);
+    if (!event.usage.empty()) usage_text_.assign(event.usage);  // cumulative: the last counts
+    Start(event.choice, client);
+    for (size_t i = 0; i < event.count; ++i) WriteText(event.choice, event.texts[i], client);
+    if (!event.reason.empty()) {
+      ChunkHead(event.choice, client);
       client->append("{}"sv);
-      ChunkTail(common::StrCat("\"", FinishReasonOfGemini(reason, state.tools > 0), "\""), client);
+      const bool tools = choices_[event.choice].tools > 0;
+      ChunkTail(common::StrCat("\"", FinishReasonOfGemini(event.reason, tools), "\""), client);
       finished_ = true;
     }
-    return true;
   }
 
   // One candidate of a text event: its index, text parts (a part that is not text: false)
@@ -290,59 +377,70 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
                             int64_t* choice, std::string_view* reason) {
     namespace od = simdjson::ondemand;
     for (auto field : candidate) {
-      std::string_view key;
+      od::raw_json_string key;
       od::value value;
-      if (field.unescaped_key().get(key) || field.value().get(value)) return false;
-      if (key == "index"sv) {
+      if (field.key().get(key) || field.value().get(value)) return false;
+      if (KeyIs(key, "index"sv)) {
         if (value.get_int64().get(*choice)) return false;
-      } else if (key == "finishReason"sv) {
+      } else if (KeyIs(key, "finishReason"sv)) {
         if (value.get_string().get(*reason)) return false;
-      } else if (key == "content"sv) {
+      } else if (KeyIs(key, "content"sv)) {
         od::object content;
         if (value.get_object().get(content)) return false;
         for (auto content_field : content) {
-          std::string_view content_key;
+          od::raw_json_string content_key;
           od::value parts_value;
-          if (content_field.unescaped_key().get(content_key) ||
-              content_field.value().get(parts_value)) {
+          if (content_field.key().get(content_key) || content_field.value().get(parts_value)) {
             return false;
           }
-          if (content_key != "parts"sv) continue;
+          if (!KeyIs(content_key, "parts"sv)) {
+            if (HasEscape(content_key)) return false;
+            continue;
+          }
           od::array parts;
           if (parts_value.get_array().get(parts)) return false;
           for (auto element : parts) {
             od::object part;
             if (element.get_object().get(part)) return false;
-            std::string_view text;
+            Text text{};
             bool has_text = false;
-            bool thought = false;
             for (auto part_field : part) {
-              std::string_view part_key;
+              od::raw_json_string part_key;
               od::value part_value;
-              if (part_field.unescaped_key().get(part_key) || part_field.value().get(part_value)) {
+              if (part_field.key().get(part_key) || part_field.value().get(part_value)) {
                 return false;
               }
-              if (part_key == "text"sv) {
-                if (part_value.get_string().get(text)) return false;
+              if (KeyIs(part_key, "text"sv)) {
+                const std::string_view token = part_value.raw_json_token();
+                const size_t end = token.starts_with('"') ? CopyableJsonStringEnd(token, 0)
+                                                          : std::string_view::npos;
+                if (end != std::string_view::npos) {
+                  text.text = end > 1 ? token.substr(0, end + 1) : std::string_view();
+                  text.copy = true;
+                } else if (part_value.get_string().get(text.text)) {
+                  return false;
+                }
                 has_text = true;
-              } else if (part_key == "thought"sv) {
+              } else if (KeyIs(part_key, "thought"sv)) {
                 bool flag = false;
-                if (!part_value.get_bool().get(flag)) thought = flag;
-              } else if (part_key != "thoughtSignature"sv) {
+                if (!part_value.get_bool().get(flag)) text.reasoning = flag;
+              } else if (!KeyIs(part_key, "thoughtSignature"sv)) {
                 return false;  // a function call, inline data, ...: the general path
               }
             }
             if (!has_text || *count == std::size(texts)) return false;
-            if (!text.empty()) texts[(*count)++] = {text, thought};
+            if (!text.text.empty()) texts[(*count)++] = text;
           }
         }
+      } else if (HasEscape(key)) {
+        return false;
       }
     }
     return true;
   }
 
   absl::Status OnEvent(std::string_view data, std::string* client) override {
-    if (FastEvent(data, client)) return absl::OkStatus();
+    if (RepeatedEvent(data, client) || FastEvent(data, client)) return absl::OkStatus();
     const json event = json::parse(data, nullptr, false);
     if (!event.is_object()) return Invalid("the gemini stream sent an event that is not JSON");
     if (const json* error = FindMember(event, "error")) {
@@ -425,6 +523,7 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
   std::string head_;  // ChunkHead's frame up to the choice index
   std::string usage_text_;  // the last usageMetadata, as JSON text
   std::map<int64_t, State> choices_;
+  Template last_;  // RepeatedEvent()
   int next_call_ = 0;  // numbers synthesized call ids across the stream
   bool finished_ = false;
 };

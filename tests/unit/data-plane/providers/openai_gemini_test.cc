@@ -102,5 +102,22 @@ TEST(GeminiOpenAiStreamTest, AnEventWithBytesAfterItsObjectIsRefused) {
   EXPECT_EQ(out.find("Hi"), std::string::npos) << out;
 }
 
+// An event that repeats the one before but for its text is written without parsing it (issue
+// 18 point 4), but only when that text is valid: invalid UTF-8 there is refused as it is in any
+// other event, and nothing of it is sent.
+TEST(GeminiOpenAiStreamTest, ARepeatedEventWithInvalidUtf8IsRefused) {
+  const std::string head = R"(data: {"candidates": [{"content": {"role": "model","parts": [{"text": ")";
+  const std::string tail = R"("}]},"index": 0}],"modelVersion": "v","responseId": "r"})"
+                           "\r\n\r\n";
+  std::unique_ptr<StreamTranslator> translator = NewGeminiToOpenAiStream("m", false);
+  std::string out;
+  ASSERT_TRUE(translator->Feed(head + "Hello" + tail, &out).ok());
+  ASSERT_TRUE(translator->Feed(head + "again" + tail, &out).ok());
+  EXPECT_NE(out.find(R"("content":"again")"), std::string::npos) << out;
+  const size_t before = out.size();
+  EXPECT_FALSE(translator->Feed(head + "bad \xff\xfe bytes" + tail, &out).ok());
+  EXPECT_EQ(out.find("bad"), std::string::npos) << out.substr(before);
+}
+
 }  // namespace
 }  // namespace switchyard::dp
