@@ -378,15 +378,18 @@ rounds=5
 for round in $(seq 1 $rounds); do
   for t in $targets; do r[$t,1,$round]=$(measure $t 1); done
 done
+# The runs at 32 and 64 connections: rounds of every path back to back, each path keeping its
+# median run (these machines are shared: a round's paths see the same neighbours).
+interleaved=5
 # Streams: 32 connections, the data plane and nginx against the same SSE mock, interleaved.
-for round in 1 2 3; do
+for round in $(seq 1 $interleaved); do
   r[sse-nginx,$round]=$(run "http://127.0.0.1:$nginx_sse_port/v1/chat/completions" "$work/stream.lua" 32)
   r[sse-dp,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/stream.lua" 32)
   r[sse-xlate,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/stream-translated.lua" 32)
   r[sse-gemini,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/stream-gemini.lua" 32)
 done
 # Plain answers from memory (nginx, fixed bodies): pass-through and translated, interleaved.
-for round in 1 2 3; do
+for round in $(seq 1 $interleaved); do
   for name in fixed fixed-claude fixed-gemini; do
     r[$name,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/$name.lua" 64)
   done
@@ -394,14 +397,14 @@ done
 # Governance: the same fixed answers without and with the virtual key, on the local-policy data
 # plane and on the redis-policy one, interleaved.
 run "http://127.0.0.1:$dp_redis_port/v1/chat/completions" "$work/fixed-vk.lua" 64 > /dev/null
-for round in 1 2 3; do
+for round in $(seq 1 $interleaved); do
   r[gov-none,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/fixed.lua" 64)
   r[gov-local,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/fixed-vk.lua" 64)
   r[gov-redis-none,$round]=$(run "http://127.0.0.1:$dp_redis_port/v1/chat/completions" "$work/fixed.lua" 64)
   r[gov-redis,$round]=$(run "http://127.0.0.1:$dp_redis_port/v1/chat/completions" "$work/fixed-vk.lua" 64)
 done
 # The translated path beside the pass-through, same data plane, interleaved.
-for round in 1 2 3; do
+for round in $(seq 1 $interleaved); do
   r[pass,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/post.lua" 64)
   r[xlate,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/translated.lua" 64)
   r[gemini,$round]=$(run "http://127.0.0.1:$dp_port/v1/chat/completions" "$work/translated-gemini.lua" 64)
@@ -409,7 +412,8 @@ for round in 1 2 3; do
 done
 for t in sse-nginx sse-dp sse-xlate sse-gemini pass xlate gemini vertex fixed fixed-claude fixed-gemini \
          gov-none gov-local gov-redis-none gov-redis; do
-  r[$t,32]=$(for round in 1 2 3; do echo "${r[$t,$round]}"; done | sort -k1 -g | sed -n 2p)
+  r[$t,32]=$(for round in $(seq 1 $interleaved); do echo "${r[$t,$round]}"; done | sort -k1 -g |
+             sed -n "$(( (interleaved + 1) / 2 ))p")
 done
 # Instructions per request (callgrind: repeatable where wall-clock numbers are not): a second
 # data plane, one worker, under valgrind; counters zeroed after a warm-up, dumped after N.
@@ -505,7 +509,7 @@ machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(
   echo "  $added_ratio x nginx's (target <= 1.2 x)"
   echo
   echo "Streams: POST \"stream\": true, a 51-event SSE answer (about 7.5 KB, sent at once by an"
-  echo "nginx mock), wrk -t1 -c32, median of 3 interleaved runs; nginx as the reference is a"
+  echo "nginx mock), wrk -t1 -c32, median of 5 interleaved runs; nginx as the reference is a"
   echo "keep-alive proxy with proxy_buffering off to the same mock."
   echo
   echo "| target | conns | streams/s | p50 ms | p99 ms |"
@@ -521,7 +525,7 @@ machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(
   echo "/v1/messages; streams: a 50-delta Anthropic SSE answer from nginx, translated event by"
   echo "event into OpenAI chunks), and a gemini provider (the mock's generateContent), beside"
   echo "the pass-through on the same data plane, interleaved,"
-  echo "median of 3 (plain: 64 connections; streams: 32)."
+  echo "median of 5 (plain: 64 connections; streams: 32)."
   echo
   echo "| path | conns | req/s | p50 ms | p99 ms |"
   echo "|---|---|---|---|---|"
@@ -544,7 +548,7 @@ machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(
   echo "Issue 18: translated paths against upstreams that answer from memory (nginx with fixed"
   echo "bodies: an OpenAI chat completion, an Anthropic message, a Gemini generateContent answer;"
   echo "51-event Anthropic and 50-chunk Gemini SSE streams), beside the pass-through, same data"
-  echo "plane, interleaved, median of 3 (plain: 64 connections; streams: 32)."
+  echo "plane, interleaved, median of 5 (plain: 64 connections; streams: 32)."
   echo
   echo "| path | conns | req/s | p50 ms | p99 ms |"
   echo "|---|---|---|---|---|"
@@ -556,13 +560,23 @@ machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(
   echo "| stream translated (gemini -> openai) | 32 | $(field sse-gemini 32 1) | $(field sse-gemini 32 2) | $(field sse-gemini 32 3) |"
   echo
   echo "- translated / pass-through (target >= 0.9 x): plain anthropic $(awk "BEGIN { printf \"%.2f\", $(field fixed-claude 32 1) / $(field fixed 32 1) }") x, plain gemini $(awk "BEGIN { printf \"%.2f\", $(field fixed-gemini 32 1) / $(field fixed 32 1) }") x, anthropic stream $(awk "BEGIN { printf \"%.2f\", $(field sse-xlate 32 1) / $(field sse-dp 32 1) }") x, gemini stream $(awk "BEGIN { printf \"%.2f\", $(field sse-gemini 32 1) / $(field sse-dp 32 1) }") x"
+  # Each round's ratio (its paths ran back to back) and their median: what the machine's
+  # neighbours did between rounds moves the runs more than the paths differ.
+  for pair in "plain anthropic:fixed-claude:fixed" "plain gemini:fixed-gemini:fixed" \
+              "anthropic stream:sse-xlate:sse-dp" "gemini stream:sse-gemini:sse-dp"; do
+    IFS=: read -r label path reference <<< "$pair"
+    ratios=$(for round in $(seq 1 $interleaved); do
+      awk "BEGIN { printf \"%.2f\n\", $(cut -d' ' -f1 <<< "${r[$path,$round]}") / $(cut -d' ' -f1 <<< "${r[$reference,$round]}") }"
+    done)
+    echo "- $label / pass-through, round by round: $(echo $ratios) (median $(sort -g <<< "$ratios" | sed -n "$(( (interleaved + 1) / 2 ))p") x)"
+  done
   [ -n "$instructions" ] && echo "- data-plane instructions per request (callgrind, one worker, 300 each): $fixed_instructions"
   echo
   echo "Issue 19: governance on the hot path. The plain fixed answer (nginx from memory) without"
   echo "and with a virtual key (x-bf-vk) whose request window, token window and budget are all"
   echo "counted (limits far above the run), and a price for the model; the local policy on one"
   echo "data plane, the redis policy (Redis 7, Debian's) on a second one; 64 connections,"
-  echo "interleaved, median of 3."
+  echo "interleaved, median of 5."
   echo
   echo "| path | conns | req/s | p50 ms | p99 ms |"
   echo "|---|---|---|---|---|"

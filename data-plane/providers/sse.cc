@@ -26,19 +26,25 @@ bool SseReader::Next(std::string_view* data) {
     // is looked at once: scan_ remembers how far an incomplete event was searched.
     size_t end = std::string::npos;
     size_t next = 0;
+    // Whether the line feed at hand is the event's first: when it ends the event, the event
+    // is one line (the common case), not searched again for line feeds below.
+    bool first = scan_ <= start_;
+    bool one_line = false;
     for (size_t at = std::max(scan_, start_);
-         (at = pending_.find('\n', at)) != std::string::npos; ++at) {
+         (at = pending_.find('\n', at)) != std::string::npos; ++at, first = false) {
       if (at + 1 >= pending_.size() || (pending_[at + 1] == '\r' && at + 2 >= pending_.size())) {
         break;  // the next bytes decide: wait for them
       }
       if (pending_[at + 1] == '\n') {
         end = at;
         next = at + 2;
+        one_line = first;
         break;
       }
       if (pending_[at + 1] == '\r' && pending_[at + 2] == '\n') {
         end = at;
         next = at + 3;
+        one_line = first;
         break;
       }
     }
@@ -52,6 +58,13 @@ bool SseReader::Next(std::string_view* data) {
     if (!event.empty() && event.back() == '\r') event.remove_suffix(1);
     start_ = next;
     scan_ = next;
+    if (one_line) {
+      if (!event.starts_with("data:")) continue;
+      event.remove_prefix(5);
+      if (event.starts_with(" ")) event.remove_prefix(1);
+      *data = event;
+      return true;
+    }
     // One data line (the common case) is returned in place; several are joined.
     int lines = 0;
     size_t at = 0;
