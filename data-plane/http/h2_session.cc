@@ -227,7 +227,8 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
       }
       co_return !session_->dead_ && !stream_->closed;
     }
-    asio::awaitable<bool> End() override {
+    asio::awaitable<bool> End(std::string_view last_data) override {
+      stream_->out.append(last_data);
       stream_->eof = true;
       co_return session_->Resume(*stream_);
     }

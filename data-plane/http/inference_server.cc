@@ -170,10 +170,22 @@ class Http1Writer : public ResponseWriter {
     co_return ok_;
   }
 
-  asio::awaitable<bool> End() override {
+  asio::awaitable<bool> End(std::string_view last_data) override {
     if (!ok_) co_return false;
     stall_->Begin();
-    auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kTuple);
+    beast::error_code ec;
+    if (last_data.empty()) {
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(stream_, http::make_chunk_last(), kTuple);
+    } else {
+      // The last bytes and the last chunk in one write.
+      const auto chunk = http::make_chunk(asio::buffer(last_data.data(), last_data.size()));
+      const auto last = http::make_chunk_last();
+      std::vector<asio::const_buffer> buffers;
+      for (auto buffer : chunk) buffers.push_back(buffer);
+      for (auto buffer : last) buffers.push_back(buffer);
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, buffers, kTuple);
+    }
     stall_->End();
     ok_ = !ec;
     co_return ok_;

@@ -168,7 +168,9 @@ asio::awaitable<bool> RequestContext::Write(std::string_view data) {
   co_return co_await client_.Write(data);
 }
 
-asio::awaitable<bool> RequestContext::End() { co_return co_await client_.End(); }
+asio::awaitable<bool> RequestContext::End(std::string_view last_data) {
+  co_return co_await client_.End(last_data);
+}
 
 void RequestContext::Finish() {
   if (status_ >= 500 || status_ == 0) LogFailure();

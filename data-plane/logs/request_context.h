@@ -71,7 +71,7 @@ class RequestContext : public ResponseWriter {
   boost::asio::awaitable<bool> Begin(int status, HeaderList headers,
                                      std::string_view first_data) override;
   boost::asio::awaitable<bool> Write(std::string_view data) override;
-  boost::asio::awaitable<bool> End() override;
+  boost::asio::awaitable<bool> End(std::string_view last_data) override;
   void Abort() override { client_.Abort(); }
 
  private:

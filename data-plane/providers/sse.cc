@@ -30,8 +30,8 @@ bool SseReader::Next(std::string_view* data) {
     // is one line (the common case), not searched again for line feeds below.
     bool first = scan_ <= start_;
     bool one_line = false;
-    for (size_t at = std::max(scan_, start_);
-         (at = pending_.find('\n', at)) != std::string::npos; ++at, first = false) {
+    for (size_t at = std::max(scan_, start_); (at = pending_.find('\n', at)) != std::string::npos;
+         ++at, first = false) {
       if (at + 1 >= pending_.size() || (pending_[at + 1] == '\r' && at + 2 >= pending_.size())) {
         break;  // the next bytes decide: wait for them
       }

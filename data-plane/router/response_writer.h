@@ -29,11 +29,12 @@ class ResponseWriter {
   // A complete response.
   virtual boost::asio::awaitable<bool> Send(int status, HeaderList headers, std::string body) = 0;
   // A streamed response: Begin once (with the body bytes that already arrived, if any: they
-  // leave with the head), Write per piece (sent at once, never held back), End.
+  // leave with the head), Write per piece (sent at once, never held back), End (with the
+  // body's last bytes, if any: they leave with the end).
   virtual boost::asio::awaitable<bool> Begin(int status, HeaderList headers,
                                              std::string_view first_data) = 0;
   virtual boost::asio::awaitable<bool> Write(std::string_view data) = 0;
-  virtual boost::asio::awaitable<bool> End() = 0;
+  virtual boost::asio::awaitable<bool> End(std::string_view last_data) = 0;
   // A streamed body that cannot be completed (a download whose provider broke off): the
   // client must see it fail, not end early. HTTP/1.1 closes the connection without the last
   // chunk; HTTP/2 resets the stream.

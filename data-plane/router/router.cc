@@ -118,8 +118,9 @@ class MeteredWriter : public ResponseWriter {
     if (usage_ != nullptr && status_ < 300) usage_->Feed(data);
     co_return co_await writer_.Write(data);
   }
-  asio::awaitable<bool> End() override {
-    const bool ok = co_await writer_.End();
+  asio::awaitable<bool> End(std::string_view last_data) override {
+    if (usage_ != nullptr && status_ < 300) usage_->Feed(last_data);
+    const bool ok = co_await writer_.End(last_data);
     metrics_->Done(Seconds(Clock::now() - start_));
     co_return ok;
   }
@@ -632,8 +633,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
             co_return true;
           }
           if (ended.ok()) {
-            if (!tail.empty() && !co_await writer.Write(tail)) co_return true;
-            co_await writer.End();
+            co_await writer.End(tail);  // (what Finish() wrote leaves with the end)
             co_return true;
           }
           if (relay) {
@@ -654,7 +654,7 @@ asio::awaitable<bool> Router::Attempts(const InferenceRequest& request, Candidat
           midway.request_type = std::string(request.request_type);
           NoteError(request.log, midway.type, midway.message);
           const std::string event = EncodeStreamError(request.surface, midway);
-          if (co_await writer.Write(event)) co_await writer.End();
+          co_await writer.End(event);
           co_return true;
         }
         if (absl::IsCancelled(status)) co_return true;  // the client went away

@@ -135,7 +135,7 @@ std::string_view RawTextDelta(std::string_view data) {
   at = CopyableJsonStringEnd(data, open);
   if (at == std::string_view::npos || data.substr(at + 1) != "}}") return {};
   const std::string_view text = data.substr(open, at + 1 - open);
-  if (!simdjson::validate_utf8(text.data(), text.size())) return {};
+  if (!IsAscii(text) && !simdjson::validate_utf8(text.data(), text.size())) return {};
   return text;
 }
 

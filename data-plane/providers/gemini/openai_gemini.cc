@@ -261,7 +261,7 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
     }
     const std::string_view text = data.substr(prefix, data.size() - suffix - prefix);
     if (text.front() != '"' || CopyableJsonStringEnd(text, 0) != text.size() - 1 ||
-        !simdjson::validate_utf8(text.data(), text.size())) {
+        (!IsAscii(text) && !simdjson::validate_utf8(text.data(), text.size()))) {
       return false;
     }
     if (text.size() > 2) WriteText(last_.choice, {text, true, last_.reasoning}, client);
@@ -523,7 +523,7 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
   std::string head_;  // ChunkHead's frame up to the choice index
   std::string usage_text_;  // the last usageMetadata, as JSON text
   std::map<int64_t, State> choices_;
-  Template last_;  // RepeatedEvent()
+  Template last_;      // RepeatedEvent()
   int next_call_ = 0;  // numbers synthesized call ids across the stream
   bool finished_ = false;
 };

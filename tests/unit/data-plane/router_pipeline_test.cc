@@ -122,7 +122,8 @@ class RecordingWriter : public ResponseWriter {
     body.append(data);
     co_return true;
   }
-  asio::awaitable<bool> End() override {
+  asio::awaitable<bool> End(std::string_view last_data) override {
+    body.append(last_data);
     ended = true;
     co_return true;
   }

@@ -106,7 +106,8 @@ TEST(GeminiOpenAiStreamTest, AnEventWithBytesAfterItsObjectIsRefused) {
 // 18 point 4), but only when that text is valid: invalid UTF-8 there is refused as it is in any
 // other event, and nothing of it is sent.
 TEST(GeminiOpenAiStreamTest, ARepeatedEventWithInvalidUtf8IsRefused) {
-  const std::string head = R"(data: {"candidates": [{"content": {"role": "model","parts": [{"text": ")";
+  const std::string head =
+      R"(data: {"candidates": [{"content": {"role": "model","parts": [{"text": ")";
   const std::string tail = R"("}]},"index": 0}],"modelVersion": "v","responseId": "r"})"
                            "\r\n\r\n";
   std::unique_ptr<StreamTranslator> translator = NewGeminiToOpenAiStream("m", false);
