@@ -139,6 +139,23 @@ std::string_view RawTextDelta(std::string_view data) {
   return text;
 }
 
+// A block's stop in the compact form, {"type":"content_block_stop","index":N}: N, found by
+// comparing the bytes (issue 18 point 4); nothing for any other form.
+std::optional<int64_t> RawBlockStop(std::string_view data) {
+  constexpr std::string_view kHead = R"({"type":"content_block_stop","index":)";
+  if (!data.starts_with(kHead) || !data.ends_with('}')) return std::nullopt;
+  const std::string_view digits = data.substr(kHead.size(), data.size() - kHead.size() - 1);
+  if (digits.empty() || digits.size() > 9 || (digits[0] == '0' && digits.size() > 1)) {
+    return std::nullopt;
+  }
+  int64_t index = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    index = index * 10 + (c - '0');
+  }
+  return index;
+}
+
 class AnthropicToOpenAiStream : public SseStreamTranslator {
  public:
   explicit AnthropicToOpenAiStream(bool include_usage) : include_usage_(include_usage) {}
@@ -170,6 +187,10 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
     client->append(head_);
   }
   static void ChunkTail(std::string* client, std::string_view finish = "null") {
+    if (finish == "null") {
+      client->append(std::string_view(",\"finish_reason\":null}]}\n\n"));
+      return;
+    }
     constexpr std::string_view kFinish = ",\"finish_reason\":";
     constexpr std::string_view kEnd = "}]}\n\n";
     client->append(kFinish).append(finish).append(kEnd);
@@ -205,6 +226,17 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
     out->append(simdjson::to_string(value));
   }
 
+  // A block's stop: a tool with no argument fragments still gets valid JSON arguments.
+  void BlockStop(int64_t index, std::string* client) {
+    auto tool = tools_.find(index);
+    if (tool != tools_.end() && !tool->second.second) {
+      RawChunk(StrCat("{\"tool_calls\":[{\"function\":{\"arguments\":\"{}\"},\"index\":",
+                      tool->second.first, "}]}"),
+               client);
+      tool->second.second = true;
+    }
+  }
+
   // The frequent events (text, argument and thinking deltas, block stops, pings, the final
   // stop without usage) take a fast path: simdjson's DOM (which validates the whole event) and
   // the delta's own JSON string copied into the chunk. False when the event is not one of them
@@ -212,8 +244,20 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
   bool FastDelta(std::string_view data, std::string* client) {
     if (const std::string_view text = RawTextDelta(data); !text.empty()) {
       ChunkHead(client);
-      client->append("{\"content\":").append(text).append("}");
-      ChunkTail(client);
+      client->append(std::string_view("{\"content\":"))
+          .append(text)
+          .append(std::string_view("},\"finish_reason\":null}]}\n\n"));
+      return true;
+    }
+    // Events whose every byte is known in Anthropic's compact form: no parse.
+    if (data == R"({"type":"message_stop"})" && !include_usage_) {
+      client->append("data: [DONE]\n\n");
+      Done();
+      return true;
+    }
+    if (data == R"({"type":"ping"})") return true;
+    if (const std::optional<int64_t> index = RawBlockStop(data)) {
+      BlockStop(*index, client);
       return true;
     }
     thread_local simdjson::dom::parser parser;
@@ -276,14 +320,7 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
     if (type == "content_block_stop") {
       int64_t index = 0;
       if (event["index"].get(index)) return false;
-      auto tool = tools_.find(index);
-      if (tool != tools_.end() && !tool->second.second) {
-        // A tool with no argument fragments still gets valid JSON arguments.
-        RawChunk(StrCat("{\"tool_calls\":[{\"function\":{\"arguments\":\"{}\"},\"index\":",
-                        tool->second.first, "}]}"),
-                 client);
-        tool->second.second = true;
-      }
+      BlockStop(index, client);
       return true;
     }
     if (type != "content_block_delta" || event["delta"].get(delta) || delta["type"].get(kind)) {
