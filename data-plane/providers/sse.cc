@@ -26,26 +26,32 @@ bool SseReader::Next(std::string_view* data) {
     // is looked at once: scan_ remembers how far an incomplete event was searched.
     size_t end = std::string::npos;
     size_t next = 0;
-    // Whether the line feed at hand is the event's first: when it ends the event, the event
-    // is one line (the common case), not searched again for line feeds below.
-    bool first = scan_ <= start_;
-    bool one_line = false;
+    // The line feeds inside the event, as this search meets them: when it searched the whole
+    // event (not resumed) and met at most kMaxBreaks, its lines are split below without
+    // searching again (the common events: one line, or an event line and a data line).
+    constexpr int kMaxBreaks = 4;
+    size_t breaks[kMaxBreaks];
+    int break_count = 0;
+    bool breaks_known = scan_ <= start_;
     for (size_t at = std::max(scan_, start_); (at = pending_.find('\n', at)) != std::string::npos;
-         ++at, first = false) {
+         ++at) {
       if (at + 1 >= pending_.size() || (pending_[at + 1] == '\r' && at + 2 >= pending_.size())) {
         break;  // the next bytes decide: wait for them
       }
       if (pending_[at + 1] == '\n') {
         end = at;
         next = at + 2;
-        one_line = first;
         break;
       }
       if (pending_[at + 1] == '\r' && pending_[at + 2] == '\n') {
         end = at;
         next = at + 3;
-        one_line = first;
         break;
+      }
+      if (break_count == kMaxBreaks) {
+        breaks_known = false;
+      } else {
+        breaks[break_count++] = at;
       }
     }
     if (end == std::string::npos) {
@@ -54,23 +60,23 @@ bool SseReader::Next(std::string_view* data) {
       scan_ = last == std::string::npos || last < start_ ? pending_.size() : last;
       return false;
     }
+    const size_t event_start = start_;
     std::string_view event = std::string_view(pending_).substr(start_, end - start_);
     if (!event.empty() && event.back() == '\r') event.remove_suffix(1);
     start_ = next;
     scan_ = next;
-    if (one_line) {
-      if (!event.starts_with("data:")) continue;
-      event.remove_prefix(5);
-      if (event.starts_with(" ")) event.remove_prefix(1);
-      *data = event;
-      return true;
-    }
     // One data line (the common case) is returned in place; several are joined.
     int lines = 0;
+    int line_index = 0;
     size_t at = 0;
     while (at < event.size()) {
-      size_t line_end = event.find('\n', at);
-      if (line_end == std::string_view::npos) line_end = event.size();
+      size_t line_end;
+      if (breaks_known) {
+        line_end = line_index < break_count ? breaks[line_index++] - event_start : event.size();
+      } else {
+        line_end = event.find('\n', at);
+        if (line_end == std::string_view::npos) line_end = event.size();
+      }
       std::string_view line = event.substr(at, line_end - at);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (line.starts_with("data:")) {

@@ -1,5 +1,6 @@
-// SseReader: events split out of a byte stream however it arrives (whole, byte by byte), one-line
-// events (the common case, returned without a second search) beside events of several lines.
+// SseReader: events split out of a byte stream however it arrives (whole, byte by byte), events of
+// one or two lines (split where the search for their end met their line feeds) beside events of
+// more lines.
 #include "data-plane/providers/sse.h"
 
 #include <gtest/gtest.h>
@@ -29,10 +30,11 @@ TEST(SseReaderTest, OneLineAndSeveralLineEventsInAnySplit) {
       "event: named\ndata: after its name\n\n"
       "data: first\r\ndata: second\r\n\r\n"
       "id: 7\n\n"
+      "event: many\nid: 8\nretry: 5\n: note\ndata: a\r\ndata: b\n\n"
       "data: {\"json\":true}\n\n"
       "data: incomplete";
-  const std::vector<std::string> expected = {"one line", "no space", "after its name",
-                                             "first\nsecond", "{\"json\":true}"};
+  const std::vector<std::string> expected = {"one line",      "no space", "after its name",
+                                             "first\nsecond", "a\nb",     "{\"json\":true}"};
   for (size_t piece : {stream.size(), size_t{1}, size_t{2}, size_t{5}, size_t{16}}) {
     EXPECT_EQ(Events(stream, piece), expected) << "pieces of " << piece;
   }
