@@ -116,6 +116,17 @@ absl::Status ResponseFormat(const json& format, json& out) {
   return Invalid("response_format.type must be text, json_schema or json_object");
 }
 
+// The end of a block index written at `at` (a JSON integer of 1 to 9 digits, no leading zero),
+// or npos.
+size_t IndexEnd(std::string_view data, size_t at) {
+  const size_t digits = at;
+  while (at < data.size() && data[at] >= '0' && data[at] <= '9') ++at;
+  if (at == digits || at - digits > 9 || (data[digits] == '0' && at - digits > 1)) {
+    return std::string_view::npos;
+  }
+  return at;
+}
+
 // A text delta in the compact form Anthropic writes it,
 //   {"type":"content_block_delta","index":N,"delta":{"type":"text_delta","text":"..."}}
 // : its text as JSON string text (quotes included), found by a scan of the event without
@@ -126,11 +137,8 @@ std::string_view RawTextDelta(std::string_view data) {
   constexpr std::string_view kHead = R"({"type":"content_block_delta","index":)";
   constexpr std::string_view kMiddle = R"(,"delta":{"type":"text_delta","text":")";
   if (!data.starts_with(kHead)) return {};
-  size_t at = kHead.size();
-  const size_t digits = at;
-  while (at < data.size() && data[at] >= '0' && data[at] <= '9') ++at;
-  if (at == digits || at - digits > 9 || (data[digits] == '0' && at - digits > 1)) return {};
-  if (data.substr(at, kMiddle.size()) != kMiddle) return {};
+  size_t at = IndexEnd(data, kHead.size());
+  if (at == std::string_view::npos || data.substr(at, kMiddle.size()) != kMiddle) return {};
   const size_t open = at + kMiddle.size() - 1;  // the string's opening quote
   at = CopyableJsonStringEnd(data, open);
   if (at == std::string_view::npos || data.substr(at + 1) != "}}") return {};
@@ -143,16 +151,11 @@ std::string_view RawTextDelta(std::string_view data) {
 // comparing the bytes (issue 18 point 4); nothing for any other form.
 std::optional<int64_t> RawBlockStop(std::string_view data) {
   constexpr std::string_view kHead = R"({"type":"content_block_stop","index":)";
-  if (!data.starts_with(kHead) || !data.ends_with('}')) return std::nullopt;
-  const std::string_view digits = data.substr(kHead.size(), data.size() - kHead.size() - 1);
-  if (digits.empty() || digits.size() > 9 || (digits[0] == '0' && digits.size() > 1)) {
-    return std::nullopt;
-  }
+  if (!data.starts_with(kHead)) return std::nullopt;
+  const size_t end = IndexEnd(data, kHead.size());
+  if (end == std::string_view::npos || data.substr(end) != "}") return std::nullopt;
   int64_t index = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return std::nullopt;
-    index = index * 10 + (c - '0');
-  }
+  for (char c : data.substr(kHead.size(), end - kHead.size())) index = index * 10 + (c - '0');
   return index;
 }
 

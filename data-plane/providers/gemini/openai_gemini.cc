@@ -277,11 +277,6 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
     last_.reasoning = event.texts[0].reasoning;
   }
 
-  static simdjson::ondemand::parser& Parser() {
-    thread_local simdjson::ondemand::parser parser;
-    return parser;
-  }
-
   // The frequent event read in one pass with simdjson's On Demand API (no DOM: the fields are
   // visited in the order they come, keys compared as written, the rest skipped) and written
   // into the client's buffer, texts copied as they are where they can be; false for any other
@@ -289,10 +284,11 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
   // `data` has kSsePadding readable bytes after it (sse.h), as On Demand needs.
   bool FastEvent(std::string_view data, std::string* client) {
     namespace od = simdjson::ondemand;
+    thread_local od::parser parser;
     od::document doc;
     od::object object;
     TextEvent event;
-    if (Parser().iterate(data.data(), data.size(), data.size() + kSsePadding).get(doc) ||
+    if (parser.iterate(data.data(), data.size(), data.size() + kSsePadding).get(doc) ||
         doc.get_object().get(object) || !ReadTextEvent(object, &event)) {
       return false;
     }
@@ -317,10 +313,7 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
           od::object candidate;
           if (has_candidate || element.get_object().get(candidate)) return false;  // one only
           has_candidate = true;
-          if (!ReadCandidate(candidate, event->texts, &event->count, &event->choice,
-                             &event->reason)) {
-            return false;
-          }
+          if (!ReadCandidate(candidate, event)) return false;
         }
       } else if (KeyIs(key, "responseId"sv)) {
         if (value.get_string().get(event->response_id)) return false;
@@ -372,18 +365,16 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
 
   // One candidate of a text event: its index, text parts (a part that is not text: false)
   // and finishReason.
-  template <class Texts>
-  static bool ReadCandidate(simdjson::ondemand::object& candidate, Texts& texts, size_t* count,
-                            int64_t* choice, std::string_view* reason) {
+  static bool ReadCandidate(simdjson::ondemand::object& candidate, TextEvent* event) {
     namespace od = simdjson::ondemand;
     for (auto field : candidate) {
       od::raw_json_string key;
       od::value value;
       if (field.key().get(key) || field.value().get(value)) return false;
       if (KeyIs(key, "index"sv)) {
-        if (value.get_int64().get(*choice)) return false;
+        if (value.get_int64().get(event->choice)) return false;
       } else if (KeyIs(key, "finishReason"sv)) {
-        if (value.get_string().get(*reason)) return false;
+        if (value.get_string().get(event->reason)) return false;
       } else if (KeyIs(key, "content"sv)) {
         od::object content;
         if (value.get_object().get(content)) return false;
@@ -428,8 +419,8 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
                 return false;  // a function call, inline data, ...: the general path
               }
             }
-            if (!has_text || *count == std::size(texts)) return false;
-            if (!text.text.empty()) texts[(*count)++] = text;
+            if (!has_text || event->count == std::size(event->texts)) return false;
+            if (!text.text.empty()) event->texts[event->count++] = text;
           }
         }
       } else if (HasEscape(key)) {
