@@ -40,11 +40,18 @@ inline void AppendJsonString(std::string* out, std::string_view text) {
 // what DumpJson() writes for its value: no control characters and only the escapes dump writes
 // back the same way (\" \\ \n \r \t \b \f). npos for any other token (a \u or \/ escape,
 // a raw control character, no closing quote), which the caller then unescapes and writes again.
-// (UTF-8 is not checked here.)
-inline size_t CopyableJsonStringEnd(std::string_view data, size_t open) {
+// UTF-8 is not checked here: `*ascii` says whether the token is all ASCII (so valid without a
+// closer look; simdjson::validate_utf8 costs ten times more on a short text, its dispatch and
+// set-up).
+inline size_t CopyableJsonStringEnd(std::string_view data, size_t open, bool* ascii) {
+  unsigned char seen = 0;  // every byte or'ed: its high bit says whether one is not ASCII
   for (size_t at = open + 1; at < data.size(); ++at) {
     const unsigned char c = static_cast<unsigned char>(data[at]);
-    if (c == '"') return at;
+    seen |= c;
+    if (c == '"') {
+      *ascii = seen < 0x80;
+      return at;
+    }
     if (c < 0x20) return std::string_view::npos;
     if (c == '\\') {
       if (++at >= data.size()) return std::string_view::npos;
@@ -58,12 +65,9 @@ inline size_t CopyableJsonStringEnd(std::string_view data, size_t open) {
   return std::string_view::npos;
 }
 
-// Whether `text` is all ASCII, so valid UTF-8 without a closer look: the common case of a short
-// text, for which simdjson::validate_utf8 costs ten times more (its dispatch and set-up).
-inline bool IsAscii(std::string_view text) {
-  return std::none_of(text.begin(), text.end(),
-                      [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
-}
+// The end of an OpenAI chunk (SSE framing included) of one choice whose delta's last member was
+// just written: the delta closed, no finish_reason yet.
+inline constexpr std::string_view kOpenTextChunkTail = "},\"finish_reason\":null}]}\n\n";
 
 // The member `key` of an object, or null when `object` is not an object or the member is
 // missing or null. (find(), not operator[]: on a const json a missing key is undefined.)

@@ -1,6 +1,12 @@
 #include "data-plane/providers/sse.h"
 
 #include <algorithm>
+#include <cstring>
+#include <functional>
+
+#include <simdjson.h>
+
+#include "data-plane/providers/json_util.h"
 
 namespace switchyard::dp {
 
@@ -61,6 +67,7 @@ bool SseReader::Next(std::string_view* data) {
       return false;
     }
     const size_t event_start = start_;
+    event_start_ = start_;
     std::string_view event = std::string_view(pending_).substr(start_, end - start_);
     if (!event.empty() && event.back() == '\r') event.remove_suffix(1);
     start_ = next;
@@ -97,10 +104,63 @@ bool SseReader::Next(std::string_view* data) {
   }
 }
 
+void SseReader::Skip(size_t n) {
+  start_ += n;
+  scan_ = std::max(scan_, start_);
+}
+
+void SseStreamTranslator::RepeatText(std::string_view data, std::string_view text,
+                                     std::string_view frame, std::string_view tail,
+                                     bool skip_empty) {
+  const std::string_view event = reader_.last_event();
+  std::less_equal<const char*> at_or_before;
+  if (!at_or_before(event.data(), data.data()) ||
+      !at_or_before(data.data() + data.size(), event.data() + event.size()) ||
+      !at_or_before(data.data(), text.data()) ||
+      !at_or_before(text.data() + text.size(), data.data() + data.size()) || text.size() < 2) {
+    return;  // data joined from several lines
+  }
+  const size_t text_begin = static_cast<size_t>(text.data() - event.data());
+  repeat_.before.assign(event.substr(0, text_begin));
+  repeat_.after.assign(event.substr(text_begin + text.size()));
+  repeat_.frame.assign(frame);
+  repeat_.tail.assign(tail);
+  repeat_.skip_empty = skip_empty;
+  repeat_.active = true;
+}
+
+void SseStreamTranslator::TakeRepeated(std::string* client) {
+  const std::string_view before = repeat_.before;
+  const std::string_view after = repeat_.after;
+  for (;;) {
+    const std::string_view bytes = reader_.unread();
+    const size_t open = before.size();
+    if (bytes.size() < open + 2 + after.size() || bytes[open] != '"' ||
+        std::memcmp(bytes.data(), before.data(), open) != 0) {
+      return;
+    }
+    bool ascii;
+    const size_t close = CopyableJsonStringEnd(bytes, open, &ascii);
+    if (close == std::string_view::npos || bytes.size() - close - 1 < after.size() ||
+        std::memcmp(bytes.data() + close + 1, after.data(), after.size()) != 0) {
+      return;
+    }
+    const std::string_view text = bytes.substr(open, close + 1 - open);
+    if (!ascii && !simdjson::validate_utf8(text.data(), text.size())) return;
+    if (text.size() > 2 || !repeat_.skip_empty) {
+      client->append(repeat_.frame).append(text).append(repeat_.tail);
+    }
+    reader_.Skip(close + 1 + after.size());
+  }
+}
+
 absl::Status SseStreamTranslator::Feed(std::string_view upstream, std::string* client) {
   reader_.Append(upstream);
   std::string_view data;
-  while (!done_ && reader_.Next(&data)) {
+  while (!done_) {
+    if (repeat_.active) TakeRepeated(client);
+    if (!reader_.Next(&data)) break;
+    repeat_.active = false;  // the template is the last event only
     if (absl::Status status = OnEvent(data, client); !status.ok()) return status;
   }
   return absl::OkStatus();

@@ -140,10 +140,11 @@ std::string_view RawTextDelta(std::string_view data) {
   size_t at = IndexEnd(data, kHead.size());
   if (at == std::string_view::npos || data.substr(at, kMiddle.size()) != kMiddle) return {};
   const size_t open = at + kMiddle.size() - 1;  // the string's opening quote
-  at = CopyableJsonStringEnd(data, open);
+  bool ascii;
+  at = CopyableJsonStringEnd(data, open, &ascii);
   if (at == std::string_view::npos || data.substr(at + 1) != "}}") return {};
   const std::string_view text = data.substr(open, at + 1 - open);
-  if (!IsAscii(text) && !simdjson::validate_utf8(text.data(), text.size())) return {};
+  if (!ascii && !simdjson::validate_utf8(text.data(), text.size())) return {};
   return text;
 }
 
@@ -198,6 +199,15 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
     constexpr std::string_view kEnd = "}]}\n\n";
     client->append(kFinish).append(finish).append(kEnd);
   }
+  // A text delta's chunk: its frame up to the text composed once per stream, the text's JSON
+  // string, the tail.
+  void TextChunk(std::string_view text, std::string* client) {
+    if (text_head_.empty()) {
+      ChunkHead(&text_head_);
+      text_head_.append("{\"content\":");
+    }
+    client->append(text_head_).append(text).append(kOpenTextChunkTail);
+  }
   // message_start: the id, model and input usage; then the role chunk.
   void Start(std::string_view id, std::string_view model, std::string* client) {
     id_ = std::string(id);
@@ -207,6 +217,7 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
     model_json_.clear();
     AppendJsonString(&model_json_, model_);
     head_.clear();
+    text_head_.clear();
     RawChunk("{\"role\":\"assistant\",\"content\":\"\"}", client);
   }
   void Chunk(const json& delta, std::string* client, const json& finish = nullptr) {
@@ -246,10 +257,10 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
   // (the general path below handles it); the bytes are the same either way.
   bool FastDelta(std::string_view data, std::string* client) {
     if (const std::string_view text = RawTextDelta(data); !text.empty()) {
-      ChunkHead(client);
-      client->append(std::string_view("{\"content\":"))
-          .append(text)
-          .append(std::string_view("},\"finish_reason\":null}]}\n\n"));
+      TextChunk(text, client);
+      // The deltas after it that differ only in their text (the rest of the block, as a rule)
+      // are written without being read: TextChunk() depends on nothing they could change.
+      RepeatText(data, text, text_head_, kOpenTextChunkTail, /*skip_empty=*/false);
       return true;
     }
     // Events whose every byte is known in Anthropic's compact form: no parse.
@@ -458,6 +469,7 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
   std::string id_json_ = "\"\"";     // id_ and model_ as JSON strings
   std::string model_json_ = "\"\"";
   std::string head_;  // the frame of every chunk up to its delta
+  std::string text_head_;         // head_ and {"content":
   std::string input_usage_text_;  // message_start's usage, as JSON text
   int64_t output_tokens_ = 0;
   int next_tool_ = 0;

@@ -234,47 +234,17 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
     std::string_view usage;
   };
 
-  // The last text event read in full (one text part, no finishReason): its bytes and where
-  // its text's JSON string token lies in them.
-  struct Template {
-    std::string bytes;
-    size_t text_begin = 0;
-    size_t text_end = 0;
-    int64_t choice = 0;
-    bool reasoning = false;
-  };
-
-  // An event that is the template's bytes but for its text (how Gemini streams: the same
-  // candidate, role, usage, model version and id around each new text; issue 18 point 4).
-  // Its text is one JSON string token that can be copied as it is (CopyableJsonStringEnd),
-  // in valid UTF-8: put in the place of the template's, it leaves every other token and so
-  // the whole reading of the event as it was, so the event is written without parsing it.
-  // False for any other event.
-  bool RepeatedEvent(std::string_view data, std::string* client) {
-    const std::string_view last = last_.bytes;
-    const size_t prefix = last_.text_begin;
-    const size_t suffix = last.size() - last_.text_end;
-    if (last.empty() || data.size() < prefix + suffix + 2 ||
-        data.substr(0, prefix) != last.substr(0, prefix) ||
-        data.substr(data.size() - suffix) != last.substr(last_.text_end)) {
-      return false;
-    }
-    const std::string_view text = data.substr(prefix, data.size() - suffix - prefix);
-    if (text.front() != '"' || CopyableJsonStringEnd(text, 0) != text.size() - 1 ||
-        (!IsAscii(text) && !simdjson::validate_utf8(text.data(), text.size()))) {
-      return false;
-    }
-    if (text.size() > 2) WriteText(last_.choice, {text, true, last_.reasoning}, client);
-    return true;
-  }
-
-  void RememberTemplate(std::string_view data, const TextEvent& event) {
+  // An event of one text part and nothing else to write (no finishReason): the events after it
+  // that are its bytes but for that text (how Gemini streams: the same candidate, role, usage,
+  // model version and id around each new text; issue 18 point 4) are written without being
+  // read (RepeatText). Reading one would change nothing this one's reading did not: the id is
+  // kept, the model, usage and started choice are this event's.
+  void RepeatTextEvents(std::string_view data, const TextEvent& event) {
     if (event.count != 1 || !event.texts[0].copy || !event.reason.empty()) return;
-    last_.bytes.assign(data);
-    last_.text_begin = static_cast<size_t>(event.texts[0].text.data() - data.data());
-    last_.text_end = last_.text_begin + event.texts[0].text.size();
-    last_.choice = event.choice;
-    last_.reasoning = event.texts[0].reasoning;
+    std::string frame;
+    ChunkHead(event.choice, &frame);
+    frame.append(event.texts[0].reasoning ? "{\"reasoning_content\":"sv : "{\"content\":"sv);
+    RepeatText(data, event.texts[0].text, frame, kOpenTextChunkTail, /*skip_empty=*/true);
   }
 
   // The frequent event read in one pass with simdjson's On Demand API (no DOM: the fields are
@@ -295,7 +265,7 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
     // (Anything after the object: not JSON, which the general path says.)
     if (const char* rest = nullptr; !doc.current_location().get(rest)) return false;
     WriteTextEvent(event, client);
-    RememberTemplate(data, event);
+    RepeatTextEvents(data, event);
     return true;
   }
 
@@ -345,7 +315,7 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
     } else {
       AppendJsonString(client, text.text);
     }
-    client->append("},\"finish_reason\":null}]}\n\n"sv);
+    client->append(kOpenTextChunkTail);
   }
 
   void WriteTextEvent(const TextEvent& event, std::string* client) {
@@ -402,8 +372,10 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
                 return false;
               }
               if (KeyIs(part_key, "text"sv)) {
+                // (UTF-8: On Demand's stage 1 validated the whole event.)
                 const std::string_view token = part_value.raw_json_token();
-                const size_t end = token.starts_with('"') ? CopyableJsonStringEnd(token, 0)
+                bool ascii;
+                const size_t end = token.starts_with('"') ? CopyableJsonStringEnd(token, 0, &ascii)
                                                           : std::string_view::npos;
                 if (end != std::string_view::npos) {
                   text.text = end > 1 ? token.substr(0, end + 1) : std::string_view();
@@ -431,7 +403,7 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
   }
 
   absl::Status OnEvent(std::string_view data, std::string* client) override {
-    if (RepeatedEvent(data, client) || FastEvent(data, client)) return absl::OkStatus();
+    if (FastEvent(data, client)) return absl::OkStatus();
     const json event = json::parse(data, nullptr, false);
     if (!event.is_object()) return Invalid("the gemini stream sent an event that is not JSON");
     if (const json* error = FindMember(event, "error")) {
@@ -514,7 +486,6 @@ class GeminiToOpenAiStream : public SseStreamTranslator {
   std::string head_;  // ChunkHead's frame up to the choice index
   std::string usage_text_;  // the last usageMetadata, as JSON text
   std::map<int64_t, State> choices_;
-  Template last_;      // RepeatedEvent()
   int next_call_ = 0;  // numbers synthesized call ids across the stream
   bool finished_ = false;
 };

@@ -249,5 +249,23 @@ TEST(OpenAiAnthropicTest, StreamUsageChunkAndErrorEvents) {
   EXPECT_FALSE(cut->Finish(&partial).ok());
 }
 
+// A delta that repeats the last one's bytes but for its text is written without being read
+// (SseStreamTranslator::RepeatText), but its text is still checked: invalid UTF-8 is refused as
+// reading it refuses it.
+TEST(OpenAiAnthropicTest, ARepeatedDeltaWithInvalidUtf8IsRefused) {
+  const std::string head =
+      "event: content_block_delta\ndata: "
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":")";
+  const std::string tail = "\"}}\n\n";
+  auto translator = NewAnthropicToOpenAiStream(false);
+  std::string out;
+  ASSERT_TRUE(translator->Feed(head + "Hello" + tail, &out).ok());
+  ASSERT_TRUE(translator->Feed(head + "again" + tail, &out).ok());
+  EXPECT_NE(out.find(R"("content":"again")"), std::string::npos) << out;
+  const size_t before = out.size();
+  EXPECT_FALSE(translator->Feed(head + "bad \xff\xfe bytes" + tail, &out).ok());
+  EXPECT_EQ(out.find("bad"), std::string::npos) << out.substr(before);
+}
+
 }  // namespace
 }  // namespace switchyard::dp
