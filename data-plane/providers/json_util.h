@@ -4,7 +4,9 @@
 #define SWITCHYARD_DATA_PLANE_PROVIDERS_JSON_UTIL_H_
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -44,12 +46,32 @@ inline void AppendJsonString(std::string* out, std::string_view text) {
 // closer look; simdjson::validate_utf8 costs ten times more on a short text, its dispatch and
 // set-up).
 inline size_t CopyableJsonStringEnd(std::string_view data, size_t open, bool* ascii) {
-  unsigned char seen = 0;  // every byte or'ed: its high bit says whether one is not ASCII
-  for (size_t at = open + 1; at < data.size(); ++at) {
+  // Eight bytes at a time while none is a quote, a backslash or a control character (SWAR
+  // tests: the lowest byte each flags is exactly the first such byte), then that byte alone.
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  const auto zero_bytes = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  uint64_t seen = 0;  // the string's bytes or'ed: a high bit set says one is not ASCII
+  size_t at = open + 1;
+  while (at < data.size()) {
+    if (data.size() - at >= 8) {
+      uint64_t word;
+      std::memcpy(&word, data.data() + at, 8);
+      const uint64_t stops = zero_bytes(word ^ (kOnes * '"')) | zero_bytes(word ^ (kOnes * '\\')) |
+                             ((word - kOnes * 0x20) & ~word & kHigh);
+      if (stops == 0) {
+        seen |= word;
+        at += 8;
+        continue;
+      }
+      const int plain = std::countr_zero(stops) / 8;  // bytes before the first stop
+      seen |= word & ((uint64_t{1} << (8 * plain)) - 1);
+      at += static_cast<size_t>(plain);
+    }
     const unsigned char c = static_cast<unsigned char>(data[at]);
     seen |= c;
     if (c == '"') {
-      *ascii = seen < 0x80;
+      *ascii = (seen & kHigh) == 0;
       return at;
     }
     if (c < 0x20) return std::string_view::npos;
@@ -61,6 +83,7 @@ inline size_t CopyableJsonStringEnd(std::string_view data, size_t open, bool* as
         return std::string_view::npos;
       }
     }
+    ++at;
   }
   return std::string_view::npos;
 }

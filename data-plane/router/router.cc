@@ -168,9 +168,7 @@ class ClientSink : public UpstreamSink {
     if (translator_ == nullptr || first_data.empty()) {
       co_return co_await writer_.Begin(status, std::move(out), first_data);
     }
-    translated_.clear();
-    // What was translated before a failure still reaches the client, then the error event.
-    translation_error_ = translator_->Feed(first_data, &translated_);
+    Translate(first_data);  // (what was translated before a failure still reaches the client)
     const bool begun = co_await writer_.Begin(status, std::move(out), translated_);
     co_return begun && translation_error_.ok();
   }
@@ -182,8 +180,7 @@ class ClientSink : public UpstreamSink {
       co_return true;
     }
     if (translator_ == nullptr) co_return co_await writer_.Write(data);
-    translated_.clear();
-    translation_error_ = translator_->Feed(data, &translated_);
+    Translate(data);
     bool written = true;  // (not `||`: GCC 12 mishandles co_await in such expressions)
     if (!translated_.empty()) written = co_await writer_.Write(translated_);
     co_return written && translation_error_.ok();
@@ -195,6 +192,15 @@ class ClientSink : public UpstreamSink {
   const absl::Status& translation_error() const { return translation_error_; }
 
  private:
+  // translated_ := the client's bytes for `data`. (Room for twice its size first: the
+  // translations make a text event's bytes somewhat larger, and growing by doubling from
+  // nothing would reallocate a stream's first buffer about ten times.)
+  void Translate(std::string_view data) {
+    translated_.clear();
+    translated_.reserve(2 * data.size());
+    translation_error_ = translator_->Feed(data, &translated_);
+  }
+
   void Keep(std::string_view data) {
     if (raw_ != nullptr && raw_->size() < raw_limit_) {
       raw_->append(data.substr(0, raw_limit_ - raw_->size()));
