@@ -124,7 +124,8 @@ void SseStreamTranslator::RepeatText(std::string_view data, std::string_view tex
   repeat_.before.assign(event.substr(0, text_begin));
   repeat_.after.assign(event.substr(text_begin + text.size()));
   repeat_.frame.assign(frame);
-  repeat_.tail.assign(tail);
+  repeat_.tail_frame.assign(tail).append(frame);
+  repeat_.tail_size = tail.size();
   repeat_.skip_empty = skip_empty;
   repeat_.active = true;
 }
@@ -132,26 +133,31 @@ void SseStreamTranslator::RepeatText(std::string_view data, std::string_view tex
 void SseStreamTranslator::TakeRepeated(std::string* client) {
   const std::string_view before = repeat_.before;
   const std::string_view after = repeat_.after;
+  const size_t open = before.size();
+  // A chunk's tail and the next chunk's frame are written together (tail_frame): two appends
+  // per event.
+  bool tail_owed = false;
   for (;;) {
     const std::string_view bytes = reader_.unread();
-    const size_t open = before.size();
     if (bytes.size() < open + 2 + after.size() || bytes[open] != '"' ||
         std::memcmp(bytes.data(), before.data(), open) != 0) {
-      return;
+      break;
     }
     bool ascii;
     const size_t close = CopyableJsonStringEnd(bytes, open, &ascii);
     if (close == std::string_view::npos || bytes.size() - close - 1 < after.size() ||
         std::memcmp(bytes.data() + close + 1, after.data(), after.size()) != 0) {
-      return;
+      break;
     }
     const std::string_view text = bytes.substr(open, close + 1 - open);
-    if (!ascii && !simdjson::validate_utf8(text.data(), text.size())) return;
+    if (!ascii && !simdjson::validate_utf8(text.data(), text.size())) break;
     if (text.size() > 2 || !repeat_.skip_empty) {
-      client->append(repeat_.frame).append(text).append(repeat_.tail);
+      client->append(tail_owed ? repeat_.tail_frame : repeat_.frame).append(text);
+      tail_owed = true;
     }
     reader_.Skip(close + 1 + after.size());
   }
+  if (tail_owed) client->append(repeat_.tail_frame, 0, repeat_.tail_size);
 }
 
 absl::Status SseStreamTranslator::Feed(std::string_view upstream, std::string* client) {

@@ -83,7 +83,8 @@ class SseStreamTranslator : public StreamTranslator {
     std::string before;
     std::string after;
     std::string frame;
-    std::string tail;
+    std::string tail_frame;  // the tail, then the frame
+    size_t tail_size = 0;
   };
 
   SseReader reader_;

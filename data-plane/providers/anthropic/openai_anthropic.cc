@@ -148,15 +148,16 @@ std::string_view RawTextDelta(std::string_view data) {
   return text;
 }
 
-// A block's stop in the compact form, {"type":"content_block_stop","index":N}: N, found by
-// comparing the bytes (issue 18 point 4); nothing for any other form.
-std::optional<int64_t> RawBlockStop(std::string_view data) {
-  constexpr std::string_view kHead = R"({"type":"content_block_stop","index":)";
-  if (!data.starts_with(kHead)) return std::nullopt;
-  const size_t end = IndexEnd(data, kHead.size());
-  if (end == std::string_view::npos || data.substr(end) != "}") return std::nullopt;
+// The block index N of an event whose compact form is known but for N, `head` N `tail` (a
+// block's stop, a text block's start), found by comparing the bytes (issue 18 point 4);
+// nothing for any other bytes.
+std::optional<int64_t> RawBlockEvent(std::string_view data, std::string_view head,
+                                     std::string_view tail) {
+  if (!data.starts_with(head)) return std::nullopt;
+  const size_t end = IndexEnd(data, head.size());
+  if (end == std::string_view::npos || data.substr(end) != tail) return std::nullopt;
   int64_t index = 0;
-  for (char c : data.substr(kHead.size(), end - kHead.size())) index = index * 10 + (c - '0');
+  for (char c : data.substr(head.size(), end - head.size())) index = index * 10 + (c - '0');
   return index;
 }
 
@@ -270,9 +271,14 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
       return true;
     }
     if (data == R"({"type":"ping"})") return true;
-    if (const std::optional<int64_t> index = RawBlockStop(data)) {
+    if (const std::optional<int64_t> index =
+            RawBlockEvent(data, R"({"type":"content_block_stop","index":)", "}")) {
       BlockStop(*index, client);
       return true;
+    }
+    if (RawBlockEvent(data, R"({"type":"content_block_start","index":)",
+                      R"(,"content_block":{"type":"text","text":""}})")) {
+      return true;  // a text block starts with nothing to send
     }
     thread_local simdjson::dom::parser parser;
     simdjson::dom::element event;
@@ -291,7 +297,8 @@ class AnthropicToOpenAiStream : public SseStreamTranslator {
       }
       if (simdjson::dom::element usage; !message["usage"].get(usage)) {
         if (!usage.is_object()) return false;
-        input_usage_text_ = simdjson::to_string(usage);  // read again only for the usage chunk
+        // (Read again only for the usage chunk, which only a client that asked for it gets.)
+        if (include_usage_) input_usage_text_ = simdjson::to_string(usage);
       }
       Start(id, model, client);
       return true;
