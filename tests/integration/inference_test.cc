@@ -364,8 +364,9 @@ TEST_F(InferenceTest, SigtermDrainsInFlightStreamsThenExitsZero) {
       << draining.process.Log();
   draining.process.Signal(SIGTERM);
   ASSERT_TRUE(Eventually([&] { return HttpCall("GET", draining.admin, "/readyz").status == 503; }));
-  // No new connections while draining.
-  EXPECT_EQ(HttpCall("GET", draining.http, "/v1/models").status, 0);
+  // No new connections while draining: the workers close their acceptors right after readiness
+  // fails (each on its own thread), so a connection made in between may still be served.
+  EXPECT_TRUE(Eventually([&] { return HttpCall("GET", draining.http, "/v1/models").status == 0; }));
   for (std::thread& client : clients) client.join();
   stop_plain = true;
   plain.join();
