@@ -123,7 +123,6 @@ void SseStreamTranslator::RepeatText(std::string_view data, std::string_view tex
   const size_t text_begin = static_cast<size_t>(text.data() - event.data());
   repeat_.before.assign(event.substr(0, text_begin));
   repeat_.after.assign(event.substr(text_begin + text.size()));
-  repeat_.frame.assign(frame);
   repeat_.tail_frame.assign(tail).append(frame);
   repeat_.tail_size = tail.size();
   repeat_.skip_empty = skip_empty;
@@ -136,6 +135,8 @@ void SseStreamTranslator::TakeRepeated(std::string* client) {
   const size_t open = before.size();
   // A chunk's tail and the next chunk's frame are written together (tail_frame): two appends
   // per event.
+  const std::string_view tail_frame = repeat_.tail_frame;
+  const std::string_view frame = tail_frame.substr(repeat_.tail_size);
   bool tail_owed = false;
   for (;;) {
     const std::string_view bytes = reader_.unread();
@@ -152,12 +153,12 @@ void SseStreamTranslator::TakeRepeated(std::string* client) {
     const std::string_view text = bytes.substr(open, close + 1 - open);
     if (!ascii && !simdjson::validate_utf8(text.data(), text.size())) break;
     if (text.size() > 2 || !repeat_.skip_empty) {
-      client->append(tail_owed ? repeat_.tail_frame : repeat_.frame).append(text);
+      client->append(tail_owed ? tail_frame : frame).append(text);
       tail_owed = true;
     }
     reader_.Skip(close + 1 + after.size());
   }
-  if (tail_owed) client->append(repeat_.tail_frame, 0, repeat_.tail_size);
+  if (tail_owed) client->append(tail_frame.substr(0, repeat_.tail_size));
 }
 
 absl::Status SseStreamTranslator::Feed(std::string_view upstream, std::string* client) {

@@ -82,8 +82,7 @@ class SseStreamTranslator : public StreamTranslator {
     bool skip_empty = false;
     std::string before;
     std::string after;
-    std::string frame;
-    std::string tail_frame;  // the tail, then the frame
+    std::string tail_frame;  // what was written after the text, then what was written before it
     size_t tail_size = 0;
   };
 
